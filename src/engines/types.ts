@@ -1,0 +1,54 @@
+import type { BoundQuery } from '../query/types';
+
+export type QueryState = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+
+export interface QueryStats {
+  /** Bytes the engine read (Athena DataScannedInBytes; DuckDB: size of the files read). */
+  bytesScanned: number;
+  elapsedMs: number;
+  /** Files read (DuckDB only). */
+  filesRead?: number;
+  /** Athena result reuse hit. */
+  reusedResult?: boolean;
+}
+
+export interface QueryStatus {
+  state: QueryState;
+  /** For FAILED / CANCELLED: a message that says what to do, not a stack trace. */
+  reason?: string;
+  stats: QueryStats;
+}
+
+/** One page of results. Every cell is text or NULL (as Athena returns VarCharValue). */
+export interface ResultPage {
+  columns: string[];
+  rows: (string | null)[][];
+}
+
+export interface StartOptions {
+  /** trailbot's execution id: Athena derives ClientRequestToken from it so a retried start is idempotent. */
+  executionId: string;
+}
+
+/**
+ * The contract both engines implement (ARCHITECTURE.md). Engines know nothing about Slack or the store.
+ */
+export interface QueryEngine {
+  readonly kind: 'athena' | 'duckdb';
+  start(query: BoundQuery, options: StartOptions): Promise<string>;
+  /** Throws UnknownQueryError when the engine no longer knows the id (e.g. DuckDB after a restart). */
+  status(engineId: string): Promise<QueryStatus>;
+  /** Pages of rows, column names on every page. Only valid once status is SUCCEEDED. */
+  results(engineId: string, options?: { pageSize?: number }): AsyncIterable<ResultPage>;
+  cancel(engineId: string): Promise<void>;
+  /** Bytes the query's partitions hold, before running it (cost pre-flight). */
+  estimate?(query: BoundQuery): Promise<{ bytes: number; objects: number }>;
+  close?(): Promise<void>;
+}
+
+export class UnknownQueryError extends Error {
+  readonly code = 'UNKNOWN_QUERY';
+  constructor(readonly engineId: string) {
+    super(`query ${engineId} is not known to this engine (it may have been lost in a restart)`);
+  }
+}

@@ -1,0 +1,24 @@
+import type { TimeWindowJson } from '../time/types';
+
+/**
+ * One positional `?` parameter. Values are typed so each engine can bind them natively (DuckDB) or render them as
+ * SQL literals (Athena ExecutionParameters, see `sqlLiteral` in src/query/literal.ts).
+ */
+export type SqlParam =
+  | { type: 'varchar'; value: string }
+  | { type: 'bigint'; value: number }
+  | { type: 'boolean'; value: boolean };
+
+/** A template bound to validated parameters and a window: what an engine runs. Serialisable as JSON. */
+export interface BoundQuery {
+  /** Template name = file name under sql/ without `.sql`, e.g. `security_group_changes`. */
+  template: string;
+  /** Final SQL text with `?` placeholders only; never contains user-typed text. */
+  sql: string;
+  params: SqlParam[];
+  /** Day partitions (`yyyy/MM/dd`) the window touches; the engine reads only these. */
+  partitions: string[];
+  window: TimeWindowJson;
+  /** Optional narrowing to accounts / regions (also narrows which prefixes are read). */
+  scope?: { accounts?: string[]; regions?: string[] };
+}

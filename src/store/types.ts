@@ -1,0 +1,138 @@
+import type { QueryStats } from '../engines/types';
+import type { BoundQuery } from '../query/types';
+
+/**
+ * Lifecycle of one question. Legal transitions:
+ *   SUBMITTED → RUNNING | FAILED | CANCELLED
+ *   RUNNING   → SUCCEEDED | FAILED | CANCELLED
+ *   SUCCEEDED → PUBLISHED
+ *   FAILED | CANCELLED → PUBLISHED   (the failure / cancellation notice was posted)
+ * PUBLISHED is final. "Unfinished" = every state but PUBLISHED.
+ */
+export type ExecutionState = 'SUBMITTED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED' | 'PUBLISHED';
+
+export const LEGAL_TRANSITIONS: Record<ExecutionState, readonly ExecutionState[]> = {
+  SUBMITTED: ['RUNNING', 'FAILED', 'CANCELLED'],
+  RUNNING: ['SUCCEEDED', 'FAILED', 'CANCELLED'],
+  SUCCEEDED: ['PUBLISHED'],
+  FAILED: ['PUBLISHED'],
+  CANCELLED: ['PUBLISHED'],
+  PUBLISHED: [],
+};
+
+export interface ExecutionStats extends Partial<QueryStats> {
+  rows?: number;
+  /** USD, Athena pricing (see src/cost.ts); 0 for the embedded engine. */
+  costUsd?: number;
+}
+
+export interface NewExecution {
+  /**
+   * Idempotency / dedupe key: hash of the channel and the normalised request. A second create with the same key
+   * while the first is unfinished, or finished less than `dedupeSeconds` ago, returns the first.
+   */
+  requestKey: string;
+  /** Exactly what the user typed after `/trail`. */
+  commandText: string;
+  /** Subcommand name, e.g. `sg`. */
+  command: string;
+  /** The validated request (JSON). */
+  request: Record<string, unknown>;
+  query: BoundQuery;
+  userId: string;
+  channelId: string;
+  surface: 'slack' | 'terminal' | 'schedule';
+  engine: 'athena' | 'duckdb';
+  scheduleId?: string;
+}
+
+export interface ExecutionRecord extends NewExecution {
+  id: string;
+  state: ExecutionState;
+  createdAt: string;
+  updatedAt: string;
+  /** Slack ts of the in-channel parent message (thread root), or a terminal reference. */
+  parentRef?: string;
+  /** Slack ts of the results reply, recorded as soon as it is posted (publish is resumable step by step). */
+  resultRef?: string;
+  /** Uploaded CSV file id. */
+  fileRef?: string;
+  engineExecutionId?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  publishedAt?: string;
+  stats?: ExecutionStats;
+  error?: string;
+  cancelledBy?: string;
+  /** Number of publish attempts that failed (Slack down); the runner retries while below its limit. */
+  publishAttempts?: number;
+  /** DynamoDB TTL, epoch seconds. */
+  expiresAt: number;
+}
+
+/** Fields that may be patched alongside a transition or on their own. */
+export type ExecutionPatch = Partial<
+  Pick<
+    ExecutionRecord,
+    | 'parentRef'
+    | 'resultRef'
+    | 'fileRef'
+    | 'engineExecutionId'
+    | 'startedAt'
+    | 'finishedAt'
+    | 'publishedAt'
+    | 'stats'
+    | 'error'
+    | 'cancelledBy'
+    | 'publishAttempts'
+  >
+>;
+
+export interface AuditEntry {
+  at: string;
+  userId: string;
+  channelId: string;
+  /** e.g. `denied`, `cancel`, `schedule`, `unschedule`, `run`. */
+  action: string;
+  command: string;
+  detail?: string;
+  executionId?: string;
+}
+
+export interface CreateResult {
+  execution: ExecutionRecord;
+  /** false when an existing execution was returned (idempotent retry or dedupe). */
+  created: boolean;
+}
+
+export interface ExecutionStore {
+  create(input: NewExecution, options?: { dedupeSeconds?: number }): Promise<CreateResult>;
+  get(id: string): Promise<ExecutionRecord | undefined>;
+  /** Conditional update `state = from` → `to`. Throws IllegalTransitionError if `from → to` is not legal or the item is no longer in `from`. */
+  transition(id: string, from: ExecutionState, to: ExecutionState, patch?: ExecutionPatch): Promise<ExecutionRecord>;
+  /** Patch fields without changing state; with `expectedState`, only if the item is still in it. */
+  patch(id: string, patch: ExecutionPatch, expectedState?: ExecutionState): Promise<ExecutionRecord>;
+  /** Every execution not yet PUBLISHED (sparse index), TTL-expired items excluded. */
+  listUnfinished(): Promise<ExecutionRecord[]>;
+  /** Most recent first. */
+  listByChannel(channelId: string, limit: number): Promise<ExecutionRecord[]>;
+  countActive(filter: { userId?: string; channelId?: string }): Promise<number>;
+  audit(entry: AuditEntry): Promise<void>;
+  listAudit(options?: { channelId?: string; limit?: number }): Promise<AuditEntry[]>;
+  /** Bytes scanned per UTC day per user and per channel (cost budget). */
+  addScannedBytes(day: string, userId: string, channelId: string, bytes: number): Promise<void>;
+  scannedBytes(day: string, who: { userId?: string; channelId?: string }): Promise<number>;
+  close?(): Promise<void>;
+}
+
+export class IllegalTransitionError extends Error {
+  readonly code = 'ILLEGAL_TRANSITION';
+  constructor(
+    readonly executionId: string,
+    readonly from: ExecutionState,
+    readonly to: ExecutionState,
+    readonly current?: ExecutionState,
+  ) {
+    super(`execution ${executionId}: cannot move ${from} → ${to} (it is ${current ?? 'missing'})`);
+  }
+}

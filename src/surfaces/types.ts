@@ -1,0 +1,57 @@
+import type { ExecutionRecord } from '../store/types';
+
+/** A row-level finding that deserves attention (ingress open to the world, root without MFA, …). */
+export interface RiskFlag {
+  /** Index of the row in the full result (0-based). */
+  row: number;
+  /** Short code, e.g. `world-open`, `root-no-mfa`, `login-no-mfa`, `login-external`, `login-offhours`. */
+  code: string;
+  /** One line for a person: "tcp/143 opened to 0.0.0.0/0 on sg-5887f224 by bobodell". */
+  message: string;
+}
+
+/**
+ * What the runner hands a publisher once a query succeeded. The full result is already spooled to a CSV file,
+ * so a 100,000-row result never sits in memory.
+ */
+export interface ResultSummary {
+  columns: string[];
+  /** The first rows (at most `topRowsLimit`), for the table in the thread. */
+  topRows: (string | null)[][];
+  totalRows: number;
+  /** Flags found over the whole result (capped; `flagsTotal` has the real count). */
+  flags: RiskFlag[];
+  flagsTotal: number;
+  /** RFC 4180 CSV of the complete result, header row first. */
+  csvPath: string;
+  csvBytes: number;
+}
+
+/** Where a message that only the asker should see goes. */
+export interface Recipient {
+  channelId: string;
+  userId: string;
+  /** Slack response_url for ephemeral replies, when there is one. */
+  responseUrl?: string;
+}
+
+/**
+ * A surface shows executions to people. Each method is safe to call again after a crash: the runner records
+ * `parentRef`, `resultRef` and `fileRef` as soon as each step succeeds and passes the record back in.
+ */
+export interface Publisher {
+  /** Posts the in-channel parent message ("<user> asked … · running"); returns its reference (Slack ts). */
+  announce(execution: ExecutionRecord): Promise<string | undefined>;
+  /** Optional progress while the query runs (terminal spinner, Slack parent update). */
+  progress?(execution: ExecutionRecord, elapsedMs: number): Promise<void>;
+  /** Posts the result reply into the thread; returns its reference. Skipped by the runner if `resultRef` is set. */
+  postResult(execution: ExecutionRecord, result: ResultSummary): Promise<string | undefined>;
+  /** Uploads the CSV into the thread; returns the file reference. Skipped if `fileRef` is set. */
+  uploadCsv(execution: ExecutionRecord, result: ResultSummary): Promise<string | undefined>;
+  /** Posts why a query failed or was cancelled into the thread. */
+  postFailure(execution: ExecutionRecord): Promise<string | undefined>;
+  /** Updates the parent message with the final state, rows, bytes scanned, cost and duration. */
+  updateParent(execution: ExecutionRecord): Promise<void>;
+  /** A message only the asker sees (usage errors, dedupe pointers, limits, denials). */
+  notify(to: Recipient, text: string): Promise<void>;
+}
