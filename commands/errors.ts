@@ -1,0 +1,17 @@
+import { expectNoMore, takeTop } from './args';
+import type { QueryCommand } from './types';
+
+/** `/trail errors 7d`: the top recurring error codes and messages. */
+export const ErrorSummary: QueryCommand = {
+  kind: 'query',
+  name: 'errors',
+  summary: 'the top recurring error codes and messages',
+  usage: 'errors [top N] [window]',
+  examples: ['errors 7d', 'errors top 20 24h'],
+  defaultWindow: '7d',
+  plan(args) {
+    const { top, used } = takeTop(this, args, 10);
+    expectNoMore(this, args, used);
+    return { template: 'error_summary', values: { top: { type: 'bigint', value: top } }, normalized: `top ${top}` };
+  },
+};

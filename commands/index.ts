@@ -1,0 +1,37 @@
+import { CancelExecution } from './cancel';
+import { ErrorSummary } from './errors';
+import { Help } from './help';
+import { ExecutionHistory } from './history';
+import { SourceIpActivity } from './ip';
+import { ConsoleLogins } from './logins';
+import { RecentEvents } from './recent';
+import { RootActivity } from './root';
+import { SecurityGroupChanges } from './sg';
+import { ExecutionStatus } from './status';
+import type { Command } from './types';
+import { PrincipalActivity } from './user';
+import { TopUsers } from './users';
+import { ResourceActivity } from './who';
+
+/** Every `/trail` subcommand, in the order `help` lists them. */
+export const COMMANDS: readonly Command[] = [
+  SecurityGroupChanges,
+  ConsoleLogins,
+  ErrorSummary,
+  TopUsers,
+  RootActivity,
+  ResourceActivity,
+  PrincipalActivity,
+  SourceIpActivity,
+  RecentEvents,
+  ExecutionStatus,
+  CancelExecution,
+  ExecutionHistory,
+  Help,
+];
+
+export function findCommand(name: string, catalog: readonly Command[] = COMMANDS): Command | undefined {
+  return catalog.find((c) => c.name === name);
+}
+
+export type { Command, CommandContext, ControlCommand, QueryCommand } from './types';

@@ -1,0 +1,31 @@
+import { UsageError } from '../src/errors';
+import { shown } from './args';
+import type { QueryCommand } from './types';
+
+const KINDS = ['all', 'writes', 'errors'] as const;
+
+/** `/trail recent`: the latest events, newest first. */
+export const RecentEvents: QueryCommand = {
+  kind: 'query',
+  name: 'recent',
+  summary: 'the latest events, newest first (all, only writes, or only errors)',
+  usage: 'recent [all|writes|errors] [window]',
+  examples: ['recent', 'recent writes 30m', 'recent errors 2h'],
+  defaultWindow: '1h',
+  plan(args) {
+    const [word, extra] = args.words;
+    const kind = word?.toLowerCase() ?? 'all';
+    if (!(KINDS as readonly string[]).includes(kind)) {
+      throw new UsageError(
+        `\`recent\`: \`${shown(word ?? '')}\` is not accepted. Accepted: ${KINDS.join(', ')}.`,
+        this.usage,
+      );
+    }
+    if (extra !== undefined) throw new UsageError(`\`recent\`: unexpected argument \`${shown(extra)}\`.`, this.usage);
+    return {
+      template: 'recent_events',
+      values: { writes_only: kind === 'writes', errors_only: kind === 'errors' },
+      normalized: kind,
+    };
+  },
+};

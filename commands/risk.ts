@@ -1,0 +1,137 @@
+import ipaddr from 'ipaddr.js';
+import type { TrailConfig } from '../src/config';
+import type { RiskFlag } from '../src/surfaces/types';
+
+type Flag = Omit<RiskFlag, 'row'>;
+
+const WORLD = new Set(['0.0.0.0/0', '::/0']);
+
+interface OpenRule {
+  protocol: string;
+  ports: string;
+  cidr: string;
+}
+
+function portText(protocol: string, from: unknown, to: unknown): string {
+  if (protocol === '-1' || protocol === 'all') return 'all traffic';
+  const f = from === undefined || from === null ? undefined : String(from);
+  const t = to === undefined || to === null ? undefined : String(to);
+  if (f === undefined) return `${protocol}/all ports`;
+  if (f === '-1' || (f === '0' && t === '65535')) return `${protocol}/all ports`;
+  return f === t || t === undefined ? `${protocol}/${f}` : `${protocol}/${f}-${t}`;
+}
+
+function items(v: unknown): Record<string, unknown>[] {
+  if (v && typeof v === 'object' && Array.isArray((v as { items?: unknown }).items)) {
+    return (v as { items: Record<string, unknown>[] }).items;
+  }
+  return [];
+}
+
+/**
+ * Rules in an EC2 request that open a port to the whole internet. Covers the shapes CloudTrail records for
+ * AuthorizeSecurityGroupIngress/Egress (`ipPermissions.items[].ipRanges.items[].cidrIp`, `ipv6Ranges…cidrIpv6`) and
+ * ModifySecurityGroupRules (`ModifySecurityGroupRulesRequest.SecurityGroupRule.SecurityGroupRule.CidrIpv4/CidrIpv6`).
+ */
+export function worldOpenRules(requestParameters: string | null): OpenRule[] {
+  if (!requestParameters) return [];
+  let doc: Record<string, unknown>;
+  try {
+    doc = JSON.parse(requestParameters) as Record<string, unknown>;
+  } catch {
+    return [];
+  }
+  const found: OpenRule[] = [];
+  for (const perm of items(doc.ipPermissions)) {
+    const protocol = String(perm.ipProtocol ?? '?');
+    const ports = portText(protocol, perm.fromPort, perm.toPort);
+    for (const r of items(perm.ipRanges))
+      if (WORLD.has(String(r.cidrIp))) found.push({ protocol, ports, cidr: String(r.cidrIp) });
+    for (const r of items(perm.ipv6Ranges))
+      if (WORLD.has(String(r.cidrIpv6))) found.push({ protocol, ports, cidr: String(r.cidrIpv6) });
+  }
+  // Single-rule shape of AuthorizeSecurityGroupIngress (cidrIp + ipProtocol + fromPort at the top level).
+  if (typeof doc.cidrIp === 'string' && WORLD.has(doc.cidrIp)) {
+    const protocol = String(doc.ipProtocol ?? '?');
+    found.push({ protocol, ports: portText(protocol, doc.fromPort, doc.toPort), cidr: doc.cidrIp });
+  }
+  const modify = (doc.ModifySecurityGroupRulesRequest ?? {}) as Record<string, unknown>;
+  const wrapper = (modify.SecurityGroupRule ?? {}) as Record<string, unknown>;
+  const rules = Array.isArray(wrapper) ? wrapper : [wrapper];
+  for (const w of rules as Record<string, unknown>[]) {
+    const rule = (w.SecurityGroupRule ?? {}) as Record<string, unknown>;
+    for (const cidr of [rule.CidrIpv4, rule.CidrIpv6]) {
+      if (typeof cidr === 'string' && WORLD.has(cidr)) {
+        const protocol = String(rule.IpProtocol ?? '?');
+        found.push({ protocol, ports: portText(protocol, rule.FromPort, rule.ToPort), cidr });
+      }
+    }
+  }
+  return found;
+}
+
+const GRANTING = new Set(['AuthorizeSecurityGroupIngress', 'AuthorizeSecurityGroupEgress', 'ModifySecurityGroupRules']);
+
+export function securityGroupFlags(
+  eventName: string | null,
+  requestParameters: string | null,
+  who: string | null,
+  errorCode: string | null,
+): Flag[] {
+  if (!eventName || !GRANTING.has(eventName) || errorCode) return [];
+  let group = '';
+  try {
+    const doc = JSON.parse(requestParameters ?? '{}') as Record<string, unknown>;
+    const modify = (doc.ModifySecurityGroupRulesRequest ?? {}) as Record<string, unknown>;
+    group = String(doc.groupId ?? modify.GroupId ?? '');
+  } catch {
+    // worldOpenRules reports nothing for unparsable JSON either.
+  }
+  const direction = eventName.endsWith('Egress') ? 'egress' : 'ingress';
+  return worldOpenRules(requestParameters).map((r) => ({
+    code: 'world-open',
+    message: `${r.ports} ${direction} opened to ${r.cidr}${group ? ` on ${group}` : ''}${who ? ` by ${who}` : ''}`,
+  }));
+}
+
+/** Whether an address is inside any of the networks (CIDR text). Non-addresses are never inside. */
+export function inNetworks(address: string | null, networks: readonly string[]): boolean {
+  if (!address || !ipaddr.isValid(address)) return false;
+  const ip = ipaddr.process(address);
+  return networks.some((n) => {
+    const [net, bits] = ipaddr.parseCIDR(n);
+    return net.kind() === ip.kind() && ip.match([net, bits]);
+  });
+}
+
+/** Minutes since local midnight and ISO weekday (1 = Monday) of an instant in a time zone. */
+export function localClock(iso: string, timeZone: string): { minutes: number; weekday: number } | undefined {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return undefined;
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hour: '2-digit',
+    minute: '2-digit',
+    weekday: 'short',
+    hourCycle: 'h23',
+  }).formatToParts(d);
+  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
+  const weekday = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(get('weekday')) + 1;
+  return { minutes: Number(get('hour')) * 60 + Number(get('minute')), weekday };
+}
+
+export const minutesOf = (hhmm: string): number => {
+  const [h, m] = hhmm.split(':').map(Number);
+  return (h ?? 0) * 60 + (m ?? 0);
+};
+
+/** Off-hours as configured: [start, end) local time, wrapping midnight when start > end, plus weekends if set. */
+export function isOffHours(iso: string, config: Pick<TrailConfig, 'timeZone' | 'offHours'>): boolean {
+  const clock = localClock(iso, config.timeZone);
+  if (!clock) return false;
+  const start = minutesOf(config.offHours.start);
+  const end = minutesOf(config.offHours.end);
+  const inRange =
+    start <= end ? clock.minutes >= start && clock.minutes < end : clock.minutes >= start || clock.minutes < end;
+  return inRange || (config.offHours.weekends && clock.weekday >= 6);
+}

@@ -1,0 +1,35 @@
+-- /trail logins [all|offhours|mobile|external|nomfa|failed] [window]
+-- Console sign-ins (eventname ConsoleLogin). The result is in responseElements.ConsoleLogin, MFA and mobile use in
+-- additionalEventData (MFAUsed, MobileVersion), as CloudTrail records them for AwsConsoleSignIn events.
+SELECT eventtime,
+       useridentity.type AS identity_type,
+       coalesce(useridentity.username, useridentity.arn) AS username,
+       sourceipaddress,
+       json_extract_scalar(responseelements, '$.ConsoleLogin') AS result,
+       json_extract_scalar(additionaleventdata, '$.MFAUsed') AS mfa_used,
+       json_extract_scalar(additionaleventdata, '$.MobileVersion') AS mobile,
+       errormessage,
+       useragent,
+       useridentity.arn AS principal_arn,
+       awsregion,
+       recipientaccountid,
+       eventid
+FROM cloudtrail_logs
+WHERE {{> window}}
+  AND eventname = 'ConsoleLogin'
+  {{#mobile}}AND json_extract_scalar(additionaleventdata, '$.MobileVersion') = 'Yes'{{/mobile}}
+  {{#nomfa}}AND json_extract_scalar(additionaleventdata, '$.MFAUsed') = 'No'
+  AND json_extract_scalar(responseelements, '$.ConsoleLogin') = 'Success'{{/nomfa}}
+  {{#failed}}AND (json_extract_scalar(responseelements, '$.ConsoleLogin') = 'Failure' OR errormessage IS NOT NULL){{/failed}}
+  {{#known_networks}}AND NOT ({{#each known_networks " OR "}}coalesce(contains({{.}}, try_cast(sourceipaddress AS ipaddress)), false){{/each}}){{/known_networks}}
+  {{#offhours_within}}AND ((hour(at_timezone(from_iso8601_timestamp(eventtime), {{time_zone}})) * 60
+        + minute(at_timezone(from_iso8601_timestamp(eventtime), {{time_zone}}))) >= {{offhours_start}}
+       AND (hour(at_timezone(from_iso8601_timestamp(eventtime), {{time_zone}})) * 60
+        + minute(at_timezone(from_iso8601_timestamp(eventtime), {{time_zone}}))) < {{offhours_end}}
+       {{#offhours_weekends}}OR day_of_week(at_timezone(from_iso8601_timestamp(eventtime), {{time_zone}})) IN (6, 7){{/offhours_weekends}}){{/offhours_within}}
+  {{#offhours_wrapping}}AND ((hour(at_timezone(from_iso8601_timestamp(eventtime), {{time_zone}})) * 60
+        + minute(at_timezone(from_iso8601_timestamp(eventtime), {{time_zone}}))) >= {{offhours_start}}
+       OR (hour(at_timezone(from_iso8601_timestamp(eventtime), {{time_zone}})) * 60
+        + minute(at_timezone(from_iso8601_timestamp(eventtime), {{time_zone}}))) < {{offhours_end}}
+       {{#offhours_weekends}}OR day_of_week(at_timezone(from_iso8601_timestamp(eventtime), {{time_zone}})) IN (6, 7){{/offhours_weekends}}){{/offhours_wrapping}}
+ORDER BY eventtime ASC, eventid
