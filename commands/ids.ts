@@ -10,7 +10,7 @@ export function takeId(command: CommandInfo, args: CommandArgs, what: string): s
   if (word === undefined) throw new UsageError(`\`${command.name}\`: which ${what}? Give its id.`, command.usage);
   if (!EXECUTION_ID.test(word)) {
     throw new UsageError(
-      `\`${command.name}\`: \`${shown(word)}\` is not a ${what} id. Accepted: the id trailbot showed (6–32 of A-Z a-z 0-9 _ -).`,
+      `\`${command.name}\`: \`${shown(word)}\` is not ${/^[aeiou]/.test(what) ? 'an' : 'a'} ${what} id. Accepted: the id trailbot showed (6–32 of A-Z a-z 0-9 _ -).`,
       command.usage,
     );
   }

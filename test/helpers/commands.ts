@@ -1,0 +1,36 @@
+import type { CommandContext } from '../../commands/types';
+import type { TrailConfig } from '../../src/config';
+import { UsageError } from '../../src/errors';
+import { parseRequest, type TrailRequest } from '../../src/query/request';
+import { testConfig } from './config';
+
+/** The fixed instant every command test renders at: windows and partitions are stable. */
+export const NOW = new Date('2026-11-21T12:00:00Z');
+
+export function context(overrides: Partial<TrailConfig> = {}): CommandContext {
+  return { config: testConfig(overrides), now: NOW };
+}
+
+export function parse(text: string, ctx = context()): TrailRequest {
+  return parseRequest(text, ctx);
+}
+
+export function queryOf(text: string, ctx = context()) {
+  const r = parse(text, ctx);
+  if (r.kind !== 'query') throw new Error(`${text} is not a query`);
+  return r;
+}
+
+/** The user-facing message of the UsageError that `text` produces (fails the test if it parses). */
+export function usageMessage(text: string, ctx = context()): string {
+  try {
+    parse(text, ctx);
+  } catch (err) {
+    if (err instanceof UsageError) return err.userMessage;
+    throw err;
+  }
+  throw new Error(`expected a usage error for: ${text}`);
+}
+
+/** Values of the parameters, in placeholder order. */
+export const paramValues = (text: string, ctx = context()) => queryOf(text, ctx).query.params.map((p) => p.value);
