@@ -9,4 +9,5 @@ module.exports = {
   // Integration tests start dynalite, DuckDB and local HTTP servers; give them room on a shared 2-core machine.
   testTimeout: 60000,
   maxWorkers: 2,
+  reporters: ['default', '<rootDir>/test/reporters/summary-reporter.js'],
 };

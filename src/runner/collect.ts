@@ -1,0 +1,96 @@
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { QueryEngine } from '../engines/types';
+import type { ResultSummary, RiskFlag } from '../surfaces/types';
+import { csvRecord } from '../util/csv';
+
+/** Row annotator: flags for one row, given cell lookup by column name. */
+export type Annotator = (row: (column: string) => string | null) => Omit<RiskFlag, 'row'>[];
+
+export interface CollectOptions {
+  /** Rows kept for the thread table. */
+  topRows?: number;
+  /** Flags kept (the total is still counted). */
+  maxFlags?: number;
+  annotate?: Annotator;
+}
+
+/** Where an execution's spooled result lives. */
+export function spoolPaths(resultsDir: string, executionId: string): { csv: string; summary: string } {
+  return {
+    csv: path.join(resultsDir, `${executionId}.csv`),
+    summary: path.join(resultsDir, `${executionId}.summary.json`),
+  };
+}
+
+/**
+ * Streams every result page into an RFC 4180 CSV file while keeping only the top rows and the flags in memory, so a
+ * 100,000-row result costs a file, not heap. Writes the summary next to it (atomically, after the CSV is complete)
+ * so a restarted runner can publish without asking the engine again.
+ */
+export async function collectResults(
+  engine: QueryEngine,
+  engineId: string,
+  files: { csv: string; summary: string },
+  options: CollectOptions = {},
+): Promise<ResultSummary> {
+  const topLimit = options.topRows ?? 20;
+  const maxFlags = options.maxFlags ?? 50;
+  await mkdir(path.dirname(files.csv), { recursive: true });
+  const tmp = `${files.csv}.partial`;
+  const out = createWriteStream(tmp);
+  let columns: string[] | undefined;
+  const topRows: (string | null)[][] = [];
+  const flags: RiskFlag[] = [];
+  let flagsTotal = 0;
+  let totalRows = 0;
+  try {
+    for await (const page of engine.results(engineId, { pageSize: 1000 })) {
+      if (!columns) {
+        columns = page.columns;
+        out.write(csvRecord(columns));
+      }
+      const index = new Map(page.columns.map((c, i) => [c, i]));
+      for (const row of page.rows) {
+        if (!out.write(csvRecord(row))) await once(out, 'drain');
+        if (topRows.length < topLimit) topRows.push(row);
+        if (options.annotate) {
+          for (const flag of options.annotate((c) => {
+            const i = index.get(c);
+            return i === undefined ? null : (row[i] ?? null);
+          })) {
+            flagsTotal += 1;
+            if (flags.length < maxFlags) flags.push({ row: totalRows, ...flag });
+          }
+        }
+        totalRows += 1;
+      }
+    }
+  } finally {
+    out.end();
+    await once(out, 'close');
+  }
+  if (!columns) {
+    // Zero pages (an engine may send none for an empty result): the CSV still has no header we can know.
+    columns = [];
+  }
+  await rename(tmp, files.csv);
+  const csvBytes = (await stat(files.csv)).size;
+  const summary: ResultSummary = { columns, topRows, totalRows, flags, flagsTotal, csvPath: files.csv, csvBytes };
+  await writeFile(`${files.summary}.partial`, JSON.stringify(summary));
+  await rename(`${files.summary}.partial`, files.summary);
+  return summary;
+}
+
+/** The summary a previous run spooled, if both files are complete. */
+export async function readSpooledSummary(files: { csv: string; summary: string }): Promise<ResultSummary | undefined> {
+  try {
+    const summary = JSON.parse(await readFile(files.summary, 'utf8')) as ResultSummary;
+    const size = (await stat(files.csv)).size;
+    return size === summary.csvBytes ? summary : undefined;
+  } catch {
+    return undefined;
+  }
+}

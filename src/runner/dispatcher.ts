@@ -1,0 +1,249 @@
+import { findCommand } from '../../commands';
+import type { QueryCommand } from '../../commands/types';
+import type { TrailConfig } from '../config';
+import { formatUsd } from '../cost';
+import { UsageError, userMessageOf } from '../errors';
+import { type Logger, silentLogger } from '../logger';
+import { checkAccess } from '../policy';
+import { parseRequest, renderHelp, type TrailRequest } from '../query/request';
+import { formatQueryText } from '../query/show';
+import type { ExecutionRecord, ExecutionStore } from '../store/types';
+import type { Publisher, Recipient } from '../surfaces/types';
+import { formatBytes, formatDuration, formatInstant } from '../time/format';
+import type { Annotator } from './collect';
+import { type QuerySubmission, type Runner, requestKeyOf } from './runner';
+import type { ActionInput, CommandInput, Dispatcher, Prepared } from './types';
+
+export interface DispatcherOptions {
+  config: TrailConfig;
+  runner: Runner;
+  store: ExecutionStore;
+  publisher: Publisher;
+  now?: () => Date;
+  logger?: Logger;
+  /** Control commands added by later parts (schedule, schedules, unschedule), by name. */
+  controls?: Record<string, (args: Record<string, unknown>, input: CommandInput) => Promise<string>>;
+}
+
+/** The risk annotator of a query command, bound to the current configuration. */
+export function annotatorsFrom(config: TrailConfig, now: () => Date = () => new Date()) {
+  return (name: string): Annotator | undefined => {
+    const command = findCommand(name);
+    if (!command || command.kind !== 'query' || !command.annotate) return undefined;
+    const annotate = command.annotate.bind(command);
+    return (row) => annotate(row, { config, now: now() });
+  };
+}
+
+/** One line of `history`. */
+export function historyLine(e: ExecutionRecord, timeZone: string): string {
+  const rows = e.stats?.rows !== undefined ? `${e.stats.rows} rows` : '';
+  const bytes = e.stats?.bytesScanned !== undefined ? formatBytes(e.stats.bytesScanned) : '';
+  const when = formatInstant(new Date(e.createdAt), timeZone);
+  return [`\`${e.id}\``, when, `<@${e.userId}>`, `\`/trail ${e.commandText}\``, e.state, rows, bytes]
+    .filter((p) => p !== '')
+    .join(' · ');
+}
+
+/** `status <id>` text. */
+export function statusText(e: ExecutionRecord, timeZone: string): string {
+  const lines = [historyLine(e, timeZone)];
+  if (e.stats?.elapsedMs !== undefined) lines.push(`ran ${formatDuration(e.stats.elapsedMs)}`);
+  if (e.stats?.costUsd !== undefined && e.engine === 'athena') lines.push(`cost ${formatUsd(e.stats.costUsd)}`);
+  if (e.error) lines.push(e.error);
+  if (e.cancelledBy) lines.push(`cancelled by <@${e.cancelledBy}>`);
+  return lines.join('\n');
+}
+
+/**
+ * Turns what a surface received into an immediate answer (`prepare`, no I/O, so Slack can be acknowledged in
+ * milliseconds) plus the slow part to run after the acknowledgement. Nothing thrown here reaches a channel: usage
+ * errors become their message, anything else a generic line while the details go to the log.
+ */
+export class TrailDispatcher implements Dispatcher {
+  private readonly now: () => Date;
+  private readonly log: Logger;
+
+  constructor(private readonly o: DispatcherOptions) {
+    this.now = o.now ?? (() => new Date());
+    this.log = o.logger ?? silentLogger;
+  }
+
+  prepare(input: CommandInput): Prepared {
+    let request: TrailRequest;
+    const ctx = { config: this.o.config, now: this.now() };
+    try {
+      request = parseRequest(input.text, ctx);
+    } catch (err) {
+      if (err instanceof UsageError) return { kind: 'reply', text: usageReply(err) };
+      this.log.error('parse failed', { error: String(err), stack: (err as Error).stack });
+      return { kind: 'reply', text: userMessageOf(err) };
+    }
+    const access = checkAccess(this.o.config.policy, {
+      command: request.command.name,
+      userId: input.userId,
+      channelId: input.channelId,
+    });
+    if (!access.allowed) {
+      return {
+        kind: 'run',
+        ackText: access.reason,
+        run: () =>
+          this.safely(input, () =>
+            this.o.store.audit({
+              at: this.now().toISOString(),
+              userId: input.userId,
+              channelId: input.channelId,
+              action: 'denied',
+              command: request.command.name,
+              detail: input.text.slice(0, 500),
+            }),
+          ),
+      };
+    }
+    if (request.kind === 'control') return this.control(request, input, ctx);
+    if (request.showSql) return { kind: 'reply', text: `\`\`\`\n${formatQueryText(request.query)}\n\`\`\`` };
+    const submission: QuerySubmission = {
+      command: request.command.name,
+      commandText: input.text.trim().replace(/^\/trail\s+/i, ''),
+      normalized: request.normalized,
+      query: request.query,
+      userId: input.userId,
+      channelId: input.channelId,
+      surface: input.surface,
+      responseUrl: input.responseUrl,
+    };
+    return { kind: 'run', run: () => this.safely(input, () => this.o.runner.submit(submission)) };
+  }
+
+  async action(input: ActionInput): Promise<string | undefined> {
+    const e = await this.o.store.get(input.executionId);
+    if (!e) return `There is no execution \`${input.executionId}\`.`;
+    if (e.channelId !== input.channelId) return 'That execution belongs to another channel.';
+    switch (input.action) {
+      case 'cancel':
+        return this.o.runner.cancel(e.id, input.userId);
+      case 'show_sql':
+        return `\`\`\`\n${formatQueryText(e.query)}\n\`\`\``;
+      case 'rerun': {
+        const prepared = this.prepareRerun(e, input);
+        if (prepared.kind === 'reply') return prepared.text;
+        void prepared.run();
+        return prepared.ackText;
+      }
+      case 'confirm':
+        return 'Nothing is waiting for confirmation.';
+    }
+  }
+
+  /** Re-run: the same text, parsed again now (relative windows move), never deduplicated against the original. */
+  private prepareRerun(e: ExecutionRecord, input: ActionInput): Prepared {
+    const prepared = this.prepare({
+      text: e.commandText,
+      userId: input.userId,
+      channelId: e.channelId,
+      surface: 'slack',
+      responseUrl: input.responseUrl,
+    });
+    if (prepared.kind === 'reply') return prepared;
+    let request: TrailRequest;
+    try {
+      request = parseRequest(e.commandText, { config: this.o.config, now: this.now() });
+    } catch (err) {
+      return { kind: 'reply', text: userMessageOf(err) };
+    }
+    if (request.kind !== 'query') return prepared;
+    // A double click within the same minute is still one re-run.
+    const minute = Math.floor(this.now().getTime() / 60_000);
+    const submission: QuerySubmission = {
+      command: request.command.name,
+      commandText: e.commandText,
+      normalized: request.normalized,
+      query: request.query,
+      userId: input.userId,
+      channelId: e.channelId,
+      surface: 'slack',
+      responseUrl: input.responseUrl,
+      requestKey: requestKeyOf(e.channelId, `rerun ${e.id} ${minute}`),
+    };
+    return {
+      kind: 'run',
+      ackText: `Re-running \`/trail ${e.commandText}\`…`,
+      run: () => this.safely(input, () => this.o.runner.submit(submission)),
+    };
+  }
+
+  private control(
+    request: Extract<TrailRequest, { kind: 'control' }>,
+    input: CommandInput,
+    ctx: { config: TrailConfig; now: Date },
+  ): Prepared {
+    const { name } = request.command;
+    const args = request.args;
+    const recipient = this.recipient(input);
+    const later = (work: () => Promise<string>): Prepared => ({
+      kind: 'run',
+      run: () => this.safely(input, async () => this.o.publisher.notify(recipient, await work())),
+    });
+    switch (name) {
+      case 'help':
+        try {
+          return { kind: 'reply', text: renderHelp(args.topic as string | undefined, ctx) };
+        } catch (err) {
+          return { kind: 'reply', text: err instanceof UsageError ? usageReply(err) : userMessageOf(err) };
+        }
+      case 'status':
+        return later(async () => {
+          const e = await this.o.store.get(String(args.id));
+          if (!e || e.channelId !== input.channelId)
+            return `There is no execution \`${String(args.id)}\` in this channel.`;
+          return statusText(e, this.o.config.timeZone);
+        });
+      case 'cancel':
+        return later(async () => {
+          const e = await this.o.store.get(String(args.id));
+          if (!e || e.channelId !== input.channelId)
+            return `There is no execution \`${String(args.id)}\` in this channel.`;
+          return this.o.runner.cancel(e.id, input.userId);
+        });
+      case 'history':
+        return later(async () => {
+          const list = await this.o.store.listByChannel(input.channelId, Number(args.limit));
+          if (list.length === 0) return 'No questions have been asked in this channel yet.';
+          return [
+            `Last ${list.length} questions in this channel:`,
+            ...list.map((e) => historyLine(e, this.o.config.timeZone)),
+          ].join('\n');
+        });
+      default: {
+        const handler = this.o.controls?.[name];
+        if (!handler) return { kind: 'reply', text: `\`${name}\` is not available in this setup.` };
+        return later(() => handler(args, input));
+      }
+    }
+  }
+
+  private recipient(input: CommandInput | ActionInput): Recipient {
+    return { channelId: input.channelId, userId: input.userId, responseUrl: input.responseUrl };
+  }
+
+  /** Runs the slow part; a failure is told to the asker in words and logged in full, never lost silently. */
+  private async safely(input: CommandInput | ActionInput, work: () => Promise<unknown>): Promise<void> {
+    try {
+      await work();
+    } catch (err) {
+      this.log.error('command failed', { error: String(err), stack: (err as Error).stack });
+      await this.o.publisher
+        .notify(this.recipient(input), `Sorry, that did not work: ${userMessageOf(err)}`)
+        .catch((e) => this.log.error('could not tell the user', { error: String(e) }));
+    }
+  }
+}
+
+function usageReply(err: UsageError): string {
+  return err.usage
+    ? `${err.userMessage}\nUsage: ${err.usage.includes('\n') ? `\n${err.usage}` : `/trail ${err.usage}`}`
+    : err.userMessage;
+}
+
+export type { QueryCommand };

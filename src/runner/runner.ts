@@ -1,0 +1,373 @@
+import { createHash } from 'node:crypto';
+import { queryCostUsd } from '../cost';
+import { type QueryEngine, type QueryStatus, UnknownQueryError } from '../engines/types';
+import { userMessageOf } from '../errors';
+import { type Logger, silentLogger } from '../logger';
+import type { BoundQuery } from '../query/types';
+import { type ExecutionRecord, type ExecutionState, type ExecutionStore, IllegalTransitionError } from '../store/types';
+import type { Publisher, Recipient, ResultSummary } from '../surfaces/types';
+import { type Annotator, collectResults, readSpooledSummary, spoolPaths } from './collect';
+
+export interface RunnerOptions {
+  engine: QueryEngine;
+  store: ExecutionStore;
+  publisher: Publisher;
+  /** Folder for spooled CSV results. */
+  resultsDir: string;
+  limits: { perUser: number; perChannel: number; dedupeSeconds: number };
+  /** Risk annotator per command name. */
+  annotatorFor?: (command: string) => Annotator | undefined;
+  now?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+  logger?: Logger;
+  /** Status polling: capped exponential backoff. Defaults 250 ms → ×1.6 → 5 s. */
+  poll?: { initialMs: number; maxMs: number; factor: number };
+  /** Publish attempts in this process before leaving the execution for the next sweep / boot. Default 5. */
+  publishAttempts?: number;
+  /** Progress updates at most this often while a query runs. Default 10 s. */
+  progressEveryMs?: number;
+  /** Rows kept for the thread table. Default 20. */
+  topRows?: number;
+}
+
+/** What to run: the validated request, as produced by parseRequest. */
+export interface QuerySubmission {
+  command: string;
+  commandText: string;
+  normalized: string;
+  query: BoundQuery;
+  userId: string;
+  channelId: string;
+  surface: ExecutionRecord['surface'];
+  responseUrl?: string;
+  scheduleId?: string;
+  /** Overrides the dedupe key (Re-run, schedules). */
+  requestKey?: string;
+}
+
+export type SubmitOutcome =
+  | { kind: 'started'; execution: ExecutionRecord }
+  | { kind: 'duplicate'; execution: ExecutionRecord }
+  | { kind: 'limited'; message: string };
+
+const TERMINAL: readonly ExecutionState[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
+
+/** Dedupe key: the same normalised question in the same channel. */
+export function requestKeyOf(channelId: string, normalized: string): string {
+  return createHash('sha256').update(`${channelId}\n${normalized}`).digest('hex').slice(0, 32);
+}
+
+const sleepReal = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * submit → record → start → poll → fetch → publish → finalize, with every state change a conditional write in the
+ * store. Knows nothing about Slack or AWS: it talks to a QueryEngine, an ExecutionStore and a Publisher.
+ */
+export class Runner {
+  private readonly driving = new Map<string, Promise<ExecutionRecord | undefined>>();
+  private readonly now: () => Date;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly log: Logger;
+  private readonly poll: { initialMs: number; maxMs: number; factor: number };
+
+  constructor(private readonly o: RunnerOptions) {
+    this.now = o.now ?? (() => new Date());
+    this.sleep = o.sleep ?? sleepReal;
+    this.log = o.logger ?? silentLogger;
+    this.poll = o.poll ?? { initialMs: 250, maxMs: 5000, factor: 1.6 };
+  }
+
+  /** Records the question (idempotently), announces it and runs it to a published answer. */
+  async submit(s: QuerySubmission): Promise<SubmitOutcome> {
+    const recipient: Recipient = { channelId: s.channelId, userId: s.userId, responseUrl: s.responseUrl };
+    const requestKey = s.requestKey ?? requestKeyOf(s.channelId, s.normalized);
+    // Limits are counted before the create; two simultaneous submits may both pass (a soft limit by design).
+    if (s.surface !== 'schedule') {
+      const mine = await this.o.store.countActive({ userId: s.userId });
+      if (mine >= this.o.limits.perUser) {
+        const message = `You already have ${mine} questions running (the limit is ${this.o.limits.perUser}). Wait for one to finish or cancel one with \`/trail cancel <id>\`.`;
+        await this.notify(recipient, message);
+        return { kind: 'limited', message };
+      }
+      const channel = await this.o.store.countActive({ channelId: s.channelId });
+      if (channel >= this.o.limits.perChannel) {
+        const message = `This channel already has ${channel} questions running (the limit is ${this.o.limits.perChannel}). Try again when one has finished.`;
+        await this.notify(recipient, message);
+        return { kind: 'limited', message };
+      }
+    }
+    const { execution, created } = await this.o.store.create(
+      {
+        requestKey,
+        commandText: s.commandText,
+        command: s.command,
+        request: { normalized: s.normalized },
+        query: s.query,
+        userId: s.userId,
+        channelId: s.channelId,
+        surface: s.surface,
+        engine: this.o.engine.kind,
+        ...(s.scheduleId ? { scheduleId: s.scheduleId } : {}),
+      },
+      { dedupeSeconds: this.o.limits.dedupeSeconds },
+    );
+    if (!created) {
+      const where = execution.state === 'PUBLISHED' ? 'was just answered' : 'is already running';
+      await this.notify(
+        recipient,
+        `The same question ${where} in this channel (execution \`${execution.id}\`, asked by <@${execution.userId}>): see its thread, or \`/trail status ${execution.id}\`.`,
+      );
+      return { kind: 'duplicate', execution };
+    }
+    const final = await this.drive(execution.id);
+    return { kind: 'started', execution: final ?? execution };
+  }
+
+  /** Drives one execution to PUBLISHED; concurrent calls for the same id in this process share one loop. */
+  drive(id: string): Promise<ExecutionRecord | undefined> {
+    const running = this.driving.get(id);
+    if (running) return running;
+    const loop = this.loop(id).finally(() => this.driving.delete(id));
+    this.driving.set(id, loop);
+    return loop;
+  }
+
+  /** Ids this process is driving now. */
+  get inFlight(): number {
+    return this.driving.size;
+  }
+
+  /** Resumes every unfinished execution (on boot, and periodically as a sweep). Returns how many were picked up. */
+  async resume(): Promise<number> {
+    const unfinished = await this.o.store.listUnfinished();
+    const picked = unfinished.filter((e) => !this.driving.has(e.id));
+    for (const e of picked) {
+      this.drive(e.id).catch((err) => this.log.error('resume failed', { id: e.id, error: String(err) }));
+    }
+    if (picked.length) this.log.info('resumed unfinished executions', { count: picked.length });
+    return picked.length;
+  }
+
+  /** Stops a question. Returns text for the person who asked for the cancel. */
+  async cancel(id: string, by: string): Promise<string> {
+    const e = await this.o.store.get(id);
+    if (!e) return `There is no execution \`${id}\`.`;
+    if (e.state !== 'SUBMITTED' && e.state !== 'RUNNING') {
+      return `Execution \`${id}\` already ${e.state === 'PUBLISHED' ? 'finished' : e.state.toLowerCase()}; nothing to cancel.`;
+    }
+    if (e.engineExecutionId) {
+      await this.o.engine.cancel(e.engineExecutionId).catch((err) => {
+        this.log.warn('engine cancel failed', { id, error: String(err) });
+      });
+    }
+    try {
+      await this.o.store.transition(id, e.state, 'CANCELLED', {
+        cancelledBy: by,
+        error: `Cancelled by <@${by}>.`,
+        finishedAt: this.now().toISOString(),
+      });
+    } catch (err) {
+      if (err instanceof IllegalTransitionError) return `Execution \`${id}\` finished before it could be cancelled.`;
+      throw err;
+    }
+    await this.o.store.audit({
+      at: this.now().toISOString(),
+      userId: by,
+      channelId: e.channelId,
+      action: 'cancel',
+      command: e.command,
+      executionId: id,
+    });
+    // Whoever drives it will notice; if nobody does (it never started here), publish the cancellation now.
+    void this.drive(id).catch((err) => this.log.error('publishing a cancellation failed', { id, error: String(err) }));
+    return `Cancelled \`${id}\`.`;
+  }
+
+  private async notify(to: Recipient, text: string): Promise<void> {
+    try {
+      await this.o.publisher.notify(to, text);
+    } catch (err) {
+      this.log.warn('notify failed', { error: String(err) });
+    }
+  }
+
+  private async loop(id: string): Promise<ExecutionRecord | undefined> {
+    let e = await this.o.store.get(id);
+    while (e && e.state !== 'PUBLISHED') {
+      try {
+        if (e.state === 'SUBMITTED') e = await this.start(e);
+        else if (e.state === 'RUNNING') e = await this.wait(e);
+        else if (!(await this.publish(e))) return e;
+        else e = await this.o.store.get(id);
+      } catch (err) {
+        if (!(err instanceof IllegalTransitionError)) throw err;
+        // Someone else moved it (a cancel, another worker): look again and carry on from its real state.
+        e = await this.o.store.get(id);
+      }
+    }
+    return e;
+  }
+
+  private async start(e: ExecutionRecord): Promise<ExecutionRecord> {
+    if (!e.parentRef) {
+      try {
+        const parentRef = await this.o.publisher.announce(e);
+        if (parentRef) e = await this.o.store.patch(e.id, { parentRef });
+      } catch (err) {
+        // The question still runs; the answer is posted when the surface is back (publish retries).
+        this.log.warn('announce failed', { id: e.id, error: String(err) });
+      }
+    }
+    let engineExecutionId: string;
+    try {
+      // Athena derives ClientRequestToken from the execution id, so a start repeated after a crash is the same query.
+      engineExecutionId = await this.o.engine.start(e.query, { executionId: e.id });
+    } catch (err) {
+      this.log.warn('engine start failed', { id: e.id, error: String(err) });
+      return this.o.store.transition(e.id, 'SUBMITTED', 'FAILED', {
+        error: userMessageOf(err),
+        finishedAt: this.now().toISOString(),
+      });
+    }
+    return this.o.store.transition(e.id, 'SUBMITTED', 'RUNNING', {
+      engineExecutionId,
+      startedAt: this.now().toISOString(),
+    });
+  }
+
+  /** Polls until the engine query ends, then records the outcome (results spooled first). */
+  private async wait(e: ExecutionRecord): Promise<ExecutionRecord> {
+    let engineId = e.engineExecutionId;
+    let delay = this.poll.initialMs;
+    const began = Date.parse(e.startedAt ?? e.createdAt);
+    let lastProgress = Date.now();
+    for (;;) {
+      if (!engineId) {
+        engineId = await this.o.engine.start(e.query, { executionId: e.id });
+        e = await this.o.store.patch(e.id, { engineExecutionId: engineId }, 'RUNNING');
+      }
+      let status: QueryStatus;
+      try {
+        status = await this.o.engine.status(engineId);
+      } catch (err) {
+        if (err instanceof UnknownQueryError) {
+          // The embedded engine forgets queries when the process dies: run it again.
+          this.log.info('engine lost the query; starting it again', { id: e.id });
+          engineId = undefined;
+          continue;
+        }
+        throw err;
+      }
+      if (status.state === 'QUEUED' || status.state === 'RUNNING') {
+        const current = await this.o.store.get(e.id);
+        if (current && current.state !== 'RUNNING') return current;
+        if (this.o.publisher.progress && Date.now() - lastProgress >= (this.o.progressEveryMs ?? 10_000)) {
+          lastProgress = Date.now();
+          await this.o.publisher.progress(e, this.now().getTime() - began).catch(() => {});
+        }
+        await this.sleep(delay);
+        delay = Math.min(this.poll.maxMs, delay * this.poll.factor);
+        continue;
+      }
+      const stats = {
+        ...status.stats,
+        costUsd: queryCostUsd(this.o.engine.kind, status.stats, status.state),
+      };
+      const finishedAt = this.now().toISOString();
+      if (status.state === 'SUCCEEDED') {
+        const summary = await collectResults(this.o.engine, engineId, spoolPaths(this.o.resultsDir, e.id), {
+          topRows: this.o.topRows,
+          annotate: this.o.annotatorFor?.(e.command),
+        });
+        const done = await this.o.store.transition(e.id, 'RUNNING', 'SUCCEEDED', {
+          stats: { ...stats, rows: summary.totalRows },
+          finishedAt,
+        });
+        await this.recordBytes(done);
+        return done;
+      }
+      const failed = await this.o.store.transition(e.id, 'RUNNING', status.state, {
+        stats,
+        finishedAt,
+        error: status.reason ?? (status.state === 'CANCELLED' ? 'The query was cancelled.' : 'The query failed.'),
+      });
+      await this.recordBytes(failed);
+      return failed;
+    }
+  }
+
+  private async recordBytes(e: ExecutionRecord): Promise<void> {
+    const bytes = e.stats?.bytesScanned ?? 0;
+    if (bytes <= 0) return;
+    await this.o.store
+      .addScannedBytes(this.now().toISOString().slice(0, 10), e.userId, e.channelId, bytes)
+      .catch((err) => this.log.warn('could not record scanned bytes', { error: String(err) }));
+  }
+
+  /** The spooled result, or (after a restart that lost it) the result fetched again. */
+  private async summaryOf(e: ExecutionRecord): Promise<ResultSummary> {
+    const files = spoolPaths(this.o.resultsDir, e.id);
+    const spooled = await readSpooledSummary(files);
+    if (spooled) return spooled;
+    const annotate = this.o.annotatorFor?.(e.command);
+    if (e.engineExecutionId) {
+      try {
+        return await collectResults(this.o.engine, e.engineExecutionId, files, { topRows: this.o.topRows, annotate });
+      } catch (err) {
+        if (!(err instanceof UnknownQueryError)) throw err;
+      }
+    }
+    // Run it again without changing the recorded state: the answer was computed once already.
+    const engineId = await this.o.engine.start(e.query, { executionId: `${e.id}-republish` });
+    let delay = this.poll.initialMs;
+    for (;;) {
+      const s = await this.o.engine.status(engineId);
+      if (s.state === 'SUCCEEDED') break;
+      if (s.state === 'FAILED' || s.state === 'CANCELLED')
+        throw new Error(`re-fetching results failed: ${s.reason ?? s.state}`);
+      await this.sleep(delay);
+      delay = Math.min(this.poll.maxMs, delay * this.poll.factor);
+    }
+    return collectResults(this.o.engine, engineId, files, { topRows: this.o.topRows, annotate });
+  }
+
+  /**
+   * Posts the answer step by step, recording each step's reference at once so a retry or a restart resumes where it
+   * stopped instead of posting twice. Returns false when the surface kept failing (the execution stays unpublished
+   * and is retried by the next sweep).
+   */
+  private async publish(e: ExecutionRecord): Promise<boolean> {
+    const attempts = this.o.publishAttempts ?? 5;
+    let delay = 1000;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (e.state === 'SUCCEEDED') {
+          const summary = await this.summaryOf(e);
+          if (!e.resultRef) {
+            const resultRef = await this.o.publisher.postResult(e, summary);
+            e = await this.o.store.patch(e.id, { resultRef: resultRef ?? '-' }, e.state);
+          }
+          if (!e.fileRef && summary.totalRows > 0) {
+            const fileRef = await this.o.publisher.uploadCsv(e, summary);
+            e = await this.o.store.patch(e.id, { fileRef: fileRef ?? '-' }, e.state);
+          }
+        } else if (!e.resultRef) {
+          const resultRef = await this.o.publisher.postFailure(e);
+          e = await this.o.store.patch(e.id, { resultRef: resultRef ?? '-' }, e.state);
+        }
+        await this.o.publisher.updateParent(e);
+        await this.o.store.transition(e.id, e.state, 'PUBLISHED', { publishedAt: this.now().toISOString() });
+        return true;
+      } catch (err) {
+        if (err instanceof IllegalTransitionError) throw err;
+        this.log.warn('publish failed', { id: e.id, attempt, error: String(err) });
+        e = await this.o.store.patch(e.id, { publishAttempts: (e.publishAttempts ?? 0) + 1 }, e.state).catch(() => e);
+        if (attempt >= attempts) return false;
+        await this.sleep(delay);
+        delay = Math.min(30_000, delay * 2);
+      }
+    }
+  }
+}
+
+export { TERMINAL as TERMINAL_ENGINE_STATES };
