@@ -1,29 +1,15 @@
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { UsageError } from '../src/errors';
+import { shown } from '../src/util/shown';
 import type { CommandArgs, CommandInfo } from './types';
+
+export { shown };
 
 /**
  * Argument validators shared by the commands. Each is a zod schema that normalises a typed word; a failure becomes
  * a UsageError that names the argument, shows what was received (truncated, escaped) and says what is accepted.
  */
-
-/** How a user-typed value is shown back: control characters escaped, backticks neutralised, at most 40 chars. */
-export function shown(value: string, max = 40): string {
-  let out = '';
-  for (const ch of value) {
-    const code = ch.codePointAt(0) ?? 0;
-    if (code < 0x20 || code === 0x7f || (code >= 0x80 && code < 0xa0) || code === 0x2028 || code === 0x2029) {
-      out += `\\u${code.toString(16).padStart(4, '0')}`;
-    } else if (ch === '`') {
-      out += "'";
-    } else {
-      out += ch;
-    }
-  }
-  const chars = Array.from(out);
-  return chars.length > max ? `${chars.slice(0, max).join('')}…` : out;
-}
 
 const HEX_ID = (prefix: string) => new RegExp(`^${prefix}-([0-9a-f]{8}|[0-9a-f]{17})$`);
 

@@ -1,6 +1,7 @@
 import { UsageError } from '../src/errors';
+import { isOffHours, minutesOf } from '../src/time/window';
 import { shown } from './args';
-import { inNetworks, isOffHours, minutesOf } from './risk';
+import { inNetworks } from './risk';
 import type { QueryCommand } from './types';
 
 const MODES = ['all', 'offhours', 'mobile', 'external', 'nomfa', 'failed'] as const;
@@ -64,7 +65,7 @@ export const ConsoleLogins: QueryCommand = {
     if (ctx.config.knownNetworks.length > 0 && ip && !inNetworks(ip, ctx.config.knownNetworks)) {
       flags.push({ code: 'login-external', message: `${who} signed in from ${ip}, outside the known networks` });
     }
-    if (time && isOffHours(time, ctx.config)) {
+    if (time && isOffHours(new Date(time), ctx.config.offHours, ctx.config.timeZone)) {
       flags.push({ code: 'login-offhours', message: `${who} signed in at off-hours (${time})` });
     }
     return flags;

@@ -1,5 +1,4 @@
 import ipaddr from 'ipaddr.js';
-import type { TrailConfig } from '../src/config';
 import type { RiskFlag } from '../src/surfaces/types';
 
 type Flag = Omit<RiskFlag, 'row'>;
@@ -102,36 +101,4 @@ export function inNetworks(address: string | null, networks: readonly string[]):
     const [net, bits] = ipaddr.parseCIDR(n);
     return net.kind() === ip.kind() && ip.match([net, bits]);
   });
-}
-
-/** Minutes since local midnight and ISO weekday (1 = Monday) of an instant in a time zone. */
-export function localClock(iso: string, timeZone: string): { minutes: number; weekday: number } | undefined {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return undefined;
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hour: '2-digit',
-    minute: '2-digit',
-    weekday: 'short',
-    hourCycle: 'h23',
-  }).formatToParts(d);
-  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
-  const weekday = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(get('weekday')) + 1;
-  return { minutes: Number(get('hour')) * 60 + Number(get('minute')), weekday };
-}
-
-export const minutesOf = (hhmm: string): number => {
-  const [h, m] = hhmm.split(':').map(Number);
-  return (h ?? 0) * 60 + (m ?? 0);
-};
-
-/** Off-hours as configured: [start, end) local time, wrapping midnight when start > end, plus weekends if set. */
-export function isOffHours(iso: string, config: Pick<TrailConfig, 'timeZone' | 'offHours'>): boolean {
-  const clock = localClock(iso, config.timeZone);
-  if (!clock) return false;
-  const start = minutesOf(config.offHours.start);
-  const end = minutesOf(config.offHours.end);
-  const inRange =
-    start <= end ? clock.minutes >= start && clock.minutes < end : clock.minutes >= start || clock.minutes < end;
-  return inRange || (config.offHours.weekends && clock.weekday >= 6);
 }
