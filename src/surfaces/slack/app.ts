@@ -1,0 +1,208 @@
+/**
+ * The Slack app: Bolt v5 in Socket Mode (when an app-level token is set) or behind its HTTP receiver. Transport only
+ * (STYLE.md): the `/trail` listener hands the text to the Dispatcher and `ack()`s with what `prepare()` returned
+ * within milliseconds; the slow part (`run()`) starts after the ack and is never awaited by the listener, because
+ * Slack shows an error unless it gets HTTP 200 "within 3000 milliseconds" (tech-facts §3).
+ */
+import type { Server } from 'node:http';
+import { App, type BlockAction, type ButtonAction, HTTPReceiver, type RespondFn } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import { userMessageOf } from '../../errors';
+import type { ActionName, Dispatcher, Prepared } from '../../runner/types';
+import { ACTION_IDS, truncate } from './blocks';
+import { type SlackClientOptions, webClientOptions } from './client';
+import { type TrailLogger, toSlackLogger } from './logger';
+import { toPublishError } from './publisher';
+
+export { createWebClient } from './client';
+
+export interface SlackAppConfig {
+  botToken: string;
+  /** Verifies HTTP requests; unused in Socket Mode. */
+  signingSecret: string;
+  /** `xapp-…` app-level token: set → Socket Mode (no public URL needed); unset → HTTP receiver. */
+  appToken?: string;
+  /** HTTP receiver port (0 = any free port; see `port()` after start). */
+  port: number;
+  /** HTTP receiver bind address; default all interfaces (tests use 127.0.0.1). */
+  host?: string;
+}
+
+export interface CreateSlackAppOptions {
+  config: SlackAppConfig;
+  dispatcher: Dispatcher;
+  /** Web API base URL and retry policy (tests point slackApiUrl at a local fake). */
+  clientOptions?: Pick<SlackClientOptions, 'slackApiUrl' | 'retryConfig' | 'timeout'>;
+  logger?: TrailLogger;
+  /** Slash command name, default `/trail` (a staging app may register `/trail-dev`). */
+  command?: string;
+}
+
+export interface SlackAppHandle {
+  app: App;
+  /** The app's bot-token WebClient (trailbot's retry policy); give it to SlackPublisher so both share one client. */
+  client: WebClient;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** HTTP mode: the port the receiver listens on once started; undefined in Socket Mode or before start. */
+  port(): number | undefined;
+}
+
+/** HTTP path Slack posts slash commands and interactions to (the Request URLs in manifest.yml). */
+export const SLACK_EVENTS_PATH = '/slack/events';
+
+const ACTION_NAMES: Record<string, ActionName> = {
+  [ACTION_IDS.cancel]: 'cancel',
+  [ACTION_IDS.rerun]: 'rerun',
+  [ACTION_IDS.showSql]: 'show_sql',
+  [ACTION_IDS.confirm]: 'confirm',
+};
+
+/**
+ * The command text as the user typed it. Slack escapes `&`, `<` and `>` in slash-command text as it does in messages
+ * (https://docs.slack.dev/messaging/formatting-message-text#escaping) and may wrap what looks like a URL or e-mail
+ * address as `<url|label>`; both are undone here so the catalog parses what was typed. Entities are decoded with
+ * `&amp;` last so `&amp;lt;` stays `&lt;`.
+ */
+export function slashCommandText(raw: string): string {
+  return raw
+    .replace(/<((?:https?|mailto):[^|>]*)(?:\|([^>]*))?>/g, (_m, url: string, label?: string) => label ?? url)
+    .replaceAll('&lt;', '<')
+    .replaceAll('&gt;', '>')
+    .replaceAll('&amp;', '&')
+    .trim();
+}
+
+/** Ephemeral reply text: Slack recommends ≤ 4,000 characters for `text`. */
+function replyText(text: string): string {
+  return truncate(text, 3000);
+}
+
+export function createSlackApp(options: CreateSlackAppOptions): SlackAppHandle {
+  const { config, dispatcher } = options;
+  const log: TrailLogger = options.logger ?? console;
+  const slackLogger = toSlackLogger(log);
+  const clientOptions = webClientOptions({ ...options.clientOptions, logger: log });
+  const commandName = options.command ?? '/trail';
+
+  let receiver: HTTPReceiver | undefined;
+  let app: App;
+  if (config.appToken !== undefined && config.appToken !== '') {
+    app = new App({
+      token: config.botToken,
+      appToken: config.appToken,
+      socketMode: true,
+      logger: slackLogger,
+      clientOptions,
+      deferInitialization: true,
+    });
+  } else {
+    receiver = new HTTPReceiver({
+      signingSecret: config.signingSecret,
+      endpoints: SLACK_EVENTS_PATH,
+      // Respond as soon as ack() is called; the listener's remaining work happens after the HTTP response.
+      processBeforeResponse: false,
+      signatureVerification: true,
+      logger: slackLogger,
+    });
+    app = new App({ token: config.botToken, receiver, logger: slackLogger, clientOptions, deferInitialization: true });
+  }
+
+  app.command(commandName, async ({ command, ack }) => {
+    let prepared: Prepared;
+    try {
+      prepared = dispatcher.prepare({
+        text: slashCommandText(command.text ?? ''),
+        userId: command.user_id,
+        channelId: command.channel_id,
+        surface: 'slack',
+        responseUrl: command.response_url,
+      });
+    } catch (err) {
+      // prepare() should not throw; if it does, the user still gets a sentence, the log gets the details.
+      log.error(`${commandName} ${command.text}: prepare failed`, err);
+      await ack({ response_type: 'ephemeral', text: replyText(userMessageOf(err)) });
+      return;
+    }
+    if (prepared.kind === 'reply') {
+      await ack({ response_type: 'ephemeral', text: replyText(prepared.text) });
+      return;
+    }
+    await ack(
+      prepared.ackText !== undefined ? { response_type: 'ephemeral', text: replyText(prepared.ackText) } : undefined,
+    );
+    // Not awaited: the query runs after the ack, detached from this request. run() reports its own failures.
+    void prepared.run().catch((err: unknown) => log.error(`${commandName} ${command.text}: run failed`, err));
+  });
+
+  app.action<BlockAction<ButtonAction>>(
+    /^trail_(cancel|rerun|show_sql|confirm)$/,
+    async ({ ack, body, action, respond }) => {
+      await ack();
+      const name = ACTION_NAMES[action.action_id];
+      const channelId = body.channel?.id ?? (body.container as { channel_id?: string } | undefined)?.channel_id;
+      if (name === undefined || !action.value || channelId === undefined) {
+        log.warn(`ignored ${action.action_id} without an execution id or channel`);
+        return;
+      }
+      let text: string | undefined;
+      try {
+        text = await dispatcher.action({
+          action: name,
+          executionId: action.value,
+          userId: body.user.id,
+          channelId,
+          responseUrl: body.response_url,
+        });
+      } catch (err) {
+        log.error(`${action.action_id} ${action.value} failed`, err);
+        text = userMessageOf(err);
+      }
+      if (text !== undefined && text !== '') await respondEphemeral(respond, text, log);
+    },
+  );
+
+  // Never posts anything: a stack trace belongs in the log, not in a channel.
+  app.error(async (error) => {
+    log.error(`Slack listener error (${error.code ?? 'unknown'}): ${error.message}`, error);
+  });
+
+  let server: Server | undefined;
+  return {
+    app,
+    client: app.client,
+    async start() {
+      // Deferred initialisation: without it Bolt calls auth.test from the constructor and nobody awaits the promise,
+      // so an unreachable Slack or a bad token becomes an unhandled rejection instead of a failed start.
+      try {
+        await app.init();
+      } catch (err) {
+        throw toPublishError('verify the bot token (auth.test)', err);
+      }
+      if (receiver !== undefined) {
+        server = await receiver.start(
+          config.host !== undefined ? { port: config.port, host: config.host } : config.port,
+        );
+      } else {
+        await app.start();
+      }
+    },
+    async stop() {
+      await app.stop();
+      server = undefined;
+    },
+    port() {
+      const address = server?.address();
+      return typeof address === 'object' && address !== null ? address.port : undefined;
+    },
+  };
+}
+
+async function respondEphemeral(respond: RespondFn, text: string, log: TrailLogger): Promise<void> {
+  try {
+    await respond({ response_type: 'ephemeral', replace_original: false, text: replyText(text) });
+  } catch (err) {
+    // respond() throws on a non-2xx (Bolt v5 RespondError), e.g. a response_url used more than 5 times.
+    log.warn('could not answer a button click through its response_url', err);
+  }
+}

@@ -1,0 +1,309 @@
+import { readFile } from 'node:fs/promises';
+import { ErrorCode, type WebClient } from '@slack/web-api';
+import { TrailError } from '../../errors';
+import type { ExecutionRecord } from '../../store/types';
+import { formatBytes } from '../../time/format';
+import type { Publisher, Recipient, ResultSummary } from '../types';
+import {
+  csvFileName,
+  escapeMrkdwn,
+  type ResultRenderOptions,
+  renderFailure,
+  renderParent,
+  renderResult,
+  truncate,
+} from './blocks';
+import type { TrailLogger } from './logger';
+
+/**
+ * A Slack call that did not succeed even after the WebClient's own retries. The runner keeps the execution
+ * unpublished and tries again later when `retryable`; otherwise the problem needs a person (scopes, channel
+ * membership, a bad token) and `userMessage` says what to do.
+ */
+export class SlackPublishError extends TrailError {
+  constructor(
+    /** Which publishing step failed, e.g. `announce`. */
+    readonly step: string,
+    /** Slack's error code (`not_in_channel`, `invalid_blocks`, …) or the HTTP failure, when known. */
+    readonly slackError: string | undefined,
+    /** true when trying again later may succeed (rate limits, Slack 5xx, network). */
+    readonly retryable: boolean,
+    userMessage: string,
+    options?: { cause?: unknown },
+  ) {
+    super('SLACK_PUBLISH', userMessage, options);
+    this.name = 'SlackPublishError';
+  }
+}
+
+/** Slack error codes that a later retry will not fix, with what a person should do. */
+const PERMANENT_ERRORS: Record<string, string> = {
+  not_in_channel: 'trailbot is not in this channel: invite it with `/invite @trailbot` (or grant chat:write.public).',
+  channel_not_found: 'trailbot cannot see this channel: invite it with `/invite @trailbot`.',
+  is_archived: 'the channel is archived.',
+  invalid_auth: 'the Slack bot token is not valid: check SLACK_BOT_TOKEN.',
+  not_authed: 'no Slack bot token was sent: check SLACK_BOT_TOKEN.',
+  token_revoked: 'the Slack bot token was revoked: reinstall the app and update SLACK_BOT_TOKEN.',
+  account_inactive: 'the Slack app was deactivated: reinstall it and update SLACK_BOT_TOKEN.',
+  missing_scope: 'the Slack app lacks a scope: add it in manifest.yml (chat:write, files:write) and reinstall.',
+  invalid_blocks: 'Slack rejected the message layout (a trailbot bug; the details are in its log).',
+  message_not_found: 'the message to update no longer exists.',
+  thread_not_found: 'the thread no longer exists.',
+  invalid_thread_ts: 'the thread reference is not a thread parent (a trailbot bug).',
+  restricted_action: 'a workspace setting prevents trailbot from posting here.',
+};
+
+interface SlackErrorShape {
+  code?: string;
+  data?: { error?: string };
+  statusCode?: number;
+  message?: string;
+}
+
+/** Turns whatever the WebClient threw into a SlackPublishError that says whether to retry. */
+export function toPublishError(step: string, err: unknown): SlackPublishError {
+  if (err instanceof SlackPublishError) return err;
+  const e = (typeof err === 'object' && err !== null ? err : {}) as SlackErrorShape;
+  let slackError: string | undefined;
+  let retryable: boolean;
+  switch (e.code) {
+    case ErrorCode.PlatformError:
+      slackError = e.data?.error;
+      retryable = slackError === undefined || !(slackError in PERMANENT_ERRORS);
+      break;
+    case ErrorCode.HTTPError:
+      slackError = `http_${e.statusCode ?? 'error'}`;
+      retryable = e.statusCode === undefined || e.statusCode >= 500 || e.statusCode === 429;
+      break;
+    case ErrorCode.RateLimitedError:
+      slackError = 'ratelimited';
+      retryable = true;
+      break;
+    case ErrorCode.RequestError:
+      slackError = 'request_failed';
+      retryable = true;
+      break;
+    case ErrorCode.FileUploadInvalidArgumentsError:
+    case ErrorCode.FileUploadReadFileDataError:
+      slackError = 'invalid_upload';
+      retryable = false;
+      break;
+    default:
+      // After its last retry of a 429 the WebClient throws a plain Error ("A rate limit was exceeded").
+      retryable = true;
+  }
+  const hint =
+    slackError !== undefined && slackError in PERMANENT_ERRORS
+      ? PERMANENT_ERRORS[slackError]
+      : retryable
+        ? 'Slack did not answer in time; trailbot will try again.'
+        : 'Slack refused the request.';
+  const what = slackError !== undefined ? ` (${slackError})` : '';
+  return new SlackPublishError(step, slackError, retryable, `Could not ${step} in Slack${what}: ${hint}`, {
+    cause: err,
+  });
+}
+
+export interface SlackPublisherOptions {
+  /** The bot-token client, shared with the Bolt app (see createWebClient / createSlackApp). */
+  client: WebClient;
+  /** IANA zone windows are shown in. */
+  timeZone: string;
+  logger?: TrailLogger;
+  /** Shortest time between two progress updates of the same parent (default 10 s; chat.update is Tier 3). */
+  progressIntervalMs?: number;
+  /** Clock for progress throttling (default Date.now). */
+  now?: () => number;
+  /** fetch used for response_url (default globalThis.fetch). */
+  fetch?: typeof fetch;
+  /** Table rendering of the result reply. */
+  result?: Omit<ResultRenderOptions, 'timeZone' | 'now'>;
+}
+
+/** Posts executions into Slack: parent in the channel, results and CSV in its thread, final state on the parent. */
+export class SlackPublisher implements Publisher {
+  private readonly client: WebClient;
+  private readonly timeZone: string;
+  private readonly logger: TrailLogger;
+  private readonly progressIntervalMs: number;
+  private readonly now: () => number;
+  private readonly fetchFn: typeof fetch;
+  private readonly resultOptions: Omit<ResultRenderOptions, 'timeZone' | 'now'>;
+  /** When each running execution's parent was last written, for progress throttling. */
+  private readonly lastParentWrite = new Map<string, number>();
+
+  constructor(o: SlackPublisherOptions) {
+    this.client = o.client;
+    this.timeZone = o.timeZone;
+    this.logger = o.logger ?? console;
+    this.progressIntervalMs = o.progressIntervalMs ?? 10_000;
+    this.now = o.now ?? Date.now;
+    this.fetchFn = o.fetch ?? globalThis.fetch;
+    this.resultOptions = o.result ?? {};
+  }
+
+  async announce(execution: ExecutionRecord): Promise<string | undefined> {
+    const message = renderParent(execution, { timeZone: this.timeZone });
+    const res = await this.call('announce the query', () =>
+      this.client.chat.postMessage({ channel: execution.channelId, text: message.text, blocks: message.blocks }),
+    );
+    this.lastParentWrite.set(execution.id, this.now());
+    return requireTs('announce the query', res.ts);
+  }
+
+  /**
+   * Shows the elapsed time on the parent, at most once per `progressIntervalMs`. A failed progress update is logged
+   * and not thrown: it loses nothing (the final update replaces it) and must not fail a running query.
+   */
+  async progress(execution: ExecutionRecord, elapsedMs: number): Promise<void> {
+    if (execution.parentRef === undefined) return;
+    const last = this.lastParentWrite.get(execution.id);
+    const now = this.now();
+    if (last !== undefined && now - last < this.progressIntervalMs) return;
+    this.lastParentWrite.set(execution.id, now);
+    const message = renderParent(execution, { timeZone: this.timeZone, elapsedMs });
+    try {
+      await this.client.chat.update({
+        channel: execution.channelId,
+        ts: execution.parentRef,
+        text: message.text,
+        blocks: message.blocks,
+      });
+    } catch (err) {
+      this.logger.warn(`progress update of ${execution.id} failed (the final update will replace it)`, err);
+    }
+  }
+
+  async postResult(execution: ExecutionRecord, result: ResultSummary): Promise<string | undefined> {
+    const parent = this.parentOf(execution, 'post the result');
+    const message = renderResult(execution, result, { ...this.resultOptions, timeZone: this.timeZone });
+    const res = await this.call('post the result', () =>
+      this.client.chat.postMessage({
+        channel: execution.channelId,
+        thread_ts: parent,
+        text: message.text,
+        blocks: message.blocks,
+      }),
+    );
+    return requireTs('post the result', res.ts);
+  }
+
+  async uploadCsv(execution: ExecutionRecord, result: ResultSummary): Promise<string | undefined> {
+    const parent = this.parentOf(execution, 'upload the CSV');
+    // Read the file ourselves: WebClient 8.2 buffers a stream in memory anyway (file-upload.js getFileDataAsStream)
+    // and never settles when the stream errors, so a missing file would hang the publish step instead of failing it.
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(result.csvPath);
+    } catch (err) {
+      throw new TrailError('CSV_MISSING', `The result file ${result.csvPath} cannot be read; re-run the query.`, {
+        cause: err,
+      });
+    }
+    if (bytes.length === 0) {
+      // files.getUploadURLExternal needs a positive length; a spooled CSV always has a header, so this is a bug.
+      throw new TrailError('CSV_EMPTY', `The result file ${result.csvPath} is empty; re-run the query.`);
+    }
+    const rows = result.totalRows.toLocaleString('en-US');
+    const res = await this.call('upload the CSV', () =>
+      this.client.filesUploadV2({
+        channel_id: execution.channelId,
+        thread_ts: parent,
+        file: bytes,
+        filename: csvFileName(execution),
+        title: truncate(`/trail ${execution.commandText} (${rows} rows)`, 250),
+        initial_comment: `All ${rows} rows as CSV (${formatBytes(bytes.length)}).`,
+      }),
+    );
+    const fileId = res.files?.[0]?.files?.[0]?.id;
+    if (fileId === undefined) {
+      throw new SlackPublishError('upload the CSV', 'no_file_id', true, 'Slack did not return the uploaded file.');
+    }
+    return fileId;
+  }
+
+  async postFailure(execution: ExecutionRecord): Promise<string | undefined> {
+    const message = renderFailure(execution, { timeZone: this.timeZone });
+    // Without a parent (the failure came before the announcement) the notice goes to the channel itself.
+    const res = await this.call('post the failure', () =>
+      this.client.chat.postMessage({
+        channel: execution.channelId,
+        ...(execution.parentRef !== undefined ? { thread_ts: execution.parentRef } : {}),
+        text: message.text,
+        blocks: message.blocks,
+      }),
+    );
+    return requireTs('post the failure', res.ts);
+  }
+
+  async updateParent(execution: ExecutionRecord): Promise<void> {
+    this.lastParentWrite.delete(execution.id);
+    if (execution.parentRef === undefined) {
+      this.logger.debug(`execution ${execution.id} has no parent message to update`);
+      return;
+    }
+    const parentRef = execution.parentRef;
+    const message = renderParent(execution, { timeZone: this.timeZone });
+    await this.call('update the query message', () =>
+      this.client.chat.update({
+        channel: execution.channelId,
+        ts: parentRef,
+        text: message.text,
+        blocks: message.blocks,
+      }),
+    );
+  }
+
+  /**
+   * An ephemeral message. Through the response_url when there is one (works in channels trailbot is not in); Slack
+   * allows 5 uses within 30 minutes (tech-facts §3), so an expired or used-up URL falls back to chat.postEphemeral.
+   * `text` is trailbot's own mrkdwn (it may hold links and code); callers escape user values in it.
+   */
+  async notify(to: Recipient, text: string): Promise<void> {
+    const body = truncate(text, 3000);
+    if (to.responseUrl !== undefined) {
+      try {
+        const res = await this.fetchFn(to.responseUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, text: body }),
+        });
+        if (res.ok) return;
+        this.logger.warn(`response_url answered HTTP ${res.status}; falling back to chat.postEphemeral`);
+      } catch (err) {
+        this.logger.warn('response_url failed; falling back to chat.postEphemeral', err);
+      }
+    }
+    await this.call('send a private message', () =>
+      this.client.chat.postEphemeral({ channel: to.channelId, user: to.userId, text: body }),
+    );
+  }
+
+  private parentOf(execution: ExecutionRecord, step: string): string {
+    if (execution.parentRef === undefined) {
+      throw new SlackPublishError(
+        step,
+        'no_parent',
+        false,
+        `Cannot ${step}: execution ${execution.id} has no parent message in ${escapeMrkdwn(execution.channelId)}.`,
+      );
+    }
+    return execution.parentRef;
+  }
+
+  private async call<T>(step: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      const error = toPublishError(step, err);
+      this.logger.warn(`Slack: could not ${step} (${error.slackError ?? 'unknown'}; retryable: ${error.retryable})`);
+      throw error;
+    }
+  }
+}
+
+function requireTs(step: string, ts: string | undefined): string {
+  if (ts === undefined)
+    throw new SlackPublishError(step, 'no_ts', true, `Slack did not return a message id (${step}).`);
+  return ts;
+}
