@@ -33,11 +33,6 @@ const GLOBAL_FLAGS: Record<string, string> = {
 const ACCOUNT = /^\d{12}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
-/** Slack sends `&`, `<`, `>` HTML-escaped in slash-command text even with should_escape off. */
-export function decodeSlackText(text: string): string {
-  return text.replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
-}
-
 /** Edit distance, for "did you mean". */
 function distance(a: string, b: string): number {
   const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
@@ -182,7 +177,8 @@ export function parseRequest(
       usageList(catalog),
     );
   }
-  let text = decodeSlackText(rawText).trim();
+  // Slack's HTML escaping is undone by the Slack surface (slashCommandText); the parser sees plain text.
+  let text = rawText.trim();
   if (/^\/trail(\s|$)/i.test(text)) text = text.slice(6).trim();
   const [head, ...tokens] = text.split(/\s+/u).filter((t) => t !== '');
   const help = findCommand('help', catalog) as ControlCommand | undefined;
