@@ -1,0 +1,833 @@
+import {
+  ConditionalCheckFailedException,
+  CreateTableCommand,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  ResourceInUseException,
+  ResourceNotFoundException,
+  type TableDescription,
+  UpdateItemCommand,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { TrailError } from '../errors';
+import { newExecutionId, randomSuffix } from './ids';
+import { fromItem, type Item, toAttribute, toItem } from './marshal';
+import { AUDIT_ALL, INTERNAL_ATTRIBUTES, keys, STORE_TABLE, tableDefinition, UNFINISHED } from './schema';
+import {
+  type AuditEntry,
+  type CreateResult,
+  type ExecutionPatch,
+  type ExecutionRecord,
+  type ExecutionState,
+  type ExecutionStore,
+  IllegalTransitionError,
+  LEGAL_TRANSITIONS,
+  type NewExecution,
+} from './types';
+
+export interface DynamoExecutionStoreOptions {
+  /** A configured client (region, endpoint, retries: see `openStore`). The store never creates or destroys it. */
+  client: DynamoDBClient;
+  tableName: string;
+  /** Clock for timestamps, TTLs and the TTL read filter. Default: the system clock. */
+  now?: () => Date;
+  /** Every item expires (TTL `expiresAt`) this many days after it was written. Default 30. */
+  retentionDays?: number;
+}
+
+export const DEFAULT_RETENTION_DAYS = 30;
+
+/** `patch` on an execution that does not exist (or has expired). */
+export class ExecutionNotFoundError extends TrailError {
+  constructor(readonly executionId: string) {
+    super('EXECUTION_NOT_FOUND', `No execution \`${executionId}\` (it may have expired).`);
+    this.name = 'ExecutionNotFoundError';
+  }
+}
+
+/** Engine-terminal states: entering one sets `finishedAt`. */
+const FINISHED_STATES: readonly ExecutionState[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
+
+/** The fields `patch` and `transition` may write; anything else in a patch object is ignored. */
+const PATCHABLE_FIELDS = [
+  'parentRef',
+  'resultRef',
+  'fileRef',
+  'engineExecutionId',
+  'startedAt',
+  'finishedAt',
+  'publishedAt',
+  'stats',
+  'error',
+  'cancelledBy',
+  'publishAttempts',
+] as const satisfies readonly (keyof ExecutionPatch)[];
+
+/**
+ * `create` loops only when another writer changed the request lock between two of its steps; each round either
+ * returns or observes a newer lock, so a handful of rounds is plenty even under a burst of retries.
+ */
+const MAX_CREATE_ROUNDS = 10;
+/** GetItem calls in flight while confirming the unfinished list. */
+const CONFIRM_CONCURRENCY = 8;
+const DAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
+
+interface RequestLock {
+  executionId: string;
+  expiresAt: number;
+}
+
+/**
+ * ExecutionStore on one DynamoDB table (layout: src/store/schema.ts). Runs unchanged against AWS and against dynalite,
+ * so it uses only what both support: conditional Put/Update, GetItem, Query (tech-facts §4: no transactions, no
+ * `ReturnValuesOnConditionCheckFailure` in dynalite). At runtime it needs only dynamodb:GetItem, PutItem, UpdateItem
+ * and Query, the permissions the CDK stack grants.
+ */
+export class DynamoExecutionStore implements ExecutionStore {
+  private readonly client: DynamoDBClient;
+  private readonly tableName: string;
+  private readonly now: () => Date;
+  private readonly retentionSeconds: number;
+
+  constructor(options: DynamoExecutionStoreOptions) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+    this.now = options.now ?? (() => new Date());
+    const days = options.retentionDays ?? DEFAULT_RETENTION_DAYS;
+    if (!(days > 0)) throw new TypeError(`retentionDays must be positive, got ${days}`);
+    this.retentionSeconds = Math.round(days * 86_400);
+  }
+
+  /**
+   * Idempotent on `requestKey` (see the lock in schema.ts). One round:
+   * 1. take the free lock with a conditional put, pointing it at a fresh id, then write that execution;
+   * 2. otherwise read the lock and the execution it points to (both consistently) and
+   *    - return that execution when it is unfinished or finished within `dedupeSeconds`;
+   *    - write it when it is missing: its creator has not written it yet (a concurrent create) or crashed between
+   *      the two puts; whoever writes first created it, the others get it back with `created: false`;
+   *    - take the lock over (conditioned on the id it held) when its execution is done, expired, or belongs to
+   *      another request (an id collision), then write the new execution.
+   * No step depends on timing, so 20 concurrent creates with one key yield one execution and one id.
+   */
+  async create(input: NewExecution, options: { dedupeSeconds?: number } = {}): Promise<CreateResult> {
+    const dedupeMs = Math.max(0, options.dedupeSeconds ?? 0) * 1000;
+    for (let round = 0; round < MAX_CREATE_ROUNDS; round++) {
+      const now = this.now();
+      const id = newExecutionId(now);
+      if (await this.putRequestLock(input.requestKey, id, now)) {
+        const written = await this.writeExecution(id, input, now);
+        if (written) return written;
+        continue;
+      }
+      const lock = await this.getRequestLock(input.requestKey);
+      if (!lock) continue; // expired and deleted between our put and this read
+      const existing = await this.getItem(keys.execution(lock.executionId));
+      const nowSeconds = epochSeconds(now);
+      const takeOver =
+        lock.expiresAt <= nowSeconds ||
+        (existing !== undefined &&
+          (existing.expiresAt <= nowSeconds ||
+            existing.requestKey !== input.requestKey ||
+            (existing.state === 'PUBLISHED' && !finishedWithin(existing, now, dedupeMs))));
+      if (takeOver) {
+        if (await this.takeOverRequestLock(input.requestKey, lock.executionId, id, now)) {
+          const written = await this.writeExecution(id, input, now);
+          if (written) return written;
+        }
+        continue;
+      }
+      if (!existing) {
+        const written = await this.writeExecution(lock.executionId, input, now);
+        if (written) return written;
+        continue;
+      }
+      return { execution: existing, created: false };
+    }
+    throw new TrailError(
+      'STORE_CONTENTION',
+      'Too many simultaneous requests for the same question; try again in a moment.',
+    );
+  }
+
+  async get(id: string): Promise<ExecutionRecord | undefined> {
+    const record = await this.getItem(keys.execution(id));
+    return record && record.expiresAt > epochSeconds(this.now()) ? record : undefined;
+  }
+
+  async transition(
+    id: string,
+    from: ExecutionState,
+    to: ExecutionState,
+    patch: ExecutionPatch = {},
+  ): Promise<ExecutionRecord> {
+    if (!LEGAL_TRANSITIONS[from].includes(to)) {
+      throw new IllegalTransitionError(id, from, to, (await this.get(id))?.state);
+    }
+    const now = this.now();
+    const update = new UpdateExpression();
+    update.set('state', to);
+    update.set('updatedAt', now.toISOString());
+    addPatch(update, patch);
+    if (to === 'RUNNING' && patch.startedAt === undefined) update.setIfNotExists('startedAt', now.toISOString());
+    if (FINISHED_STATES.includes(to) && patch.finishedAt === undefined) update.set('finishedAt', now.toISOString());
+    if (to === 'PUBLISHED') {
+      if (patch.publishedAt === undefined) update.set('publishedAt', now.toISOString());
+      // Leaves the sparse index of unfinished executions (tech-facts §4 "GSI for status queries").
+      update.remove(STORE_TABLE.indexes.unfinished.partitionKey);
+      update.remove(STORE_TABLE.indexes.unfinished.sortKey);
+    }
+    const condition = `${update.name('state')} = ${update.value(from)} AND ${update.name('expiresAt')} > ${update.value(epochSeconds(now))}`;
+    const updated = await this.updateExecution(id, update, condition);
+    if (updated) return updated;
+    throw new IllegalTransitionError(id, from, to, (await this.get(id))?.state);
+  }
+
+  async patch(id: string, patch: ExecutionPatch, expectedState?: ExecutionState): Promise<ExecutionRecord> {
+    const now = this.now();
+    const update = new UpdateExpression();
+    update.set('updatedAt', now.toISOString());
+    addPatch(update, patch);
+    let condition = `${update.name('expiresAt')} > ${update.value(epochSeconds(now))}`;
+    if (expectedState) condition += ` AND ${update.name('state')} = ${update.value(expectedState)}`;
+    const updated = await this.updateExecution(id, update, condition);
+    if (updated) return updated;
+    if (!expectedState) throw new ExecutionNotFoundError(id);
+    throw new IllegalTransitionError(id, expectedState, expectedState, (await this.get(id))?.state);
+  }
+
+  /**
+   * Oldest first. The sparse index is eventually consistent (tech-facts §4), so each listed item is re-read with a
+   * consistent GetItem: one that was PUBLISHED a moment ago is not handed to the runner again.
+   */
+  async listUnfinished(): Promise<ExecutionRecord[]> {
+    const index = STORE_TABLE.indexes.unfinished;
+    const listed = await this.queryAll({
+      IndexName: index.indexName,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': index.partitionKey },
+      ExpressionAttributeValues: { ':pk': toAttribute(UNFINISHED) },
+    });
+    const confirmed = await mapLimited(listed, CONFIRM_CONCURRENCY, (item) => this.get(String(fromItem(item).id)));
+    return confirmed.filter((r): r is ExecutionRecord => r !== undefined && r.state !== 'PUBLISHED');
+  }
+
+  async listByChannel(channelId: string, limit: number): Promise<ExecutionRecord[]> {
+    const index = STORE_TABLE.indexes.channelHistory;
+    const items = await this.queryAll(
+      {
+        IndexName: index.indexName,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': index.partitionKey },
+        ExpressionAttributeValues: { ':pk': toAttribute(keys.channelHistory(channelId)) },
+        ScanIndexForward: false,
+      },
+      limit,
+    );
+    return items.map(toRecord);
+  }
+
+  /**
+   * Unfinished executions (any state but PUBLISHED) of a user and/or in a channel, for the concurrency limits.
+   * Counted on the sparse index, which is eventually consistent: on AWS an execution created a moment ago may be
+   * missing from the count for a fraction of a second.
+   */
+  async countActive(filter: { userId?: string; channelId?: string }): Promise<number> {
+    const index = STORE_TABLE.indexes.unfinished;
+    const names: Record<string, string> = { '#pk': index.partitionKey, '#exp': STORE_TABLE.ttlAttribute };
+    const values: Item = {
+      ':pk': toAttribute(UNFINISHED),
+      ':now': toAttribute(epochSeconds(this.now())),
+    };
+    const conditions = ['#exp > :now'];
+    if (filter.userId !== undefined) {
+      names['#user'] = 'userId';
+      values[':user'] = toAttribute(filter.userId);
+      conditions.push('#user = :user');
+    }
+    if (filter.channelId !== undefined) {
+      names['#chan'] = 'channelId';
+      values[':chan'] = toAttribute(filter.channelId);
+      conditions.push('#chan = :chan');
+    }
+    let count = 0;
+    let startKey: Item | undefined;
+    do {
+      const page = await this.call(() =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: index.indexName,
+            KeyConditionExpression: '#pk = :pk',
+            FilterExpression: conditions.join(' AND '),
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            Select: 'COUNT',
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
+      count += page.Count ?? 0;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return count;
+  }
+
+  async audit(entry: AuditEntry): Promise<void> {
+    const suffix = randomSuffix();
+    const key = keys.audit(entry.channelId, entry.at, suffix);
+    const item = {
+      ...key,
+      gsi1pk: AUDIT_ALL,
+      gsi1sk: key.sk,
+      at: entry.at,
+      userId: entry.userId,
+      channelId: entry.channelId,
+      action: entry.action,
+      command: entry.command,
+      detail: entry.detail,
+      executionId: entry.executionId,
+      expiresAt: this.expiresAt(this.now()),
+    };
+    await this.call(() => this.client.send(new PutItemCommand({ TableName: this.tableName, Item: toItem(item) })));
+  }
+
+  /** Newest first; one channel's entries, or every channel's (the `AUDIT#*` feed on gsi1). Default limit 50. */
+  async listAudit(options: { channelId?: string; limit?: number } = {}): Promise<AuditEntry[]> {
+    const limit = options.limit ?? 50;
+    const query: Omit<QueryCommandInput, 'TableName'> =
+      options.channelId !== undefined
+        ? {
+            KeyConditionExpression: '#pk = :pk',
+            ExpressionAttributeNames: { '#pk': STORE_TABLE.partitionKey },
+            ExpressionAttributeValues: { ':pk': toAttribute(keys.audit(options.channelId, '', '').pk) },
+            ScanIndexForward: false,
+          }
+        : {
+            IndexName: STORE_TABLE.indexes.channelHistory.indexName,
+            KeyConditionExpression: '#pk = :pk',
+            ExpressionAttributeNames: { '#pk': STORE_TABLE.indexes.channelHistory.partitionKey },
+            ExpressionAttributeValues: { ':pk': toAttribute(AUDIT_ALL) },
+            ScanIndexForward: false,
+          };
+    const items = await this.queryAll(query, limit);
+    return items.map((item) => {
+      const value = fromItem(item);
+      const entry: AuditEntry = {
+        at: String(value.at),
+        userId: String(value.userId),
+        channelId: String(value.channelId),
+        action: String(value.action),
+        command: String(value.command),
+      };
+      if (typeof value.detail === 'string') entry.detail = value.detail;
+      if (typeof value.executionId === 'string') entry.executionId = value.executionId;
+      return entry;
+    });
+  }
+
+  /** Atomic `ADD` on two counters (the user's and the channel's), so concurrent finishes never lose bytes. */
+  async addScannedBytes(day: string, userId: string, channelId: string, bytes: number): Promise<void> {
+    checkDay(day);
+    if (!Number.isFinite(bytes) || bytes < 0) throw new TypeError(`scanned bytes must be a non-negative number`);
+    if (bytes === 0) return;
+    const expiresAt = this.expiresAt(this.now());
+    const add = (key: { pk: string; sk: string }) =>
+      this.call(() =>
+        this.client.send(
+          new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: toItem(key),
+            UpdateExpression: 'ADD #bytes :bytes SET #exp = :exp',
+            ExpressionAttributeNames: { '#bytes': 'bytes', '#exp': STORE_TABLE.ttlAttribute },
+            ExpressionAttributeValues: { ':bytes': toAttribute(bytes), ':exp': toAttribute(expiresAt) },
+          }),
+        ),
+      );
+    await Promise.all([add(keys.scannedBytesUser(day, userId)), add(keys.scannedBytesChannel(day, channelId))]);
+  }
+
+  /** One user's or one channel's bytes on a UTC day (`yyyy-MM-dd`); with neither, the day's total over all users. */
+  async scannedBytes(day: string, who: { userId?: string; channelId?: string }): Promise<number> {
+    checkDay(day);
+    if (who.userId !== undefined && who.channelId !== undefined) {
+      throw new TypeError('scannedBytes: pass userId or channelId, not both');
+    }
+    const nowSeconds = epochSeconds(this.now());
+    const bytesOf = (item: Item | undefined) => {
+      if (!item) return 0;
+      const value = fromItem(item);
+      return Number(value.expiresAt) > nowSeconds ? Number(value.bytes ?? 0) : 0;
+    };
+    if (who.userId !== undefined || who.channelId !== undefined) {
+      const key =
+        who.userId !== undefined
+          ? keys.scannedBytesUser(day, who.userId)
+          : keys.scannedBytesChannel(day, who.channelId ?? '');
+      const result = await this.call(() =>
+        this.client.send(new GetItemCommand({ TableName: this.tableName, Key: toItem(key), ConsistentRead: true })),
+      );
+      return bytesOf(result.Item);
+    }
+    const users = await this.queryAll({
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :user)',
+      ExpressionAttributeNames: { '#pk': STORE_TABLE.partitionKey, '#sk': STORE_TABLE.sortKey },
+      ExpressionAttributeValues: {
+        ':pk': toAttribute(keys.scannedBytesUser(day, '').pk),
+        ':user': toAttribute(keys.scannedBytesUser(day, '').sk),
+      },
+      ConsistentRead: true,
+    });
+    return users.reduce((sum, item) => sum + bytesOf(item), 0);
+  }
+
+  // ── internals ──────────────────────────────────────────────────────────────────────────────────────────────
+
+  private expiresAt(now: Date): number {
+    return epochSeconds(now) + this.retentionSeconds;
+  }
+
+  /** Consistent read of an execution, expired or not (create must tell "expired" from "missing"). */
+  private async getItem(key: { pk: string; sk: string }): Promise<ExecutionRecord | undefined> {
+    const result = await this.call(() =>
+      this.client.send(new GetItemCommand({ TableName: this.tableName, Key: toItem(key), ConsistentRead: true })),
+    );
+    return result.Item ? toRecord(result.Item) : undefined;
+  }
+
+  private async putRequestLock(requestKey: string, executionId: string, now: Date): Promise<boolean> {
+    return this.conditional(() =>
+      this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: toItem({
+            ...keys.requestLock(requestKey),
+            executionId,
+            lockedAt: now.toISOString(),
+            expiresAt: this.expiresAt(now),
+          }),
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': STORE_TABLE.partitionKey },
+        }),
+      ),
+    );
+  }
+
+  private async getRequestLock(requestKey: string): Promise<RequestLock | undefined> {
+    const result = await this.call(() =>
+      this.client.send(
+        new GetItemCommand({
+          TableName: this.tableName,
+          Key: toItem(keys.requestLock(requestKey)),
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    if (!result.Item) return undefined;
+    const value = fromItem(result.Item);
+    return { executionId: String(value.executionId), expiresAt: Number(value.expiresAt) };
+  }
+
+  private async takeOverRequestLock(requestKey: string, heldBy: string, executionId: string, now: Date) {
+    return this.conditional(() =>
+      this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: toItem(keys.requestLock(requestKey)),
+          UpdateExpression: 'SET #id = :id, #at = :at, #exp = :exp',
+          ConditionExpression: '#id = :held',
+          ExpressionAttributeNames: { '#id': 'executionId', '#at': 'lockedAt', '#exp': STORE_TABLE.ttlAttribute },
+          ExpressionAttributeValues: toItem({
+            ':id': executionId,
+            ':at': now.toISOString(),
+            ':exp': this.expiresAt(now),
+            ':held': heldBy,
+          }),
+        }),
+      ),
+    );
+  }
+
+  /**
+   * Writes execution `id` unless it exists. Returns the created record, or the existing one when another create
+   * wrote it first (same request key), or undefined when the id is taken by another request (a collision the next
+   * round of `create` repairs by taking the lock over).
+   */
+  private async writeExecution(id: string, input: NewExecution, now: Date): Promise<CreateResult | undefined> {
+    const createdAt = now.toISOString();
+    const record: ExecutionRecord = {
+      ...input,
+      id,
+      state: 'SUBMITTED',
+      createdAt,
+      updatedAt: createdAt,
+      expiresAt: this.expiresAt(now),
+    };
+    const timeOrdered = keys.timeOrdered(createdAt, id);
+    const item = {
+      ...keys.execution(id),
+      gsi1pk: keys.channelHistory(input.channelId),
+      gsi1sk: timeOrdered,
+      gsi2pk: UNFINISHED,
+      gsi2sk: timeOrdered,
+      ...record,
+    };
+    const written = await this.conditional(() =>
+      this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: toItem(item),
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': STORE_TABLE.partitionKey },
+        }),
+      ),
+    );
+    if (written) return { execution: record, created: true };
+    const existing = await this.getItem(keys.execution(id));
+    if (existing && existing.requestKey === input.requestKey) return { execution: existing, created: false };
+    return undefined;
+  }
+
+  /** UpdateItem with ALL_NEW; undefined when the condition failed (or the item is missing). */
+  private async updateExecution(
+    id: string,
+    update: UpdateExpression,
+    condition: string,
+  ): Promise<ExecutionRecord | undefined> {
+    let attributes: Item | undefined;
+    const applied = await this.conditional(async () => {
+      const result = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: toItem(keys.execution(id)),
+          UpdateExpression: update.expression(),
+          // attribute_exists: UpdateItem would otherwise create a new item for a missing id.
+          ConditionExpression: `attribute_exists(${update.name(STORE_TABLE.partitionKey)}) AND ${condition}`,
+          ExpressionAttributeNames: update.names,
+          ExpressionAttributeValues: update.values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      attributes = result.Attributes;
+    });
+    return applied && attributes ? toRecord(attributes) : undefined;
+  }
+
+  /** Query pages until `limit` live (non-expired) items are collected or the partition ends. */
+  private async queryAll(input: Omit<QueryCommandInput, 'TableName'>, limit = Number.POSITIVE_INFINITY) {
+    const items: Item[] = [];
+    if (limit <= 0) return items;
+    const names = { ...input.ExpressionAttributeNames, '#ttl': STORE_TABLE.ttlAttribute };
+    const values = { ...input.ExpressionAttributeValues, ':ttlNow': toAttribute(epochSeconds(this.now())) };
+    let startKey: Item | undefined;
+    do {
+      const page = await this.call(() =>
+        this.client.send(
+          new QueryCommand({
+            ...input,
+            TableName: this.tableName,
+            // Expired items linger for up to two days on AWS and forever in dynalite (tech-facts §4).
+            FilterExpression: '#ttl > :ttlNow',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            // Limit counts items read before the filter, so a page may return fewer; keep paging.
+            Limit: Number.isFinite(limit) ? Math.max(limit - items.length, 10) : undefined,
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
+      for (const item of page.Items ?? []) if (items.length < limit) items.push(item);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && items.length < limit);
+    return items;
+  }
+
+  /** Runs a conditional write: true when applied, false on ConditionalCheckFailedException. */
+  private async conditional(write: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await this.call(write);
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+
+  private async call<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (err) {
+      throw storeError(err, this.tableName);
+    }
+  }
+}
+
+/**
+ * AWS errors a person can act on, as TrailErrors that say what to do. Throttling reaches this point only after the
+ * SDK's own retries (standard mode, `maxAttempts` in `openStore`). ConditionalCheckFailedException and anything
+ * unknown pass through unchanged.
+ */
+export function storeError(err: unknown, tableName: string): unknown {
+  if (err instanceof TrailError || err instanceof ConditionalCheckFailedException) return err;
+  const name = err instanceof Error ? err.name : '';
+  const code = (err as { code?: unknown } | null)?.code;
+  switch (name) {
+    case 'ResourceNotFoundException':
+      return new TrailError(
+        'STORE_TABLE_NOT_FOUND',
+        `DynamoDB table \`${tableName}\` not found: create it with \`trail setup\` or set TRAIL_TABLE.`,
+        { cause: err },
+      );
+    case 'AccessDeniedException':
+    case 'UnrecognizedClientException':
+    case 'ExpiredTokenException':
+      return new TrailError(
+        'STORE_ACCESS_DENIED',
+        `DynamoDB refused access to table \`${tableName}\` (${name}): check the bot's AWS credentials and IAM role.`,
+        { cause: err },
+      );
+    case 'ProvisionedThroughputExceededException':
+    case 'ThrottlingException':
+    case 'RequestLimitExceeded':
+      return new TrailError(
+        'STORE_THROTTLED',
+        `DynamoDB is throttling table \`${tableName}\` even after retries; try again in a minute.`,
+        { cause: err },
+      );
+  }
+  // Socket errors normally keep their `code`; when the retry middleware re-wraps one (it does so for errors that
+  // fail `instanceof Error`, e.g. across VM contexts) only the message still names it.
+  const message = err instanceof Error ? err.message : String(err);
+  const network =
+    typeof code === 'string' ? code : /\b(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|ECONNRESET)\b/.exec(message)?.[1];
+  if (
+    network === 'ECONNREFUSED' ||
+    network === 'ENOTFOUND' ||
+    network === 'ETIMEDOUT' ||
+    network === 'ECONNRESET' ||
+    name === 'TimeoutError'
+  ) {
+    return new TrailError(
+      'STORE_UNREACHABLE',
+      `Cannot reach DynamoDB for table \`${tableName}\` (${network ?? name}): check the region, endpoint and network.`,
+      { cause: err },
+    );
+  }
+  return err;
+}
+
+export interface EnsureTableOptions {
+  /** Give up waiting for ACTIVE after this long. Default 120 s (AWS takes seconds to tens of seconds). */
+  timeoutMs?: number;
+  /** Delay between DescribeTable polls. Default 250 ms. */
+  pollMs?: number;
+}
+
+/**
+ * Creates the table (schema.ts) if it does not exist and waits until it and its indexes are ACTIVE (dynalite answers
+ * CREATING for `createTableMs`, tech-facts §4). Safe to call concurrently: a second creator's ResourceInUseException
+ * just means "someone else is creating it". Fails clearly when an existing table lacks the store's keys or indexes.
+ * Does not enable TTL: dynalite rejects UpdateTimeToLive; production calls `enableTimeToLive` (or the CDK stack does).
+ */
+export async function ensureTable(
+  client: DynamoDBClient,
+  tableName: string,
+  options: EnsureTableOptions = {},
+): Promise<{ created: boolean }> {
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  const pollMs = options.pollMs ?? 250;
+  let created = false;
+  let table = await describeTable(client, tableName);
+  if (!table) {
+    try {
+      await client.send(new CreateTableCommand(tableDefinition(tableName)));
+      created = true;
+    } catch (err) {
+      if (!(err instanceof ResourceInUseException)) throw storeError(err, tableName);
+    }
+    table = await describeTable(client, tableName);
+  }
+  const deadline = Date.now() + timeoutMs;
+  while (!table || !isActive(table)) {
+    if (Date.now() > deadline) {
+      throw new TrailError(
+        'STORE_TABLE_NOT_READY',
+        `DynamoDB table \`${tableName}\` is still ${table?.TableStatus ?? 'missing'} after ${timeoutMs / 1000} s; try again later.`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+    table = await describeTable(client, tableName);
+  }
+  checkTableShape(table, tableName);
+  return { created };
+}
+
+/**
+ * Turns on TTL for `expiresAt` (production setup only: dynalite answers UnknownOperationException). A second
+ * UpdateTimeToLive within an hour fails with ValidationException (tech-facts §4), so it asks first.
+ */
+export async function enableTimeToLive(
+  client: DynamoDBClient,
+  tableName: string,
+): Promise<'enabled' | 'already-enabled'> {
+  try {
+    const current = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
+    const description = current.TimeToLiveDescription;
+    const status = description?.TimeToLiveStatus;
+    if (status === 'ENABLED' || status === 'ENABLING') {
+      if (description?.AttributeName !== STORE_TABLE.ttlAttribute) {
+        throw new TrailError(
+          'STORE_TTL_ATTRIBUTE',
+          `DynamoDB table \`${tableName}\` expires items by \`${description?.AttributeName}\`, not \`${STORE_TABLE.ttlAttribute}\`: disable that TTL first.`,
+        );
+      }
+      return 'already-enabled';
+    }
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: tableName,
+        TimeToLiveSpecification: { AttributeName: STORE_TABLE.ttlAttribute, Enabled: true },
+      }),
+    );
+    return 'enabled';
+  } catch (err) {
+    throw storeError(err, tableName);
+  }
+}
+
+async function describeTable(client: DynamoDBClient, tableName: string): Promise<TableDescription | undefined> {
+  try {
+    return (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table;
+  } catch (err) {
+    if (err instanceof ResourceNotFoundException) return undefined;
+    throw storeError(err, tableName);
+  }
+}
+
+function isActive(table: TableDescription): boolean {
+  return (
+    table.TableStatus === 'ACTIVE' &&
+    (table.GlobalSecondaryIndexes ?? []).every(
+      (index) => index.IndexStatus === undefined || index.IndexStatus === 'ACTIVE',
+    )
+  );
+}
+
+function checkTableShape(table: TableDescription, tableName: string): void {
+  const problems: string[] = [];
+  const keyOf = (schema: TableDescription['KeySchema'], type: 'HASH' | 'RANGE') =>
+    schema?.find((k) => k.KeyType === type)?.AttributeName;
+  if (
+    keyOf(table.KeySchema, 'HASH') !== STORE_TABLE.partitionKey ||
+    keyOf(table.KeySchema, 'RANGE') !== STORE_TABLE.sortKey
+  ) {
+    problems.push(`keys must be \`${STORE_TABLE.partitionKey}\` and \`${STORE_TABLE.sortKey}\``);
+  }
+  for (const wanted of Object.values(STORE_TABLE.indexes)) {
+    const index = table.GlobalSecondaryIndexes?.find((i) => i.IndexName === wanted.indexName);
+    if (
+      !index ||
+      keyOf(index.KeySchema, 'HASH') !== wanted.partitionKey ||
+      keyOf(index.KeySchema, 'RANGE') !== wanted.sortKey
+    ) {
+      problems.push(
+        `index \`${wanted.indexName}\` (${wanted.partitionKey}, ${wanted.sortKey}) is missing or different`,
+      );
+    }
+  }
+  if (problems.length > 0) {
+    throw new TrailError(
+      'STORE_TABLE_SCHEMA',
+      `DynamoDB table \`${tableName}\` is not a trailbot table: ${problems.join('; ')}. Set TRAIL_TABLE to another name.`,
+    );
+  }
+}
+
+/** Builds an UpdateExpression with placeholder names and values (every attribute name goes through `#n`). */
+class UpdateExpression {
+  readonly names: Record<string, string> = {};
+  readonly values: Item = {};
+  private readonly sets: string[] = [];
+  private readonly removes: string[] = [];
+  private readonly nameOf = new Map<string, string>();
+  private valueCount = 0;
+
+  name(attribute: string): string {
+    let placeholder = this.nameOf.get(attribute);
+    if (!placeholder) {
+      placeholder = `#n${this.nameOf.size}`;
+      this.nameOf.set(attribute, placeholder);
+      this.names[placeholder] = attribute;
+    }
+    return placeholder;
+  }
+
+  value(value: unknown): string {
+    const placeholder = `:v${this.valueCount++}`;
+    this.values[placeholder] = toAttribute(value);
+    return placeholder;
+  }
+
+  set(attribute: string, value: unknown): void {
+    this.sets.push(`${this.name(attribute)} = ${this.value(value)}`);
+  }
+
+  setIfNotExists(attribute: string, value: unknown): void {
+    const name = this.name(attribute);
+    this.sets.push(`${name} = if_not_exists(${name}, ${this.value(value)})`);
+  }
+
+  remove(attribute: string): void {
+    this.removes.push(this.name(attribute));
+  }
+
+  expression(): string {
+    const parts: string[] = [];
+    if (this.sets.length > 0) parts.push(`SET ${this.sets.join(', ')}`);
+    if (this.removes.length > 0) parts.push(`REMOVE ${this.removes.join(', ')}`);
+    return parts.join(' ');
+  }
+}
+
+function addPatch(update: UpdateExpression, patch: ExecutionPatch): void {
+  for (const field of PATCHABLE_FIELDS) {
+    const value = patch[field];
+    if (value !== undefined) update.set(field, value);
+  }
+}
+
+function toRecord(item: Item): ExecutionRecord {
+  const value = fromItem(item);
+  for (const attribute of INTERNAL_ATTRIBUTES) delete value[attribute];
+  return value as unknown as ExecutionRecord;
+}
+
+function finishedWithin(record: ExecutionRecord, now: Date, windowMs: number): boolean {
+  if (windowMs <= 0 || !record.finishedAt) return false;
+  return now.getTime() < Date.parse(record.finishedAt) + windowMs;
+}
+
+function epochSeconds(date: Date): number {
+  return Math.floor(date.getTime() / 1000);
+}
+
+function checkDay(day: string): void {
+  if (!DAY_PATTERN.test(day)) throw new TypeError(`day must be a UTC day as yyyy-MM-dd, got ${JSON.stringify(day)}`);
+}
+
+async function mapLimited<T, R>(items: T[], concurrency: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  return results;
+}

@@ -1,0 +1,102 @@
+/**
+ * The single DynamoDB table behind the ExecutionStore (single-table design). The same definition is created in
+ * dynalite for the embedded mode (`ensureTable`) and in AWS by the CDK stack (infra/lib/execution-table.ts).
+ *
+ * Keys: `pk` (S, partition) and `sk` (S, sort). Every item carries `expiresAt`, the TTL attribute: a Number in epoch
+ * seconds (tech-facts §4). DynamoDB deletes expired items up to two days late and dynalite never does, so every read
+ * also filters `expiresAt > now`.
+ *
+ * | item                | pk                         | sk                   | other attributes                                   |
+ * |---------------------|----------------------------|----------------------|----------------------------------------------------|
+ * | execution           | `EXEC#<id>`                | `EXEC`               | the ExecutionRecord fields; `gsi1pk`/`gsi1sk`;     |
+ * |                     |                            |                      | `gsi2pk`/`gsi2sk` only while not PUBLISHED         |
+ * | request lock        | `REQ#<requestKey>`         | `REQ`                | `executionId`, `lockedAt`                          |
+ * | audit entry         | `AUDIT#<channelId>`        | `<at>#<rand>`        | the AuditEntry fields; `gsi1pk = AUDIT#*`,         |
+ * |                     |                            |                      | `gsi1sk = <at>#<rand>` (the all-channel feed)      |
+ * | scanned bytes       | `BYTES#<yyyy-MM-dd>`       | `USER#<userId>` or   | `bytes` (Number, atomic `ADD`)                     |
+ * |                     |                            | `CHAN#<channelId>`   |                                                    |
+ * | schedule (reserved) | `SCHED#<scheduleId>`       | `SCHED`              | owned by src/scheduler; a due run is claimed with  |
+ * |                     |                            | `RUN#<slot ISO>`     | a conditional put of its `RUN#` item               |
+ *
+ * Indexes (both projection ALL, so a listed item needs no second read):
+ * - `gsi1` (`gsi1pk`, `gsi1sk`): a channel's history. Executions: `gsi1pk = CHAN#<channelId>`,
+ *   `gsi1sk = <createdAt ISO>#<id>`, queried newest first. Audit entries share the index under `AUDIT#*`.
+ * - `gsi2` (`gsi2pk`, `gsi2sk`): sparse index of unfinished executions. `gsi2pk = UNFINISHED`,
+ *   `gsi2sk = <createdAt ISO>#<id>`, present from creation until the execution enters PUBLISHED, then REMOVEd, so
+ *   the index holds only what a restarted bot must resume (tech-facts §4 "GSI for status queries": GSIs are
+ *   sparse). GSI reads are eventually consistent, so the store confirms each listed item with a consistent GetItem.
+ *
+ * The request lock makes `create` idempotent without transactions (dynalite has no TransactWriteItems, tech-facts
+ * §4): `PutItem` with `attribute_not_exists(pk)` takes it; a lock whose execution is done (PUBLISHED and outside the
+ * dedupe window), expired or belongs to another request is taken over with `UpdateItem` conditioned on the old
+ * `executionId`. Whether a lock still dedupes is decided from the execution it points to (read consistently), never
+ * from a copy on the lock, so there is no window in which the two disagree.
+ *
+ * ISO timestamps from `Date#toISOString` have a fixed width, so `<ISO>#<id>` sort keys sort by time.
+ */
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+
+export const STORE_TABLE = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  ttlAttribute: 'expiresAt',
+  indexes: {
+    channelHistory: { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+    unfinished: { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+  },
+} as const;
+
+/** Value of `gsi2pk` on every unfinished execution. */
+export const UNFINISHED = 'UNFINISHED';
+/** `gsi1pk` of the all-channel audit feed. */
+export const AUDIT_ALL = 'AUDIT#*';
+
+export const keys = {
+  execution: (id: string) => ({ pk: `EXEC#${id}`, sk: 'EXEC' }),
+  requestLock: (requestKey: string) => ({ pk: `REQ#${requestKey}`, sk: 'REQ' }),
+  channelHistory: (channelId: string) => `CHAN#${channelId}`,
+  timeOrdered: (isoTime: string, id: string) => `${isoTime}#${id}`,
+  audit: (channelId: string, isoTime: string, suffix: string) => ({
+    pk: `AUDIT#${channelId}`,
+    sk: `${isoTime}#${suffix}`,
+  }),
+  scannedBytesUser: (day: string, userId: string) => ({ pk: `BYTES#${day}`, sk: `USER#${userId}` }),
+  scannedBytesChannel: (day: string, channelId: string) => ({ pk: `BYTES#${day}`, sk: `CHAN#${channelId}` }),
+  /** Reserved for src/scheduler. */
+  schedule: (scheduleId: string) => ({ pk: `SCHED#${scheduleId}`, sk: 'SCHED' }),
+  /** Reserved for src/scheduler: one item per claimed run slot. */
+  scheduleRun: (scheduleId: string, slotIso: string) => ({ pk: `SCHED#${scheduleId}`, sk: `RUN#${slotIso}` }),
+} as const;
+
+/** Attributes the store adds to items; stripped before a record is handed out. */
+export const INTERNAL_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk'] as const;
+
+/** The table as `CreateTable` wants it (PAY_PER_REQUEST, both indexes). TTL is enabled separately. */
+export function tableDefinition(tableName: string): CreateTableCommandInput {
+  const { channelHistory, unfinished } = STORE_TABLE.indexes;
+  const attributes = [
+    STORE_TABLE.partitionKey,
+    STORE_TABLE.sortKey,
+    channelHistory.partitionKey,
+    channelHistory.sortKey,
+    unfinished.partitionKey,
+    unfinished.sortKey,
+  ];
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: attributes.map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+    KeySchema: [
+      { AttributeName: STORE_TABLE.partitionKey, KeyType: 'HASH' },
+      { AttributeName: STORE_TABLE.sortKey, KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: [channelHistory, unfinished].map((index) => ({
+      IndexName: index.indexName,
+      KeySchema: [
+        { AttributeName: index.partitionKey, KeyType: 'HASH' },
+        { AttributeName: index.sortKey, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'ALL' },
+    })),
+  };
+}
