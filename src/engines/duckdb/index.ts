@@ -1,0 +1,3 @@
+export { CorruptLogFileError, DuckDbEngine, type DuckDbEngineOptions } from './engine';
+export { type Discovery, discoverLogFiles, type LogFile, type LogFormat, type LogLayout } from './files';
+export { cidrContains, installTrinoShims } from './trino';

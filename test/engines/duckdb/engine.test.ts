@@ -1,0 +1,517 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as zlib from 'node:zlib';
+import { BIGINT, BOOLEAN, DuckDBInstance, DuckDBScalarFunction } from '@duckdb/node-api';
+import { CorruptLogFileError, DuckDbEngine } from '../../../src/engines/duckdb/engine';
+import { UnknownQueryError } from '../../../src/engines/types';
+import {
+  allPages,
+  days,
+  event,
+  LogTree,
+  plainQuery,
+  records,
+  run,
+  settle,
+  WINDOW_PREDICATE,
+  windowQuery,
+} from './fixtures';
+
+const FIXTURES = path.resolve(__dirname, '../../fixtures/cloudtrail');
+
+/** The question the lead's templates ask, in the same Trino style (sql/README.md). */
+const SG_CHANGES = `SELECT eventname, useridentity.username, sourceipaddress, eventtime, requestparameters
+FROM cloudtrail_logs
+WHERE ${WINDOW_PREDICATE} AND strpos(requestparameters, ?) > 0
+ORDER BY eventtime`;
+
+const EVENTS_IN_WINDOW = `SELECT eventid, eventname, eventtime, "timestamp", region, account
+FROM cloudtrail_logs WHERE ${WINDOW_PREDICATE} ORDER BY eventtime, eventid`;
+
+describe('DuckDbEngine over an S3-layout month', () => {
+  let tree: LogTree;
+  const month = days('2024/05/01', 30);
+  const logs: string[] = [];
+  let engine: DuckDbEngine;
+
+  beforeAll(() => {
+    tree = new LogTree();
+    // 30 day folders, two deliveries a day; each file holds one security-group change and one read.
+    for (const day of month) {
+      const date = day.replaceAll('/', '-');
+      for (const hour of ['03', '15']) {
+        logs.push(
+          tree.s3({
+            day,
+            events: [
+              event({
+                eventTime: `${date}T${hour}:10:00Z`,
+                eventName: 'AuthorizeSecurityGroupIngress',
+                requestParameters: { groupId: 'sg-0abc', ipPermissions: { items: [{ fromPort: 22, toPort: 22 }] } },
+                readOnly: false,
+              }),
+              event({ eventTime: `${date}T${hour}:20:00Z` }),
+            ],
+          }),
+        );
+      }
+    }
+    engine = new DuckDbEngine({ dataDir: tree.root, logger: () => undefined });
+  });
+
+  afterAll(async () => {
+    await engine.close();
+    tree.remove();
+  });
+
+  test('a 12 h window reads only the one or two day folders it touches', async () => {
+    const query = windowQuery(SG_CHANGES, '2024-05-14T18:00:00Z', '2024-05-15T06:00:00Z', [
+      { type: 'varchar', value: 'sg-' },
+    ]);
+    expect(query.partitions).toEqual(['2024/05/14', '2024/05/15']);
+    const result = await run(engine, query);
+
+    const expectedFiles = logs.filter((f) => /\/2024\/05\/1[45]\//.test(f));
+    expect(expectedFiles).toHaveLength(4);
+    expect(result.status.stats.filesRead).toBe(4);
+    expect(result.status.stats.bytesScanned).toBe(expectedFiles.reduce((sum, f) => sum + fs.statSync(f).size, 0));
+    expect(await engine.estimate(query)).toEqual({ bytes: result.status.stats.bytesScanned, objects: 4 });
+
+    expect(result.columns).toEqual(['eventname', 'username', 'sourceipaddress', 'eventtime', 'requestparameters']);
+    expect(result.rows).toEqual([
+      [
+        'AuthorizeSecurityGroupIngress',
+        'alice',
+        '203.0.113.10',
+        '2024-05-15T03:10:00Z',
+        '{"groupId":"sg-0abc","ipPermissions":{"items":[{"fromPort":22,"toPort":22}]}}',
+      ],
+    ]);
+  });
+
+  test('partition columns come from the folders', async () => {
+    const result = await run(engine, windowQuery(EVENTS_IN_WINDOW, '2024-05-30T15:00:00Z', '2024-05-31T00:00:00Z'));
+    expect(records(result).map((r) => [r.timestamp, r.region, r.account])).toEqual([
+      ['2024/05/30', 'us-east-1', '111122223333'],
+      ['2024/05/30', 'us-east-1', '111122223333'],
+    ]);
+  });
+
+  test('a window with no logs succeeds with zero rows and the column names', async () => {
+    const query = windowQuery(SG_CHANGES, '2025-01-01T00:00:00Z', '2025-01-01T12:00:00Z', [
+      { type: 'varchar', value: 'sg-' },
+    ]);
+    const id = await engine.start(query, { executionId: 'empty' });
+    const status = await settle(engine, id);
+    expect(status).toMatchObject({ state: 'SUCCEEDED', stats: { bytesScanned: 0, filesRead: 0 } });
+    expect(await allPages(engine, id)).toEqual([
+      { columns: ['eventname', 'username', 'sourceipaddress', 'eventtime', 'requestparameters'], rows: [] },
+    ]);
+  });
+
+  test('parameters bind with their types; user text never becomes SQL', async () => {
+    const sql = `SELECT count(*) AS n FROM cloudtrail_logs
+      WHERE ${WINDOW_PREDICATE} AND eventname = ? AND (readonly = 'true') = ? AND length(eventname) > ?`;
+    const window = ['2024-05-01T00:00:00Z', '2024-05-03T00:00:00Z'] as const;
+    const count = async (name: string, readOnly: boolean, minLength: number): Promise<string | null> =>
+      (
+        await run(
+          engine,
+          windowQuery(sql, ...window, [
+            { type: 'varchar', value: name },
+            { type: 'boolean', value: readOnly },
+            { type: 'bigint', value: minLength },
+          ]),
+        )
+      ).rows[0]![0]!;
+    expect(await count('DescribeInstances', true, 3)).toBe('4');
+    expect(await count('DescribeInstances', false, 3)).toBe('0');
+    expect(await count('DescribeInstances', true, 100)).toBe('0');
+    expect(await count("x' OR '1'='1", true, 0)).toBe('0');
+  });
+
+  test('every value comes back as text: numbers, booleans, timestamps (ISO-8601), structs and lists (JSON)', async () => {
+    const sql = `SELECT count(*) AS n, count(*) > 0 AS any, max(from_iso8601_timestamp(eventtime)) AS last_seen,
+        arbitrary(useridentity) AS who, array_agg(DISTINCT eventname ORDER BY eventname) AS names, 1.5 AS ratio,
+        CAST(NULL AS varchar) AS nothing,
+        max(at_timezone(from_iso8601_timestamp(eventtime), 'Europe/Paris')) AS paris
+      FROM cloudtrail_logs WHERE ${WINDOW_PREDICATE}`;
+    const result = await run(engine, windowQuery(sql, '2024-05-01T00:00:00Z', '2024-05-02T00:00:00Z'));
+    const [row] = records(result);
+    expect(row).toEqual({
+      n: '4',
+      any: 'true',
+      last_seen: '2024-05-01T15:20:00.000Z',
+      who: expect.any(String),
+      names: '["AuthorizeSecurityGroupIngress","DescribeInstances"]',
+      ratio: '1.5',
+      nothing: null,
+      paris: '2024-05-01T17:20:00.000',
+    });
+    expect(JSON.parse(row!.who!)).toMatchObject({ type: 'IAMUser', username: 'alice', sessioncontext: null });
+  });
+
+  test('pages hold pageSize rows, in the order of the query, without running it again', async () => {
+    const query = windowQuery(EVENTS_IN_WINDOW, '2024-05-01T00:00:00Z', '2024-05-31T00:00:00Z');
+    const id = await engine.start(query, { executionId: 'paging' });
+    await settle(engine, id);
+    const pages = await allPages(engine, id, 25);
+    expect(pages.map((p) => p.rows.length)).toEqual([25, 25, 25, 25, 20]);
+    const times = pages.flatMap((p) => p.rows.map((r) => r[2]!));
+    expect(times).toEqual([...times].sort());
+    // Paging twice gives the same rows (the result is kept, not recomputed from files that may have changed).
+    expect((await allPages(engine, id, 1000)).flatMap((p) => p.rows)).toEqual(pages.flatMap((p) => p.rows));
+  });
+
+  test('a query DuckDB cannot run FAILS with its reason, and the engine keeps working', async () => {
+    const id = await engine.start(plainQuery('SELECT no_such_column FROM cloudtrail_logs', ['2024/05/01']), {
+      executionId: 'bad-sql',
+    });
+    const status = await settle(engine, id);
+    expect(status.state).toBe('FAILED');
+    expect(status.reason).toMatch(/no_such_column/);
+    expect(() => engine.results(id)).toThrow(/FAILED/);
+
+    const mismatch = await engine.start(plainQuery('SELECT count(*) FROM cloudtrail_logs WHERE eventname = ?'), {
+      executionId: 'params',
+    });
+    expect(await settle(engine, mismatch)).toMatchObject({
+      state: 'FAILED',
+      reason: expect.stringMatching(/1 \? markers but 0/),
+    });
+
+    const ok = await run(engine, plainQuery('SELECT count(*) FROM cloudtrail_logs', ['2024/05/01']));
+    expect(ok.rows).toEqual([['4']]);
+  });
+
+  test('unknown ids throw UnknownQueryError', async () => {
+    await expect(engine.status('duckdb-nope')).rejects.toThrow(UnknownQueryError);
+    expect(() => engine.results('duckdb-nope')).toThrow(UnknownQueryError);
+    await expect(engine.cancel('duckdb-nope')).rejects.toThrow(UnknownQueryError);
+  });
+});
+
+describe('DuckDbEngine cancel and queueing', () => {
+  let tree: LogTree;
+  let instance: DuckDBInstance;
+  let engine: DuckDbEngine;
+  /** Resolves when DuckDB first calls test_executing(): the statement is running inside DuckDB. */
+  let executing: Promise<void>;
+  let signalExecuting: () => void;
+  /** A cross join DuckDB would spend hours on: only an interrupt ends it. */
+  const slow = plainQuery(
+    'SELECT count(*) FROM cloudtrail_logs, range(10000000000) t(i) WHERE test_executing(i) AND hash(i + length(eventname)) % 1000003 = 7',
+    ['2024/05/01'],
+  );
+
+  beforeAll(async () => {
+    tree = new LogTree();
+    tree.s3({ day: '2024/05/01', events: [event(), event()] });
+    executing = new Promise((resolve) => {
+      signalExecuting = resolve;
+    });
+    // The engine accepts an instance; this one carries a probe function so the test knows when DuckDB is working.
+    instance = await DuckDBInstance.create(':memory:');
+    const setup = await instance.connect();
+    setup.registerScalarFunction(
+      DuckDBScalarFunction.create({
+        name: 'test_executing',
+        returnType: BOOLEAN,
+        parameterTypes: [BIGINT],
+        mainFunction: (_info, input, output) => {
+          signalExecuting();
+          for (let row = 0; row < input.rowCount; row++) output.setItem(row, true);
+          output.flush();
+        },
+      }),
+    );
+    setup.closeSync();
+    engine = new DuckDbEngine({ dataDir: tree.root, instance, maxConcurrent: 1, logger: () => undefined });
+  });
+
+  afterAll(async () => {
+    await engine.close();
+    instance.closeSync();
+    tree.remove();
+  });
+
+  test('cancel interrupts a running query: CANCELLED, and a queued one never starts', async () => {
+    const running = await engine.start(slow, { executionId: 'slow' });
+    const queued = await engine.start(plainQuery('SELECT count(*) FROM cloudtrail_logs', ['2024/05/01']), {
+      executionId: 'queued',
+    });
+    await executing;
+    expect((await engine.status(running)).state).toBe('RUNNING');
+    expect((await engine.status(queued)).state).toBe('QUEUED');
+
+    await engine.cancel(queued);
+    expect(await engine.status(queued)).toMatchObject({ state: 'CANCELLED', stats: { filesRead: 0 } });
+
+    // Resolves only once DuckDB has stopped the statement (a hang here would time the test out).
+    await engine.cancel(running);
+    expect(await engine.status(running)).toMatchObject({ state: 'CANCELLED', reason: expect.any(String) });
+
+    // The slot is free again.
+    const next = await run(engine, plainQuery('SELECT count(*) FROM cloudtrail_logs', ['2024/05/01']));
+    expect(next.rows).toEqual([['2']]);
+  });
+
+  test('cancel of a finished query changes nothing', async () => {
+    const id = await engine.start(plainQuery('SELECT 1 AS one'), { executionId: 'done' });
+    await settle(engine, id);
+    await engine.cancel(id);
+    expect((await engine.status(id)).state).toBe('SUCCEEDED');
+  });
+});
+
+describe('DuckDbEngine inputs', () => {
+  let tree: LogTree;
+  const messages: string[] = [];
+  let engine: DuckDbEngine;
+  let corruptGz: string;
+  let truncatedJson: string;
+  let notGzip: string;
+  const COUNT_BY_SOURCE = `SELECT account, region, count(*) AS n FROM cloudtrail_logs
+    WHERE ${WINDOW_PREDICATE} GROUP BY account, region ORDER BY account NULLS LAST, region`;
+
+  beforeAll(() => {
+    tree = new LogTree();
+    const at = (time: string) => event({ eventTime: `2024-05-01T${time}Z` });
+    // Two accounts of one org trail, a stand-alone account in two regions, a trail under an extra prefix.
+    tree.s3({ org: 'o-a1b2c3d4e5', account: '111122223333', day: '2024/05/01', events: [at('01:00:00')] });
+    tree.s3({
+      org: 'o-a1b2c3d4e5',
+      account: '444455556666',
+      day: '2024/05/01',
+      events: [at('02:00:00'), at('02:01:00')],
+    });
+    tree.s3({ account: '777788889999', region: 'eu-west-1', day: '2024/05/01', events: [at('03:00:00')] });
+    tree.s3({ account: '777788889999', region: 'us-east-1', day: '2024/05/01', events: [at('04:00:00')] });
+    tree.s3({
+      prefix: 'archive/2024',
+      account: '121212121212',
+      day: '2024/05/01',
+      events: [at('05:00:00')],
+      name: 'plain.json',
+    });
+    // A pretty-printed S3 file: not corrupt, only not on one line.
+    tree.s3({
+      account: '777788889999',
+      region: 'eu-west-1',
+      day: '2024/05/01',
+      events: [at('06:00:00')],
+      pretty: true,
+    });
+    // Digest files next to the logs are not read.
+    tree.write(
+      'AWSLogs/777788889999/CloudTrail-Digest/eu-west-1/2024/05/01/777788889999_CloudTrail-Digest_eu-west-1_t_eu-west-1_20240501T010000Z.json.gz',
+      JSON.stringify({ awsAccountId: '777788889999', digestStartTime: '2024-05-01T00:00:00Z' }),
+    );
+    // Flat exports: bare array (.json), NDJSON (.json.gz), {"Records"} (.json), and the hand-made NDJSON fixture.
+    tree.write('exports/array.json', JSON.stringify([at('07:00:00'), at('07:01:00')], null, 2));
+    tree.write(
+      'exports/lines.json.gz',
+      [at('08:00:00'), at('08:01:00'), at('08:02:00')].map((e) => JSON.stringify(e)).join('\n'),
+    );
+    tree.write('exports/wrapped.json', JSON.stringify({ Records: [at('09:00:00')] }));
+    tree.write('exports/bob.json', fs.readFileSync(path.join(FIXTURES, 'ndjson-export.json')));
+    // Broken files: a gzip stream with garbage in the middle, and JSON cut short.
+    const good = tree.s3({
+      account: '999999999999',
+      day: '2024/05/01',
+      events: Array.from({ length: 200 }, () => at('10:00:00')),
+    });
+    const bytes = fs.readFileSync(good);
+    fs.rmSync(good);
+    for (let i = 40; i < bytes.length - 40; i++) bytes[i] = 0x55;
+    corruptGz = tree.write('AWSLogs/999999999999/CloudTrail/us-east-1/2024/05/01/corrupt.json.gz', bytes, {
+      raw: true,
+    });
+    const text = JSON.stringify({ Records: [at('11:00:00'), at('11:01:00')] });
+    truncatedJson = tree.write(
+      'AWSLogs/999999999999/CloudTrail/us-east-1/2024/05/01/truncated.json.gz',
+      text.slice(0, text.length - 20),
+    );
+    // A flat export whose first bytes are not gzip at all: caught while probing, before DuckDB sees it.
+    notGzip = tree.write('exports/not-gzip.json.gz', 'this was never compressed', { raw: true });
+    engine = new DuckDbEngine({ dataDir: tree.root, logger: (msg) => messages.push(msg) });
+  });
+
+  afterAll(async () => {
+    await engine.close();
+    tree.remove();
+  });
+
+  test('reads org, multi-account, prefixed, pretty-printed, array, NDJSON, .json and .json.gz files; skips digests and broken files by name', async () => {
+    const result = await run(engine, windowQuery(COUNT_BY_SOURCE, '2024-05-01T00:00:00Z', '2024-05-02T00:00:00Z'));
+    expect(records(result)).toEqual([
+      { account: '111122223333', region: 'us-east-1', n: '1' },
+      { account: '121212121212', region: 'us-east-1', n: '1' },
+      { account: '444455556666', region: 'us-east-1', n: '2' },
+      { account: '777788889999', region: 'eu-west-1', n: '2' },
+      { account: '777788889999', region: 'us-east-1', n: '1' },
+      // Flat exports: no folder to say where they came from.
+      { account: null, region: null, n: '6' },
+    ]);
+    for (const broken of [corruptGz, truncatedJson, notGzip]) {
+      expect(messages.filter((m) => m.includes(broken))).toEqual([expect.stringMatching(/^trailbot: skipping/)]);
+    }
+    expect(messages).toHaveLength(3);
+    // 6 S3 logs + 4 exports; the broken files are not counted as read.
+    expect(result.status.stats.filesRead).toBe(10);
+  });
+
+  test('the NDJSON export lands in its own day and is filtered by the window like any other', async () => {
+    const result = await run(
+      engine,
+      windowQuery(EVENTS_IN_WINDOW, '2024-05-02T08:00:00Z', '2024-05-02T08:16:00Z', [], undefined),
+    );
+    expect(records(result).map((r) => [r.eventid, r.timestamp, r.account])).toEqual([['evt-nd-1', '2024/05/02', null]]);
+  });
+
+  test('scope narrows S3 folders to the accounts and regions asked for, and exports by their own fields', async () => {
+    const result = await run(
+      engine,
+      windowQuery(COUNT_BY_SOURCE, '2024-05-01T00:00:00Z', '2024-05-03T00:00:00Z', [], {
+        accounts: ['777788889999', '444455556666'],
+        regions: ['eu-west-1'],
+      }),
+    );
+    expect(records(result)).toEqual([{ account: '777788889999', region: 'eu-west-1', n: '2' }]);
+  });
+
+  test('strict mode FAILS the query with a reason that names the broken file', async () => {
+    const strict = new DuckDbEngine({ dataDir: tree.root, strict: true, logger: () => undefined });
+    try {
+      const id = await strict.start(windowQuery(COUNT_BY_SOURCE, '2024-05-01T00:00:00Z', '2024-05-02T00:00:00Z'), {
+        executionId: 'strict',
+      });
+      const status = await settle(strict, id);
+      expect(status.state).toBe('FAILED');
+      expect(status.reason).toMatch(/corrupt or truncated/);
+      expect([corruptGz, truncatedJson, notGzip].some((file) => status.reason!.includes(file))).toBe(true);
+      expect(new CorruptLogFileError('f', 'd').code).toBe('CORRUPT_LOG_FILE');
+    } finally {
+      await strict.close();
+    }
+  });
+});
+
+describe('DuckDbEngine strict mode', () => {
+  const good = JSON.stringify({ Records: [event({ eventTime: '2024-05-01T10:00:00Z' })] });
+  test.each([
+    [
+      'a gzip stream with garbage inside',
+      (tree: LogTree) => {
+        const file = tree.s3({ day: '2024/05/01', events: Array.from({ length: 200 }, () => event()) });
+        const bytes = fs.readFileSync(file);
+        for (let i = 40; i < bytes.length - 40; i++) bytes[i] = 0x55;
+        fs.writeFileSync(file, bytes);
+        return file;
+      },
+    ],
+    [
+      'JSON cut short',
+      (tree: LogTree) =>
+        tree.write('AWSLogs/111122223333/CloudTrail/us-east-1/2024/05/01/cut.json.gz', good.slice(0, good.length - 30)),
+    ],
+    ['a .gz that is not gzip', (tree: LogTree) => tree.write('exports/plain.json.gz', good, { raw: true })],
+  ])('%s: skipped by default, the query FAILS naming it in strict mode', async (_kind, writeBroken) => {
+    const tree = new LogTree();
+    try {
+      tree.s3({ day: '2024/05/01', events: [event({ eventTime: '2024-05-01T09:00:00Z' })] });
+      const broken = writeBroken(tree);
+      const query = plainQuery('SELECT count(*) FROM cloudtrail_logs', ['2024/05/01']);
+
+      const messages: string[] = [];
+      const lenient = new DuckDbEngine({ dataDir: tree.root, logger: (msg) => messages.push(msg) });
+      const strict = new DuckDbEngine({ dataDir: tree.root, strict: true, logger: (msg) => messages.push(msg) });
+      try {
+        expect((await run(lenient, query)).rows).toEqual([['1']]);
+        expect(messages).toEqual([expect.stringContaining(broken)]);
+        const status = await settle(strict, await strict.start(query, { executionId: 'strict' }));
+        expect(status.state).toBe('FAILED');
+        expect(status.reason).toContain(broken);
+        expect(status.reason).toMatch(/corrupt or truncated.*turn strict mode off/);
+      } finally {
+        await lenient.close();
+        await strict.close();
+      }
+    } finally {
+      tree.remove();
+    }
+  });
+});
+
+describe('DuckDbEngine with a file over 16 MB', () => {
+  let tree: LogTree;
+  const EVENTS = 100_000;
+  const messages: string[] = [];
+  let engine: DuckDbEngine;
+
+  beforeAll(() => {
+    tree = new LogTree();
+    // ~20 MB uncompressed in one {"Records":[…]} object: over DuckDB's default maximum_object_size (16 MiB).
+    const padding = 'x'.repeat(60);
+    const events = Array.from({ length: EVENTS }, (_, i) => ({
+      eventVersion: '1.10',
+      eventTime: `2024-06-01T${String(Math.floor(i / 6000)).padStart(2, '0')}:00:00Z`,
+      eventSource: 's3.amazonaws.com',
+      eventName: 'GetObject',
+      eventID: `e${String(i).padStart(6, '0')}`,
+      sourceIPAddress: '10.0.0.1',
+      requestParameters: { bucketName: 'logs', key: `k-${i}-${padding}` },
+    }));
+    const file = tree.s3({ day: '2024/06/01', events });
+    const text = JSON.stringify({ Records: events });
+    expect(text.length).toBeGreaterThan(16 * 1024 * 1024);
+    expect(fs.statSync(file).size).toBeLessThan(16 * 1024 * 1024);
+    // The same text as two gzip members: the trailer then gives only the last member's size (RFC 1952), so the
+    // engine learns the real size from DuckDB's error and reads it on a second try.
+    // The last member is bigger than the whole file (so the trailer looks plausible) yet far below 16 MiB.
+    const cut = text.length - 4_000_000;
+    const twoMembers = Buffer.concat([
+      zlib.gzipSync(text.slice(0, cut), { level: 1 }),
+      zlib.gzipSync(text.slice(cut), { level: 1 }),
+    ]);
+    expect(twoMembers.length).toBeLessThan(4_000_000);
+    tree.write('AWSLogs/111122223333/CloudTrail/us-east-1/2024/06/02/two-members.json.gz', twoMembers, { raw: true });
+    engine = new DuckDbEngine({ dataDir: tree.root, logger: (msg) => messages.push(msg) });
+  });
+
+  afterAll(async () => {
+    await engine.close();
+    tree.remove();
+  });
+
+  test('reads it, and pages a 100,000-row result', async () => {
+    const query = windowQuery(
+      `SELECT eventid, json_extract_scalar(requestparameters, '$.bucketName') AS bucket FROM cloudtrail_logs WHERE ${WINDOW_PREDICATE} ORDER BY eventid`,
+      '2024-06-01T00:00:00Z',
+      '2024-06-02T00:00:00Z',
+    );
+    const id = await engine.start(query, { executionId: 'big' });
+    expect(await settle(engine, id)).toMatchObject({ state: 'SUCCEEDED', stats: { filesRead: 1 } });
+    const ids: string[] = [];
+    const buckets = new Set<string | null>();
+    let pages = 0;
+    for await (const page of engine.results(id, { pageSize: 5000 })) {
+      pages++;
+      for (const [eventId, bucket] of page.rows) {
+        ids.push(eventId!);
+        buckets.add(bucket ?? null);
+      }
+    }
+    expect(ids).toHaveLength(EVENTS);
+    expect(ids.every((eventId, i) => i === 0 || eventId > ids[i - 1]!)).toBe(true);
+    expect([...buckets]).toEqual(['logs']);
+    expect(pages).toBe(EVENTS / 5000);
+  });
+
+  test('reads a file whose gzip trailer understates its size', async () => {
+    const result = await run(engine, plainQuery('SELECT count(*) FROM cloudtrail_logs', ['2024/06/02']));
+    expect(result.rows).toEqual([[String(EVENTS)]]);
+    expect(result.status.stats.filesRead).toBe(1);
+    expect(messages).toEqual([]);
+  });
+});
