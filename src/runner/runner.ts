@@ -132,6 +132,11 @@ export class Runner {
     return loop;
   }
 
+  /** Resolves when nothing is being driven in this process (clean shutdown, end of a terminal session). */
+  async idle(): Promise<void> {
+    while (this.driving.size > 0) await Promise.allSettled([...this.driving.values()]);
+  }
+
   /** Ids this process is driving now. */
   get inFlight(): number {
     return this.driving.size;

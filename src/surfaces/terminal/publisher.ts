@@ -6,6 +6,8 @@ import type { Publisher, Recipient, ResultSummary } from '../types';
 
 export interface TerminalPublisherOptions {
   out: NodeJS.WritableStream;
+  /** Where progress lines go (default `out`); the one-shot CLI sends them to stderr so stdout stays the answer. */
+  progressOut?: NodeJS.WritableStream;
   timeZone: string;
   /** Terminal width for tables. */
   width?: number;
@@ -43,7 +45,7 @@ export class TerminalPublisher implements Publisher {
   }
 
   async progress(e: ExecutionRecord, elapsedMs: number): Promise<void> {
-    this.print(`  … ${e.id} still running (${formatDuration(elapsedMs)})`);
+    (this.o.progressOut ?? this.o.out).write(`  … ${e.id} still running (${formatDuration(elapsedMs)})\n`);
   }
 
   async postResult(e: ExecutionRecord, r: ResultSummary): Promise<string> {

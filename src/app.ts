@@ -1,0 +1,91 @@
+import type { TrailConfig } from './config';
+import { createEngine } from './engines';
+import type { QueryEngine } from './engines/types';
+import type { Logger } from './logger';
+import { annotatorsFrom, TrailDispatcher } from './runner/dispatcher';
+import { Runner } from './runner/runner';
+import type { Dispatcher } from './runner/types';
+import { openStore } from './store/dynalite';
+import type { ExecutionStore } from './store/types';
+import type { Publisher } from './surfaces/types';
+
+export interface TrailParts {
+  config: TrailConfig;
+  engine: QueryEngine;
+  store: ExecutionStore;
+  runner: Runner;
+  dispatcher: TrailDispatcher;
+  /** Stops the sweep, waits for nothing, closes the engine and the store. */
+  close(): Promise<void>;
+}
+
+export interface BuildOptions {
+  config: TrailConfig;
+  logger: Logger;
+  /** The surface's publisher, or a function that builds it once the dispatcher exists (Slack needs both ways). */
+  publisher: Publisher;
+  now?: () => Date;
+  /** Replaces the configured engine (tests, one-shot CLI). */
+  engine?: QueryEngine;
+  /** Options for the store (tests pass an in-memory dynalite). */
+  store?: { store: ExecutionStore; close(): Promise<void> };
+  runner?: Partial<ConstructorParameters<typeof Runner>[0]>;
+  controls?: ConstructorParameters<typeof TrailDispatcher>[0]['controls'];
+}
+
+/**
+ * Wires the parts along the one way through (ARCHITECTURE.md): dispatcher → runner → engine / store / publisher.
+ * The surface (terminal REPL, Slack app, one-shot CLI) only decides where text comes from and where it goes.
+ */
+export async function buildTrail(o: BuildOptions): Promise<TrailParts> {
+  const { config, logger } = o;
+  const opened = o.store ?? (await openStore(config.store, { retentionDays: config.limits.retentionDays }));
+  const engine = o.engine ?? createEngine(config, logger);
+  const now = o.now ?? (() => new Date());
+  const runner = new Runner({
+    engine,
+    store: opened.store,
+    publisher: o.publisher,
+    resultsDir: config.resultsDir,
+    limits: config.limits,
+    annotatorFor: annotatorsFrom(config, now),
+    now,
+    logger,
+    ...o.runner,
+  });
+  const dispatcher = new TrailDispatcher({
+    config,
+    runner,
+    store: opened.store,
+    publisher: o.publisher,
+    now,
+    logger,
+    controls: o.controls,
+  });
+  return {
+    config,
+    engine,
+    store: opened.store,
+    runner,
+    dispatcher,
+    async close() {
+      await runner.idle();
+      await engine.close?.();
+      await opened.close();
+    },
+  };
+}
+
+/** A dispatcher whose target is set later: the Slack app needs a dispatcher before the publisher (its client) exists. */
+export function lateDispatcher(): Dispatcher & { target?: Dispatcher } {
+  const late: Dispatcher & { target?: Dispatcher } = {
+    prepare(input) {
+      if (!late.target) return { kind: 'reply', text: 'trailbot is starting; try again in a moment.' };
+      return late.target.prepare(input);
+    },
+    async action(input) {
+      return late.target ? late.target.action(input) : 'trailbot is starting; try again in a moment.';
+    },
+  };
+  return late;
+}

@@ -1,0 +1,195 @@
+import { copyFile } from 'node:fs/promises';
+import os from 'node:os';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { buildTrail } from './app';
+import { loadConfig, type TrailConfig } from './config';
+import { renderCloudTrailDdl } from './ddl/render';
+import { ConfigError, TrailError, UsageError, userMessageOf } from './errors';
+import { consoleLogger } from './logger';
+import { parseRequest, renderHelp } from './query/request';
+import { formatQueryText } from './query/show';
+import { spoolPaths } from './runner/collect';
+import { ensureSampleData } from './sample/bootstrap';
+import { SAMPLE_KNOWN_NETWORKS } from './sample/generate';
+import { startDynalite } from './store/dynalite';
+import { DynamoExecutionStore, ensureTable } from './store/dynamo';
+import { TerminalPublisher } from './surfaces/terminal/publisher';
+import { quietKnownWarnings } from './util/quiet-warnings';
+
+export const CLI_USAGE = `Usage: npx trail <command> [arguments] [window] [--data DIR] [--csv FILE] [--sql]
+       npx trail help [command]    every command, or one in detail
+       npx trail ddl               the Athena CREATE TABLE for the configured trail (TRAIL_BUCKET, TRAIL_ACCOUNTS, …)
+
+Answers one question on the configured engine (DuckDB over ./data by default) and exits:
+0 answered, 1 the query failed, 2 bad input (the usage is printed).
+  --data DIR   CloudTrail logs to read (S3 layout or exported JSON/NDJSON); default TRAIL_DATA_DIR or ./data
+  --csv FILE   also write the full result to FILE (RFC 4180, header row first)
+  --sql        print the SQL and its parameters instead of running it`;
+
+export interface CliIo {
+  out: NodeJS.WritableStream;
+  err: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+  now?: () => Date;
+}
+
+interface CliArgs {
+  words: string[];
+  dataDir?: string;
+  csvFile?: string;
+}
+
+function parseCliArgs(argv: string[]): CliArgs {
+  const words: string[] = [];
+  const out: CliArgs = { words };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--data' || a === '--csv') {
+      const value = argv[i + 1];
+      if (value === undefined || value.startsWith('--')) throw new UsageError(`${a} needs a value.`);
+      if (a === '--data') out.dataDir = value;
+      else out.csvFile = value;
+      i += 1;
+    } else if (a.startsWith('--data=')) out.dataDir = a.slice(7);
+    else if (a.startsWith('--csv=')) out.csvFile = a.slice(6);
+    else words.push(a);
+  }
+  return out;
+}
+
+/** The one-shot `trail` command: the same parser, runner and rendering as the bot, with a throwaway store. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const print = (s: string) => io.out.write(`${s}\n`);
+  const fail = (s: string, code: number) => {
+    io.err.write(`${s}\n`);
+    return code;
+  };
+  let args: CliArgs;
+  try {
+    args = parseCliArgs(argv);
+  } catch (err) {
+    return fail(`${userMessageOf(err)}\n\n${CLI_USAGE}`, 2);
+  }
+  const env = { ...io.env, ...(args.dataDir ? { TRAIL_DATA_DIR: args.dataDir } : {}) };
+  let config: TrailConfig;
+  try {
+    config = loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return fail(err.userMessage, 2);
+    throw err;
+  }
+  // One-shot answers print here, never to Slack.
+  config = { ...config, chat: { kind: 'terminal' } };
+  const [first] = args.words;
+  if (first === undefined || first === 'help' || first === '--help' || first === '-h') {
+    try {
+      print(args.words[1] ? renderHelp(args.words[1], { config, now: new Date() }) : `${renderHelp()}\n\n${CLI_USAGE}`);
+      return 0;
+    } catch (err) {
+      return fail(userMessageOf(err), 2);
+    }
+  }
+  if (first === 'ddl') {
+    try {
+      print(
+        renderCloudTrailDdl(config.trail, {
+          database: config.engine.kind === 'athena' ? config.engine.database : undefined,
+        }),
+      );
+      return 0;
+    } catch (err) {
+      return fail(userMessageOf(err), 2);
+    }
+  }
+  const now = io.now ?? (() => new Date());
+  const text = args.words.join(' ');
+  let request: ReturnType<typeof parseRequest>;
+  try {
+    request = parseRequest(text, { config, now: now() });
+  } catch (err) {
+    if (err instanceof UsageError) {
+      return fail(
+        `${err.userMessage}\nUsage: ${err.usage?.includes('\n') ? `\n${err.usage}` : `trail ${err.usage ?? ''}`}`,
+        2,
+      );
+    }
+    throw err;
+  }
+  if (request.kind === 'control') {
+    if (request.command.name === 'help') {
+      print(renderHelp(request.args.topic as string | undefined, { config, now: now() }));
+      return 0;
+    }
+    return fail(
+      `\`${request.command.name}\` needs the running bot (npm start): the one-shot command keeps no history.`,
+      2,
+    );
+  }
+  if (request.showSql) {
+    print(formatQueryText(request.query));
+    return 0;
+  }
+  if (config.engine.kind === 'duckdb') {
+    const sample = await ensureSampleData(config.engine.dataDir, now(), (line) => io.err.write(`${line}\n`));
+    if (sample.kind !== 'user-data' && config.knownNetworks.length === 0)
+      config = { ...config, knownNetworks: [...SAMPLE_KNOWN_NETWORKS] };
+  }
+  // A private in-memory store: the one-shot run is still recorded, started and published by the runner.
+  const server = await startDynalite({});
+  const client = new DynamoDBClient({
+    endpoint: server.endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  await ensureTable(client, 'trailbot-cli');
+  const store = new DynamoExecutionStore({ client, tableName: 'trailbot-cli' });
+  const publisher = new TerminalPublisher({ out: io.out, progressOut: io.err, timeZone: config.timeZone, width: 160 });
+  const parts = await buildTrail({
+    config,
+    logger: consoleLogger(io.err, 'warn'),
+    publisher,
+    now,
+    store: {
+      store,
+      close: async () => {
+        client.destroy();
+        await server.close();
+      },
+    },
+    runner: { progressEveryMs: 2000 },
+  });
+  try {
+    const outcome = await parts.runner.submit({
+      command: request.command.name,
+      commandText: text,
+      normalized: request.normalized,
+      query: request.query,
+      userId: os.userInfo().username,
+      channelId: 'cli',
+      surface: 'terminal',
+    });
+    if (outcome.kind !== 'started') return 1;
+    const e = await store.get(outcome.execution.id);
+    if (!e || e.error || e.stats?.rows === undefined) return 1;
+    if (args.csvFile) {
+      await copyFile(spoolPaths(config.resultsDir, e.id).csv, args.csvFile);
+      io.err.write(`wrote ${args.csvFile}\n`);
+    }
+    return 0;
+  } catch (err) {
+    return fail(err instanceof TrailError ? err.userMessage : String(err), 1);
+  } finally {
+    await parts.close();
+  }
+}
+
+if (require.main === module) {
+  quietKnownWarnings();
+  runCli(process.argv.slice(2), { out: process.stdout, err: process.stderr, env: process.env }).then(
+    (code) => process.exit(code),
+    (err) => {
+      process.stderr.write(`${String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,148 @@
+import os from 'node:os';
+import { COMMANDS } from '../commands';
+import { buildTrail, lateDispatcher } from './app';
+import { loadConfig, type TrailConfig } from './config';
+import { ConfigError, type TrailError } from './errors';
+import { consoleLogger, type Logger } from './logger';
+import { unknownPolicyCommands } from './policy';
+import { ensureSampleData } from './sample/bootstrap';
+import { SAMPLE_KNOWN_NETWORKS } from './sample/generate';
+import { createSlackApp } from './surfaces/slack/app';
+import { SlackPublisher } from './surfaces/slack/publisher';
+import { TerminalPublisher } from './surfaces/terminal/publisher';
+import { runRepl } from './surfaces/terminal/repl';
+import { quietKnownWarnings } from './util/quiet-warnings';
+
+/** How often unfinished executions nobody is driving (a publish that kept failing) are picked up again. */
+const SWEEP_MS = 60_000;
+
+const USAGE = `trailbot: CloudTrail forensics from /trail commands.
+
+  npm start                 run the bot: Slack when SLACK_BOT_TOKEN is set, otherwise this terminal
+                            (DuckDB over ./data; sample data is generated on first run)
+  npx trail <command> …     answer one question and exit (npx trail help lists the commands)
+
+Configuration is read from the environment; see README.md ("Configuration") for every TRAIL_* variable.`;
+
+/** Slack's loggers take console-style arguments; trailbot's take a message and fields. */
+function consoleStyle(log: Logger) {
+  const join = (msg: unknown[]) => msg.map((m) => (typeof m === 'string' ? m : JSON.stringify(m))).join(' ');
+  return {
+    debug: () => {},
+    info: (...m: unknown[]) => log.info(join(m)),
+    warn: (...m: unknown[]) => log.warn(join(m)),
+    error: (...m: unknown[]) => log.error(join(m)),
+  };
+}
+
+async function startTerminal(config: TrailConfig, log: Logger): Promise<void> {
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  if (config.engine.kind === 'duckdb') {
+    const sample = await ensureSampleData(config.engine.dataDir, new Date(), say);
+    if (sample.kind !== 'user-data' && config.knownNetworks.length === 0) {
+      // The sample's office networks make `logins external` meaningful out of the box.
+      config = { ...config, knownNetworks: [...SAMPLE_KNOWN_NETWORKS] };
+    }
+  }
+  const publisher = new TerminalPublisher({
+    out: process.stdout,
+    timeZone: config.timeZone,
+    width: process.stdout.columns || 160,
+  });
+  // A terminal user repeating a question wants it answered again, not pointed at the last one: dedupe only while running.
+  const parts = await buildTrail({
+    config: { ...config, limits: { ...config.limits, dedupeSeconds: 0 } },
+    logger: log,
+    publisher,
+  });
+  const resumed = await parts.runner.resume();
+  const engineText =
+    config.engine.kind === 'duckdb'
+      ? `DuckDB over ${config.engine.dataDir}`
+      : `Athena workgroup ${config.engine.workgroup}`;
+  say(
+    `trailbot (${engineText}; times in ${config.timeZone}). Type \`help\`, or try \`sg sg-5887f224 12h\`. Ctrl-D ends.`,
+  );
+  if (resumed) say(`Resuming ${resumed} unfinished question${resumed === 1 ? '' : 's'} from the last run…`);
+  const sweep = setInterval(() => void parts.runner.resume().catch(() => {}), SWEEP_MS);
+  sweep.unref();
+  await runRepl({
+    dispatcher: parts.dispatcher,
+    input: process.stdin,
+    out: process.stdout,
+    userId: os.userInfo().username,
+    prompt: process.stdin.isTTY === true,
+  });
+  clearInterval(sweep);
+  await parts.close();
+}
+
+async function startSlack(config: TrailConfig, log: Logger): Promise<void> {
+  if (config.chat.kind !== 'slack') throw new Error('not a Slack configuration');
+  const dispatcher = lateDispatcher();
+  const slack = createSlackApp({ config: config.chat, dispatcher, logger: consoleStyle(log) });
+  const publisher = new SlackPublisher({ client: slack.client, timeZone: config.timeZone, logger: consoleStyle(log) });
+  const parts = await buildTrail({ config, logger: log, publisher });
+  dispatcher.target = parts.dispatcher;
+  await slack.start();
+  const resumed = await parts.runner.resume();
+  log.info('trailbot is listening', { mode: config.chat.appToken ? 'socket' : 'http', resumed });
+  const sweep = setInterval(() => void parts.runner.resume().catch(() => {}), SWEEP_MS);
+  sweep.unref();
+  const stop = async () => {
+    clearInterval(sweep);
+    await slack.stop();
+    await parts.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop());
+  process.once('SIGINT', () => void stop());
+}
+
+export async function main(argv = process.argv.slice(2), env = process.env): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const log = consoleLogger(process.stderr, env.TRAIL_LOG_LEVEL === 'info' ? 'info' : 'warn');
+  let config: TrailConfig;
+  try {
+    config = loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.userMessage}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const unknown = unknownPolicyCommands(
+    config.policy,
+    COMMANDS.map((c) => c.name),
+  );
+  if (unknown.length) {
+    process.stderr.write(`TRAIL_ACCESS_POLICY names commands trailbot does not have: ${unknown.join(', ')}\n`);
+    return 2;
+  }
+  try {
+    if (config.chat.kind === 'slack') await startSlack(config, log);
+    else await startTerminal(config, log);
+  } catch (err) {
+    const trail = err as TrailError;
+    process.stderr.write(`trailbot could not start: ${trail.userMessage ?? String(err)}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+if (require.main === module) {
+  quietKnownWarnings();
+  main().then(
+    (code) => {
+      if (code !== 0) process.exit(code);
+    },
+    (err) => {
+      process.stderr.write(`${String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,72 @@
+/** Days as people type them; the index is `Date#getDay()` (Sunday = 0). */
+export const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+/**
+ * When a schedule runs, as wall-clock time in the schedule's IANA zone. `at` is `HH:MM` (24-hour, zero-padded). A
+ * local time the clocks skip on a DST day runs at the first instant after the gap; one that happens twice runs at
+ * the first (src/scheduler/cadence.ts).
+ */
+export type Cadence = { every: 'daily'; at: string } | { every: 'weekly'; day: Weekday; at: string };
+
+/** What `/trail schedule …` validated: the question, when, and in which zone. */
+export interface ScheduleRequest {
+  /** Subcommand of the scheduled question, e.g. `root`. Always a query command. */
+  command: string;
+  /** The question without a window, as it will be run: `logins nomfa`, `errors top 5 region:eu-west-1`. */
+  commandText: string;
+  cadence: Cadence;
+  /** IANA zone, canonical spelling (`Europe/Berlin`). */
+  timeZone: string;
+}
+
+/** How the last run of a schedule ended, for `/trail schedules`. */
+export interface ScheduleResult {
+  /** The slot (ISO, UTC) the run belonged to. */
+  slot: string;
+  /**
+   * `succeeded` / `failed` / `cancelled`: the execution's outcome. `skipped`: no execution was started (the access
+   * policy no longer allows it, or the stored question no longer validates); `error` says why.
+   */
+  outcome: 'succeeded' | 'failed' | 'cancelled' | 'skipped';
+  executionId?: string;
+  rows?: number;
+  error?: string;
+  /** When the result was recorded. */
+  at: string;
+}
+
+export interface Schedule extends ScheduleRequest {
+  id: string;
+  channelId: string;
+  /** Slack user id of whoever created it; scheduled runs are recorded as theirs. */
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+  /**
+   * The earliest slot (ISO, UTC) not yet claimed. A tick claims a schedule when this is due, and moves it past the
+   * slot it ran; every claimer conditions its write on the value it read, so one claim wins.
+   */
+  nextRunAt: string;
+  /** The slot of the last claimed run; the next run's window starts here, so windows never overlap or leave gaps. */
+  lastRunAt?: string;
+  /** Start of the last claimed run's window (kept so a run whose start was lost in a crash can be started again). */
+  lastWindowStart?: string;
+  /** Wall-clock time of the last claim (a claim whose execution never appeared is retried after a while). */
+  lastClaimedAt?: string;
+  lastResult?: ScheduleResult;
+}
+
+/** One claimed run: the `RUN#<slot>` item. */
+export interface ScheduleRun {
+  scheduleId: string;
+  slot: string;
+  windowStart: string;
+  windowEnd: string;
+  /** The runner's idempotency key for this run (derived from schedule id and slot). */
+  requestKey: string;
+  claimedAt: string;
+  state: 'CLAIMED' | 'DONE';
+  result?: ScheduleResult;
+  expiresAt: number;
+}
