@@ -1,13 +1,9 @@
 /**
- * The AWS SDK warns on every start that its releases after January 2027 need Node 22 (tech-facts: "AWS SDK v3 warns
- * at runtime…"). It is true and documented in the README; repeating it before every answer only buries the answer.
- * Other warnings are still printed.
+ * The AWS SDK warns on every start that its releases after January 2027 need Node 22. It is true and said once in
+ * the README; repeated before every answer it only buries the answer. The SDK's own switch turns it off
+ * (@aws-sdk/core emitWarningIfUnsupportedVersion reads AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED). Entry points
+ * call this before any SDK client exists; a value the operator set is kept.
  */
-export function quietKnownWarnings(): void {
-  const listeners = process.listeners('warning');
-  process.removeAllListeners('warning');
-  process.on('warning', (warning) => {
-    if (warning.name === 'NodeVersionSupportWarning') return;
-    for (const l of listeners) l(warning);
-  });
+export function quietKnownWarnings(env: NodeJS.ProcessEnv = process.env): void {
+  env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 }

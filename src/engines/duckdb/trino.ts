@@ -43,6 +43,8 @@ export const TRINO_SHIM_STATEMENTS: readonly string[] = [
   `CREATE OR REPLACE TEMP MACRO date_add(d, i) AS d + i,
      (unit, v, ts) AS ts + CAST(CAST(v AS VARCHAR) || ' ' || unit AS INTERVAL)`,
   `CREATE OR REPLACE TEMP MACRO regexp_like(s, pattern) AS regexp_matches(s, pattern)`,
+  // Trino slice(array, start, length) is 1-based with a length; DuckDB list_slice takes an inclusive end.
+  `CREATE OR REPLACE TEMP MACRO slice(a, start, length) AS list_slice(a, start, start + length - 1)`,
   // Trino has no contains(varchar, varchar) (that is strpos), only contains(array, element) and
   // contains(network varchar, address ipaddress); typed overloads keep both working.
   `CREATE OR REPLACE TEMP MACRO contains(network VARCHAR, address VARCHAR) AS ${CIDR_CONTAINS_FUNCTION}(network, address),

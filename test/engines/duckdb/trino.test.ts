@@ -121,6 +121,11 @@ describe('Trino shims on DuckDB', () => {
     expect(await value(`CAST(date_add(DATE '2024-05-01', INTERVAL 1 DAY) AS VARCHAR)`)).toBe('2024-05-02 00:00:00');
   });
 
+  test('slice(array, start, length) takes a length, as Trino documents (slice(ARRAY[1,2,3,4], 2, 2) = [2, 3])', async () => {
+    expect(await value(`array_to_string(slice([1, 2, 3, 4], 2, 2), ',')`)).toBe('2,3');
+    expect(await value(`array_to_string(slice(['a', 'b'], 1, 5), ',')`)).toBe('a,b');
+  });
+
   test('regexp_like finds a pattern anywhere', async () => {
     expect(await value(`regexp_like('AssumeRoleWithWebIdentity', 'Assume.*Web')`)).toBe(true);
     expect(await value(`regexp_like('ConsoleLogin', '^Assume')`)).toBe(false);
