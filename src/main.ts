@@ -5,6 +5,7 @@ import { loadConfig, type TrailConfig } from './config';
 import { ConfigError, type TrailError } from './errors';
 import { consoleLogger, type Logger } from './logger';
 import { unknownPolicyCommands } from './policy';
+import { stableWorkerId } from './runner/worker-id';
 import { ensureSampleData } from './sample/bootstrap';
 import { SAMPLE_KNOWN_NETWORKS } from './sample/generate';
 import { createSlackApp } from './surfaces/slack/app';
@@ -82,7 +83,8 @@ async function startSlack(config: TrailConfig, log: Logger): Promise<void> {
   const dispatcher = lateDispatcher();
   const slack = createSlackApp({ config: config.chat, dispatcher, logger: consoleStyle(log) });
   const publisher = new SlackPublisher({ client: slack.client, timeZone: config.timeZone, logger: consoleStyle(log) });
-  const parts = await buildTrail({ config, logger: log, publisher });
+  const workerId = config.store.kind === 'dynalite' ? await stableWorkerId(config.store.stateDir) : undefined;
+  const parts = await buildTrail({ config, logger: log, publisher, runner: { workerId } });
   dispatcher.target = parts.dispatcher;
   await slack.start();
   const resumed = await parts.runner.resume();

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { queryCostUsd } from '../cost';
 import { type QueryEngine, type QueryStatus, UnknownQueryError } from '../engines/types';
 import { userMessageOf } from '../errors';
@@ -28,7 +28,17 @@ export interface RunnerOptions {
   progressEveryMs?: number;
   /** Rows kept for the thread table. Default 20. */
   topRows?: number;
+  /**
+   * Who this runner is, for leases (ExecutionStore.claim). Default: random per process. The embedded bot passes an id
+   * kept in its state folder, so after a crash the restarted process takes its own executions back at once.
+   */
+  workerId?: string;
+  /** How long a claim lasts without renewal. Default 60 s; renewed every third of it while driving. */
+  leaseMs?: number;
 }
+
+/** The lease on an execution passed to another worker (ours ran out): stop driving it. */
+class LeaseLostError extends Error {}
 
 /** What to run: the validated request, as produced by parseRequest. */
 export interface QuerySubmission {
@@ -69,8 +79,13 @@ export class Runner {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly log: Logger;
   private readonly poll: { initialMs: number; maxMs: number; factor: number };
+  private readonly workerId: string;
+  private readonly leaseMs: number;
+  private readonly claimedAt = new Map<string, number>();
 
   constructor(private readonly o: RunnerOptions) {
+    this.workerId = o.workerId ?? randomUUID();
+    this.leaseMs = o.leaseMs ?? 60_000;
     this.now = o.now ?? (() => new Date());
     this.sleep = o.sleep ?? sleepReal;
     this.log = o.logger ?? silentLogger;
@@ -197,20 +212,40 @@ export class Runner {
   }
 
   private async loop(id: string): Promise<ExecutionRecord | undefined> {
-    let e = await this.o.store.get(id);
-    while (e && e.state !== 'PUBLISHED') {
-      try {
-        if (e.state === 'SUBMITTED') e = await this.start(e);
-        else if (e.state === 'RUNNING') e = await this.wait(e);
-        else if (!(await this.publish(e))) return e;
-        else e = await this.o.store.get(id);
-      } catch (err) {
-        if (!(err instanceof IllegalTransitionError)) throw err;
-        // Someone else moved it (a cancel, another worker): look again and carry on from its real state.
-        e = await this.o.store.get(id);
-      }
+    if (!(await this.o.store.claim(id, this.workerId, this.leaseMs))) {
+      // Another worker is driving it; if that worker dies, its lease runs out and a later sweep takes over.
+      this.log.info('execution is driven elsewhere', { id });
+      return this.o.store.get(id);
     }
-    return e;
+    this.claimedAt.set(id, Date.now());
+    let e = await this.o.store.get(id);
+    try {
+      while (e && e.state !== 'PUBLISHED') {
+        try {
+          if (e.state === 'SUBMITTED') e = await this.start(e);
+          else if (e.state === 'RUNNING') e = await this.wait(e);
+          else if (!(await this.publish(e))) return e;
+          else e = await this.o.store.get(id);
+        } catch (err) {
+          if (err instanceof LeaseLostError) return this.o.store.get(id);
+          if (!(err instanceof IllegalTransitionError)) throw err;
+          // Someone else moved it (a cancel): look again and carry on from its real state.
+          e = await this.o.store.get(id);
+        }
+      }
+      return e;
+    } finally {
+      this.claimedAt.delete(id);
+      await this.o.store.release(id, this.workerId).catch(() => {});
+    }
+  }
+
+  /** Renews the lease once a third of it has passed; throws LeaseLostError if another worker has taken over. */
+  private async renew(id: string): Promise<void> {
+    const at = this.claimedAt.get(id) ?? 0;
+    if (Date.now() - at < this.leaseMs / 3) return;
+    if (!(await this.o.store.claim(id, this.workerId, this.leaseMs))) throw new LeaseLostError(id);
+    this.claimedAt.set(id, Date.now());
   }
 
   private async start(e: ExecutionRecord): Promise<ExecutionRecord> {
@@ -247,6 +282,7 @@ export class Runner {
     const began = Date.parse(e.startedAt ?? e.createdAt);
     let lastProgress = Date.now();
     for (;;) {
+      await this.renew(e.id);
       if (!engineId) {
         engineId = await this.o.engine.start(e.query, { executionId: e.id });
         e = await this.o.store.patch(e.id, { engineExecutionId: engineId }, 'RUNNING');
@@ -346,6 +382,7 @@ export class Runner {
     let delay = 1000;
     for (let attempt = 1; ; attempt++) {
       try {
+        await this.renew(e.id);
         if (e.state === 'SUCCEEDED') {
           const summary = await this.summaryOf(e);
           if (!e.resultRef) {
@@ -364,7 +401,7 @@ export class Runner {
         await this.o.store.transition(e.id, e.state, 'PUBLISHED', { publishedAt: this.now().toISOString() });
         return true;
       } catch (err) {
-        if (err instanceof IllegalTransitionError) throw err;
+        if (err instanceof IllegalTransitionError || err instanceof LeaseLostError) throw err;
         this.log.warn('publish failed', { id: e.id, attempt, error: String(err) });
         e = await this.o.store.patch(e.id, { publishAttempts: (e.publishAttempts ?? 0) + 1 }, e.state).catch(() => e);
         if (attempt >= attempts) return false;

@@ -200,6 +200,25 @@ export class DynamoExecutionStore implements ExecutionStore {
     throw new IllegalTransitionError(id, expectedState, expectedState, (await this.get(id))?.state);
   }
 
+  async claim(id: string, owner: string, leaseMs: number): Promise<boolean> {
+    const now = this.now();
+    const update = new UpdateExpression();
+    update.set('leaseOwner', owner);
+    update.set('leaseUntil', now.getTime() + leaseMs);
+    const until = update.name('leaseUntil');
+    const condition =
+      `${update.name('expiresAt')} > ${update.value(epochSeconds(now))} AND ` +
+      `(attribute_not_exists(${until}) OR ${until} < ${update.value(now.getTime())} OR ${update.name('leaseOwner')} = ${update.value(owner)})`;
+    return (await this.updateExecution(id, update, condition)) !== undefined;
+  }
+
+  async release(id: string, owner: string): Promise<void> {
+    const update = new UpdateExpression();
+    update.remove('leaseOwner');
+    update.remove('leaseUntil');
+    await this.updateExecution(id, update, `${update.name('leaseOwner')} = ${update.value(owner)}`);
+  }
+
   /**
    * Oldest first. The sparse index is eventually consistent (tech-facts §4), so each listed item is re-read with a
    * consistent GetItem: one that was PUBLISHED a moment ago is not handed to the runner again.

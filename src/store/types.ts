@@ -66,6 +66,9 @@ export interface ExecutionRecord extends NewExecution {
   cancelledBy?: string;
   /** Number of publish attempts that failed (Slack down); the runner retries while below its limit. */
   publishAttempts?: number;
+  /** Worker currently driving it and until when (epoch ms); see ExecutionStore.claim. */
+  leaseOwner?: string;
+  leaseUntil?: number;
   /** DynamoDB TTL, epoch seconds. */
   expiresAt: number;
 }
@@ -119,6 +122,14 @@ export interface ExecutionStore {
   countActive(filter: { userId?: string; channelId?: string }): Promise<number>;
   audit(entry: AuditEntry): Promise<void>;
   listAudit(options?: { channelId?: string; limit?: number }): Promise<AuditEntry[]>;
+  /**
+   * Takes (or renews) the right to drive an execution for `leaseMs`: a conditional write that succeeds when nobody
+   * holds it, the holder's lease ran out, or `owner` already holds it. Two workers (replicas, or a resume racing a
+   * live runner) can therefore never both publish one answer.
+   */
+  claim(id: string, owner: string, leaseMs: number): Promise<boolean>;
+  /** Gives a lease back early (only if `owner` holds it). */
+  release(id: string, owner: string): Promise<void>;
   /** Bytes scanned per UTC day per user and per channel (cost budget). */
   addScannedBytes(day: string, userId: string, channelId: string, bytes: number): Promise<void>;
   scannedBytes(day: string, who: { userId?: string; channelId?: string }): Promise<number>;

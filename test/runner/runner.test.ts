@@ -1,0 +1,212 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type QuerySubmission, Runner, type RunnerOptions } from '../../src/runner/runner';
+import type { DynamoExecutionStore } from '../../src/store/dynamo';
+import { parseCsv } from '../../src/util/csv';
+import { queryOf } from '../helpers/commands';
+import { RecordingPublisher } from '../helpers/recording-publisher';
+import { ScriptedEngine } from '../helpers/scripted-engine';
+import { type LocalDynamo, startLocalDynamo } from '../store/helpers';
+
+let dynamo: LocalDynamo;
+let resultsDir: string;
+
+beforeAll(async () => {
+  dynamo = await startLocalDynamo();
+  resultsDir = mkdtempSync(path.join(os.tmpdir(), 'trail-runner-'));
+});
+afterAll(async () => {
+  await dynamo.close();
+  rmSync(resultsDir, { recursive: true, force: true });
+});
+
+interface Setup {
+  store: DynamoExecutionStore;
+  engine: ScriptedEngine;
+  publisher: RecordingPublisher;
+  runner: Runner;
+  make(overrides?: Partial<RunnerOptions>): Runner;
+}
+
+async function setup(overrides: Partial<RunnerOptions> = {}): Promise<Setup> {
+  const { store } = await dynamo.newStore();
+  const engine = new ScriptedEngine();
+  const publisher = new RecordingPublisher();
+  const make = (o: Partial<RunnerOptions> = {}) =>
+    new Runner({
+      engine,
+      store,
+      publisher,
+      resultsDir,
+      limits: { perUser: 3, perChannel: 10, dedupeSeconds: 300 },
+      sleep: () => new Promise((r) => setTimeout(r, 2)),
+      poll: { initialMs: 1, maxMs: 2, factor: 2 },
+      ...overrides,
+      ...o,
+    });
+  return { store, engine, publisher, runner: make(), make };
+}
+
+function submission(text = 'sg sg-5887f224 12h', over: Partial<QuerySubmission> = {}): QuerySubmission {
+  const r = queryOf(text);
+  return {
+    command: r.command.name,
+    commandText: text,
+    normalized: r.normalized,
+    query: r.query,
+    userId: 'U1',
+    channelId: 'C1',
+    surface: 'slack',
+    ...over,
+  };
+}
+
+describe('Runner', () => {
+  test('runs a question to a published answer: announce, result, CSV, parent update, in that order', async () => {
+    const { runner, publisher, store, engine } = await setup();
+    const outcome = await runner.submit(submission());
+    expect(outcome.kind).toBe('started');
+    const e = await store.get(outcome.kind === 'started' ? outcome.execution.id : '');
+    expect(e).toMatchObject({ state: 'PUBLISHED', stats: { rows: 2, bytesScanned: 2048, filesRead: 3 }, parentRef: `parent-${e!.id}` });
+    expect(publisher.events.filter((x) => x.kind !== 'progress').map((x) => x.kind)).toEqual(['announce', 'result', 'csv', 'parent']);
+    const summary = publisher.of('result')[0]!.summary!;
+    expect(summary.totalRows).toBe(2);
+    expect(parseCsv(readFileSync(summary.csvPath, 'utf8'))).toEqual([engine.columns, ...engine.rows]);
+    expect(engine.starts).toHaveLength(1);
+    expect(engine.starts[0]!.executionId).toBe(e!.id);
+  });
+
+  test('a failed query posts its reason and is published; no CSV', async () => {
+    const { runner, publisher, store, engine } = await setup();
+    engine.outcome = 'FAILED';
+    engine.reason = 'Table cloudtrail_logs does not exist: run `npx trail setup`.';
+    const outcome = await runner.submit(submission());
+    const e = await store.get(outcome.kind === 'started' ? outcome.execution.id : '');
+    expect(e).toMatchObject({ state: 'PUBLISHED', error: engine.reason });
+    expect(publisher.of('failure')).toEqual([{ kind: 'failure', id: e!.id, text: engine.reason, state: 'FAILED' }]);
+    expect(publisher.of('csv')).toEqual([]);
+  });
+
+  test('the same question twice in a channel runs once; the second asker is pointed to the first', async () => {
+    const { runner, publisher, engine, store } = await setup();
+    engine.pollsBeforeDone = 5;
+    const [a, b] = await Promise.all([runner.submit(submission()), runner.submit(submission())]);
+    const kinds = [a.kind, b.kind].sort();
+    expect(kinds).toEqual(['duplicate', 'started']);
+    expect(engine.starts).toHaveLength(1);
+    expect(publisher.of('notify')[0]!.text).toMatch(/^The same question (is already running|was just answered) in this channel \(execution `\w+`/);
+    // Another channel is another question.
+    await runner.submit(submission(undefined, { channelId: 'C2' }));
+    expect(engine.starts).toHaveLength(2);
+    expect(await store.listByChannel('C1', 10)).toHaveLength(1);
+  });
+
+  test('per-user limit: a clear message, nothing recorded', async () => {
+    const { runner, publisher, engine, store } = await setup({ limits: { perUser: 1, perChannel: 10, dedupeSeconds: 0 } });
+    engine.pollsBeforeDone = 40;
+    const first = runner.submit(submission('sg 12h'));
+    while ((await store.countActive({ userId: 'U1' })) === 0) await new Promise((r) => setTimeout(r, 5));
+    const second = await runner.submit(submission('errors 7d'));
+    expect(second).toEqual({
+      kind: 'limited',
+      message: 'You already have 1 questions running (the limit is 1). Wait for one to finish or cancel one with `/trail cancel <id>`.',
+    });
+    await first;
+    expect(await store.listByChannel('C1', 10)).toHaveLength(1);
+    expect(publisher.of('notify').map((n) => n.text)).toContain(second.kind === 'limited' ? second.message : '');
+  });
+
+  test('cancel stops the engine query, records who cancelled, posts the cancellation once', async () => {
+    const { runner, publisher, engine, store } = await setup();
+    engine.pollsBeforeDone = 1000;
+    const running = runner.submit(submission());
+    let id = '';
+    while (!id) {
+      const [e] = await store.listByChannel('C1', 1);
+      if (e?.state === 'RUNNING') id = e.id;
+      else await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(await runner.cancel(id, 'U9')).toBe(`Cancelled \`${id}\`.`);
+    await running;
+    await runner.idle();
+    const e = await store.get(id);
+    expect(e).toMatchObject({ state: 'PUBLISHED', cancelledBy: 'U9', error: 'Cancelled by <@U9>.' });
+    expect(engine.cancels).toEqual([e!.engineExecutionId]);
+    expect(publisher.of('failure', id)).toHaveLength(1);
+    expect(await store.listAudit({ channelId: 'C1' })).toEqual([expect.objectContaining({ action: 'cancel', userId: 'U9', executionId: id })]);
+    expect(await runner.cancel(id, 'U9')).toBe(`Execution \`${id}\` already finished; nothing to cancel.`);
+  });
+
+  test('after a restart, an execution the engine forgot is run again and published once', async () => {
+    const { store, engine, publisher, make } = await setup();
+    const s = submission();
+    // What a process that died mid-query leaves behind: RUNNING, with an engine id nobody knows any more.
+    const { execution } = await store.create({
+      requestKey: 'k-restart',
+      commandText: s.commandText,
+      command: s.command,
+      request: {},
+      query: s.query,
+      userId: 'U1',
+      channelId: 'C1',
+      surface: 'slack',
+      engine: 'duckdb',
+    });
+    await store.transition(execution.id, 'SUBMITTED', 'RUNNING', { engineExecutionId: 'q-from-the-dead-process' });
+    const restarted = make();
+    expect(await restarted.resume()).toBe(1);
+    await restarted.idle();
+    expect(await store.get(execution.id)).toMatchObject({ state: 'PUBLISHED', stats: { rows: 2 } });
+    expect(engine.starts.map((x) => x.executionId)).toEqual([execution.id]);
+    expect(publisher.of('result', execution.id)).toHaveLength(1);
+    expect(await restarted.resume()).toBe(0);
+  });
+
+  test('a publish that stopped after the result reply resumes with the CSV only (no second reply)', async () => {
+    const { runner, store, publisher, make } = await setup({ publishAttempts: 1 });
+    publisher.failNext('csv', 1);
+    const outcome = await runner.submit(submission());
+    const id = outcome.kind === 'started' ? outcome.execution.id : '';
+    expect(await store.get(id)).toMatchObject({ state: 'SUCCEEDED', resultRef: `result-${id}`, publishAttempts: 1 });
+    const later = make();
+    await later.resume();
+    await later.idle();
+    expect(await store.get(id)).toMatchObject({ state: 'PUBLISHED', fileRef: `file-${id}` });
+    expect(publisher.of('result', id)).toHaveLength(1);
+    expect(publisher.of('csv', id)).toHaveLength(1);
+  });
+
+  test('Slack down for a while: retried in process until it posts, once', async () => {
+    const { runner, store, publisher } = await setup({ publishAttempts: 4 });
+    publisher.failNext('result', 3);
+    const outcome = await runner.submit(submission());
+    const id = outcome.kind === 'started' ? outcome.execution.id : '';
+    expect(await store.get(id)).toMatchObject({ state: 'PUBLISHED', publishAttempts: 3 });
+    expect(publisher.of('result', id)).toHaveLength(1);
+  });
+
+  test('two workers resuming the same execution: one drives it, one answer is posted', async () => {
+    const { store, publisher, engine, make } = await setup();
+    engine.pollsBeforeDone = 3;
+    const s = submission();
+    const { execution } = await store.create({
+      requestKey: 'k-two',
+      commandText: s.commandText,
+      command: s.command,
+      request: {},
+      query: s.query,
+      userId: 'U1',
+      channelId: 'C1',
+      surface: 'slack',
+      engine: 'duckdb',
+    });
+    const a = make({ workerId: 'replica-a' });
+    const b = make({ workerId: 'replica-b' });
+    await Promise.all([a.resume(), b.resume()]);
+    await Promise.all([a.idle(), b.idle()]);
+    expect(await store.get(execution.id)).toMatchObject({ state: 'PUBLISHED' });
+    expect(engine.starts).toHaveLength(1);
+    expect(publisher.of('result', execution.id)).toHaveLength(1);
+  });
+});
