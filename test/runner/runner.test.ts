@@ -68,8 +68,17 @@ describe('Runner', () => {
     const outcome = await runner.submit(submission());
     expect(outcome.kind).toBe('started');
     const e = await store.get(outcome.kind === 'started' ? outcome.execution.id : '');
-    expect(e).toMatchObject({ state: 'PUBLISHED', stats: { rows: 2, bytesScanned: 2048, filesRead: 3 }, parentRef: `parent-${e!.id}` });
-    expect(publisher.events.filter((x) => x.kind !== 'progress').map((x) => x.kind)).toEqual(['announce', 'result', 'csv', 'parent']);
+    expect(e).toMatchObject({
+      state: 'PUBLISHED',
+      stats: { rows: 2, bytesScanned: 2048, filesRead: 3 },
+      parentRef: `parent-${e!.id}`,
+    });
+    expect(publisher.events.filter((x) => x.kind !== 'progress').map((x) => x.kind)).toEqual([
+      'announce',
+      'result',
+      'csv',
+      'parent',
+    ]);
     const summary = publisher.of('result')[0]!.summary!;
     expect(summary.totalRows).toBe(2);
     expect(parseCsv(readFileSync(summary.csvPath, 'utf8'))).toEqual([engine.columns, ...engine.rows]);
@@ -95,7 +104,9 @@ describe('Runner', () => {
     const kinds = [a.kind, b.kind].sort();
     expect(kinds).toEqual(['duplicate', 'started']);
     expect(engine.starts).toHaveLength(1);
-    expect(publisher.of('notify')[0]!.text).toMatch(/^The same question (is already running|was just answered) in this channel \(execution `\w+`/);
+    expect(publisher.of('notify')[0]!.text).toMatch(
+      /^The same question (is already running|was just answered) in this channel \(execution `\w+`/,
+    );
     // Another channel is another question.
     await runner.submit(submission(undefined, { channelId: 'C2' }));
     expect(engine.starts).toHaveLength(2);
@@ -103,14 +114,17 @@ describe('Runner', () => {
   });
 
   test('per-user limit: a clear message, nothing recorded', async () => {
-    const { runner, publisher, engine, store } = await setup({ limits: { perUser: 1, perChannel: 10, dedupeSeconds: 0 } });
+    const { runner, publisher, engine, store } = await setup({
+      limits: { perUser: 1, perChannel: 10, dedupeSeconds: 0 },
+    });
     engine.pollsBeforeDone = 40;
     const first = runner.submit(submission('sg 12h'));
     while ((await store.countActive({ userId: 'U1' })) === 0) await new Promise((r) => setTimeout(r, 5));
     const second = await runner.submit(submission('errors 7d'));
     expect(second).toEqual({
       kind: 'limited',
-      message: 'You already have 1 questions running (the limit is 1). Wait for one to finish or cancel one with `/trail cancel <id>`.',
+      message:
+        'You already have 1 questions running (the limit is 1). Wait for one to finish or cancel one with `/trail cancel <id>`.',
     });
     await first;
     expect(await store.listByChannel('C1', 10)).toHaveLength(1);
@@ -134,7 +148,9 @@ describe('Runner', () => {
     expect(e).toMatchObject({ state: 'PUBLISHED', cancelledBy: 'U9', error: 'Cancelled by <@U9>.' });
     expect(engine.cancels).toEqual([e!.engineExecutionId]);
     expect(publisher.of('failure', id)).toHaveLength(1);
-    expect(await store.listAudit({ channelId: 'C1' })).toEqual([expect.objectContaining({ action: 'cancel', userId: 'U9', executionId: id })]);
+    expect(await store.listAudit({ channelId: 'C1' })).toEqual([
+      expect.objectContaining({ action: 'cancel', userId: 'U9', executionId: id }),
+    ]);
     expect(await runner.cancel(id, 'U9')).toBe(`Execution \`${id}\` already finished; nothing to cancel.`);
   });
 

@@ -1,0 +1,124 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DuckDbEngine } from '../../../src/engines/duckdb';
+import type { ResultPage } from '../../../src/engines/types';
+import { generateSampleData, sampleAccountIds } from '../../../src/sample/generate';
+import { parseCsv } from '../../../src/util/csv';
+import { eventually, type SlackBot, startSlackBot } from '../../helpers/bot';
+import { queryOf } from '../../helpers/commands';
+import { blockKitProblems } from '../../helpers/fake-slack';
+
+/** The product, end to end: a signed /trail through Bolt, DuckDB over generated logs, answers in a fake Slack. */
+describe('Slack end to end on the embedded engine', () => {
+  let dataDir: string;
+  let bot: SlackBot;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'trail-e2e-data-'));
+    await generateSampleData({
+      outDir: dataDir,
+      days: 2,
+      eventsPerDay: 300,
+      accounts: sampleAccountIds(1),
+      regions: ['us-east-1'],
+      seed: 11,
+      now: new Date(),
+    });
+    bot = await startSlackBot({
+      dataDir,
+      config: { policy: { default: {}, commands: { root: { channels: ['C0COMPLIANCE'] } } } },
+    });
+  });
+  afterAll(async () => {
+    await bot.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('/trail sg sg-5887f224 12h → parent, thread with table, world-open flag and the full CSV, parent updated', async () => {
+    const ack = await bot.command('sg sg-5887f224 12h', { channelId: 'C0SECOPS', userId: 'U0ALICE' });
+    expect(ack.status).toBe(200);
+
+    const parent = await eventually(() => bot.fake.messages.find((m) => m.channel === 'C0SECOPS' && !m.thread_ts));
+    const file = await eventually(() => bot.fake.files.find((f) => f.completed && f.thread_ts === parent.ts));
+    await bot.parts.runner.idle();
+
+    // Parent: who asked and what, then updated with the final state.
+    expect(parent.history[0]?.text).toContain('<@U0ALICE>');
+    expect(parent.history.length).toBeGreaterThanOrEqual(1);
+    expect(parent.text).toMatch(/2 rows/);
+
+    // The thread reply: a table and the world-open flag, within Block Kit limits.
+    const reply = bot.fake.messages.find((m) => m.thread_ts === parent.ts)!;
+    expect(reply).toBeDefined();
+    expect(blockKitProblems(reply.blocks)).toEqual([]);
+    expect(JSON.stringify(reply.blocks)).toContain('"type":"table"');
+    expect(JSON.stringify(reply.blocks)).toContain('0.0.0.0/0');
+    expect(JSON.stringify(reply.blocks)).toContain('world-open');
+
+    // The CSV in the thread equals what the engine returns for the same question.
+    const engine = new DuckDbEngine({ dataDir, logger: () => {} });
+    const q = queryOf('sg sg-5887f224 12h', { config: bot.config, now: new Date() }).query;
+    const id = await engine.start(q, { executionId: 'direct' });
+    await eventually(async () => ((await engine.status(id)).state === 'SUCCEEDED' ? true : undefined));
+    const pages: ResultPage[] = [];
+    for await (const p of engine.results(id)) pages.push(p);
+    await engine.close();
+    const csv = parseCsv(file.bytes!.toString('utf8'));
+    expect(csv[0]).toEqual(pages[0]!.columns);
+    expect(csv.slice(1)).toEqual(pages.flatMap((p) => p.rows.map((r) => r.map((c) => c ?? ''))));
+    expect(csv.slice(1).map((r) => r[0])).toEqual(['ModifyNetworkInterfaceAttribute', 'AuthorizeSecurityGroupIngress']);
+
+    // Every message the bot sent passed the fake's Block Kit checks.
+    expect(bot.fake.calls.filter((c) => c.response && c.response.error === 'invalid_blocks')).toEqual([]);
+  });
+
+  test('Slack answers 429 once for chat.postMessage: the message still arrives, once', async () => {
+    const before = bot.fake.messages.length;
+    bot.fake.failNext('chat.postMessage', { status: 429, retryAfter: 1 });
+    expect((await bot.command('errors 24h', { channelId: 'C0RATE', userId: 'U0BOB' })).status).toBe(200);
+    await eventually(() => bot.fake.files.find((f) => f.channel_id === 'C0RATE' && f.completed));
+    await bot.parts.runner.idle();
+    const inChannel = bot.fake.messages.slice(before).filter((m) => m.channel === 'C0RATE');
+    expect(inChannel.filter((m) => !m.thread_ts)).toHaveLength(1);
+    expect(inChannel.filter((m) => m.thread_ts)).toHaveLength(1);
+    expect(bot.fake.callsTo('chat.postMessage').filter((c) => c.status === 429)).toHaveLength(1);
+  });
+
+  test('a bad command gets its usage in the ack, nothing is posted in the channel', async () => {
+    const before = bot.fake.messages.length;
+    const ack = await bot.command('sg sg-zz', { channelId: 'C0SECOPS' });
+    expect(ack.status).toBe(200);
+    expect(ack.body).toContain('`sg-zz` is not a security group id or network interface id');
+    expect(ack.body).toContain('Usage: /trail sg');
+    expect(bot.fake.messages.length).toBe(before);
+  });
+
+  test('access policy: root outside the compliance channel is denied ephemerally and audited', async () => {
+    const ack = await bot.command('root 7d', { channelId: 'C0SECOPS', userId: 'U0EVE' });
+    expect(ack.body).toContain('`root` may only run in <#C0COMPLIANCE>');
+    const audit = await eventually(async () => {
+      const entries = await bot.parts.store.listAudit({ channelId: 'C0SECOPS' });
+      return entries.find((a) => a.action === 'denied');
+    });
+    expect(audit).toMatchObject({ userId: 'U0EVE', command: 'root' });
+    // Allowed where the policy says.
+    expect((await bot.command('root 7d', { channelId: 'C0COMPLIANCE' })).body).not.toContain('may only run');
+    await bot.parts.runner.idle();
+  });
+
+  test('show SQL and status answer the clicking user; history lists the channel', async () => {
+    const [e] = await bot.parts.store.listByChannel('C0SECOPS', 1);
+    expect(e).toBeDefined();
+    expect(await bot.click('trail_show_sql', e!.id, { channelId: 'C0SECOPS' })).toBe(200);
+    const shown = await eventually(() =>
+      bot.fake.responses.find((r) => String(r.body.text ?? '').includes('FROM cloudtrail_logs')),
+    );
+    expect(String(shown.body.text)).toContain('sql/security_group_changes.sql');
+    await bot.command('history', { channelId: 'C0SECOPS' });
+    const history = await eventually(() =>
+      bot.fake.responses.find((r) => String(r.body.text ?? '').startsWith('Last ')),
+    );
+    expect(String(history.body.text)).toContain('`/trail sg sg-5887f224 12h`');
+  });
+});
