@@ -6,9 +6,12 @@ import { SourceIpActivity } from './ip';
 import { ConsoleLogins } from './logins';
 import { RecentEvents } from './recent';
 import { RootActivity } from './root';
+import { ScheduleQuestion } from './schedule';
+import { ScheduleList } from './schedules';
 import { SecurityGroupChanges } from './sg';
 import { ExecutionStatus } from './status';
 import type { Command } from './types';
+import { Unschedule } from './unschedule';
 import { PrincipalActivity } from './user';
 import { TopUsers } from './users';
 import { ResourceActivity } from './who';
@@ -27,6 +30,9 @@ export const COMMANDS: readonly Command[] = [
   ExecutionStatus,
   CancelExecution,
   ExecutionHistory,
+  ScheduleQuestion,
+  ScheduleList,
+  Unschedule,
   Help,
 ];
 

@@ -3,7 +3,11 @@ import type { RiskFlag } from '../src/surfaces/types';
 
 type Flag = Omit<RiskFlag, 'row'>;
 
-const WORLD = new Set(['0.0.0.0/0', '::/0']);
+/**
+ * A rule is open to the world when its prefix length is 0: `0.0.0.0/0` and `::/0`, but also any `a.b.c.d/0`, which
+ * covers every address just the same (EC2 normalises it; the real stratus-red-team record keeps `208.236.235.254/0`).
+ */
+const isWorld = (cidr: unknown): cidr is string => typeof cidr === 'string' && /^[0-9a-fA-F:.]+\/0$/.test(cidr.trim());
 
 interface OpenRule {
   protocol: string;
@@ -44,13 +48,11 @@ export function worldOpenRules(requestParameters: string | null): OpenRule[] {
   for (const perm of items(doc.ipPermissions)) {
     const protocol = String(perm.ipProtocol ?? '?');
     const ports = portText(protocol, perm.fromPort, perm.toPort);
-    for (const r of items(perm.ipRanges))
-      if (WORLD.has(String(r.cidrIp))) found.push({ protocol, ports, cidr: String(r.cidrIp) });
-    for (const r of items(perm.ipv6Ranges))
-      if (WORLD.has(String(r.cidrIpv6))) found.push({ protocol, ports, cidr: String(r.cidrIpv6) });
+    for (const r of items(perm.ipRanges)) if (isWorld(r.cidrIp)) found.push({ protocol, ports, cidr: r.cidrIp });
+    for (const r of items(perm.ipv6Ranges)) if (isWorld(r.cidrIpv6)) found.push({ protocol, ports, cidr: r.cidrIpv6 });
   }
   // Single-rule shape of AuthorizeSecurityGroupIngress (cidrIp + ipProtocol + fromPort at the top level).
-  if (typeof doc.cidrIp === 'string' && WORLD.has(doc.cidrIp)) {
+  if (isWorld(doc.cidrIp)) {
     const protocol = String(doc.ipProtocol ?? '?');
     found.push({ protocol, ports: portText(protocol, doc.fromPort, doc.toPort), cidr: doc.cidrIp });
   }
@@ -60,7 +62,7 @@ export function worldOpenRules(requestParameters: string | null): OpenRule[] {
   for (const w of rules as Record<string, unknown>[]) {
     const rule = (w.SecurityGroupRule ?? {}) as Record<string, unknown>;
     for (const cidr of [rule.CidrIpv4, rule.CidrIpv6]) {
-      if (typeof cidr === 'string' && WORLD.has(cidr)) {
+      if (isWorld(cidr)) {
         const protocol = String(rule.IpProtocol ?? '?');
         found.push({ protocol, ports: portText(protocol, rule.FromPort, rule.ToPort), cidr });
       }

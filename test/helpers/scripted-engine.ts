@@ -32,7 +32,8 @@ export class ScriptedEngine implements QueryEngine {
 
   async status(id: string): Promise<QueryStatus> {
     if (!this.known.has(id)) throw new UnknownQueryError(id);
-    if (this.cancels.includes(id)) return { state: 'CANCELLED', reason: 'Cancelled.', stats: { bytesScanned: 0, elapsedMs: 5 } };
+    if (this.cancels.includes(id))
+      return { state: 'CANCELLED', reason: 'Cancelled.', stats: { bytesScanned: 0, elapsedMs: 5 } };
     const n = (this.polls.get(id) ?? 0) + 1;
     this.polls.set(id, n);
     if (n <= this.pollsBeforeDone) return { state: 'RUNNING', stats: { bytesScanned: 0, elapsedMs: n } };

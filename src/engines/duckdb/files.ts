@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import * as zlib from 'node:zlib';
+import { CLOUDTRAIL_COLUMNS } from '../../ddl/table';
 import { TrailError } from '../../errors';
 
 /**
@@ -168,7 +169,14 @@ function findCandidates(dataDir: string, request: DiscoveryRequest): Candidate[]
   return found;
 }
 
-/** What the first bytes of a file say about its format; null for an empty file. */
+/** Top-level keys of a CloudTrail event, any of which may come first in an exported object. */
+const EVENT_KEYS: ReadonlySet<string> = new Set([
+  ...CLOUDTRAIL_COLUMNS.map((c) => c.json),
+  'managementEvent',
+  'insightDetails',
+]);
+
+/** What the first bytes of a file say about its format; null for an empty file or a JSON object that is no event. */
 export function formatOfHead(head: string, complete: boolean): LogFormat | null {
   const text = head.replace(/^\uFEFF/, '').trimStart();
   if (text === '') {
@@ -182,6 +190,10 @@ export function formatOfHead(head: string, complete: boolean): LogFormat | null 
     const body = complete ? text.trimEnd() : text;
     return body.includes('\n') ? 'records-multiline' : 'records';
   }
+  // A JSON object that is neither a {"Records": …} file nor a CloudTrail event (e.g. a sample manifest, a config
+  // file next to an export) is not a log: skip it rather than read it as an event with every column NULL.
+  const firstKey = /^\{\s*"([^"]*)"\s*:/.exec(text)?.[1];
+  if (firstKey === undefined || !EVENT_KEYS.has(firstKey)) return null;
   return 'events';
 }
 

@@ -160,6 +160,9 @@ describe('file names and heads', () => {
     ['\uFEFF  [ {"eventVersion": "1.10"}', false, 'array'],
     ['{"eventVersion":"1.10","eventName":"A"}\n{"eventVersion":"1.10"}\n', true, 'events'],
     ['  \n', true, null],
+    // A JSON object that is not an event (a sample manifest beside an export) is not a log.
+    ['{"version":1,"scenarios":{"sg":[{"eventName":"x"}]}}', true, null],
+    ['{"additionalEventData":{},"eventName":"ConsoleLogin"}', true, 'events'],
   ])('formatOfHead(%j)', (head, complete, expected) => {
     expect(formatOfHead(head, complete)).toBe(expected);
   });
