@@ -33,6 +33,7 @@
  * | `SLACK_APP_TOKEN` | (HTTP mode) | `xapp-…`; setting it selects Socket Mode (no signing secret needed) |
  * | `PORT` | `3000` | HTTP port for Slack's requests |
  * | `TRAIL_RESULTS_DIR` | `./results` | CSV results (terminal) and spool files before upload |
+ * | `TRAIL_LOG_LEVEL` | `warn` | `info` adds lifecycle lines (resumes, retries) to the JSON log on stderr (read by src/main.ts) |
  * | `TRAIL_MAX_PER_USER` | `3` | unfinished executions per user, 1..100 |
  * | `TRAIL_MAX_PER_CHANNEL` | `10` | unfinished executions per channel, 1..1000 |
  * | `TRAIL_DEDUPE_SECONDS` | `300` | same request in the same channel within this many seconds points to the existing thread, 0..86400 |
@@ -158,6 +159,7 @@ export const TRAIL_SETTINGS = [
   'TRAIL_AWS_REGION',
   'TRAIL_DATA_DIR',
   'TRAIL_STRICT',
+  'TRAIL_LOG_LEVEL',
   'TRAIL_BUCKET',
   'TRAIL_PREFIX',
   'TRAIL_ACCOUNTS',

@@ -51,10 +51,12 @@ async function startTerminal(config: TrailConfig, log: Logger): Promise<void> {
     width: process.stdout.columns || 160,
   });
   // A terminal user repeating a question wants it answered again, not pointed at the last one: dedupe only while running.
+  const workerId = config.store.kind === 'dynalite' ? await stableWorkerId(config.store.stateDir) : undefined;
   const parts = await buildTrail({
     config: { ...config, limits: { ...config.limits, dedupeSeconds: 0 } },
     logger: log,
     publisher,
+    runner: { workerId },
   });
   const resumed = await parts.runner.resume();
   const engineText =
