@@ -7,10 +7,11 @@
  * `--sql` (there would be nothing to run) and without a window: the schedule supplies the window, the time since its
  * previous run.
  */
+import { findCommand } from '../../commands';
 import type { CommandArgs, CommandContext, CommandInfo, QueryCommand } from '../../commands/types';
 import { UsageError } from '../errors';
 import { bindQuery } from '../query/bind';
-import { parseRequest } from '../query/request';
+import { parseRequest, type TrailRequest } from '../query/request';
 import type { BoundQuery } from '../query/types';
 import type { TimeWindow } from '../time/types';
 import { takeWindow } from '../time/window';
@@ -30,7 +31,10 @@ export function parseScheduleArgs(command: CommandInfo, args: CommandArgs, ctx: 
       '`--sql` shows a question’s SQL instead of running it, so there is nothing to schedule. Leave it out (to see the SQL, run the question itself with `--sql`).',
     );
   }
-  const { words } = args;
+  // `account:`/`region:` narrow the question wherever they are typed (after the time reads naturally too).
+  const isScope = (word: string) => /^(account|region):/i.test(word);
+  const words = args.words.filter((w) => !isScope(w));
+  const scope = args.words.filter(isScope);
   if (words.length === 0) {
     throw fail('which question, and when? e.g. `/trail schedule root daily 09:00`.');
   }
@@ -48,22 +52,34 @@ export function parseScheduleArgs(command: CommandInfo, args: CommandArgs, ctx: 
   }
   if (whenAt === 0) throw fail('which question? Put it before the time, e.g. `/trail schedule root daily 09:00`.');
 
-  const inner = words.slice(0, whenAt);
+  const inner = [...words.slice(0, whenAt), ...scope];
   const { cadence, timeZone } = parseWhen(words.slice(whenAt), ctx.config.timeZone, fail);
+  const { maxDays } = ctx.config.window;
+  if (cadence.every === 'weekly' && maxDays < 7) {
+    throw fail(
+      `a weekly run covers 7 days, more than this bot's ${maxDays}-day maximum window (TRAIL_MAX_WINDOW_DAYS); schedule it daily instead.`,
+    );
+  }
 
   // The schedule supplies the window; a typed one would be silently ignored, so it is refused instead.
-  const found = takeWindow(inner);
+  const coverage = 'each run covers the time since the previous run (the last day for daily, the last week for weekly)';
+  let found: ReturnType<typeof takeWindow>;
+  try {
+    found = takeWindow(inner);
+  } catch (err) {
+    if (err instanceof UsageError) throw fail(`leave out the time windows: ${coverage}.`);
+    throw err;
+  }
   if (found.windowText !== undefined) {
-    throw fail(
-      `leave out the time window \`${shown(found.windowText)}\`: each run covers the time since the previous run (the last day for daily, the last week for weekly).`,
-    );
+    throw fail(`leave out the time window \`${shown(found.windowText)}\`: ${coverage}.`);
   }
   const flags = [...args.flags].filter((f) => f !== 'help').map((f) => `--${f}`);
   const text = [...inner, ...flags].join(' ');
-  const request = parseRequest(text, ctx);
-  if (request.kind !== 'query') {
-    throw fail(`only questions can be scheduled, and \`${request.command.name}\` is not one (try \`/trail help\`).`);
+  const named = findCommand(inner[0]!.toLowerCase());
+  if (named?.kind === 'control') {
+    throw fail(`only questions can be scheduled, and \`${named.name}\` is not one (try \`/trail help\`).`);
   }
+  const request = parseQuestion(text, ctx);
   const commandText = [request.command.name, ...inner.slice(1), ...flags].join(' ');
   return { command: request.command.name, commandText, cadence, timeZone };
 }
@@ -121,6 +137,20 @@ function parseWhen(
   return { cadence: every === 'daily' ? { every, at } : { every, day: day as Weekday, at }, timeZone };
 }
 
+type QueryRequest = Extract<TrailRequest, { kind: 'query' }>;
+
+/**
+ * The question parsed as if typed, with a one-minute window appended: parseRequest would otherwise bind the
+ * command's default window (`root` looks 30 days back), which may exceed a small TRAIL_MAX_WINDOW_DAYS and is
+ * replaced by the schedule's window anyway. The caller has made sure no window was typed and the command is a query.
+ */
+function parseQuestion(text: string, ctx: CommandContext): QueryRequest {
+  const request = parseRequest(`${text} 1m`, ctx);
+  if (request.kind !== 'query')
+    throw new UsageError(`\`${request.command.name}\` is not a question that can be scheduled.`);
+  return request;
+}
+
 /** Thrown when a stored schedule's question no longer validates (the catalog or the configuration changed). */
 export class ScheduledQuestionInvalid extends UsageError {}
 
@@ -133,15 +163,14 @@ export function bindScheduledQuestion(
   window: TimeWindow,
   ctx: CommandContext,
 ): { command: QueryCommand; query: BoundQuery; normalized: string } {
-  let request: ReturnType<typeof parseRequest>;
+  let request: QueryRequest;
   try {
-    request = parseRequest(commandText, ctx);
+    const named = findCommand(commandText.trim().split(/\s+/u)[0]!.toLowerCase());
+    if (named?.kind === 'control') throw new UsageError(`\`${named.name}\` is not a question that can be scheduled.`);
+    request = parseQuestion(commandText, ctx);
   } catch (err) {
     if (err instanceof UsageError) throw new ScheduledQuestionInvalid(err.userMessage, err.usage);
     throw err;
-  }
-  if (request.kind !== 'query') {
-    throw new ScheduledQuestionInvalid(`\`${request.command.name}\` is not a question that can be scheduled.`);
   }
   // parseRequest took account:/region: out (its BoundQuery carries them as scope) and flags; the rest are the words
   // the command's plan() reads. The default window it bound is replaced by the schedule's.
