@@ -1,3 +1,4 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { TrailConfig } from './config';
 import { createEngine } from './engines';
 import type { QueryEngine } from './engines/types';
@@ -5,7 +6,10 @@ import type { Logger } from './logger';
 import { annotatorsFrom, TrailDispatcher } from './runner/dispatcher';
 import { Runner } from './runner/runner';
 import type { Dispatcher } from './runner/types';
+import { scheduleControls } from './scheduler/controls';
+import { Scheduler, type SchedulerOptions } from './scheduler/scheduler';
 import { openStore } from './store/dynalite';
+import { ScheduleStore } from './store/schedules';
 import type { ExecutionStore } from './store/types';
 import type { Publisher } from './surfaces/types';
 
@@ -15,7 +19,9 @@ export interface TrailParts {
   store: ExecutionStore;
   runner: Runner;
   dispatcher: TrailDispatcher;
-  /** Stops the sweep, waits for nothing, closes the engine and the store. */
+  /** Schedules (when the store's table is reachable for them); `start()` it once the runner has resumed. */
+  scheduler?: Scheduler;
+  /** Waits for the runner and the scheduler, closes the engine and the store. */
   close(): Promise<void>;
 }
 
@@ -27,8 +33,9 @@ export interface BuildOptions {
   now?: () => Date;
   /** Replaces the configured engine (tests, one-shot CLI). */
   engine?: QueryEngine;
-  /** Options for the store (tests pass an in-memory dynalite). */
-  store?: { store: ExecutionStore; close(): Promise<void> };
+  /** Options for the store (tests pass an in-memory dynalite); with a client and table, schedules are enabled. */
+  store?: { store: ExecutionStore; close(): Promise<void>; client?: DynamoDBClient; tableName?: string };
+  scheduler?: Partial<SchedulerOptions>;
   runner?: Partial<ConstructorParameters<typeof Runner>[0]>;
   controls?: ConstructorParameters<typeof TrailDispatcher>[0]['controls'];
 }
@@ -53,6 +60,27 @@ export async function buildTrail(o: BuildOptions): Promise<TrailParts> {
     logger,
     ...o.runner,
   });
+  let controls = o.controls;
+  let scheduler: Scheduler | undefined;
+  if (opened.client && opened.tableName) {
+    const schedules = new ScheduleStore({
+      client: opened.client,
+      tableName: opened.tableName,
+      now,
+      retentionDays: config.limits.retentionDays,
+    });
+    controls = { ...scheduleControls({ schedules, config, now, audit: (e) => opened.store.audit(e) }), ...controls };
+    scheduler = new Scheduler({
+      schedules,
+      runner,
+      executions: opened.store,
+      config,
+      now,
+      logger,
+      notify: (to, text) => o.publisher.notify(to, text),
+      ...o.scheduler,
+    });
+  }
   const dispatcher = new TrailDispatcher({
     config,
     runner,
@@ -60,7 +88,7 @@ export async function buildTrail(o: BuildOptions): Promise<TrailParts> {
     publisher: o.publisher,
     now,
     logger,
-    controls: o.controls,
+    controls,
   });
   return {
     config,
@@ -68,7 +96,9 @@ export async function buildTrail(o: BuildOptions): Promise<TrailParts> {
     store: opened.store,
     runner,
     dispatcher,
+    scheduler,
     async close() {
+      await scheduler?.stop();
       await runner.idle();
       await engine.close?.();
       await opened.close();

@@ -59,6 +59,7 @@ async function startTerminal(config: TrailConfig, log: Logger): Promise<void> {
     runner: { workerId },
   });
   const resumed = await parts.runner.resume();
+  parts.scheduler?.start();
   const engineText =
     config.engine.kind === 'duckdb'
       ? `DuckDB over ${config.engine.dataDir}`
@@ -90,6 +91,7 @@ async function startSlack(config: TrailConfig, log: Logger): Promise<void> {
   dispatcher.target = parts.dispatcher;
   await slack.start();
   const resumed = await parts.runner.resume();
+  parts.scheduler?.start();
   log.info('trailbot is listening', { mode: config.chat.appToken ? 'socket' : 'http', resumed });
   const sweep = setInterval(() => void parts.runner.resume().catch(() => {}), SWEEP_MS);
   sweep.unref();

@@ -15,8 +15,11 @@
  * |                     |                            |                      | `gsi1sk = <at>#<rand>` (the all-channel feed)      |
  * | scanned bytes       | `BYTES#<yyyy-MM-dd>`       | `USER#<userId>` or   | `bytes` (Number, atomic `ADD`)                     |
  * |                     |                            | `CHAN#<channelId>`   |                                                    |
- * | schedule (reserved) | `SCHED#<scheduleId>`       | `SCHED`              | owned by src/scheduler; a due run is claimed with  |
- * |                     |                            | `RUN#<slot ISO>`     | a conditional put of its `RUN#` item               |
+ * | schedule            | `SCHED#<scheduleId>`       | `SCHED`              | the Schedule; while active `gsi1pk = SCHED#ALL`,   |
+ * |                     |                            |                      | `gsi1sk = <nextRunAt ISO>#<id>` (what is due)      |
+ * | claimed run         | `SCHED#<scheduleId>`       | `RUN#<slot ISO>`     | window, request key, result; TTL                   |
+ * (Schedules and how a run is claimed: src/store/schedules.ts.) An execution also carries `leaseOwner`/`leaseUntil`
+ * while a runner drives it (ExecutionStore.claim).
  *
  * Indexes (both projection ALL, so a listed item needs no second read):
  * - `gsi1` (`gsi1pk`, `gsi1sk`): a channel's history. Executions: `gsi1pk = CHAN#<channelId>`,

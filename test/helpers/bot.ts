@@ -72,8 +72,11 @@ export async function startSlackBot(o: {
     logger: silentLogger,
     publisher,
     engine: o.engine,
+    scheduler: { ...(o.schedulerNow ? { now: o.schedulerNow } : {}), deliveryDelayMs: 0 },
     store: {
       store,
+      client,
+      tableName: 'trailbot-test',
       close: async () => {
         client.destroy();
         await server.close();

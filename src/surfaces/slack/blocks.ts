@@ -11,10 +11,12 @@
  * cell holding `<!channel>` cannot ping anyone: Slack parses `<…>` as links and mentions and asks apps to escape
  * `&`, `<` and `>` as HTML entities (https://docs.slack.dev/messaging/formatting-message-text#escaping).
  */
+
 import type { ActionsBlock, Button, ContextBlock, KnownBlock, SectionBlock, TableBlock } from '@slack/web-api';
 import { formatUsd, queryCostUsd } from '../../cost';
 import type { QueryState } from '../../engines/types';
 import { sqlLiteral } from '../../query/literal';
+import { scheduleNote } from '../../scheduler/text';
 import type { ExecutionRecord } from '../../store/types';
 import { formatBytes, formatDuration, formatWindow } from '../../time/format';
 import type { ResultSummary } from '../types';
@@ -286,7 +288,7 @@ export function renderParent(e: ExecutionRecord, o: RenderOptions & { elapsedMs?
   const cancelled = outcome === 'cancelled' && e.cancelledBy !== undefined ? ` by ${mention(e.cancelledBy)}` : '';
   const headline = `${emoji} *${word}*${cancelled}${elapsed} · ${whoAsked(e)}`;
 
-  const blocks: KnownBlock[] = [mrkdwnSection(headline)];
+  const blocks: KnownBlock[] = [mrkdwnSection(headline + scheduledLine(e))];
   if (outcome === 'failed') blocks.push(mrkdwnSection(`> ${reasonText(e, outcome).replaceAll('\n', '\n> ')}`));
   const facts = [escapeMrkdwn(window), ...statsParts(e, outcome)];
   blocks.push(context([facts.join(' · '), `${e.engine === 'athena' ? 'Athena' : 'DuckDB'} · ${inlineCode(e.id)}`]));
@@ -445,6 +447,11 @@ function flagsSection(result: ResultSummary, maxFlags: number): SectionBlock | u
  * The result reply in the thread: a summary line, risk flags, the top rows as a table (or aligned text), and a note
  * when rows or columns were left out ("showing 20 of 1,234 rows; the CSV has all of them").
  */
+/** A scheduled run says so, who created the schedule and how to stop it (ids are trailbot's own, no user text). */
+function scheduledLine(e: ExecutionRecord): string {
+  return e.scheduleId ? `\n_${scheduleNote({ id: e.scheduleId, createdBy: e.userId })}_` : '';
+}
+
 export function renderResult(e: ExecutionRecord, result: ResultSummary, o: ResultRenderOptions): SlackMessage {
   const maxRows = clampInt(o.maxRows, 20, 1, MAX_TABLE_DATA_ROWS);
   const maxColumns = clampInt(o.maxColumns, 10, 1, MAX_TABLE_COLUMNS);
@@ -459,7 +466,7 @@ export function renderResult(e: ExecutionRecord, result: ResultSummary, o: Resul
     total === 0
       ? `:white_check_mark: *No matching events* for ${inlineCode(commandLine(e))} in ${escapeMrkdwn(window)}.`
       : `:bar_chart: *${plural(total, 'row')}* for ${inlineCode(commandLine(e))} · ${escapeMrkdwn(window)}`;
-  blocks.push(mrkdwnSection(summary));
+  blocks.push(mrkdwnSection(summary + scheduledLine(e)));
 
   const flags = flagsSection(result, maxFlags);
   if (flags) blocks.push(flags);
@@ -521,7 +528,7 @@ export function renderFailure(e: ExecutionRecord, o: RenderOptions): SlackMessag
     outcome === 'cancelled'
       ? `:no_entry_sign: ${reason} ${whoAsked(e)} · ${escapeMrkdwn(window)}`
       : `:x: *The query failed* · ${whoAsked(e)} · ${escapeMrkdwn(window)}`;
-  const blocks: KnownBlock[] = [mrkdwnSection(headline)];
+  const blocks: KnownBlock[] = [mrkdwnSection(headline + scheduledLine(e))];
   if (outcome === 'failed') blocks.push(mrkdwnSection(`> ${reason.replaceAll('\n', '\n> ')}`));
   const stats = statsParts(e, outcome);
   blocks.push(context([[...stats, 'Re-run or Show SQL on the message above'].join(' · ')]));

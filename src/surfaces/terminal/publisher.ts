@@ -1,4 +1,5 @@
 import { formatUsd } from '../../cost';
+import { scheduleNote } from '../../scheduler/text';
 import type { ExecutionRecord } from '../../store/types';
 import { formatBytes, formatDuration, formatWindow } from '../../time/format';
 import { textTable } from '../text-table';
@@ -50,6 +51,7 @@ export class TerminalPublisher implements Publisher {
 
   async postResult(e: ExecutionRecord, r: ResultSummary): Promise<string> {
     this.print(`✔ ${e.command}: ${outcomePhrase(e)}`);
+    if (e.scheduleId) this.print(`  ${scheduleNote({ id: e.scheduleId, createdBy: e.userId }, (u) => u)}`);
     for (const f of r.flags) this.print(`  ⚠ ${f.message}`);
     if (r.flagsTotal > r.flags.length)
       this.print(`  ⚠ … and ${r.flagsTotal - r.flags.length} more flags (see the CSV)`);
@@ -74,6 +76,7 @@ export class TerminalPublisher implements Publisher {
 
   async postFailure(e: ExecutionRecord): Promise<string> {
     this.print(`✖ ${e.command} ${e.state === 'CANCELLED' ? 'cancelled' : 'failed'}: ${e.error ?? 'no reason given'}`);
+    if (e.scheduleId) this.print(`  ${scheduleNote({ id: e.scheduleId, createdBy: e.userId }, (u) => u)}`);
     return `terminal:${e.id}:failure`;
   }
 

@@ -13,6 +13,7 @@ import { blockKitProblems } from '../../helpers/fake-slack';
 describe('Slack end to end on the embedded engine', () => {
   let dataDir: string;
   let bot: SlackBot;
+  let schedulerTime = Date.now();
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'trail-e2e-data-'));
@@ -28,6 +29,7 @@ describe('Slack end to end on the embedded engine', () => {
     bot = await startSlackBot({
       dataDir,
       config: { policy: { default: {}, commands: { root: { channels: ['C0COMPLIANCE'] } } } },
+      schedulerNow: () => new Date(schedulerTime),
     });
   });
   afterAll(async () => {
@@ -120,5 +122,37 @@ describe('Slack end to end on the embedded engine', () => {
       bot.fake.responses.find((r) => String(r.body.text ?? '').startsWith('Last ')),
     );
     expect(String(history.body.text)).toContain('`/trail sg sg-5887f224 12h`');
+  });
+
+  test('a daily root schedule posts its summary thread, saying it is scheduled and how to stop it', async () => {
+    const ack = await bot.command('schedule root daily 09:00 UTC', { channelId: 'C0COMPLIANCE', userId: 'U0LEAD' });
+    expect(ack.status).toBe(200);
+    const created = await eventually(() => bot.fake.responses.find((r) => String(r.body.text ?? '').includes('unschedule')), 3000).catch((e) => {
+      console.log(ack.body, JSON.stringify(bot.fake.responses.slice(-3)));
+      throw e;
+    });
+    const id = /unschedule (\w+)/.exec(String(created.body.text))![1]!;
+    const before = bot.fake.messages.length;
+    // Move the scheduler's clock past the next 09:00 UTC; one tick runs the due slot once.
+    const next = new Date();
+    next.setUTCHours(9, 1, 0, 0);
+    if (next.getTime() <= Date.now()) next.setUTCDate(next.getUTCDate() + 1);
+    schedulerTime = next.getTime();
+    expect(await bot.parts.scheduler!.tick()).toBe(1);
+    expect(await bot.parts.scheduler!.tick()).toBe(0);
+    await bot.parts.scheduler!.idle();
+    await bot.parts.runner.idle();
+    const posted = bot.fake.messages.slice(before).filter((m) => m.channel === 'C0COMPLIANCE');
+    const parent = posted.find((m) => !m.thread_ts)!;
+    const reply = posted.find((m) => m.thread_ts === parent.ts)!;
+    expect(reply).toBeDefined();
+    expect(JSON.stringify(reply.blocks)).toContain(`Scheduled by <@U0LEAD>; stop it with \`/trail unschedule ${id}\``);
+    expect(blockKitProblems(reply.blocks)).toEqual([]);
+    const responsesBefore = bot.fake.responses.length;
+    await bot.command('schedules', { channelId: 'C0COMPLIANCE' });
+    const listed = await eventually(() => bot.fake.responses.slice(responsesBefore).find((r) => String(r.body.text ?? '').includes(`\`${id}\``)));
+    expect(String(listed.body.text)).toContain('root');
+    // The list shows the last result of the run that just posted.
+    expect(String(listed.body.text)).toMatch(/rows|nothing found/);
   });
 });

@@ -1,0 +1,51 @@
+/**
+ * Messages between the Slack bench (bench/slack.ts, the load generator) and its child processes: the app under test
+ * (bench/slack-server.ts) and the fake Slack Web API (bench/fake-slack-server.ts). Each runs in its own process so
+ * the load generator's and the fake's work is not charged to the app whose acks are measured.
+ */
+
+export const BENCH_BOT_TOKEN = 'xoxb-bench-token';
+export const BENCH_SIGNING_SECRET = 'bench-signing-secret-0123456789abcdef';
+/** Placeholder in the fake's response_url where each command's own id goes. */
+export const RESPONSE_ID = 'RESPONSE_ID';
+
+export type SlackAppKind = 'trailbot' | 'noop';
+
+/** What the app child is started with (JSON in argv[2]). */
+export interface AppServerSpec {
+  kind: SlackAppKind;
+  /** Fake Slack Web API base. */
+  slackApiUrl: string;
+  /** trailbot only: CloudTrail folder for the DuckDB engine. */
+  dataDir?: string;
+  /** trailbot only: known networks of the sample (for `logins external`). */
+  knownNetworks?: string[];
+  /** trailbot only: spool / CSV folder (removed by the child on stop). */
+  resultsDir?: string;
+}
+
+export type AppServerMessage =
+  | { type: 'ready'; port: number }
+  | { type: 'drained'; runs: number; failedRuns: number; ms: number }
+  | { type: 'stopped'; peakRssBytes: number };
+
+export type ParentMessage = { type: 'drain'; timeoutMs: number } | { type: 'stop' };
+
+export interface FakeSlackReady {
+  type: 'ready';
+  /** Web API base for `slackApiUrl`. */
+  url: string;
+  /** A response_url with RESPONSE_ID where each command's id goes. */
+  responseUrl: string;
+}
+
+export interface FakeSlackTally {
+  type: 'tally';
+  calls: number;
+  byMethod: Record<string, number>;
+  messages: number;
+  files: number;
+  responses: number;
+  invalidBlocks: number;
+  warnings: number;
+}

@@ -1,0 +1,217 @@
+/**
+ * Child process of the Slack bench: one Slack app behind Bolt's HTTPReceiver on 127.0.0.1, either
+ * - `trailbot`: the real app as src/main.ts wires it (createSlackApp, the real dispatcher and runner from buildTrail,
+ *   SlackPublisher on the app's WebClient pointed at the fake Slack, DuckDB over a small sample, the scheduler) with
+ *   the store on an in-memory dynalite in this process, as `npx trail` runs it; or
+ * - `noop`: a plain Bolt App with the same HTTPReceiver settings whose `/trail` listener only calls `ack()`.
+ *
+ * Protocol (bench/slack-protocol.ts): `ready {port}` once listening; `drain` → `drained` when every background run
+ * started by a command has finished (trailbot) ; `stop` → closes everything → `stopped {peakRssBytes}` → exit.
+ */
+import { rm } from 'node:fs/promises';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { App, HTTPReceiver } from '@slack/bolt';
+import { buildTrail, lateDispatcher, type TrailParts } from '../src/app';
+import { loadConfig } from '../src/config';
+import type { Logger } from '../src/logger';
+import type { Dispatcher } from '../src/runner/types';
+import { startDynalite } from '../src/store/dynalite';
+import { DynamoExecutionStore, ensureTable } from '../src/store/dynamo';
+import { createSlackApp, SLACK_EVENTS_PATH } from '../src/surfaces/slack/app';
+import type { TrailLogger } from '../src/surfaces/slack/logger';
+import { SlackPublisher } from '../src/surfaces/slack/publisher';
+import { quietKnownWarnings } from '../src/util/quiet-warnings';
+import { sleep } from './lib';
+import {
+  type AppServerMessage,
+  type AppServerSpec,
+  BENCH_BOT_TOKEN,
+  BENCH_SIGNING_SECRET,
+  type ParentMessage,
+} from './slack-protocol';
+
+const TABLE = 'trailbot-bench';
+
+/** Warnings and errors go to stderr, the first few in full; a flood (e.g. a failing publish) is counted, not printed. */
+function benchLoggers(): { log: Logger; slack: TrailLogger; dropped: () => number } {
+  let printed = 0;
+  let dropped = 0;
+  const write = (level: string, text: string) => {
+    if (printed < 5) {
+      printed++;
+      process.stderr.write(`  [${level}] ${text.slice(0, 300)}\n`);
+    } else dropped++;
+  };
+  const join = (m: unknown[]) => m.map((x) => (typeof x === 'string' ? x : x instanceof Error ? x.message : JSON.stringify(x))).join(' ');
+  return {
+    log: {
+      info() {},
+      warn: (message, fields) => write('warn', `${message} ${fields ? JSON.stringify(fields) : ''}`),
+      error: (message, fields) => write('error', `${message} ${fields ? JSON.stringify(fields) : ''}`),
+    },
+    slack: {
+      debug() {},
+      info() {},
+      warn: (...m: unknown[]) => write('warn', join(m)),
+      error: (...m: unknown[]) => write('error', join(m)),
+    },
+    dropped: () => dropped,
+  };
+}
+
+interface Running {
+  port: number;
+  /** Background runs started and not yet finished. */
+  pending: () => number;
+  runs: () => { runs: number; failedRuns: number };
+  close(): Promise<void>;
+}
+
+async function startTrailbot(spec: AppServerSpec): Promise<Running> {
+  if (!spec.dataDir || !spec.resultsDir) throw new Error('trailbot needs dataDir and resultsDir');
+  const loggers = benchLoggers();
+  const loaded = loadConfig({
+    TRAIL_DATA_DIR: spec.dataDir,
+    TRAIL_RESULTS_DIR: spec.resultsDir,
+    SLACK_BOT_TOKEN: BENCH_BOT_TOKEN,
+    SLACK_SIGNING_SECRET: BENCH_SIGNING_SECRET,
+    // The bench sends 200 commands from a few users and channels at once: raise the concurrency limits to their
+    // maxima so the runs are accepted (the limit check happens after the ack anyway).
+    TRAIL_MAX_PER_USER: '100',
+    TRAIL_MAX_PER_CHANNEL: '1000',
+  });
+  const config = { ...loaded, knownNetworks: spec.knownNetworks ?? [] };
+  if (config.chat.kind !== 'slack') throw new Error('expected a Slack configuration');
+
+  // The real dispatcher behind a transparent counter: the bench must know when the work started after each ack is
+  // done, and `run()` is exactly that work (the listener never awaits it).
+  const late = lateDispatcher();
+  let pending = 0;
+  let runs = 0;
+  let failedRuns = 0;
+  const counting: Dispatcher = {
+    prepare(input) {
+      const prepared = late.prepare(input);
+      if (prepared.kind !== 'run') return prepared;
+      return {
+        ...prepared,
+        run: async () => {
+          pending++;
+          try {
+            await prepared.run();
+          } catch (err) {
+            failedRuns++;
+            throw err;
+          } finally {
+            pending--;
+            runs++;
+          }
+        },
+      };
+    },
+    action: (input) => late.action(input),
+  };
+
+  const slack = createSlackApp({
+    config: { ...config.chat, port: 0, host: '127.0.0.1' },
+    dispatcher: counting,
+    clientOptions: { slackApiUrl: spec.slackApiUrl },
+    logger: loggers.slack,
+  });
+  const publisher = new SlackPublisher({ client: slack.client, timeZone: config.timeZone, logger: loggers.slack });
+  const dynalite = await startDynalite({});
+  const client = new DynamoDBClient({
+    endpoint: dynalite.endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  await ensureTable(client, TABLE);
+  const store = new DynamoExecutionStore({ client, tableName: TABLE, retentionDays: config.limits.retentionDays });
+  const parts: TrailParts = await buildTrail({
+    config,
+    logger: loggers.log,
+    publisher,
+    store: {
+      store,
+      client,
+      tableName: TABLE,
+      close: async () => {
+        client.destroy();
+        await dynalite.close();
+      },
+    },
+  });
+  late.target = parts.dispatcher;
+  await slack.start();
+  parts.scheduler?.start();
+  return {
+    port: slack.port()!,
+    pending: () => pending + parts.runner.inFlight,
+    runs: () => ({ runs, failedRuns }),
+    async close() {
+      await slack.stop();
+      await parts.close();
+      await rm(spec.resultsDir!, { recursive: true, force: true });
+      if (loggers.dropped() > 0) process.stderr.write(`  (${loggers.dropped()} more log lines not shown)\n`);
+    },
+  };
+}
+
+/** The baseline: Bolt itself, same receiver settings as createSlackApp, a listener that only acknowledges. */
+async function startNoop(spec: AppServerSpec): Promise<Running> {
+  const receiver = new HTTPReceiver({
+    signingSecret: BENCH_SIGNING_SECRET,
+    endpoints: SLACK_EVENTS_PATH,
+    processBeforeResponse: false,
+    signatureVerification: true,
+  });
+  const app = new App({
+    token: BENCH_BOT_TOKEN,
+    receiver,
+    clientOptions: { slackApiUrl: spec.slackApiUrl },
+    deferInitialization: true,
+  });
+  app.command('/trail', async ({ ack }) => {
+    await ack();
+  });
+  await app.init();
+  const server = await receiver.start({ port: 0, host: '127.0.0.1' });
+  const address = server.address();
+  if (typeof address !== 'object' || address === null) throw new Error('no port');
+  return {
+    port: address.port,
+    pending: () => 0,
+    runs: () => ({ runs: 0, failedRuns: 0 }),
+    close: () => app.stop(),
+  };
+}
+
+async function serve(): Promise<void> {
+  const spec = JSON.parse(process.argv[2] ?? '{}') as AppServerSpec;
+  const running = spec.kind === 'trailbot' ? await startTrailbot(spec) : await startNoop(spec);
+  const send = (m: AppServerMessage) => process.send?.(m);
+  process.on('message', (m: ParentMessage) => {
+    if (m.type === 'drain') {
+      void (async () => {
+        const began = performance.now();
+        // A run registers synchronously after its ack, so once the acks are in, zero pending means done.
+        while (running.pending() > 0 && performance.now() - began < m.timeoutMs) await sleep(25);
+        send({ type: 'drained', ...running.runs(), ms: performance.now() - began });
+      })();
+    } else if (m.type === 'stop') {
+      void running.close().then(() => {
+        process.send?.({ type: 'stopped', peakRssBytes: process.resourceUsage().maxRSS * 1024 } satisfies AppServerMessage, () =>
+          process.exit(0),
+        );
+      });
+    }
+  });
+  send({ type: 'ready', port: running.port });
+}
+
+quietKnownWarnings();
+process.on('disconnect', () => process.exit(0));
+serve().catch((err) => {
+  process.stderr.write(`Slack bench server failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
