@@ -40,6 +40,8 @@ export async function startSlackBot(o: {
   dataDir: string;
   config?: Partial<TrailConfig>;
   engine?: QueryEngine;
+  /** The scheduler's clock (tests move it to a due time and call `parts.scheduler.tick()`). */
+  schedulerNow?: () => Date;
 }): Promise<SlackBot> {
   const fake = await startFakeSlack();
   const resultsDir = mkdtempSync(path.join(os.tmpdir(), 'trail-bot-results-'));
