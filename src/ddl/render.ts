@@ -74,6 +74,14 @@ function variantOf(location: ValidTrailLocation): CloudTrailTableVariant {
   return 'single';
 }
 
+/**
+ * Partition columns the table has for these accounts and regions, without validating a bucket: the query binder needs
+ * them in every mode, so that `region:`/`account:` narrow Athena's partitions and DuckDB's files with the same SQL.
+ */
+export function partitionColumnNames(location: Pick<TrailLocation, 'accounts' | 'regions'>): string[] {
+  return keysOf(variantOf(location as ValidTrailLocation)).map((k) => k.name);
+}
+
 /** Partition keys in path order (account, region, day). */
 export function partitionKeys(location: TrailLocation): PartitionKey[] {
   return keysOf(variantOf(validateTrailLocation(location)));

@@ -193,12 +193,16 @@ export function bindQuery(
   values: TemplateValues,
   window: TimeWindow,
   scope?: BoundQuery['scope'],
+  /** Partition columns of the table besides `timestamp` (`account`, `region`): scope also filters those. */
+  partitionColumns: readonly string[] = [],
 ): BoundQuery {
   const text = loadTemplate(template);
   if (!text.includes('{{> window}}')) throw new TemplateError(`template ${template} does not filter on the window`);
   const scopeValues: TemplateValues = {
     scope_accounts: scope?.accounts?.map(varchar),
     scope_regions: scope?.regions?.map(varchar),
+    partition_accounts: partitionColumns.includes('account') ? scope?.accounts?.map(varchar) : undefined,
+    partition_regions: partitionColumns.includes('region') ? scope?.regions?.map(varchar) : undefined,
   };
   const { sql, params } = renderTemplate(text, { ...values, ...scopeValues, ...windowValues(window) });
   const bound: BoundQuery = {

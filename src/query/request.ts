@@ -2,6 +2,7 @@ import type { ControlCommand, QueryCommand } from '../../commands';
 import { COMMANDS, findCommand } from '../../commands';
 import { shown } from '../../commands/args';
 import type { Command, CommandArgs, CommandContext } from '../../commands/types';
+import { partitionColumnNames } from '../ddl/render';
 import { UsageError } from '../errors';
 import type { TimeWindow } from '../time/types';
 import { parseWindow, takeWindow, WINDOW_HELP } from '../time/window';
@@ -166,11 +167,14 @@ function checkScope(command: Command, scope: BoundQuery['scope'], ctx: CommandCo
  * Parses and validates what the user typed after `/trail`. Returns a request or throws UsageError with a message
  * that says what was wrong and what to type instead; never anything else.
  */
-export function parseRequest(
-  rawText: string,
-  ctx: CommandContext,
-  catalog: readonly Command[] = COMMANDS,
-): TrailRequest {
+export interface ParseOptions {
+  catalog?: readonly Command[];
+  /** Bind to this window instead of a typed or default one (scheduled runs: the period since the previous run). */
+  window?: TimeWindow;
+}
+
+export function parseRequest(rawText: string, ctx: CommandContext, options: ParseOptions = {}): TrailRequest {
+  const catalog = options.catalog ?? COMMANDS;
   if (rawText.length > MAX_TEXT) {
     throw new UsageError(
       `That command is ${rawText.length} characters long; trailbot accepts up to ${MAX_TEXT}.`,
@@ -202,18 +206,20 @@ export function parseRequest(
   const windowInput = windowText ?? ctx.config.window.defaults[command.name] ?? command.defaultWindow;
   let window: TimeWindow;
   try {
-    window = parseWindow(windowInput, {
-      now: ctx.now,
-      timeZone: ctx.config.timeZone,
-      maxDays: ctx.config.window.maxDays,
-    });
+    window =
+      options.window ??
+      parseWindow(windowInput, {
+        now: ctx.now,
+        timeZone: ctx.config.timeZone,
+        maxDays: ctx.config.window.maxDays,
+      });
   } catch (err) {
     if (err instanceof UsageError) throw new UsageError(`\`${command.name}\`: ${err.userMessage}`, command.usage);
     throw err;
   }
   checkScope(command, scope, ctx);
   const plan = command.plan({ words: rest, flags: args.flags }, ctx);
-  const query = bindQuery(plan.template, plan.values, window, scope);
+  const query = bindQuery(plan.template, plan.values, window, scope, partitionColumnNames(ctx.config.trail));
   const scopeText = [
     ...(scope?.accounts ?? []).map((a) => `account:${a}`),
     ...(scope?.regions ?? []).map((r) => `region:${r}`),

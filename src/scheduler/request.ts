@@ -10,7 +10,6 @@
 import { findCommand } from '../../commands';
 import type { CommandArgs, CommandContext, CommandInfo, QueryCommand } from '../../commands/types';
 import { UsageError } from '../errors';
-import { bindQuery } from '../query/bind';
 import { parseRequest, type TrailRequest } from '../query/request';
 import type { BoundQuery } from '../query/types';
 import type { TimeWindow } from '../time/types';
@@ -172,20 +171,9 @@ export function bindScheduledQuestion(
     if (err instanceof UsageError) throw new ScheduledQuestionInvalid(err.userMessage, err.usage);
     throw err;
   }
-  // parseRequest took account:/region: out (its BoundQuery carries them as scope) and flags; the rest are the words
-  // the command's plan() reads. The default window it bound is replaced by the schedule's.
-  const [, ...tokens] = commandText.trim().split(/\s+/u);
-  const words = tokens.filter((t) => !t.startsWith('--') && !/^(account|region):/i.test(t));
-  const flags = new Set(tokens.filter((t) => t.startsWith('--')).map((t) => t.slice(2).toLowerCase()));
-  const plan = request.command.plan({ words, flags }, ctx);
-  const scope = request.query.scope;
-  const query = bindQuery(plan.template, plan.values, window, scope);
-  const scopeText = [
-    ...(scope?.accounts ?? []).map((a) => `account:${a}`),
-    ...(scope?.regions ?? []).map((r) => `region:${r}`),
-  ];
-  const normalized = [request.command.name, plan.normalized, ...scopeText, window.label]
-    .filter((p) => p !== '')
-    .join(' ');
+  // The same parse again, bound to the schedule's window: one way from text to SQL for typed and scheduled runs.
+  const bound = parseRequest(commandText, ctx, { window });
+  if (bound.kind !== 'query') throw new ScheduledQuestionInvalid(`\`${commandText}\` is not a question.`);
+  const { query, normalized } = bound;
   return { command: request.command, query, normalized };
 }

@@ -194,14 +194,18 @@ const READ_FORMAT: Record<LogFormat, string> = {
   events: 'auto',
 };
 
-/** Top-level JSON keys pinned for a branch, with their read types. eventTime is always read (flat `timestamp`). */
-function pinnedColumns(options: ViewOptions): { column: Column; need: Need }[] {
+/**
+ * Top-level JSON keys pinned for a branch, with their read types. eventTime is always read (a flat export's
+ * `timestamp`), and for flat exports awsRegion / recipientAccountId too: they stand in for the `region` / `account`
+ * partition values an S3 path would give, so `region IN (…)` means the same on every input.
+ */
+function pinnedColumns(options: ViewOptions, layout: ViewBranch['layout']): { column: Column; need: Need }[] {
   const pinned = new Map<string, Need>();
   if (options.needs === 'all') for (const c of CLOUDTRAIL_COLUMNS) pinned.set(c.name, 'whole');
   else for (const [name, need] of options.needs) pinned.set(name, need);
   const always = ['eventtime'];
-  if (options.scope?.regions?.length) always.push('awsregion');
-  if (options.scope?.accounts?.length) always.push('recipientaccountid');
+  if (layout === 'flat' || options.scope?.regions?.length) always.push('awsregion');
+  if (layout === 'flat' || options.scope?.accounts?.length) always.push('recipientaccountid');
   for (const name of always) pinned.set(name, 'whole');
   return CLOUDTRAIL_COLUMNS.flatMap((column) => {
     const need = pinned.get(column.name);
@@ -231,7 +235,7 @@ function projection(pinned: ReadonlySet<string>, field: (json: string) => string
 const S3_PATH_PATTERN = '([^/]+)/CloudTrail/([^/]+)/([0-9]{4}/[0-9]{2}/[0-9]{2})/[^/]+$';
 
 function branchSql(branch: ViewBranch, options: ViewOptions): string {
-  const pinned = pinnedColumns(options);
+  const pinned = pinnedColumns(options, branch.layout);
   const readColumns = pinned
     .map(({ column, need }) => `${literal(column.json)}: ${literal(duckDbType(column.type, 'json', need))}`)
     .join(', ');
@@ -260,7 +264,7 @@ function branchSql(branch: ViewBranch, options: ViewOptions): string {
   const partitions =
     branch.layout === 's3'
       ? ['src."timestamp"', 'src.region', 'src.account']
-      : [`replace(left(${field('eventTime')}, 10), '-', '/')`, 'CAST(NULL AS VARCHAR)', 'CAST(NULL AS VARCHAR)'];
+      : [`replace(left(${field('eventTime')}, 10), '-', '/')`, field('awsRegion'), field('recipientAccountId')];
   const select = [
     ...projection(new Set(pinned.map((p) => p.column.name)), field),
     ...partitions.map((expr, i) => `${expr} AS ${quoteIdent(PARTITION_COLUMNS[i]!)}`),

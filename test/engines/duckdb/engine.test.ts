@@ -345,13 +345,12 @@ describe('DuckDbEngine inputs', () => {
   test('reads org, multi-account, prefixed, pretty-printed, array, NDJSON, .json and .json.gz files; skips digests and broken files by name', async () => {
     const result = await run(engine, windowQuery(COUNT_BY_SOURCE, '2024-05-01T00:00:00Z', '2024-05-02T00:00:00Z'));
     expect(records(result)).toEqual([
-      { account: '111122223333', region: 'us-east-1', n: '1' },
+      // 1 from the S3 layout + 6 flat-export events, whose region/account come from their own records.
+      { account: '111122223333', region: 'us-east-1', n: '7' },
       { account: '121212121212', region: 'us-east-1', n: '1' },
       { account: '444455556666', region: 'us-east-1', n: '2' },
       { account: '777788889999', region: 'eu-west-1', n: '2' },
       { account: '777788889999', region: 'us-east-1', n: '1' },
-      // Flat exports: no folder to say where they came from.
-      { account: null, region: null, n: '6' },
     ]);
     for (const broken of [corruptGz, truncatedJson, notGzip]) {
       expect(messages.filter((m) => m.includes(broken))).toEqual([expect.stringMatching(/^trailbot: skipping/)]);
@@ -366,7 +365,7 @@ describe('DuckDbEngine inputs', () => {
       engine,
       windowQuery(EVENTS_IN_WINDOW, '2024-05-02T08:00:00Z', '2024-05-02T08:16:00Z', [], undefined),
     );
-    expect(records(result).map((r) => [r.eventid, r.timestamp, r.account])).toEqual([['evt-nd-1', '2024/05/02', null]]);
+    expect(records(result).map((r) => [r.eventid, r.timestamp, r.account])).toEqual([['evt-nd-1', '2024/05/02', '444455556666']]);
   });
 
   test('scope narrows S3 folders to the accounts and regions asked for, and exports by their own fields', async () => {

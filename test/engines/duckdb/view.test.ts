@@ -148,15 +148,15 @@ describe('cloudtrail_logs view', () => {
     expect(service).toMatchObject({ eventid: 'evt-odd-2', readonly: 'true', requestparameters: null });
   });
 
-  test('partition columns: from the folder for S3 files, from eventtime (and NULL region/account) for exports', async () => {
+  test('partition columns: from the folder for S3 files, from eventtime and the records’ own awsRegion / recipientAccountId for exports', async () => {
     const files = await filesOfDay();
     await connection.run(viewSql(branchesOf(files), { needs: columnNeeds('SELECT eventid, eventtime') }));
     const reader = await connection.runAndReadAll(
       `SELECT eventid, "timestamp", region, account FROM cloudtrail_logs WHERE eventid LIKE 'evt-nd-%' ORDER BY eventid`,
     );
     expect(reader.getRowsJS()).toEqual([
-      ['evt-nd-1', '2024/05/02', null, null],
-      ['evt-nd-2', '2024/05/02', null, null],
+      ['evt-nd-1', '2024/05/02', 'us-east-1', '444455556666'],
+      ['evt-nd-2', '2024/05/02', 'us-east-1', '444455556666'],
     ]);
   });
 
