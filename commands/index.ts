@@ -1,4 +1,5 @@
 import { CancelExecution } from './cancel';
+import { ConfirmQuestion } from './confirm';
 import { ErrorSummary } from './errors';
 import { Help } from './help';
 import { ExecutionHistory } from './history';
@@ -29,6 +30,7 @@ export const COMMANDS: readonly Command[] = [
   RecentEvents,
   ExecutionStatus,
   CancelExecution,
+  ConfirmQuestion,
   ExecutionHistory,
   ScheduleQuestion,
   ScheduleList,

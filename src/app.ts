@@ -55,6 +55,7 @@ export async function buildTrail(o: BuildOptions): Promise<TrailParts> {
     publisher: o.publisher,
     resultsDir: config.resultsDir,
     limits: config.limits,
+    cost: config.cost,
     annotatorFor: annotatorsFrom(config, now),
     now,
     logger,

@@ -117,6 +117,8 @@ export class TrailDispatcher implements Dispatcher {
   }
 
   async action(input: ActionInput): Promise<string | undefined> {
+    // Confirm carries a pending question's token, not an execution id.
+    if (input.action === 'confirm') return this.o.runner.confirm(input.executionId, input);
     const e = await this.o.store.get(input.executionId);
     if (!e) return `There is no execution \`${input.executionId}\`.`;
     if (e.channelId !== input.channelId) return 'That execution belongs to another channel.';
@@ -131,8 +133,6 @@ export class TrailDispatcher implements Dispatcher {
         void prepared.run();
         return prepared.ackText;
       }
-      case 'confirm':
-        return 'Nothing is waiting for confirmation.';
     }
   }
 
@@ -206,6 +206,8 @@ export class TrailDispatcher implements Dispatcher {
             return `There is no execution \`${String(args.id)}\` in this channel.`;
           return this.o.runner.cancel(e.id, input.userId);
         });
+      case 'confirm':
+        return later(async () => (await this.o.runner.confirm(String(args.token), input)) ?? '');
       case 'history':
         return later(async () => {
           const list = await this.o.store.listByChannel(input.channelId, Number(args.limit));

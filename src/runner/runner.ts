@@ -1,11 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { queryCostUsd } from '../cost';
+import { athenaCostUsd, formatUsd, queryCostUsd } from '../cost';
 import { type QueryEngine, type QueryStatus, UnknownQueryError } from '../engines/types';
 import { userMessageOf } from '../errors';
 import { type Logger, silentLogger } from '../logger';
 import type { BoundQuery } from '../query/types';
 import { type ExecutionRecord, type ExecutionState, type ExecutionStore, IllegalTransitionError } from '../store/types';
 import type { Publisher, Recipient, ResultSummary } from '../surfaces/types';
+import { formatBytes } from '../time/format';
 import { type Annotator, collectResults, readSpooledSummary, spoolPaths } from './collect';
 
 export interface RunnerOptions {
@@ -28,6 +29,8 @@ export interface RunnerOptions {
   progressEveryMs?: number;
   /** Rows kept for the thread table. Default 20. */
   topRows?: number;
+  /** Cost pre-flight: ask before scanning more than this; optional per-user daily budget (bytes). */
+  cost?: { confirmAboveBytes: number; dailyBudgetBytesPerUser?: number };
   /**
    * Who this runner is, for leases (ExecutionStore.claim). Default: random per process. The embedded bot passes an id
    * kept in its state folder, so after a crash the restarted process takes its own executions back at once.
@@ -53,12 +56,19 @@ export interface QuerySubmission {
   scheduleId?: string;
   /** Overrides the dedupe key (Re-run, schedules). */
   requestKey?: string;
+  /** The asker already confirmed the pre-flight estimate (or it is a scheduled run they set up). */
+  confirmed?: boolean;
 }
 
 export type SubmitOutcome =
   | { kind: 'started'; execution: ExecutionRecord }
   | { kind: 'duplicate'; execution: ExecutionRecord }
-  | { kind: 'limited'; message: string };
+  | { kind: 'limited'; message: string }
+  | { kind: 'needs-confirmation'; token: string; bytes: number }
+  | { kind: 'over-budget'; message: string };
+
+/** How long a question waits for its Confirm click (Slack's response_url also lasts 30 minutes). */
+export const CONFIRM_TTL_SECONDS = 30 * 60;
 
 const TERMINAL: readonly ExecutionState[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
 
@@ -75,6 +85,7 @@ const sleepReal = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
  */
 export class Runner {
   private readonly driving = new Map<string, Promise<ExecutionRecord | undefined>>();
+  private readonly background = new Set<Promise<unknown>>();
   private readonly now: () => Date;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly log: Logger;
@@ -111,6 +122,10 @@ export class Runner {
         return { kind: 'limited', message };
       }
     }
+    if (!s.confirmed && s.surface !== 'schedule') {
+      const gate = await this.preflight(s, recipient);
+      if (gate) return gate;
+    }
     const { execution, created } = await this.o.store.create(
       {
         requestKey,
@@ -138,6 +153,55 @@ export class Runner {
     return { kind: 'started', execution: final ?? execution };
   }
 
+  /**
+   * Cost pre-flight: the bytes the window's partitions hold (S3 listing on Athena, file sizes locally), checked
+   * against the asker's daily budget and the confirmation threshold before anything is recorded or started.
+   */
+  private async preflight(s: QuerySubmission, to: Recipient): Promise<SubmitOutcome | undefined> {
+    const cost = this.o.cost;
+    if (!cost || !this.o.engine.estimate) return undefined;
+    const { bytes } = await this.o.engine.estimate(s.query);
+    const costText = this.o.engine.kind === 'athena' ? ` (≈ ${formatUsd(athenaCostUsd(bytes))})` : '';
+    const days = s.query.partitions.length;
+    if (cost.dailyBudgetBytesPerUser !== undefined) {
+      const used = await this.o.store.scannedBytes(this.now().toISOString().slice(0, 10), { userId: s.userId });
+      if (used + bytes > cost.dailyBudgetBytesPerUser) {
+        const message = `This question would read about ${formatBytes(bytes)}${costText}; with the ${formatBytes(used)} you already read today it passes your daily budget of ${formatBytes(cost.dailyBudgetBytesPerUser)} (TRAIL_DAILY_BUDGET_BYTES). Narrow the window, or ask again tomorrow.`;
+        await this.notify(to, message);
+        return { kind: 'over-budget', message };
+      }
+    }
+    if (bytes <= cost.confirmAboveBytes) return undefined;
+    const token = randomUUID().replaceAll('-', '').slice(0, 12);
+    await this.o.store.savePending(
+      token,
+      { userId: s.userId, channelId: s.channelId },
+      { submission: s as unknown as Record<string, unknown> },
+      CONFIRM_TTL_SECONDS,
+    );
+    const text = `\`/trail ${s.commandText}\` would read about ${formatBytes(bytes)}${costText} from ${days} day${days === 1 ? '' : 's'} of logs, more than the ${formatBytes(cost.confirmAboveBytes)} that needs a confirmation. Narrow the window, or confirm to run it.`;
+    try {
+      if (this.o.publisher.askConfirmation) await this.o.publisher.askConfirmation(to, text, token);
+      else await this.o.publisher.notify(to, `${text} To run it: \`/trail confirm ${token}\``);
+    } catch (err) {
+      this.log.warn('could not ask for confirmation', { error: String(err) });
+    }
+    return { kind: 'needs-confirmation', token, bytes };
+  }
+
+  /** Runs a question its asker confirmed. Returns text for the person who clicked. */
+  async confirm(
+    token: string,
+    by: { userId: string; channelId: string; responseUrl?: string },
+  ): Promise<string | undefined> {
+    const pending = await this.o.store.takePending(token, { userId: by.userId, channelId: by.channelId });
+    if (pending === 'not-owner') return 'Only the person who asked can confirm it, in the channel where it was asked.';
+    const s = pending?.submission as QuerySubmission | undefined;
+    if (!s) return 'Nothing is waiting for that confirmation (it was run already, or it expired after 30 minutes).';
+    this.inBackground(this.submit({ ...s, confirmed: true, responseUrl: by.responseUrl ?? s.responseUrl }));
+    return `Running \`/trail ${s.commandText}\`…`;
+  }
+
   /** Drives one execution to PUBLISHED; concurrent calls for the same id in this process share one loop. */
   drive(id: string): Promise<ExecutionRecord | undefined> {
     const running = this.driving.get(id);
@@ -149,7 +213,17 @@ export class Runner {
 
   /** Resolves when nothing is being driven in this process (clean shutdown, end of a terminal session). */
   async idle(): Promise<void> {
-    while (this.driving.size > 0) await Promise.allSettled([...this.driving.values()]);
+    while (this.driving.size > 0 || this.background.size > 0) {
+      await Promise.allSettled([...this.driving.values(), ...this.background]);
+    }
+  }
+
+  /** Work started for a click or a cancel that nobody awaits; idle() still waits for it, and failures are logged. */
+  private inBackground(work: Promise<unknown>): void {
+    const tracked = work
+      .catch((err) => this.log.error('background work failed', { error: String(err) }))
+      .finally(() => this.background.delete(tracked));
+    this.background.add(tracked);
   }
 
   /** Ids this process is driving now. */
@@ -199,7 +273,7 @@ export class Runner {
       executionId: id,
     });
     // Whoever drives it will notice; if nobody does (it never started here), publish the cancellation now.
-    void this.drive(id).catch((err) => this.log.error('publishing a cancellation failed', { id, error: String(err) }));
+    this.inBackground(this.drive(id));
     return `Cancelled \`${id}\`.`;
   }
 

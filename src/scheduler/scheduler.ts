@@ -300,8 +300,13 @@ export class Scheduler {
       scheduleId: schedule.id,
       requestKey,
     });
-    if (outcome.kind === 'limited') {
+    if (outcome.kind === 'limited' || outcome.kind === 'over-budget') {
       await this.skip(schedule, slotIso, outcome.message);
+      return;
+    }
+    if (outcome.kind === 'needs-confirmation') {
+      // Scheduled runs skip the pre-flight (their creator chose them); this is a runner that asked anyway.
+      await this.skip(schedule, slotIso, 'the run needed a confirmation');
       return;
     }
     const result = resultOf(outcome.execution, slotIso, this.now());

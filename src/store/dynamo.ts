@@ -28,6 +28,7 @@ import {
   IllegalTransitionError,
   LEGAL_TRANSITIONS,
   type NewExecution,
+  type PendingOwner,
 } from './types';
 
 export interface DynamoExecutionStoreOptions {
@@ -347,6 +348,70 @@ export class DynamoExecutionStore implements ExecutionStore {
       if (typeof value.executionId === 'string') entry.executionId = value.executionId;
       return entry;
     });
+  }
+
+  async savePending(
+    id: string,
+    owner: PendingOwner,
+    payload: Record<string, unknown>,
+    ttlSeconds: number,
+  ): Promise<void> {
+    const now = this.now();
+    await this.call(() =>
+      this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: toItem({
+            ...keys.pending(id),
+            ...owner,
+            payload,
+            createdAt: now.toISOString(),
+            expiresAt: epochSeconds(now) + ttlSeconds,
+          }),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+  }
+
+  async takePending(id: string, owner: PendingOwner): Promise<Record<string, unknown> | 'not-owner' | undefined> {
+    const now = this.now();
+    let attributes: Item | undefined;
+    const taken = await this.conditional(async () => {
+      const result = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: toItem(keys.pending(id)),
+          UpdateExpression: 'SET #taken = :now',
+          ConditionExpression:
+            'attribute_exists(pk) AND attribute_not_exists(#taken) AND #exp > :nowSeconds AND #user = :user AND #chan = :chan',
+          ExpressionAttributeNames: {
+            '#taken': 'takenAt',
+            '#exp': STORE_TABLE.ttlAttribute,
+            '#user': 'userId',
+            '#chan': 'channelId',
+          },
+          ExpressionAttributeValues: {
+            ':now': toAttribute(now.toISOString()),
+            ':nowSeconds': toAttribute(epochSeconds(now)),
+            ':user': toAttribute(owner.userId),
+            ':chan': toAttribute(owner.channelId),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      attributes = result.Attributes;
+    });
+    if (taken && attributes) return fromItem(attributes).payload as Record<string, unknown>;
+    // Why not: someone else's question still waiting, or nothing to take.
+    const item = await this.call(() =>
+      this.client.send(
+        new GetItemCommand({ TableName: this.tableName, Key: toItem(keys.pending(id)), ConsistentRead: true }),
+      ),
+    );
+    const found = item.Item ? fromItem(item.Item) : undefined;
+    const waiting = found && found.takenAt === undefined && Number(found.expiresAt) > epochSeconds(now);
+    return waiting ? 'not-owner' : undefined;
   }
 
   /** Atomic `ADD` on two counters (the user's and the channel's), so concurrent finishes never lose bytes. */

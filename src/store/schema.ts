@@ -18,6 +18,7 @@
  * | schedule            | `SCHED#<scheduleId>`       | `SCHED`              | the Schedule; while active `gsi1pk = SCHED#ALL`,   |
  * |                     |                            |                      | `gsi1sk = <nextRunAt ISO>#<id>` (what is due)      |
  * | claimed run         | `SCHED#<scheduleId>`       | `RUN#<slot ISO>`     | window, request key, result; TTL                   |
+ * | pending question    | `PEND#<token>`             | `PEND`               | `payload` (the submission), `takenAt`; TTL         |
  * (Schedules and how a run is claimed: src/store/schedules.ts.) An execution also carries `leaseOwner`/`leaseUntil`
  * while a runner drives it (ExecutionStore.claim).
  *
@@ -65,6 +66,8 @@ export const keys = {
   }),
   scannedBytesUser: (day: string, userId: string) => ({ pk: `BYTES#${day}`, sk: `USER#${userId}` }),
   scannedBytesChannel: (day: string, channelId: string) => ({ pk: `BYTES#${day}`, sk: `CHAN#${channelId}` }),
+  /** A question waiting for confirmation (cost pre-flight). */
+  pending: (id: string) => ({ pk: `PEND#${id}`, sk: 'PEND' }),
   /** Reserved for src/scheduler. */
   schedule: (scheduleId: string) => ({ pk: `SCHED#${scheduleId}`, sk: 'SCHED' }),
   /** Reserved for src/scheduler: one item per claimed run slot. */

@@ -91,6 +91,12 @@ export type ExecutionPatch = Partial<
   >
 >;
 
+/** Who may confirm a pending question: its asker, in the channel where it was asked. */
+export interface PendingOwner {
+  userId: string;
+  channelId: string;
+}
+
 export interface AuditEntry {
   at: string;
   userId: string;
@@ -130,6 +136,13 @@ export interface ExecutionStore {
   claim(id: string, owner: string, leaseMs: number): Promise<boolean>;
   /** Gives a lease back early (only if `owner` holds it). */
   release(id: string, owner: string): Promise<void>;
+  /**
+   * A question waiting for its asker's confirmation (cost pre-flight), kept `ttlSeconds`. `takePending` hands it out
+   * once: a conditional update marks it taken, so a double click runs one query.
+   */
+  savePending(id: string, owner: PendingOwner, payload: Record<string, unknown>, ttlSeconds: number): Promise<void>;
+  /** The payload, `'not-owner'` when someone else asks for it (it stays waiting), or undefined (taken or expired). */
+  takePending(id: string, owner: PendingOwner): Promise<Record<string, unknown> | 'not-owner' | undefined>;
   /** Bytes scanned per UTC day per user and per channel (cost budget). */
   addScannedBytes(day: string, userId: string, channelId: string, bytes: number): Promise<void>;
   scannedBytes(day: string, who: { userId?: string; channelId?: string }): Promise<number>;

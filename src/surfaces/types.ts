@@ -54,4 +54,9 @@ export interface Publisher {
   updateParent(execution: ExecutionRecord): Promise<void>;
   /** A message only the asker sees (usage errors, dedupe pointers, limits, denials). */
   notify(to: Recipient, text: string): Promise<void>;
+  /**
+   * Asks the asker to confirm an expensive question (a Confirm button on Slack). Without it, the runner notifies with
+   * the text and the `/trail confirm <token>` command instead.
+   */
+  askConfirmation?(to: Recipient, text: string, token: string): Promise<void>;
 }

@@ -21,6 +21,12 @@ export class ScriptedEngine implements QueryEngine {
     ['ModifyNetworkInterfaceAttribute', 'bobodell'],
   ];
   pageSize = 1;
+  /** What `estimate` answers (the cost pre-flight). */
+  estimateBytes = 0;
+
+  async estimate(): Promise<{ bytes: number; objects: number }> {
+    return { bytes: this.estimateBytes, objects: 1 };
+  }
 
   async start(query: BoundQuery, o: { executionId: string }): Promise<string> {
     const engineId = `q-${this.starts.length + 1}`;

@@ -225,4 +225,43 @@ describe('Runner', () => {
     expect(engine.starts).toHaveLength(1);
     expect(publisher.of('result', execution.id)).toHaveLength(1);
   });
+
+  test('cost pre-flight: above the threshold it asks first; only the asker can confirm, once', async () => {
+    const { runner, publisher, engine, store } = await setup({ cost: { confirmAboveBytes: 1000 } });
+    engine.estimateBytes = 5_000_000;
+    const outcome = await runner.submit(submission());
+    expect(outcome.kind).toBe('needs-confirmation');
+    expect(engine.starts).toHaveLength(0);
+    expect(await store.listByChannel('C1', 10)).toEqual([]);
+    const token = outcome.kind === 'needs-confirmation' ? outcome.token : '';
+    expect(publisher.of('notify').at(-1)!.text).toBe(
+      `\`/trail sg sg-5887f224 12h\` would read about 5 MB from 1 day of logs, more than the 1 kB that needs a confirmation. Narrow the window, or confirm to run it. To run it: \`/trail confirm ${token}\``,
+    );
+    expect(await runner.confirm(token, { userId: 'U2', channelId: 'C1' })).toBe(
+      'Only the person who asked can confirm it, in the channel where it was asked.',
+    );
+    expect(await runner.confirm(token, { userId: 'U1', channelId: 'C1' })).toBe('Running `/trail sg sg-5887f224 12h`…');
+    expect(await runner.confirm(token, { userId: 'U1', channelId: 'C1' })).toMatch(/^Nothing is waiting/);
+    await runner.idle();
+    expect(engine.starts).toHaveLength(1);
+    const [e] = await store.listByChannel('C1', 10);
+    expect(e).toMatchObject({ state: 'PUBLISHED' });
+  });
+
+  test('daily budget: a question that would pass the asker’s budget is refused with the figures', async () => {
+    const { runner, engine, store } = await setup({
+      cost: { confirmAboveBytes: 10 ** 12, dailyBudgetBytesPerUser: 3_000_000 },
+    });
+    await store.addScannedBytes(new Date().toISOString().slice(0, 10), 'U1', 'C1', 2_000_000);
+    engine.estimateBytes = 1_500_000;
+    const outcome = await runner.submit(submission());
+    expect(outcome).toEqual({
+      kind: 'over-budget',
+      message:
+        'This question would read about 1.5 MB; with the 2 MB you already read today it passes your daily budget of 3 MB (TRAIL_DAILY_BUDGET_BYTES). Narrow the window, or ask again tomorrow.',
+    });
+    expect(engine.starts).toHaveLength(0);
+    // Someone else still has their whole budget.
+    expect((await runner.submit(submission(undefined, { userId: 'U2' }))).kind).toBe('started');
+  });
 });

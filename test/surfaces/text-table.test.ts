@@ -2,11 +2,21 @@ import { shorten, textTable } from '../../src/surfaces/text-table';
 
 describe('textTable', () => {
   test('aligns columns under their headers', () => {
-    const { text } = textTable(['a', 'bb'], [['xxx', 'y'], [null, 'zz']]);
+    const { text } = textTable(
+      ['a', 'bb'],
+      [
+        ['xxx', 'y'],
+        [null, 'zz'],
+      ],
+    );
     expect(text.split('\n')).toEqual(['a    bb', '───  ──', 'xxx  y', '     zz']);
   });
   test('drops columns from the right to fit and says how many', () => {
-    const { text, droppedColumns } = textTable(['one', 'two', 'three'], [['1'.repeat(30), '2'.repeat(30), '3'.repeat(30)]], 70);
+    const { text, droppedColumns } = textTable(
+      ['one', 'two', 'three'],
+      [['1'.repeat(30), '2'.repeat(30), '3'.repeat(30)]],
+      70,
+    );
     expect(droppedColumns).toBe(1);
     expect(text).not.toContain('three');
   });

@@ -452,6 +452,21 @@ function scheduledLine(e: ExecutionRecord): string {
   return e.scheduleId ? `\n_${scheduleNote({ id: e.scheduleId, createdBy: e.userId })}_` : '';
 }
 
+/** The cost pre-flight question, only for the asker: the estimate and a Confirm button carrying the pending token. */
+export function renderConfirmation(text: string, token: string): SlackMessage {
+  return {
+    text: truncate(text, 3000),
+    blocks: [
+      mrkdwnSection(`:moneybag: ${text}`),
+      {
+        type: 'actions',
+        block_id: 'trail_confirm',
+        elements: [button('Run it', ACTION_IDS.confirm, token, 'primary')],
+      },
+    ],
+  };
+}
+
 export function renderResult(e: ExecutionRecord, result: ResultSummary, o: ResultRenderOptions): SlackMessage {
   const maxRows = clampInt(o.maxRows, 20, 1, MAX_TABLE_DATA_ROWS);
   const maxColumns = clampInt(o.maxColumns, 10, 1, MAX_TABLE_COLUMNS);

@@ -8,9 +8,11 @@ import {
   csvFileName,
   escapeMrkdwn,
   type ResultRenderOptions,
+  renderConfirmation,
   renderFailure,
   renderParent,
   renderResult,
+  type SlackMessage,
   truncate,
 } from './blocks';
 import type { TrailLogger } from './logger';
@@ -259,14 +261,28 @@ export class SlackPublisher implements Publisher {
    * allows 5 uses within 30 minutes (tech-facts §3), so an expired or used-up URL falls back to chat.postEphemeral.
    * `text` is trailbot's own mrkdwn (it may hold links and code); callers escape user values in it.
    */
+  async askConfirmation(to: Recipient, text: string, token: string): Promise<void> {
+    await this.ephemeral(to, renderConfirmation(text, token));
+  }
+
   async notify(to: Recipient, text: string): Promise<void> {
-    const body = truncate(text, 3000);
+    await this.ephemeral(to, { text: truncate(text, 3000) });
+  }
+
+  /** Only the asker sees it: through the command's response_url when there is one, else chat.postEphemeral. */
+  private async ephemeral(to: Recipient, message: { text: string; blocks?: SlackMessage['blocks'] }): Promise<void> {
+    const body = message.text;
     if (to.responseUrl !== undefined) {
       try {
         const res = await this.fetchFn(to.responseUrl, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, text: body }),
+          body: JSON.stringify({
+            response_type: 'ephemeral',
+            replace_original: false,
+            text: body,
+            blocks: message.blocks,
+          }),
         });
         if (res.ok) return;
         this.logger.warn(`response_url answered HTTP ${res.status}; falling back to chat.postEphemeral`);
@@ -275,7 +291,7 @@ export class SlackPublisher implements Publisher {
       }
     }
     await this.call('send a private message', () =>
-      this.client.chat.postEphemeral({ channel: to.channelId, user: to.userId, text: body }),
+      this.client.chat.postEphemeral({ channel: to.channelId, user: to.userId, text: body, blocks: message.blocks }),
     );
   }
 

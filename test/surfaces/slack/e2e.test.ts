@@ -127,7 +127,10 @@ describe('Slack end to end on the embedded engine', () => {
   test('a daily root schedule posts its summary thread, saying it is scheduled and how to stop it', async () => {
     const ack = await bot.command('schedule root daily 09:00 UTC', { channelId: 'C0COMPLIANCE', userId: 'U0LEAD' });
     expect(ack.status).toBe(200);
-    const created = await eventually(() => bot.fake.responses.find((r) => String(r.body.text ?? '').includes('unschedule')), 3000).catch((e) => {
+    const created = await eventually(
+      () => bot.fake.responses.find((r) => String(r.body.text ?? '').includes('unschedule')),
+      3000,
+    ).catch((e) => {
       console.log(ack.body, JSON.stringify(bot.fake.responses.slice(-3)));
       throw e;
     });
@@ -150,7 +153,9 @@ describe('Slack end to end on the embedded engine', () => {
     expect(blockKitProblems(reply.blocks)).toEqual([]);
     const responsesBefore = bot.fake.responses.length;
     await bot.command('schedules', { channelId: 'C0COMPLIANCE' });
-    const listed = await eventually(() => bot.fake.responses.slice(responsesBefore).find((r) => String(r.body.text ?? '').includes(`\`${id}\``)));
+    const listed = await eventually(() =>
+      bot.fake.responses.slice(responsesBefore).find((r) => String(r.body.text ?? '').includes(`\`${id}\``)),
+    );
     expect(String(listed.body.text)).toContain('root');
     // The list shows the last result of the run that just posted.
     expect(String(listed.body.text)).toMatch(/rows|nothing found/);

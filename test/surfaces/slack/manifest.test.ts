@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { COMMANDS } from '../../../commands';
 
 type Yaml = string | number | boolean | null | Yaml[] | { [key: string]: Yaml };
 
@@ -173,9 +174,8 @@ describe('manifest.yml', () => {
     expect(String(trail.description).length).toBeLessThanOrEqual(2000);
     const hint = String(trail.usage_hint);
     expect(hint.length).toBeLessThanOrEqual(1000);
-    const subcommands =
-      'sg logins errors users root who user ip recent status cancel history schedule schedules unschedule help';
-    for (const sub of subcommands.split(' ')) expect(hint).toMatch(new RegExp(`(^|[ |])${sub}([ |]|$)`));
+    // Every subcommand in the catalog, so a new command cannot be forgotten here.
+    for (const sub of COMMANDS.map((c) => c.name)) expect(hint).toMatch(new RegExp(`(^|[ |])${sub}([ |]|$)`));
     // Socket Mode: no request URL on the command.
     expect(trail.url).toBeUndefined();
   });
