@@ -365,7 +365,9 @@ describe('DuckDbEngine inputs', () => {
       engine,
       windowQuery(EVENTS_IN_WINDOW, '2024-05-02T08:00:00Z', '2024-05-02T08:16:00Z', [], undefined),
     );
-    expect(records(result).map((r) => [r.eventid, r.timestamp, r.account])).toEqual([['evt-nd-1', '2024/05/02', '444455556666']]);
+    expect(records(result).map((r) => [r.eventid, r.timestamp, r.account])).toEqual([
+      ['evt-nd-1', '2024/05/02', '444455556666'],
+    ]);
   });
 
   test('scope narrows S3 folders to the accounts and regions asked for, and exports by their own fields', async () => {
