@@ -13,10 +13,14 @@ let added = 0;
 
 function registryInfo(name, range) {
   try {
-    const out = execFileSync('npm', ['view', `${name}@${range}`, '--json', 'version', 'dist', 'os', 'cpu', 'libc', 'license', 'engines'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
+    const out = execFileSync(
+      'npm',
+      ['view', `${name}@${range}`, '--json', 'version', 'dist', 'os', 'cpu', 'libc', 'license', 'engines'],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    );
     const view = JSON.parse(out);
     return Array.isArray(view) ? view[view.length - 1] : view;
   } catch {
@@ -54,6 +58,8 @@ for (const [where, meta] of Object.entries(packages)) {
     added += 1;
   }
 }
-lock.packages = Object.fromEntries(Object.entries(packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b))));
+lock.packages = Object.fromEntries(
+  Object.entries(packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b))),
+);
 writeFileSync(lockPath, `${JSON.stringify(lock, null, 2)}\n`);
 console.log(`package-lock.json: added ${added} platform package records`);
