@@ -4,6 +4,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { buildTrail } from './app';
 import { loadConfig, type TrailConfig } from './config';
 import { renderCloudTrailDdl } from './ddl/render';
+import { createAthenaClient } from './engines/athena';
+import { setupCloudTrailTable } from './engines/athena/setup';
 import { ConfigError, TrailError, UsageError, userMessageOf } from './errors';
 import { consoleLogger } from './logger';
 import { parseRequest, renderHelp } from './query/request';
@@ -12,13 +14,15 @@ import { spoolPaths } from './runner/collect';
 import { ensureSampleData } from './sample/bootstrap';
 import { SAMPLE_KNOWN_NETWORKS } from './sample/generate';
 import { startDynalite } from './store/dynalite';
-import { DynamoExecutionStore, ensureTable } from './store/dynamo';
+import { DynamoExecutionStore, enableTimeToLive, ensureTable } from './store/dynamo';
 import { TerminalPublisher } from './surfaces/terminal/publisher';
 import { quietKnownWarnings } from './util/quiet-warnings';
 
 export const CLI_USAGE = `Usage: npx trail <command> [arguments] [window] [--data DIR] [--csv FILE] [--sql]
        npx trail help [command]    every command, or one in detail
        npx trail ddl               the Athena CREATE TABLE for the configured trail (TRAIL_BUCKET, TRAIL_ACCOUNTS, …)
+       npx trail setup             create what the configuration needs and lacks: the Athena database and CloudTrail
+                                   table; the DynamoDB table with TTL (needs admin credentials; the CDK stack does both)
 
 Answers one question on the configured engine (DuckDB over ./data by default) and exits:
 0 answered, 1 the query failed, 2 bad input (the usage is printed).
@@ -101,6 +105,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return fail(userMessageOf(err), 2);
     }
   }
+  if (first === 'setup') return setup(config, print, fail);
   const now = io.now ?? (() => new Date());
   const text = args.words.join(' ');
   let request: ReturnType<typeof parseRequest>;
@@ -181,6 +186,55 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   } finally {
     await parts.close();
   }
+}
+
+/** `trail setup`: creates the Athena database and table and the DynamoDB table, only when asked. */
+async function setup(
+  config: TrailConfig,
+  print: (s: string) => void,
+  fail: (s: string, code: number) => number,
+): Promise<number> {
+  let did = false;
+  try {
+    if (config.engine.kind === 'athena') {
+      const client = createAthenaClient({ region: config.engine.region });
+      try {
+        const steps = await setupCloudTrailTable(
+          {
+            client,
+            workgroup: config.engine.workgroup,
+            catalog: config.engine.catalog,
+            outputLocation: config.engine.outputLocation,
+          },
+          config.trail,
+          { database: config.engine.database },
+        );
+        for (const step of steps) print(`Athena: ${step.statement.split('\n')[0]} … ${step.status.state}`);
+      } finally {
+        client.destroy();
+      }
+      did = true;
+    }
+    if (config.store.kind === 'dynamodb') {
+      const client = new DynamoDBClient({
+        region: config.store.region,
+        ...(config.store.endpoint ? { endpoint: config.store.endpoint } : {}),
+      });
+      try {
+        const { created } = await ensureTable(client, config.store.tableName);
+        const ttl = await enableTimeToLive(client, config.store.tableName);
+        print(`DynamoDB: table ${config.store.tableName} ${created ? 'created' : 'already exists'}; TTL ${ttl}`);
+      } finally {
+        client.destroy();
+      }
+      did = true;
+    }
+  } catch (err) {
+    return fail(`setup failed: ${userMessageOf(err)}`, 1);
+  }
+  if (!did)
+    print('Nothing to set up: the embedded mode (DuckDB over local files, dynalite) creates its state on first start.');
+  return 0;
 }
 
 if (require.main === module) {

@@ -1,0 +1,111 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { COMMANDS } from '../commands';
+import { runCli } from '../src/cli';
+import { generateSampleData, sampleAccountIds } from '../src/sample/generate';
+import { parseCsv } from '../src/util/csv';
+
+/** The one-shot `trail` command: a stable contract for scripts (stdout = answer, exit 0/1/2). */
+describe('npx trail', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'trail-cli-'));
+    await generateSampleData({
+      outDir: path.join(dir, 'data'),
+      days: 2,
+      eventsPerDay: 200,
+      accounts: sampleAccountIds(1),
+      regions: ['us-east-1'],
+      seed: 8,
+      now: new Date(),
+    });
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function trail(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+    const out = new PassThrough();
+    const err = new PassThrough();
+    let o = '';
+    let e = '';
+    out.on('data', (d) => {
+      o += String(d);
+    });
+    err.on('data', (d) => {
+      e += String(d);
+    });
+    const env = { TRAIL_DATA_DIR: path.join(dir, 'data'), TRAIL_RESULTS_DIR: path.join(dir, 'results') };
+    const code = await runCli(argv, { out, err, env });
+    return { code, out: o, err: e };
+  }
+
+  test('--sql prints the SQL and its parameters as Athena literals', async () => {
+    const r = await trail('sg', 'sg-5887f224', 'eni-6c5ca5a8', '12h', '--sql');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('-- template: sql/security_group_changes.sql');
+    expect(r.out).toContain('AND (strpos(requestparameters, ?) > 0 OR strpos(responseelements, ?) > 0');
+    expect(r.out).toContain("--   5. 'eni-6c5ca5a8'");
+    expect(r.out).toContain("--   7. 'sg-5887f224'");
+  });
+
+  test('help lists every subcommand with usage and an example', async () => {
+    const r = await trail('help');
+    expect(r.code).toBe(0);
+    for (const c of COMMANDS) expect(r.out).toContain(`/trail ${c.usage}`);
+    const one = await trail('help', 'logins');
+    expect(one.out).toContain('/trail logins offhours');
+  });
+
+  test('bad input: exit 2, the message and the usage on stderr, nothing on stdout', async () => {
+    const r = await trail('ip', '1.2.3');
+    expect(r).toEqual({
+      code: 2,
+      out: '',
+      err: '`ip`: address `1.2.3` is not an IPv4/IPv6 address or CIDR. Accepted: an IPv4 or IPv6 address or CIDR (e.g. 203.0.113.7, 198.51.100.0/24, 2001:db8::/32).\nUsage: trail ip <address or CIDR> [window]\n',
+    });
+    expect((await trail('--csv')).code).toBe(2);
+    expect((await trail('status', 'abcdef123456')).err).toContain('needs the running bot');
+  });
+
+  test('runs a question: the rendering on stdout, the full result as RFC 4180 CSV with --csv', async () => {
+    const csv = path.join(dir, 'sg.csv');
+    const r = await trail('sg', 'sg-5887f224', '12h', '--csv', csv);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/✔ sg: 2 rows/);
+    expect(r.out).toContain('tcp/143 ingress opened to 0.0.0.0/0 on sg-5887f224 by bobodell');
+    const rows = parseCsv(readFileSync(csv, 'utf8'));
+    expect(rows[0]!.slice(0, 4)).toEqual(['eventname', 'username', 'sourceipaddress', 'eventtime']);
+    expect(rows.slice(1).map((x) => x[0])).toEqual([
+      'ModifyNetworkInterfaceAttribute',
+      'AuthorizeSecurityGroupIngress',
+    ]);
+  });
+
+  test('ddl renders the configured table; setup in embedded mode has nothing to create', async () => {
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (d) => {
+      text += String(d);
+    });
+    const env = {
+      TRAIL_BUCKET: 'my-trail-bucket',
+      TRAIL_ACCOUNTS: '111122223333',
+      TRAIL_REGIONS: 'us-east-1,eu-west-1',
+    };
+    expect(await runCli(['ddl'], { out, err: new PassThrough(), env })).toBe(0);
+    expect(text).toContain('CREATE EXTERNAL TABLE');
+    expect(text).toContain("'projection.region.values'='us-east-1,eu-west-1'");
+    expect((await trail('setup')).out).toContain('Nothing to set up');
+  });
+
+  test('the installed bin runs (npx trail help)', () => {
+    const r = spawnSync(process.execPath, [path.resolve(__dirname, '../bin/trail.js'), 'help'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('/trail sg [sg-…|eni-…]… [window] [--all]');
+  });
+});
