@@ -1,5 +1,4 @@
 import {
-  ConditionalCheckFailedException,
   CreateTableCommand,
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
@@ -18,6 +17,7 @@ import { TrailError } from '../errors';
 import { newExecutionId, randomSuffix } from './ids';
 import { fromItem, type Item, toAttribute, toItem } from './marshal';
 import { AUDIT_ALL, INTERNAL_ATTRIBUTES, keys, STORE_TABLE, tableDefinition, UNFINISHED } from './schema';
+import { epochSeconds, type TableOptions, TableStore } from './table';
 import {
   type AuditEntry,
   type CreateResult,
@@ -31,17 +31,14 @@ import {
   type PendingOwner,
 } from './types';
 
-export interface DynamoExecutionStoreOptions {
-  /** A configured client (region, endpoint, retries: see `openStore`). The store never creates or destroys it. */
-  client: DynamoDBClient;
-  tableName: string;
-  /** Clock for timestamps, TTLs and the TTL read filter. Default: the system clock. */
-  now?: () => Date;
-  /** Every item expires (TTL `expiresAt`) this many days after it was written. Default 30. */
-  retentionDays?: number;
-}
+/** A configured client (region, endpoint, retries: see `openStore`); the store never creates or destroys it. */
+export type DynamoExecutionStoreOptions = TableOptions;
 
-export const DEFAULT_RETENTION_DAYS = 30;
+export { DEFAULT_RETENTION_DAYS } from './table';
+
+import { storeError } from './errors';
+
+export { storeError };
 
 /** `patch` on an execution that does not exist (or has expired). */
 export class ExecutionNotFoundError extends TrailError {
@@ -89,21 +86,7 @@ interface RequestLock {
  * `ReturnValuesOnConditionCheckFailure` in dynalite). At runtime it needs only dynamodb:GetItem, PutItem, UpdateItem
  * and Query, the permissions the CDK stack grants.
  */
-export class DynamoExecutionStore implements ExecutionStore {
-  private readonly client: DynamoDBClient;
-  private readonly tableName: string;
-  private readonly now: () => Date;
-  private readonly retentionSeconds: number;
-
-  constructor(options: DynamoExecutionStoreOptions) {
-    this.client = options.client;
-    this.tableName = options.tableName;
-    this.now = options.now ?? (() => new Date());
-    const days = options.retentionDays ?? DEFAULT_RETENTION_DAYS;
-    if (!(days > 0)) throw new TypeError(`retentionDays must be positive, got ${days}`);
-    this.retentionSeconds = Math.round(days * 86_400);
-  }
-
+export class DynamoExecutionStore extends TableStore implements ExecutionStore {
   /**
    * Idempotent on `requestKey` (see the lock in schema.ts). One round:
    * 1. take the free lock with a conditional put, pointing it at a fresh id, then write that execution;
@@ -471,10 +454,6 @@ export class DynamoExecutionStore implements ExecutionStore {
 
   // ── internals ──────────────────────────────────────────────────────────────────────────────────────────────
 
-  private expiresAt(now: Date): number {
-    return epochSeconds(now) + this.retentionSeconds;
-  }
-
   /** Consistent read of an execution, expired or not (create must tell "expired" from "missing"). */
   private async getItem(key: { pk: string; sk: string }): Promise<ExecutionRecord | undefined> {
     const result = await this.call(() =>
@@ -631,77 +610,6 @@ export class DynamoExecutionStore implements ExecutionStore {
   }
 
   /** Runs a conditional write: true when applied, false on ConditionalCheckFailedException. */
-  private async conditional(write: () => Promise<unknown>): Promise<boolean> {
-    try {
-      await this.call(write);
-      return true;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
-      throw err;
-    }
-  }
-
-  private async call<T>(operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch (err) {
-      throw storeError(err, this.tableName);
-    }
-  }
-}
-
-/**
- * AWS errors a person can act on, as TrailErrors that say what to do. Throttling reaches this point only after the
- * SDK's own retries (standard mode, `maxAttempts` in `openStore`). ConditionalCheckFailedException and anything
- * unknown pass through unchanged.
- */
-export function storeError(err: unknown, tableName: string): unknown {
-  if (err instanceof TrailError || err instanceof ConditionalCheckFailedException) return err;
-  const name = err instanceof Error ? err.name : '';
-  const code = (err as { code?: unknown } | null)?.code;
-  switch (name) {
-    case 'ResourceNotFoundException':
-      return new TrailError(
-        'STORE_TABLE_NOT_FOUND',
-        `DynamoDB table \`${tableName}\` not found: create it with \`trail setup\` or set TRAIL_TABLE.`,
-        { cause: err },
-      );
-    case 'AccessDeniedException':
-    case 'UnrecognizedClientException':
-    case 'ExpiredTokenException':
-      return new TrailError(
-        'STORE_ACCESS_DENIED',
-        `DynamoDB refused access to table \`${tableName}\` (${name}): check the bot's AWS credentials and IAM role.`,
-        { cause: err },
-      );
-    case 'ProvisionedThroughputExceededException':
-    case 'ThrottlingException':
-    case 'RequestLimitExceeded':
-      return new TrailError(
-        'STORE_THROTTLED',
-        `DynamoDB is throttling table \`${tableName}\` even after retries; try again in a minute.`,
-        { cause: err },
-      );
-  }
-  // Socket errors normally keep their `code`; when the retry middleware re-wraps one (it does so for errors that
-  // fail `instanceof Error`, e.g. across VM contexts) only the message still names it.
-  const message = err instanceof Error ? err.message : String(err);
-  const network =
-    typeof code === 'string' ? code : /\b(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|ECONNRESET)\b/.exec(message)?.[1];
-  if (
-    network === 'ECONNREFUSED' ||
-    network === 'ENOTFOUND' ||
-    network === 'ETIMEDOUT' ||
-    network === 'ECONNRESET' ||
-    name === 'TimeoutError'
-  ) {
-    return new TrailError(
-      'STORE_UNREACHABLE',
-      `Cannot reach DynamoDB for table \`${tableName}\` (${network ?? name}): check the region, endpoint and network.`,
-      { cause: err },
-    );
-  }
-  return err;
 }
 
 export interface EnsureTableOptions {
@@ -893,10 +801,6 @@ function toRecord(item: Item): ExecutionRecord {
 function finishedWithin(record: ExecutionRecord, now: Date, windowMs: number): boolean {
   if (windowMs <= 0 || !record.finishedAt) return false;
   return now.getTime() < Date.parse(record.finishedAt) + windowMs;
-}
-
-function epochSeconds(date: Date): number {
-  return Math.floor(date.getTime() / 1000);
 }
 
 function checkDay(day: string): void {

@@ -28,7 +28,6 @@
  * repaired by the scheduler's recovery (src/scheduler/scheduler.ts), which looks the run's request key up below.
  */
 import {
-  ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -37,10 +36,10 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { Schedule, ScheduleRequest, ScheduleResult, ScheduleRun } from '../scheduler/types';
-import { DEFAULT_RETENTION_DAYS, storeError } from './dynamo';
 import { newExecutionId } from './ids';
 import { fromItem, type Item, type JsonValue, toAttribute, toItem } from './marshal';
 import { keys, STORE_TABLE } from './schema';
+import { epochSeconds, TableStore } from './table';
 
 /** `gsi1pk` of every active schedule. */
 export const SCHEDULES_ALL = 'SCHED#ALL';
@@ -85,21 +84,7 @@ export class ScheduleLimitError extends Error {
   }
 }
 
-export class ScheduleStore {
-  private readonly client: DynamoDBClient;
-  private readonly tableName: string;
-  private readonly now: () => Date;
-  private readonly retentionSeconds: number;
-
-  constructor(options: ScheduleStoreOptions) {
-    this.client = options.client;
-    this.tableName = options.tableName;
-    this.now = options.now ?? (() => new Date());
-    const days = options.retentionDays ?? DEFAULT_RETENTION_DAYS;
-    if (!(days > 0)) throw new TypeError(`retentionDays must be positive, got ${days}`);
-    this.retentionSeconds = Math.round(days * 86_400);
-  }
-
+export class ScheduleStore extends TableStore {
   /**
    * Writes a new schedule. With `maxPerChannel`, refuses (ScheduleLimitError) when the channel already has that many;
    * the count is read before the write, so two simultaneous creates may both pass (a soft limit, like the runner's).
@@ -125,7 +110,7 @@ export class ScheduleStore {
         timeZone: input.timeZone,
         nextRunAt: input.nextRunAt,
       };
-      const written = await this.conditional(() =>
+      const written = await this.conditionalResult(() =>
         this.client.send(
           new PutItemCommand({
             TableName: this.tableName,
@@ -190,7 +175,7 @@ export class ScheduleStore {
    */
   async claimRun(read: Schedule, claim: RunClaim): Promise<Schedule | undefined> {
     const now = this.now().toISOString();
-    const advanced = await this.conditional(() =>
+    const advanced = await this.conditionalResult(() =>
       this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
@@ -232,7 +217,7 @@ export class ScheduleStore {
       state: 'CLAIMED',
       expiresAt: this.expiresAt(),
     };
-    const recorded = await this.conditional(() =>
+    const recorded = await this.conditionalResult(() =>
       this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
@@ -251,7 +236,7 @@ export class ScheduleStore {
    */
   async retakeClaim(read: Schedule): Promise<boolean> {
     if (read.lastRunAt === undefined || read.lastClaimedAt === undefined) return false;
-    const retaken = await this.conditional(() =>
+    const retaken = await this.conditionalResult(() =>
       this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
@@ -281,7 +266,7 @@ export class ScheduleStore {
    * already there (runs may finish out of order). Recording the same result twice is harmless.
    */
   async recordResult(scheduleId: string, result: ScheduleResult): Promise<void> {
-    await this.conditional(() =>
+    await this.conditionalResult(() =>
       this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
@@ -293,7 +278,7 @@ export class ScheduleStore {
         }),
       ),
     );
-    await this.conditional(() =>
+    await this.conditionalResult(() =>
       this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
@@ -369,7 +354,7 @@ export class ScheduleStore {
    */
   async delete(id: string, by: string): Promise<Schedule | undefined> {
     const now = this.now();
-    const done = await this.conditional(() =>
+    const done = await this.conditionalResult(() =>
       this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
@@ -393,10 +378,6 @@ export class ScheduleStore {
   }
 
   // ── internals ──────────────────────────────────────────────────────────────────────────────────────────────
-
-  private expiresAt(): number {
-    return epochSeconds(this.now()) + this.retentionSeconds;
-  }
 
   /** Pages through the `SCHED#ALL` partition of gsi1 (soonest next run first). */
   private async queryActive(extra: {
@@ -429,24 +410,6 @@ export class ScheduleStore {
     } while (startKey);
     return items;
   }
-
-  /** Runs a conditional write: its result when applied, undefined on ConditionalCheckFailedException. */
-  private async conditional<T>(write: () => Promise<T>): Promise<T | undefined> {
-    try {
-      return await this.call(write);
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return undefined;
-      throw err;
-    }
-  }
-
-  private async call<T>(operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch (err) {
-      throw storeError(err, this.tableName);
-    }
-  }
 }
 
 /** `gsi1sk` of an active schedule: due time first, so the due ones are a key-range query. */
@@ -477,8 +440,4 @@ function toSchedule(value: Record<string, JsonValue>): Schedule {
   const copy: Record<string, JsonValue> = { ...value };
   for (const key of INTERNAL) delete copy[key];
   return copy as unknown as Schedule;
-}
-
-function epochSeconds(date: Date): number {
-  return Math.floor(date.getTime() / 1000);
 }

@@ -20,7 +20,7 @@ function athena(operation: string, name: string, seen?: Record<string, unknown>[
       return true;
     })
     .matchHeader('x-amz-target', `AmazonAthena.${operation}`)
-    .reply(status, body, JSON_11);
+    .reply(status, body as nock.Body, JSON_11);
 }
 
 describe('AthenaEngine over nock', () => {

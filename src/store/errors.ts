@@ -1,0 +1,56 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { TrailError } from '../errors';
+
+/**
+ * AWS errors a person can act on, as TrailErrors that say what to do. Throttling reaches this point only after the
+ * SDK's own retries (standard mode, `maxAttempts` in `openStore`). ConditionalCheckFailedException and anything
+ * unknown pass through unchanged.
+ */
+export function storeError(err: unknown, tableName: string): unknown {
+  if (err instanceof TrailError || err instanceof ConditionalCheckFailedException) return err;
+  const name = err instanceof Error ? err.name : '';
+  const code = (err as { code?: unknown } | null)?.code;
+  switch (name) {
+    case 'ResourceNotFoundException':
+      return new TrailError(
+        'STORE_TABLE_NOT_FOUND',
+        `DynamoDB table \`${tableName}\` not found: create it with \`trail setup\` or set TRAIL_TABLE.`,
+        { cause: err },
+      );
+    case 'AccessDeniedException':
+    case 'UnrecognizedClientException':
+    case 'ExpiredTokenException':
+      return new TrailError(
+        'STORE_ACCESS_DENIED',
+        `DynamoDB refused access to table \`${tableName}\` (${name}): check the bot's AWS credentials and IAM role.`,
+        { cause: err },
+      );
+    case 'ProvisionedThroughputExceededException':
+    case 'ThrottlingException':
+    case 'RequestLimitExceeded':
+      return new TrailError(
+        'STORE_THROTTLED',
+        `DynamoDB is throttling table \`${tableName}\` even after retries; try again in a minute.`,
+        { cause: err },
+      );
+  }
+  // Socket errors normally keep their `code`; when the retry middleware re-wraps one (it does so for errors that
+  // fail `instanceof Error`, e.g. across VM contexts) only the message still names it.
+  const message = err instanceof Error ? err.message : String(err);
+  const network =
+    typeof code === 'string' ? code : /\b(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|ECONNRESET)\b/.exec(message)?.[1];
+  if (
+    network === 'ECONNREFUSED' ||
+    network === 'ENOTFOUND' ||
+    network === 'ETIMEDOUT' ||
+    network === 'ECONNRESET' ||
+    name === 'TimeoutError'
+  ) {
+    return new TrailError(
+      'STORE_UNREACHABLE',
+      `Cannot reach DynamoDB for table \`${tableName}\` (${network ?? name}): check the region, endpoint and network.`,
+      { cause: err },
+    );
+  }
+  return err;
+}
