@@ -87,10 +87,12 @@ export function renderHelp(topic?: string, ctx?: CommandContext, catalog: readon
     lines.push('  examples:', ...c.examples.map((e) => `    /trail ${e}`));
     return lines.join('\n');
   }
-  const width = Math.max(...catalog.map((c) => c.usage.length));
   return [
     'trailbot answers CloudTrail questions. Usage:',
-    ...catalog.map((c) => `  /trail ${c.usage.padEnd(width)}  ${c.summary}`),
+    ...catalog.flatMap((c) => [
+      `  /trail ${c.usage}`,
+      `      ${c.summary}${c.examples[0] ? `; e.g. /trail ${c.examples[0]}` : ''}`,
+    ]),
     `Windows: ${WINDOW_HELP}.`,
     'Add --sql to any query to see its SQL and parameters instead of running it; `/trail help <command>` for details.',
   ].join('\n');

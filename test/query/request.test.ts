@@ -53,7 +53,10 @@ describe('parseRequest', () => {
 
   test('help lists every subcommand with its usage; help <command> shows examples and the default window', () => {
     const all = renderHelp();
-    for (const c of COMMANDS) expect(all).toContain(`/trail ${c.usage}`);
+    for (const c of COMMANDS) {
+      expect(all).toContain(`/trail ${c.usage}`);
+      expect(all).toContain(`e.g. /trail ${c.examples[0]}`);
+    }
     const sg = renderHelp('sg', context());
     expect(sg).toContain('(default 12h)');
     expect(sg).toContain('/trail sg sg-5887f224 eni-6c5ca5a8 12h');
