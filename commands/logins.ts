@@ -51,7 +51,7 @@ export const ConsoleLogins: QueryCommand = {
   },
   annotate(row, ctx) {
     const flags = [];
-    const who = row('username') ?? row('principal_arn') ?? 'someone';
+    const who = row('identity_type') === 'Root' ? 'root' : (row('username') ?? row('principal_arn') ?? 'someone');
     const success = row('result') === 'Success';
     const time = row('eventtime');
     if (success && row('mfa_used') === 'No') {

@@ -1,3 +1,4 @@
+import { plainText } from '../../src/surfaces/terminal/publisher';
 import { shorten, textTable } from '../../src/surfaces/text-table';
 
 describe('textTable', () => {
@@ -23,5 +24,11 @@ describe('textTable', () => {
   test('long cells are shortened with an ellipsis and whitespace folded', () => {
     expect(shorten('a\nb')).toBe('a b');
     expect(shorten('x'.repeat(100), 10)).toBe(`${'x'.repeat(9)}…`);
+  });
+});
+
+describe('terminal text', () => {
+  test('Slack mentions read as plain names', () => {
+    expect(plainText('asked by <@U0ALICE> in <#C0SECOPS|secops>')).toBe('asked by @U0ALICE in #C0SECOPS');
   });
 });

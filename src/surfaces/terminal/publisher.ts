@@ -14,6 +14,11 @@ export interface TerminalPublisherOptions {
   width?: number;
 }
 
+/** Slack mrkdwn references read as plain text in a terminal: `<@U1>` → `@U1`, `<#C1>` → `#C1`. */
+export function plainText(text: string): string {
+  return text.replace(/<([@#])([A-Za-z0-9._-]+)(?:\|[^>]*)?>/g, '$1$2');
+}
+
 /** What an execution cost and took, as one phrase: `2 rows · 1.2 MB read · 340 ms`. */
 export function outcomePhrase(e: ExecutionRecord): string {
   const s = e.stats ?? {};
@@ -35,7 +40,7 @@ export class TerminalPublisher implements Publisher {
   constructor(private readonly o: TerminalPublisherOptions) {}
 
   private print(text: string): void {
-    this.o.out.write(`${text}\n`);
+    this.o.out.write(`${plainText(text)}\n`);
   }
 
   async announce(e: ExecutionRecord): Promise<string> {
