@@ -56,7 +56,8 @@ async function startTerminal(config: TrailConfig, log: Logger): Promise<void> {
     config: { ...config, limits: { ...config.limits, dedupeSeconds: 0 } },
     logger: log,
     publisher,
-    runner: { workerId },
+    // A terminal user sees "still running" after a few seconds, not the ten Slack's parent-message updates use.
+    runner: { workerId, progressEveryMs: 3000 },
   });
   const resumed = await parts.runner.resume();
   parts.scheduler?.start();

@@ -457,6 +457,11 @@ export class Runner {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.renew(e.id);
+        if (!e.parentRef) {
+          // The announcement failed when the question started (the surface was down): the thread needs its root.
+          const parentRef = await this.o.publisher.announce(e);
+          if (parentRef) e = await this.o.store.patch(e.id, { parentRef }, e.state);
+        }
         if (e.state === 'SUCCEEDED') {
           const summary = await this.summaryOf(e);
           if (!e.resultRef) {

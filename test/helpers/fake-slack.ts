@@ -104,6 +104,8 @@ export interface FakeSlack {
   responseUrl(id?: string): string;
   /** Make the next `times` calls to `method` fail (default once; `Infinity` for "Slack is down"). */
   failNext(method: string, failure: FakeFailure, times?: number): void;
+  /** Slack is back: no more scheduled failures. */
+  clearFailures(): void;
   /** Calls to one method. */
   callsTo(method: string): FakeSlackCall[];
   /** Adds a message as if someone had posted it (to thread under messages this fake did not create). */
@@ -664,6 +666,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     responses,
     warnings,
     responseUrl: (id = nextId('R')) => `${base}response/${id}`,
+    clearFailures: () => failures.clear(),
     failNext: (method, failure, times = 1) => {
       failures.set(method, { failure, remaining: times });
     },

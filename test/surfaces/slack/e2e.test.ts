@@ -87,6 +87,25 @@ describe('Slack end to end on the embedded engine', () => {
     expect(bot.fake.callsTo('chat.postMessage').filter((c) => c.status === 429)).toHaveLength(1);
   });
 
+  test('Slack down while answering: the execution stays unpublished, and the next sweep posts it once', async () => {
+    bot.fake.failNext('chat.postMessage', { status: 500 }, 1000);
+    expect((await bot.command('users 24h', { channelId: 'C0DOWN', userId: 'U0CAROL' })).status).toBe(200);
+    const [e] = await eventually(async () => {
+      const list = await bot.parts.store.listByChannel('C0DOWN', 1);
+      return list[0]?.state === 'SUCCEEDED' && (list[0].publishAttempts ?? 0) > 0 ? list : undefined;
+    }, 60_000);
+    await bot.parts.runner.idle();
+    expect((await bot.parts.store.get(e!.id))?.state).toBe('SUCCEEDED');
+    bot.fake.clearFailures();
+    // Slack is back: the sweep (runner.resume, every minute in the bot) finishes it.
+    expect(await bot.parts.runner.resume()).toBe(1);
+    await bot.parts.runner.idle();
+    expect((await bot.parts.store.get(e!.id))?.state).toBe('PUBLISHED');
+    const inChannel = bot.fake.messages.filter((m) => m.channel === 'C0DOWN');
+    expect(inChannel.filter((m) => m.thread_ts)).toHaveLength(1);
+    expect(bot.fake.files.filter((f) => f.channel_id === 'C0DOWN' && f.completed)).toHaveLength(1);
+  }, 90_000);
+
   test('a bad command gets its usage in the ack, nothing is posted in the channel', async () => {
     const before = bot.fake.messages.length;
     const ack = await bot.command('sg sg-zz', { channelId: 'C0SECOPS' });
