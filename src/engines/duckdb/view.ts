@@ -59,7 +59,8 @@ export type Need = 'whole' | Map<string, Need>;
 export type ColumnNeeds = 'all' | Map<string, Need>;
 
 interface Token {
-  kind: 'word' | 'punct';
+  /** `value`: a number or string literal, kept only so `2 * 3` reads as arithmetic (its text is empty). */
+  kind: 'word' | 'punct' | 'value';
   text: string;
 }
 
@@ -92,7 +93,7 @@ export function sqlTokens(sql: string): Token[] {
         }
       }
       // A quoted identifier is still an identifier (DuckDB and Trino both match it case-insensitively here).
-      if (ch === '"') tokens.push({ kind: 'word', text: text.toLowerCase() });
+      tokens.push(ch === '"' ? { kind: 'word', text: text.toLowerCase() } : { kind: 'value', text: '' });
       i = j + 1;
     } else if (/[A-Za-z_]/.test(ch)) {
       let j = i + 1;
@@ -102,6 +103,7 @@ export function sqlTokens(sql: string): Token[] {
     } else if (/[0-9]/.test(ch)) {
       let j = i + 1;
       while (j < sql.length && /[0-9.eE]/.test(sql[j]!)) j++;
+      tokens.push({ kind: 'value', text: '' });
       i = j;
     } else {
       tokens.push({ kind: 'punct', text: ch });
@@ -128,6 +130,18 @@ function merge(into: Map<string, Need>, name: string, need: Need): void {
 }
 
 /**
+ * Whether the `*` at `i` expands to columns: after SELECT / DISTINCT / ALL / `,` (a select list) or `.` (`t.*`).
+ * After a value (a name, a number, `)`) it multiplies; inside `count(*)` it counts rows. Neither reads a column.
+ */
+function isStar(tokens: readonly Token[], i: number): boolean {
+  const before = tokens[i - 1];
+  if (!before) return true;
+  if (before.text === '(' && tokens[i + 1]?.text === ')') return false;
+  if (before.kind === 'punct') return before.text === ',' || before.text === '.' || before.text === '(';
+  return before.text === 'select' || before.text === 'distinct' || before.text === 'all';
+}
+
+/**
  * The columns (and struct fields) a query names. Conservative by construction: a name that appears anywhere outside
  * a literal counts as used, a struct named without a `.field` after it counts whole, and anything that can expand to
  * columns without naming them (`*` other than `count(*)`, NATURAL JOIN, COLUMNS(…)) makes every column needed.
@@ -140,7 +154,7 @@ export function columnNeeds(sql: string, columns: readonly Column[] = CLOUDTRAIL
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i]!;
     if (token.kind === 'punct') {
-      if (token.text === '*' && !(tokens[i - 1]?.text === '(' && tokens[i + 1]?.text === ')')) return 'all';
+      if (token.text === '*' && isStar(tokens, i)) return 'all';
       continue;
     }
     if (token.text === 'natural' || (token.text === 'columns' && tokens[i + 1]?.text === '(')) return 'all';

@@ -197,6 +197,16 @@ describe('columnNeeds', () => {
     });
   });
 
+  test('only a select-list * reads every column; multiplication and count(*) read none', () => {
+    expect(columnNeeds('SELECT * FROM cloudtrail_logs')).toBe('all');
+    expect(columnNeeds('SELECT DISTINCT * FROM cloudtrail_logs')).toBe('all');
+    expect(columnNeeds('SELECT eventname, * FROM cloudtrail_logs')).toBe('all');
+    expect(columnNeeds('SELECT t.* FROM cloudtrail_logs t')).toBe('all');
+    const offHours = 'SELECT eventid FROM cloudtrail_logs WHERE hour(from_iso8601_timestamp(eventtime)) * 60 + 5 >= ?';
+    expect(plain(columnNeeds(offHours))).toEqual({ eventid: 'whole', eventtime: 'whole' });
+    expect(plain(columnNeeds('SELECT count(*) AS n, 2 * 3 FROM cloudtrail_logs'))).toEqual({});
+  });
+
   test('a struct used without a field after it is needed whole', () => {
     expect(plain(columnNeeds('SELECT json_format(CAST(useridentity AS JSON)), useridentity.arn FROM x'))).toEqual({
       useridentity: 'whole',
