@@ -12,6 +12,10 @@ import ipaddr from 'ipaddr.js';
 /** Name of the JS scalar function behind `contains(network, address)`. */
 export const CIDR_CONTAINS_FUNCTION = 'trailbot_cidr_contains';
 
+/** A strict dotted-quad IPv4 address (no leading zeros, each part 0–255), as ipaddr.js's isValidFourPartDecimal. */
+const IPV4_OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])';
+const IPV4 = `${IPV4_OCTET}(\\.${IPV4_OCTET}){3}`;
+
 /**
  * One statement per shim. DuckDB allows overloads of a macro only inside one CREATE MACRO, and a macro by an existing
  * name shadows the built-in for every arity (tech-facts §5), hence both `date_add` forms and both `contains` forms.
@@ -47,7 +51,25 @@ export const TRINO_SHIM_STATEMENTS: readonly string[] = [
   `CREATE OR REPLACE TEMP MACRO slice(a, start, length) AS list_slice(a, start, start + length - 1)`,
   // Trino has no contains(varchar, varchar) (that is strpos), only contains(array, element) and
   // contains(network varchar, address ipaddress); typed overloads keep both working.
-  `CREATE OR REPLACE TEMP MACRO contains(network VARCHAR, address VARCHAR) AS ${CIDR_CONTAINS_FUNCTION}(network, address),
+  // IPv4 in IPv4 networks (nearly every row of `ip` and `logins external`) in SQL, without the per-row JS call;
+  // an IPv4 address against an IPv6 network whose first 16 bits are fixed and non-zero cannot be inside (IPv4-mapped
+  // addresses start with 0); everything else goes to the JS function, which implements Trino's rules in full.
+  `CREATE OR REPLACE TEMP MACRO trailbot_ipv4_number(a) AS
+     CAST(split_part(a, '.', 1) AS BIGINT) * 16777216 + CAST(split_part(a, '.', 2) AS BIGINT) * 65536
+     + CAST(split_part(a, '.', 3) AS BIGINT) * 256 + CAST(split_part(a, '.', 4) AS BIGINT)`,
+  `CREATE OR REPLACE TEMP MACRO trailbot_ipv4_contains(network, address) AS
+     CASE WHEN regexp_full_match(trim(address), '${IPV4}')
+       THEN trailbot_ipv4_number(trim(address)) // (CAST(1 AS BIGINT) << (32 - CAST(split_part(network, '/', 2) AS INTEGER)))
+          = trailbot_ipv4_number(split_part(trim(network), '/', 1)) // (CAST(1 AS BIGINT) << (32 - CAST(split_part(network, '/', 2) AS INTEGER)))
+     END`,
+  `CREATE OR REPLACE TEMP MACRO contains(network VARCHAR, address VARCHAR) AS
+     CASE
+       WHEN strpos(address, ':') = 0 AND regexp_full_match(trim(network), '${IPV4}/(3[0-2]|[12]?[0-9])')
+         THEN trailbot_ipv4_contains(network, address)
+       WHEN strpos(address, ':') = 0 AND regexp_full_match(trim(network), '[1-9a-fA-F][0-9a-fA-F]{0,3}:[0-9a-fA-F:]*/(12[0-8]|1[01][0-9]|[2-9][0-9]|1[6-9])')
+         THEN CASE WHEN regexp_full_match(trim(address), '${IPV4}') THEN false END
+       ELSE ${CIDR_CONTAINS_FUNCTION}(network, address)
+     END,
      (a, element) AS list_contains(a, element)`,
 ];
 
