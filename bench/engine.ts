@@ -10,16 +10,17 @@ import { fork, spawn } from 'node:child_process';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { loadConfig, type TrailConfig } from '../src/config';
-import { discoverLogFiles, DuckDbEngine, type LogFile } from '../src/engines/duckdb';
+import { DuckDbEngine, discoverLogFiles, type LogFile } from '../src/engines/duckdb';
+import { columnNeeds } from '../src/engines/duckdb/view';
 import type { QueryEngine, QueryStatus } from '../src/engines/types';
 import { sqlLiteral } from '../src/query/literal';
 import { parseRequest } from '../src/query/request';
 import type { BoundQuery } from '../src/query/types';
 import { SG_SCENARIO } from '../src/sample/generate';
 import {
+  BENCH_NOW,
   type BenchData,
   type BenchOptions,
-  BENCH_NOW,
   bytesText,
   count,
   datasetSize,
@@ -81,7 +82,9 @@ const SG_CHANGE_NAMES = [
 const SG_IDS = [SG_SCENARIO.networkInterfaceId, ...SG_SCENARIO.groupIds].sort();
 
 function sgHand(): HandQuery {
-  const ids = SG_IDS.map((id) => `strpos(r.requestParameters, ${lit(id)}) > 0 OR strpos(r.responseElements, ${lit(id)}) > 0`).join(' OR ');
+  const ids = SG_IDS.map(
+    (id) => `strpos(r.requestParameters, ${lit(id)}) > 0 OR strpos(r.responseElements, ${lit(id)}) > 0`,
+  ).join(' OR ');
   return {
     record:
       'STRUCT(eventTime VARCHAR, eventSource VARCHAR, eventName VARCHAR, userIdentity STRUCT(userName VARCHAR, arn VARCHAR), sourceIPAddress VARCHAR, requestParameters VARCHAR, responseElements VARCHAR, awsRegion VARCHAR, recipientAccountId VARCHAR, errorCode VARCHAR, eventID VARCHAR)',
@@ -184,7 +187,8 @@ const ERRORS_JQ: JqPipeline = {
 
 function usersHand(top: number): HandQuery {
   return {
-    record: 'STRUCT(eventTime VARCHAR, eventName VARCHAR, errorCode VARCHAR, userIdentity STRUCT(type VARCHAR, userName VARCHAR))',
+    record:
+      'STRUCT(eventTime VARCHAR, eventName VARCHAR, errorCode VARCHAR, userIdentity STRUCT(type VARCHAR, userName VARCHAR))',
     sql: `WITH per_action AS (
   SELECT r.userIdentity.userName AS username, r.eventName AS eventname, count(*) AS calls, count(r.errorCode) AS errors
   FROM {{src}}
@@ -289,14 +293,23 @@ export function engineCases(data: BenchData, knownNetworks: readonly string[]): 
     { label: 'sg 7d', text: `sg ${sgText} 7d`, hand: sgHand(), jq: SG_JQ },
     { label: 'sg 30d', text: `sg ${sgText} 30d`, hand: sgHand() },
     { label: 'logins offhours 24h', text: 'logins offhours 24h', hand: loginsHand(OFFHOURS_FILTER) },
-    { label: 'logins offhours 7d', text: 'logins offhours 7d', hand: loginsHand(OFFHOURS_FILTER), jq: LOGINS_OFFHOURS_JQ },
+    {
+      label: 'logins offhours 7d',
+      text: 'logins offhours 7d',
+      hand: loginsHand(OFFHOURS_FILTER),
+      jq: LOGINS_OFFHOURS_JQ,
+    },
     { label: 'logins external 24h', text: 'logins external 24h', hand: loginsHand(externalFilter(knownNetworks)) },
     { label: 'errors 7d', text: 'errors 7d', hand: errorsHand(10), jq: ERRORS_JQ },
     { label: 'errors 30d', text: 'errors 30d', hand: errorsHand(10) },
     { label: 'users 7d', text: 'users 7d', hand: usersHand(10) },
     { label: 'users 30d', text: 'users 30d', hand: usersHand(10) },
     { label: 'root 30d', text: 'root 30d', hand: rootHand() },
-    { label: `who ${SG_SCENARIO.openedGroupId} 24h`, text: `who ${SG_SCENARIO.openedGroupId} 24h`, hand: whoHand(SG_SCENARIO.openedGroupId) },
+    {
+      label: `who ${SG_SCENARIO.openedGroupId} 24h`,
+      text: `who ${SG_SCENARIO.openedGroupId} 24h`,
+      hand: whoHand(SG_SCENARIO.openedGroupId),
+    },
     { label: `user ${SG_SCENARIO.user} 24h`, text: `user ${SG_SCENARIO.user} 24h`, hand: userHand(SG_SCENARIO.user) },
     { label: `ip ${ip} 24h`, text: `ip ${ip} 24h`, hand: ipHand(ip) },
     { label: 'recent 1h', text: 'recent 1h', hand: recentHand() },
@@ -341,6 +354,12 @@ async function runTrailbot(engine: QueryEngine, query: BoundQuery, label: string
   for await (const page of engine.results(id)) rows += page.rows.length;
   const elapsed = performance.now() - began;
   return { ms: elapsed, rows, filesRead: status.stats.filesRead ?? 0, bytesScanned: status.stats.bytesScanned };
+}
+
+/** How many of the table's columns the engine reads for a query (its own analysis, src/engines/duckdb/view.ts). */
+function columnsRead(query: BoundQuery): number | 'all' {
+  const needs = columnNeeds(query.sql);
+  return needs === 'all' ? 'all' : needs.size;
 }
 
 /** The exact window as a hand-written filter on eventTime. */
@@ -419,6 +438,8 @@ export interface EngineCaseResult {
   text: string;
   template: string;
   partitions: number;
+  /** Top-level columns the engine's view reads for this template (`all` = every one of the table's). */
+  columnsRead: number | 'all';
   filesRead: number;
   bytesScanned: number;
   trailbotRows: number;
@@ -447,7 +468,17 @@ export interface JqResult {
 }
 
 export interface EngineReport {
-  data: { dir: string; events: number; files: number; bytes: number; days: number; eventsPerDay: number; seed: number; now: string; generatedMs?: number };
+  data: {
+    dir: string;
+    events: number;
+    files: number;
+    bytes: number;
+    days: number;
+    eventsPerDay: number;
+    seed: number;
+    now: string;
+    generatedMs?: number;
+  };
   repeats: number;
   cases: EngineCaseResult[];
   overall: { geomeanRatio: number; medianRatio: number; maxRatio: number; worst: string };
@@ -515,6 +546,7 @@ export async function runEngineBench(options: BenchOptions, say: (line: string) 
         text: c.text,
         template: query.template,
         partitions: query.partitions.length,
+        columnsRead: columnsRead(query),
         filesRead: t[0]!.filesRead,
         bytesScanned: t[0]!.bytesScanned,
         trailbotRows: t[0]!.rows,
@@ -541,7 +573,9 @@ export async function runEngineBench(options: BenchOptions, say: (line: string) 
   const haveJq = !options.noJq && (await jqAvailable());
   let jqSkipped: string | undefined;
   if (options.noJq) jqSkipped = 'skipped (--no-jq)';
-  else if (!haveJq) jqSkipped = 'jq not found: install it (Debian/Ubuntu: sudo apt-get install jq; macOS: brew install jq) and run again';
+  else if (!haveJq)
+    jqSkipped =
+      'jq not found: install it (Debian/Ubuntu: sudo apt-get install jq; macOS: brew install jq) and run again';
   if (haveJq) {
     for (const c of cases.filter((x) => x.jq)) {
       const files = filesByLabel.get(c.label)!;
@@ -562,7 +596,9 @@ export async function runEngineBench(options: BenchOptions, say: (line: string) 
         speedup: jqMedianMs / trail.trailbotMedianMs,
       };
       jqResults.push(r);
-      say(`  jq ${c.label.padEnd(25)} ${ms(jqMedianMs).padStart(7)} ms vs trailbot ${ms(trail.trailbotMedianMs)} ms: ${ratio(r.speedup)}`);
+      say(
+        `  jq ${c.label.padEnd(25)} ${ms(jqMedianMs).padStart(7)} ms vs trailbot ${ms(trail.trailbotMedianMs)} ms: ${ratio(r.speedup)}`,
+      );
     }
   }
 
@@ -632,10 +668,11 @@ function rssProbe(dataDir: string, text: string): Promise<{ baselineBytes: numbe
 export function engineTables(r: EngineReport): string[] {
   const header = `Engine: trailbot vs hand-written DuckDB over the same files (${count(r.data.events)} events, ${count(r.data.files)} files, ${bytesText(r.data.bytes)}, ${r.data.days} days; ratio = median of n alternated pairs)`;
   const main = textTable(
-    ['question', 'template', 'files', 'read', 'rows', 'n', 'trailbot ms', 'hand ms', 'ratio', 'check'],
+    ['question', 'template', 'columns', 'files', 'read', 'rows', 'n', 'trailbot ms', 'hand ms', 'ratio', 'check'],
     r.cases.map((c) => [
       c.label,
       c.template,
+      c.columnsRead === 'all' ? 'ALL' : String(c.columnsRead),
       count(c.filesRead),
       bytesText(c.bytesScanned),
       count(c.trailbotRows),
@@ -671,11 +708,23 @@ export function engineTables(r: EngineReport): string[] {
     `Partition pruning: what one question reads\n${textTable(
       ['window', 'files', 'bytes', 'share of files', 'share of bytes'],
       [
-        [p.label, count(p.files), bytesText(p.bytes), `${((100 * p.files) / p.totalFiles).toFixed(1)} %`, `${((100 * p.bytes) / p.totalBytes).toFixed(1)} %`],
+        [
+          p.label,
+          count(p.files),
+          bytesText(p.bytes),
+          `${((100 * p.files) / p.totalFiles).toFixed(1)} %`,
+          `${((100 * p.bytes) / p.totalBytes).toFixed(1)} %`,
+        ],
         ['whole dataset', count(p.totalFiles), bytesText(p.totalBytes), '100.0 %', '100.0 %'],
         ...r.cases
           .filter((c) => c.label.endsWith('30d') && c.label.startsWith('sg'))
-          .map((c) => [c.label, count(c.filesRead), bytesText(c.bytesScanned), `${((100 * c.filesRead) / p.totalFiles).toFixed(1)} %`, `${((100 * c.bytesScanned) / p.totalBytes).toFixed(1)} %`]),
+          .map((c) => [
+            c.label,
+            count(c.filesRead),
+            bytesText(c.bytesScanned),
+            `${((100 * c.filesRead) / p.totalFiles).toFixed(1)} %`,
+            `${((100 * c.bytesScanned) / p.totalBytes).toFixed(1)} %`,
+          ]),
       ],
     )}`,
   );
@@ -684,7 +733,12 @@ export function engineTables(r: EngineReport): string[] {
       ['process', 'before query', 'peak', 'query ms'],
       [
         ['this bench process, whole engine suite (trailbot + hand-written)', '–', bytesText(r.rss.suitePeakBytes), '–'],
-        ...r.rss.query30d.map((q) => [`fresh process, one query: ${q.text}`, bytesText(q.baselineBytes), bytesText(q.peakBytes), ms(q.ms)]),
+        ...r.rss.query30d.map((q) => [
+          `fresh process, one query: ${q.text}`,
+          bytesText(q.baselineBytes),
+          bytesText(q.peakBytes),
+          ms(q.ms),
+        ]),
       ],
     )}`,
   );
@@ -714,10 +768,16 @@ export function engineTargets(r: EngineReport): TargetLine[] {
     const worst = r.jq.results.reduce((a, b) => (b.speedup < a.speedup ? b : a));
     lines.push({
       target: `engine: one query ≥ ${ENGINE_TARGETS.minJqSpeedup}× faster than jq`,
-      met: r.jq.results.every((j) => j.speedup >= ENGINE_TARGETS.minJqSpeedup) && r.jq.results.every((j) => j.rowsMatch),
+      met:
+        r.jq.results.every((j) => j.speedup >= ENGINE_TARGETS.minJqSpeedup) && r.jq.results.every((j) => j.rowsMatch),
       figure: `${r.jq.results.map((j) => `${j.label} ${ratio(j.speedup)}`).join(', ')}; lowest ${ratio(worst.speedup)}${r.jq.results.every((j) => j.rowsMatch) ? '' : ' (row counts differ!)'}`,
     });
-  } else lines.push({ target: `engine: one query ≥ ${ENGINE_TARGETS.minJqSpeedup}× faster than jq`, met: undefined, figure: r.jq.skipped ?? 'not run' });
+  } else
+    lines.push({
+      target: `engine: one query ≥ ${ENGINE_TARGETS.minJqSpeedup}× faster than jq`,
+      met: undefined,
+      figure: r.jq.skipped ?? 'not run',
+    });
   const p = r.pruning;
   lines.push({
     target: 'engine: files and bytes a 12 h window reads vs the whole dataset (no target: for the record)',

@@ -8,7 +8,12 @@ import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { UsageError } from '../src/errors';
-import { generateSampleData, SAMPLE_MANIFEST_FILE, type SampleManifest, sampleAccountIds } from '../src/sample/generate';
+import {
+  generateSampleData,
+  SAMPLE_MANIFEST_FILE,
+  type SampleManifest,
+  sampleAccountIds,
+} from '../src/sample/generate';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Options
@@ -38,6 +43,8 @@ export interface BenchOptions {
   /** Slack part: size of the small dataset the real app queries in the background. */
   slackEventsPerDay: number;
   slackDays: number;
+  /** Slack, diagnostic: give trailbot's DuckDB this many worker threads (default: DuckDB's own choice). */
+  duckdbThreads?: number;
   /** Where the machine-readable results go. */
   jsonOut: string;
   /** Also rewrite the figures section of bench/README.md. */
@@ -56,8 +63,9 @@ Runs both parts unless one is named. Every figure is a ratio measured side by si
   --no-jq                 skip the jq comparison
   --requests N            Slack: commands per round (default 200)
   --concurrency N         Slack: commands in flight at once (default 50)
-  --rounds N              Slack: measured rounds per app, alternating the order (default 2)
+  --rounds N              Slack: measured rounds per app, alternating the order (default 3)
   --slack-events-per-day N, --slack-days N   Slack: the small dataset behind the real app (default 2000 × 7)
+  --duckdb-threads N      Slack, diagnostic: trailbot's DuckDB worker threads (default: one per core)
   --json FILE             results as JSON (default bench/out/latest.json)
   --readme                paste the tables into bench/README.md (between the figures markers)
   -h, --help              this help`;
@@ -72,7 +80,7 @@ const DEFAULTS: BenchOptions = {
   noJq: false,
   slackRequests: 200,
   concurrency: 50,
-  slackRounds: 2,
+  slackRounds: 3,
   slackEventsPerDay: 2000,
   slackDays: 7,
   jsonOut: path.resolve(__dirname, 'out', 'latest.json'),
@@ -90,6 +98,7 @@ const NUMERIC: Record<string, { key: keyof BenchOptions; min: number; max: numbe
   '--rounds': { key: 'slackRounds', min: 1, max: 20 },
   '--slack-events-per-day': { key: 'slackEventsPerDay', min: 0, max: 200_000 },
   '--slack-days': { key: 'slackDays', min: 1, max: 90 },
+  '--duckdb-threads': { key: 'duckdbThreads', min: 1, max: 64 },
 };
 
 /** Parses `npm run bench -- …`; null means help was asked for. Reports every problem at once. */
@@ -98,7 +107,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | null {
   const problems: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i]!;
-    const [flag, inline] = raw.startsWith('--') && raw.includes('=') ? [raw.slice(0, raw.indexOf('=')), raw.slice(raw.indexOf('=') + 1)] : [raw, undefined];
+    const [flag, inline] =
+      raw.startsWith('--') && raw.includes('=')
+        ? [raw.slice(0, raw.indexOf('=')), raw.slice(raw.indexOf('=') + 1)]
+        : [raw, undefined];
     const value = (): string | undefined => {
       if (inline !== undefined) return inline;
       const next = argv[i + 1];
@@ -130,7 +142,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | null {
     } else problems.push(`unknown argument "${raw}"`);
   }
   if (options.parts.length === 0) options.parts = [...BENCH_PARTS];
-  if (problems.length > 0) throw new UsageError(`Invalid bench options:\n${problems.map((p) => `  - ${p}`).join('\n')}`, BENCH_USAGE);
+  if (problems.length > 0)
+    throw new UsageError(`Invalid bench options:\n${problems.map((p) => `  - ${p}`).join('\n')}`, BENCH_USAGE);
   return options;
 }
 
@@ -192,7 +205,11 @@ async function isEmptyOrMissing(dir: string): Promise<boolean> {
 export function cacheDirFor(spec: SampleSpec): string {
   const stamp = BENCH_NOW.toISOString().replace(/[-:]|\.\d{3}/g, '');
   const regions = (spec.regions ?? REGIONS).length === REGIONS.length ? '' : `-r${(spec.regions ?? REGIONS).length}`;
-  return path.join(os.tmpdir(), 'trailbot-bench', `seed${spec.seed}-${spec.eventsPerDay}x${spec.days}${regions}-${stamp}`);
+  return path.join(
+    os.tmpdir(),
+    'trailbot-bench',
+    `seed${spec.seed}-${spec.eventsPerDay}x${spec.days}${regions}-${stamp}`,
+  );
 }
 
 /**
@@ -200,7 +217,11 @@ export function cacheDirFor(spec: SampleSpec): string {
  * into a sibling temp folder and renamed into place when complete, so an interrupted run never leaves a half dataset
  * that a later run would take for the real thing.
  */
-export async function ensureBenchData(spec: SampleSpec, dir = cacheDirFor(spec), say: (line: string) => void = () => {}): Promise<BenchData> {
+export async function ensureBenchData(
+  spec: SampleSpec,
+  dir = cacheDirFor(spec),
+  say: (line: string) => void = () => {},
+): Promise<BenchData> {
   const existing = await readManifest(dir);
   if (existing) {
     if (!sameSpec(existing, spec)) {
@@ -216,7 +237,9 @@ export async function ensureBenchData(spec: SampleSpec, dir = cacheDirFor(spec),
   const partial = `${dir}.partial-${process.pid}`;
   await rm(partial, { recursive: true, force: true });
   await mkdir(path.dirname(dir), { recursive: true });
-  say(`generating ${(spec.eventsPerDay * spec.days).toLocaleString('en-US')} events (${spec.eventsPerDay}/day × ${spec.days} days, seed ${spec.seed}) into ${dir} …`);
+  say(
+    `generating ${(spec.eventsPerDay * spec.days).toLocaleString('en-US')} events (${spec.eventsPerDay}/day × ${spec.days} days, seed ${spec.seed}) into ${dir} …`,
+  );
   const began = performance.now();
   try {
     await generateSampleData({
@@ -236,7 +259,9 @@ export async function ensureBenchData(spec: SampleSpec, dir = cacheDirFor(spec),
   }
   const generateMs = performance.now() - began;
   const manifest = (await readManifest(dir))!;
-  say(`  wrote ${manifest.totalEvents.toLocaleString('en-US')} events in ${manifest.files.toLocaleString('en-US')} files (${(generateMs / 1000).toFixed(1)} s)`);
+  say(
+    `  wrote ${manifest.totalEvents.toLocaleString('en-US')} events in ${manifest.files.toLocaleString('en-US')} files (${(generateMs / 1000).toFixed(1)} s)`,
+  );
   return { dir, manifest, generated: true, generateMs };
 }
 
@@ -249,7 +274,12 @@ export async function datasetSize(dir: string): Promise<{ files: number; bytes: 
       const p = path.join(d, entry.name);
       if (entry.isDirectory()) {
         if (!entry.name.startsWith('CloudTrail-')) await walk(p);
-      } else if (entry.isFile() && /\.json(\.gz)?$/.test(entry.name) && !entry.name.includes('CloudTrail-Digest') && entry.name !== SAMPLE_MANIFEST_FILE) {
+      } else if (
+        entry.isFile() &&
+        /\.json(\.gz)?$/.test(entry.name) &&
+        !entry.name.includes('CloudTrail-Digest') &&
+        entry.name !== SAMPLE_MANIFEST_FILE
+      ) {
         files++;
         bytes += (await stat(p)).size;
       }

@@ -22,14 +22,32 @@ export interface AppServerSpec {
   knownNetworks?: string[];
   /** trailbot only: spool / CSV folder (removed by the child on stop). */
   resultsDir?: string;
+  /** trailbot only, diagnostic: DuckDB worker threads (default: DuckDB's own, one per core). */
+  duckdbThreads?: number;
+}
+
+/** Event-loop delay of the app process between `mark` and `loop` (perf_hooks.monitorEventLoopDelay), in ms. */
+export interface LoopDelay {
+  p50: number;
+  p99: number;
+  max: number;
+  /** CPU time (user + system, every thread: JS and DuckDB) the app process used between `mark` and `loop`, in ms. */
+  cpuMs: number;
 }
 
 export type AppServerMessage =
   | { type: 'ready'; port: number }
+  | { type: 'loop'; delay: LoopDelay }
   | { type: 'drained'; runs: number; failedRuns: number; ms: number }
   | { type: 'stopped'; peakRssBytes: number };
 
-export type ParentMessage = { type: 'drain'; timeoutMs: number } | { type: 'stop' };
+export type ParentMessage =
+  | { type: 'drain'; timeoutMs: number }
+  | { type: 'stop' }
+  /** Start (reset) the event-loop delay histogram. */
+  | { type: 'mark' }
+  /** Report the histogram since the last mark. */
+  | { type: 'loop' };
 
 export interface FakeSlackReady {
   type: 'ready';

@@ -9,10 +9,13 @@
  * started by a command has finished (trailbot) ; `stop` → closes everything → `stopped {peakRssBytes}` → exit.
  */
 import { rm } from 'node:fs/promises';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { App, HTTPReceiver } from '@slack/bolt';
 import { buildTrail, lateDispatcher, type TrailParts } from '../src/app';
 import { loadConfig } from '../src/config';
+import { DuckDbEngine } from '../src/engines/duckdb';
 import type { Logger } from '../src/logger';
 import type { Dispatcher } from '../src/runner/types';
 import { startDynalite } from '../src/store/dynalite';
@@ -42,7 +45,8 @@ function benchLoggers(): { log: Logger; slack: TrailLogger; dropped: () => numbe
       process.stderr.write(`  [${level}] ${text.slice(0, 300)}\n`);
     } else dropped++;
   };
-  const join = (m: unknown[]) => m.map((x) => (typeof x === 'string' ? x : x instanceof Error ? x.message : JSON.stringify(x))).join(' ');
+  const join = (m: unknown[]) =>
+    m.map((x) => (typeof x === 'string' ? x : x instanceof Error ? x.message : JSON.stringify(x))).join(' ');
   return {
     log: {
       info() {},
@@ -127,8 +131,18 @@ async function startTrailbot(spec: AppServerSpec): Promise<Running> {
   });
   await ensureTable(client, TABLE);
   const store = new DynamoExecutionStore({ client, tableName: TABLE, retentionDays: config.limits.retentionDays });
+  // Diagnostic only (--duckdb-threads): the same engine on an instance with fewer worker threads.
+  const engine =
+    spec.duckdbThreads === undefined
+      ? undefined
+      : new DuckDbEngine({
+          dataDir: spec.dataDir,
+          logger: (message) => loggers.log.warn(message),
+          instance: await DuckDBInstance.create(':memory:', { threads: String(spec.duckdbThreads) }),
+        });
   const parts: TrailParts = await buildTrail({
     config,
+    ...(engine ? { engine } : {}),
     logger: loggers.log,
     publisher,
     store: {
@@ -182,7 +196,9 @@ async function startNoop(spec: AppServerSpec): Promise<Running> {
     port: address.port,
     pending: () => 0,
     runs: () => ({ runs: 0, failedRuns: 0 }),
-    close: () => app.stop(),
+    async close() {
+      await app.stop();
+    },
   };
 }
 
@@ -190,8 +206,27 @@ async function serve(): Promise<void> {
   const spec = JSON.parse(process.argv[2] ?? '{}') as AppServerSpec;
   const running = spec.kind === 'trailbot' ? await startTrailbot(spec) : await startNoop(spec);
   const send = (m: AppServerMessage) => process.send?.(m);
+  // How long callbacks waited for the event loop while the acks were being sent: an ack can only be written when the
+  // loop is free, so a blocked loop (synchronous work after earlier acks) is what a slow ack is made of.
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
+  let cpuAtMark = process.cpuUsage();
   process.on('message', (m: ParentMessage) => {
-    if (m.type === 'drain') {
+    if (m.type === 'mark') {
+      loop.reset();
+      cpuAtMark = process.cpuUsage();
+    } else if (m.type === 'loop') {
+      const toMs = (ns: number) => ns / 1e6;
+      send({
+        type: 'loop',
+        delay: {
+          p50: toMs(loop.percentile(50)),
+          p99: toMs(loop.percentile(99)),
+          max: toMs(loop.max),
+          cpuMs: ((used) => (used.user + used.system) / 1000)(process.cpuUsage(cpuAtMark)),
+        },
+      });
+    } else if (m.type === 'drain') {
       void (async () => {
         const began = performance.now();
         // A run registers synchronously after its ack, so once the acks are in, zero pending means done.
@@ -199,9 +234,11 @@ async function serve(): Promise<void> {
         send({ type: 'drained', ...running.runs(), ms: performance.now() - began });
       })();
     } else if (m.type === 'stop') {
+      loop.disable();
       void running.close().then(() => {
-        process.send?.({ type: 'stopped', peakRssBytes: process.resourceUsage().maxRSS * 1024 } satisfies AppServerMessage, () =>
-          process.exit(0),
+        process.send?.(
+          { type: 'stopped', peakRssBytes: process.resourceUsage().maxRSS * 1024 } satisfies AppServerMessage,
+          () => process.exit(0),
         );
       });
     }
@@ -212,6 +249,8 @@ async function serve(): Promise<void> {
 quietKnownWarnings();
 process.on('disconnect', () => process.exit(0));
 serve().catch((err) => {
-  process.stderr.write(`Slack bench server failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(
+    `Slack bench server failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
   process.exit(1);
 });

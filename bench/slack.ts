@@ -14,6 +14,7 @@ import { mkdtempSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { SG_SCENARIO } from '../src/sample/generate';
 import { signSlackRequest, slashCommandBody } from '../test/helpers/slack-signing';
 import type { TargetLine } from './engine';
@@ -24,6 +25,7 @@ import {
   BENCH_SIGNING_SECRET,
   type FakeSlackReady,
   type FakeSlackTally,
+  type LoopDelay,
   type ParentMessage,
   RESPONSE_ID,
   type SlackAppKind,
@@ -71,19 +73,34 @@ export function commandMix(n: number, round: number): Command[] {
   });
 }
 
-interface Ack {
+export interface Ack {
+  /** Request start → end of the response. */
   ms: number;
   status: number;
+  /** When the request started, ms after the round's first one. */
+  at: number;
+  /** A new connection: request start → TCP connected (undefined when a kept-alive socket was reused). */
+  connectMs?: number;
+  /** Request start → response headers. */
+  headersMs: number;
+  text: string;
 }
 
 /**
  * Sends the commands `concurrency` at a time over keep-alive connections and times each from the moment the request
  * is started (signed just before) to the end of the response.
  */
-async function sendAll(port: number, commands: readonly Command[], concurrency: number, responseUrl: string, tag: string): Promise<Ack[]> {
+async function sendAll(
+  port: number,
+  commands: readonly Command[],
+  concurrency: number,
+  responseUrl: string,
+  tag: string,
+): Promise<Ack[]> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const acks: Ack[] = new Array(commands.length);
   let next = 0;
+  const roundBegan = performance.now();
   const one = (index: number): Promise<Ack> =>
     new Promise((resolve, reject) => {
       const c = commands[index]!;
@@ -96,6 +113,7 @@ async function sendAll(port: number, commands: readonly Command[], concurrency: 
       });
       const signed = signSlackRequest(BENCH_SIGNING_SECRET, body);
       const began = performance.now();
+      let connectMs: number | undefined;
       const req = http.request(
         {
           host: '127.0.0.1',
@@ -107,11 +125,24 @@ async function sendAll(port: number, commands: readonly Command[], concurrency: 
           timeout: 30_000,
         },
         (res) => {
+          const headersMs = performance.now() - began;
           res.resume();
-          res.on('end', () => resolve({ ms: performance.now() - began, status: res.statusCode ?? 0 }));
+          res.on('end', () =>
+            resolve({
+              ms: performance.now() - began,
+              status: res.statusCode ?? 0,
+              at: began - roundBegan,
+              ...(connectMs !== undefined ? { connectMs } : {}),
+              headersMs,
+              text: c.text,
+            }),
+          );
           res.on('error', reject);
         },
       );
+      req.on('socket', (socket) => {
+        if (socket.connecting) socket.once('connect', () => (connectMs = performance.now() - began));
+      });
       req.on('timeout', () => req.destroy(new Error('ack timed out after 30 s')));
       req.on('error', reject);
       req.end(signed.body);
@@ -144,7 +175,11 @@ function nextMessage<T>(child: ChildProcess, type: string, timeoutMs: number): P
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       cleanup();
-      reject(new Error(`no "${type}" from ${path.basename(String(child.spawnargs.at(-2) ?? 'child'))} within ${timeoutMs} ms`));
+      reject(
+        new Error(
+          `no "${type}" from ${path.basename(String(child.spawnargs.at(-2) ?? 'child'))} within ${timeoutMs} ms`,
+        ),
+      );
     }, timeoutMs);
     const onMessage = (m: { type?: string }) => {
       if (m.type !== type) return;
@@ -192,6 +227,15 @@ export interface SlackRound {
   runs: number;
   failedRuns: number;
   peakRssBytes: number;
+  /** The app process's event-loop delay while this round's acks were sent. */
+  loopDelay: LoopDelay;
+  /** The load generator's worst event-loop delay during the round. */
+  clientLoopMaxMs: number;
+  /** The five slowest acks, with when they started and how long their connection took (diagnosis of the tail). */
+  slowest: Ack[];
+  /** Acks that opened a new connection, and the slowest such connect. */
+  newConnections: number;
+  maxConnectMs: number;
 }
 
 export interface SlackReport {
@@ -217,7 +261,11 @@ export function latencyStats(values: readonly number[]): LatencyStats {
 }
 
 export async function runSlackBench(options: BenchOptions, say: (line: string) => void): Promise<SlackReport> {
-  const data = await ensureBenchData({ eventsPerDay: options.slackEventsPerDay, days: options.slackDays, seed: options.seed }, undefined, say);
+  const data = await ensureBenchData(
+    { eventsPerDay: options.slackEventsPerDay, days: options.slackDays, seed: options.seed },
+    undefined,
+    say,
+  );
   const fake = forkChild('fake-slack-server.ts', []);
   const fakeReady = await nextMessage<FakeSlackReady>(fake, 'ready', 60_000);
   const rounds: SlackRound[] = [];
@@ -237,7 +285,10 @@ export async function runSlackBench(options: BenchOptions, say: (line: string) =
   const pool = (app: SlackAppKind) => rounds.filter((x) => x.app === app);
   const acksOf = new Map<SlackAppKind, number[]>();
   for (const round of rounds) acksOf.set(round.app, [...(acksOf.get(round.app) ?? []), ...roundSamples.get(round)!]);
-  const trailbot = { ...latencyStats(acksOf.get('trailbot')!), non200: pool('trailbot').reduce((s, x) => s + x.non200, 0) };
+  const trailbot = {
+    ...latencyStats(acksOf.get('trailbot')!),
+    non200: pool('trailbot').reduce((s, x) => s + x.non200, 0),
+  };
   const noop = { ...latencyStats(acksOf.get('noop')!), non200: pool('noop').reduce((s, x) => s + x.non200, 0) };
   const report: SlackReport = {
     requests: options.slackRequests,
@@ -246,7 +297,12 @@ export async function runSlackBench(options: BenchOptions, say: (line: string) =
     trailbot,
     noop,
     p99Ratio: trailbot.p99 / noop.p99,
-    data: { dir: data.dir, events: data.manifest.totalEvents, days: data.manifest.days, eventsPerDay: data.manifest.eventsPerDay },
+    data: {
+      dir: data.dir,
+      events: data.manifest.totalEvents,
+      days: data.manifest.days,
+      eventsPerDay: data.manifest.eventsPerDay,
+    },
     fakeSlack: tally,
     tables: [],
   };
@@ -270,7 +326,12 @@ async function oneRound(
     kind: app,
     slackApiUrl: fake.url,
     ...(app === 'trailbot'
-      ? { dataDir, knownNetworks, resultsDir: mkdtempSync(path.join(os.tmpdir(), 'trailbot-bench-results-')) }
+      ? {
+          dataDir,
+          knownNetworks,
+          resultsDir: mkdtempSync(path.join(os.tmpdir(), 'trailbot-bench-results-')),
+          ...(options.duckdbThreads !== undefined ? { duckdbThreads: options.duckdbThreads } : {}),
+        }
       : {}),
   };
   const child = forkChild('slack-server.ts', [JSON.stringify(spec)]);
@@ -278,12 +339,31 @@ async function oneRound(
     const { port } = await nextMessage<Extract<AppServerMessage, { type: 'ready' }>>(child, 'ready', 120_000);
     const tag = `${app}-r${round}`;
     // Warm-up (not measured): JIT, connection setup, DuckDB's first instance; then let its background work finish.
-    await sendAll(port, commandMix(Math.min(26, options.slackRequests), round + 100), options.concurrency, fake.responseUrl, `${tag}-warm`);
+    await sendAll(
+      port,
+      commandMix(Math.min(26, options.slackRequests), round + 100),
+      options.concurrency,
+      fake.responseUrl,
+      `${tag}-warm`,
+    );
     send(child, { type: 'drain', timeoutMs: 300_000 });
-    await nextMessage(child, 'drained', 310_000);
+    const warm = await nextMessage<Extract<AppServerMessage, { type: 'drained' }>>(child, 'drained', 310_000);
 
-    const acks = await sendAll(port, commandMix(options.slackRequests, round), options.concurrency, fake.responseUrl, tag);
+    send(child, { type: 'mark' });
+    // The load generator's own loop too: a stall here would look like a slow ack.
+    const clientLoop = monitorEventLoopDelay({ resolution: 5 });
+    clientLoop.enable();
+    const acks = await sendAll(
+      port,
+      commandMix(options.slackRequests, round),
+      options.concurrency,
+      fake.responseUrl,
+      tag,
+    );
     const stats = latencyStats(acks.map((a) => a.ms));
+    clientLoop.disable();
+    send(child, { type: 'loop' });
+    const { delay } = await nextMessage<Extract<AppServerMessage, { type: 'loop' }>>(child, 'loop', 30_000);
     send(child, { type: 'drain', timeoutMs: 300_000 });
     const drained = await nextMessage<Extract<AppServerMessage, { type: 'drained' }>>(child, 'drained', 310_000);
     send(child, { type: 'stop' });
@@ -295,11 +375,19 @@ async function oneRound(
       stats,
       non200: acks.filter((a) => a.status !== 200).length,
       drainMs: drained.ms,
-      runs: drained.runs,
-      failedRuns: drained.failedRuns,
+      runs: drained.runs - warm.runs,
+      failedRuns: drained.failedRuns - warm.failedRuns,
       peakRssBytes: stopped.peakRssBytes,
+      loopDelay: delay,
+      clientLoopMaxMs: clientLoop.max / 1e6,
+      slowest: [...acks].sort((a, b) => b.ms - a.ms).slice(0, 5),
+      newConnections: acks.filter((a) => a.connectMs !== undefined).length,
+      maxConnectMs: Math.max(0, ...acks.map((a) => a.connectMs ?? 0)),
     };
-    roundSamples.set(result, acks.map((a) => a.ms));
+    roundSamples.set(
+      result,
+      acks.map((a) => a.ms),
+    );
     say(
       `  ${app.padEnd(8)} round ${round + 1}: p50 ${ms(stats.p50)} ms, p99 ${ms(stats.p99)} ms, max ${ms(stats.max)} ms, ${acks.length - result.non200}/${acks.length} HTTP 200${app === 'trailbot' ? `; background runs drained in ${ms(drained.ms)} ms` : ''}`,
     );
@@ -328,7 +416,21 @@ export function slackTables(r: SlackReport): string[] {
     [row('trailbot (real app)', r.trailbot), row('no-op Bolt app', r.noop)],
   );
   const rounds = textTable(
-    ['round', 'app', 'p50 ms', 'p99 ms', 'max ms', 'HTTP 200', 'background runs', 'drain ms', 'peak RSS'],
+    [
+      'round',
+      'app',
+      'p50 ms',
+      'p99 ms',
+      'max ms',
+      'HTTP 200',
+      'app loop delay max',
+      'app CPU',
+      'client loop max',
+      'new conns / slowest connect',
+      'background runs',
+      'drain ms',
+      'peak RSS',
+    ],
     r.rounds.map((x) => [
       String(x.round + 1),
       x.app,
@@ -336,6 +438,10 @@ export function slackTables(r: SlackReport): string[] {
       ms(x.stats.p99),
       ms(x.stats.max),
       `${x.stats.n - x.non200}/${x.stats.n}`,
+      `${ms(x.loopDelay.max)} ms`,
+      `${ms(x.loopDelay.cpuMs)} ms`,
+      `${ms(x.clientLoopMaxMs)} ms`,
+      `${x.newConnections} / ${ms(x.maxConnectMs)} ms`,
       x.app === 'trailbot' ? `${x.runs}${x.failedRuns ? ` (${x.failedRuns} failed)` : ''}` : '–',
       x.app === 'trailbot' ? ms(x.drainMs) : '–',
       bytesText(x.peakRssBytes),
