@@ -49,8 +49,15 @@ export async function buildTrail(o: BuildOptions): Promise<TrailParts> {
   const opened = o.store ?? (await openStore(config.store, { retentionDays: config.limits.retentionDays }));
   const engine = o.engine ?? createEngine(config, logger);
   const now = o.now ?? (() => new Date());
+  // The embedded engine answers in milliseconds to seconds: poll it closely. Athena takes seconds to minutes and
+  // its GetQueryExecution is rate-limited: start at half a second.
+  const poll =
+    engine.kind === 'duckdb'
+      ? { initialMs: 50, maxMs: 1000, factor: 1.5 }
+      : { initialMs: 500, maxMs: 5000, factor: 1.6 };
   const runner = new Runner({
     engine,
+    poll,
     store: opened.store,
     publisher: o.publisher,
     resultsDir: config.resultsDir,

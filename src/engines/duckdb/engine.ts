@@ -39,6 +39,8 @@ export interface DuckDbEngineOptions {
   maxConcurrent?: number;
   /** Finished queries remembered with their results (default 50); the oldest beyond that are forgotten. */
   maxRetained?: number;
+  /** DuckDB worker threads (default: every core). A Slack bot leaves one core to answer Slack within its 3 s. */
+  threads?: number;
 }
 
 /** Reason of a query that failed because of one file in strict mode (or a file that could not be read at all). */
@@ -150,14 +152,18 @@ export class DuckDbEngine implements QueryEngine {
     this.log = options.logger ?? ((msg) => console.warn(msg));
     this.maxConcurrent = Math.max(1, options.maxConcurrent ?? 2);
     this.maxRetained = Math.max(1, options.maxRetained ?? 50);
+    this.threads = options.threads;
     this.ownsInstance = !options.instance;
     if (options.instance) this.instancePromise = Promise.resolve(options.instance);
   }
+
+  private readonly threads?: number;
 
   private instance(): Promise<DuckDBInstance> {
     // Spill (large results, big sorts) under the OS temp folder, not into the working directory.
     this.instancePromise ??= DuckDBInstance.create(':memory:', {
       temp_directory: path.join(os.tmpdir(), `trailbot-duckdb-${process.pid}`),
+      ...(this.threads ? { threads: String(this.threads) } : {}),
     });
     return this.instancePromise;
   }
