@@ -86,6 +86,7 @@ const sleepReal = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
 export class Runner {
   private readonly driving = new Map<string, Promise<ExecutionRecord | undefined>>();
   private readonly background = new Set<Promise<unknown>>();
+  private readonly locks = new Map<string, Promise<void>>();
   private readonly now: () => Date;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly log: Logger;
@@ -107,7 +108,34 @@ export class Runner {
   async submit(s: QuerySubmission): Promise<SubmitOutcome> {
     const recipient: Recipient = { channelId: s.channelId, userId: s.userId, responseUrl: s.responseUrl };
     const requestKey = s.requestKey ?? requestKeyOf(s.channelId, s.normalized);
-    // Limits are counted before the create; two simultaneous submits may both pass (a soft limit by design).
+    if (!s.confirmed && s.surface !== 'schedule') {
+      const gate = await this.preflight(s, recipient);
+      if (gate) return gate;
+    }
+    // Counting and creating happen under the asker's and the channel's locks, so a burst of questions cannot all
+    // read the same count and all pass (the soak suite saw 5 running against a limit of 3 before this).
+    const admitted = await this.withLocks([`user:${s.userId}`, `channel:${s.channelId}`], () =>
+      this.admit(s, recipient, requestKey),
+    );
+    if (admitted.kind !== 'created') return admitted;
+    const { execution } = admitted;
+    let final: ExecutionRecord | undefined;
+    try {
+      final = await this.drive(execution.id);
+    } catch (err) {
+      // Recorded already: a store or surface error from here on is not the asker's to retry. The sweep (resume)
+      // finishes it, and telling them "it did not work" would be followed by the answer anyway.
+      this.log.warn('driving failed; the sweep will finish it', { id: execution.id, error: String(err) });
+    }
+    return { kind: 'started', execution: final ?? execution };
+  }
+
+  /** Limits, then the idempotent create. Runs under the user's and the channel's locks. */
+  private async admit(
+    s: QuerySubmission,
+    recipient: Recipient,
+    requestKey: string,
+  ): Promise<SubmitOutcome | { kind: 'created'; execution: ExecutionRecord }> {
     if (s.surface !== 'schedule') {
       const mine = await this.o.store.countActive({ userId: s.userId });
       if (mine >= this.o.limits.perUser) {
@@ -121,10 +149,6 @@ export class Runner {
         await this.notify(recipient, message);
         return { kind: 'limited', message };
       }
-    }
-    if (!s.confirmed && s.surface !== 'schedule') {
-      const gate = await this.preflight(s, recipient);
-      if (gate) return gate;
     }
     const { execution, created } = await this.o.store.create(
       {
@@ -149,8 +173,36 @@ export class Runner {
       );
       return { kind: 'duplicate', execution };
     }
-    const final = await this.drive(execution.id);
-    return { kind: 'started', execution: final ?? execution };
+    return { kind: 'created', execution };
+  }
+
+  /**
+   * In-process locks by key, taken in a fixed order. They make the per-user and per-channel limits exact within one
+   * bot; across replicas the count is still read before the write (documented in the README as a soft limit).
+   */
+  private async withLocks<T>(keys: string[], work: () => Promise<T>): Promise<T> {
+    const releases: (() => void)[] = [];
+    for (const key of [...new Set(keys)].sort()) releases.push(await this.lock(key));
+    try {
+      return await work();
+    } finally {
+      for (const release of releases.reverse()) release();
+    }
+  }
+
+  private async lock(key: string): Promise<() => void> {
+    const previous = this.locks.get(key) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const tail = previous.then(() => mine);
+    this.locks.set(key, tail);
+    await previous;
+    return () => {
+      release();
+      if (this.locks.get(key) === tail) this.locks.delete(key);
+    };
   }
 
   /**

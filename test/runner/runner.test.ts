@@ -131,6 +131,16 @@ describe('Runner', () => {
     expect(publisher.of('notify').map((n) => n.text)).toContain(second.kind === 'limited' ? second.message : '');
   });
 
+  test('per-user limit holds under a burst: six at once, three run, three are told why', async () => {
+    const { runner, engine } = await setup({ limits: { perUser: 3, perChannel: 10, dedupeSeconds: 0 } });
+    engine.pollsBeforeDone = 20;
+    const texts = ['sg 12h', 'errors 7d', 'users 7d', 'root 30d', 'recent', 'logins'];
+    const outcomes = await Promise.all(texts.map((t) => runner.submit(submission(t))));
+    expect(outcomes.filter((o) => o.kind === 'started')).toHaveLength(3);
+    expect(outcomes.filter((o) => o.kind === 'limited')).toHaveLength(3);
+    expect(engine.starts).toHaveLength(3);
+  });
+
   test('cancel stops the engine query, records who cancelled, posts the cancellation once', async () => {
     const { runner, publisher, engine, store } = await setup();
     engine.pollsBeforeDone = 1000;
