@@ -132,8 +132,7 @@ export async function runLarge(o: LargeOptions): Promise<PartReport> {
     problems.push(...fake.warnings.slice(0, 5).map((w) => `Slack warning (${w.method}): ${w.message}`));
     if (end.maxRss >= limit) {
       problems.push(
-        `peak RSS ${mb(end.maxRss)} ≥ ${mb(limit)}: ${mb(baseline.rss)} after warm-up; sampled peaks ${mb(runningPeak)} while DuckDB ran the query, ${mb(spoolingPeak)} while the result was spooled, ${mb(uploadingPeak)} during the CSV upload ` +
-          `(SlackPublisher.uploadCsv reads the ${mb(file?.bytes?.length ?? 0)} CSV into one Buffer; WebClient 8.2 serializeBody copies it into a Uint8Array and a Blob for its multipart body)`,
+        `peak RSS ${mb(end.maxRss)} ≥ ${mb(limit)}: ${mb(baseline.rss)} after warm-up; sampled peaks ${mb(runningPeak)} while DuckDB ran the query, ${mb(spoolingPeak)} while the result was spooled, ${mb(uploadingPeak)} during the ${mb(file?.bytes?.length ?? 0)} CSV upload (streamed from disk)`,
       );
     }
     const figures: Figure[] = [

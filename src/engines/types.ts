@@ -41,6 +41,8 @@ export interface QueryEngine {
   /** Pages of rows, column names on every page. Only valid once status is SUCCEEDED. */
   results(engineId: string, options?: { pageSize?: number }): AsyncIterable<ResultPage>;
   cancel(engineId: string): Promise<void>;
+  /** The caller has everything it needs (the result is spooled): free what the engine keeps for this query. */
+  release?(engineId: string): Promise<void>;
   /** Bytes the query's partitions hold, before running it (cost pre-flight). */
   estimate?(query: BoundQuery): Promise<{ bytes: number; objects: number }>;
   close?(): Promise<void>;

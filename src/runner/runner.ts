@@ -446,6 +446,8 @@ export class Runner {
           topRows: this.o.topRows,
           annotate: this.o.annotatorFor?.(e.command),
         });
+        // The CSV and the summary on disk are what publishing reads from now on (and a restart re-runs the query).
+        await this.o.engine.release?.(engineId).catch(() => {});
         const done = await this.o.store.transition(e.id, 'RUNNING', 'SUCCEEDED', {
           stats: { ...stats, rows: summary.totalRows },
           finishedAt,

@@ -469,6 +469,12 @@ export class DuckDbEngine implements QueryEngine {
     }
   }
 
+  /** Drops a finished query's result now instead of when it is evicted (the runner has spooled it to a CSV). */
+  async release(id: string): Promise<void> {
+    const job = this.jobs.get(id);
+    if (job && TERMINAL.has(job.state)) await this.forget(job);
+  }
+
   /** Forgets the oldest finished queries beyond maxRetained, dropping their results. */
   private evict(): void {
     const finished = [...this.jobs.values()]
