@@ -26,20 +26,22 @@ export const securityGroupOrEni = z
 export const SG_ACCEPTS = 'sg- or eni- followed by 8 or 17 hex digits (e.g. sg-5887f224, eni-6c5ca5a8)';
 
 /**
- * An ARN: `arn:partition:service:region:account:resource`, printable ASCII without spaces, at most 2048 characters
- * (the IAM limit for ARNs in policies). Region and account may be empty (S3, IAM).
+ * An ARN: `arn:partition:service:region:account:resource`, printable ASCII without spaces. Region and account may be
+ * empty (S3, IAM). At most 1,000 characters: Athena takes each ExecutionParameter up to 1,024 characters, quotes
+ * included (tech-facts §2), so a longer value would fail on Athena only; both engines refuse it here instead.
  */
+export const ARN_MAX = 1000;
 export const ARN =
   /^arn:aws(-cn|-us-gov|-iso(-[a-z])?)?:[a-z0-9-]{1,64}:([a-z]{2}(-[a-z]+)+-\d)?:(\d{12}|aws)?:[!-~]+$/;
 export const arn = z
   .string()
-  .max(2048, { message: 'is longer than 2048 characters' })
+  .max(ARN_MAX, { message: `is longer than ${ARN_MAX} characters` })
   .regex(ARN, { message: 'is not an ARN' });
 export const ARN_ACCEPTS = 'an ARN like arn:aws:iam::123456789012:user/alice';
 
 /** IAM user / role names: "alphanumeric characters plus =,.@_-", 1–64 (IAM CreateUser: [\w+=,.@-]+). */
 export const IAM_NAME = /^[A-Za-z0-9+=,.@_-]{1,64}$/;
-export const iamNameOrArn = z.string().refine((s) => IAM_NAME.test(s) || (s.length <= 2048 && ARN.test(s)), {
+export const iamNameOrArn = z.string().refine((s) => IAM_NAME.test(s) || (s.length <= ARN_MAX && ARN.test(s)), {
   message: 'is not an IAM user name or ARN',
 });
 export const IAM_ACCEPTS = 'an IAM user name (up to 64 of A-Z a-z 0-9 + = , . @ _ -) or an ARN';
@@ -49,7 +51,7 @@ export const IAM_ACCEPTS = 'an IAM user name (up to 64 of A-Z a-z 0-9 + = , . @ 
  * event) from the characters AWS uses in resource ids and names.
  */
 export const RESOURCE_ID = /^[A-Za-z0-9][A-Za-z0-9._:/+=,@-]{2,254}$/;
-export const resourceIdOrArn = z.string().refine((s) => (s.length <= 2048 && ARN.test(s)) || RESOURCE_ID.test(s), {
+export const resourceIdOrArn = z.string().refine((s) => (s.length <= ARN_MAX && ARN.test(s)) || RESOURCE_ID.test(s), {
   message: 'is not a resource id or ARN',
 });
 export const RESOURCE_ACCEPTS =

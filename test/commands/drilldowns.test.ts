@@ -72,3 +72,16 @@ describe('recent', () => {
     expect(usageMessage('recent reads')).toBe('`recent`: `reads` is not accepted. Accepted: all, writes, errors.');
   });
 });
+
+describe('limits shared by both engines', () => {
+  test('an ARN longer than Athena accepts as one parameter is refused at once', () => {
+    const long = `arn:aws:s3:::${'b'.repeat(990)}`;
+    expect(usageMessage(`who ${long}`)).toContain('is not a resource id or ARN');
+    expect(usageMessage(`user ${long}`)).toContain('is not an IAM user name or ARN');
+  });
+  test('zero-width and direction-changing characters are shown escaped, never raw', () => {
+    const message = usageMessage('who ab\u202e\u200bc');
+    expect(message).toContain('\\u202e\\u200b');
+    expect(message).not.toMatch(/[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/);
+  });
+});
