@@ -5,7 +5,6 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
-  QueryCommand,
   type QueryCommandInput,
   ResourceInUseException,
   ResourceNotFoundException,
@@ -258,25 +257,16 @@ export class DynamoExecutionStore extends TableStore implements ExecutionStore {
       conditions.push('#chan = :chan');
     }
     let count = 0;
-    let startKey: Item | undefined;
-    do {
-      const page = await this.call(() =>
-        this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: index.indexName,
-            KeyConditionExpression: '#pk = :pk',
-            FilterExpression: conditions.join(' AND '),
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-            Select: 'COUNT',
-            ExclusiveStartKey: startKey,
-          }),
-        ),
-      );
+    for await (const page of this.queryPages({
+      IndexName: index.indexName,
+      KeyConditionExpression: '#pk = :pk',
+      FilterExpression: conditions.join(' AND '),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      Select: 'COUNT',
+    })) {
       count += page.Count ?? 0;
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    }
     return count;
   }
 
@@ -586,26 +576,21 @@ export class DynamoExecutionStore extends TableStore implements ExecutionStore {
     if (limit <= 0) return items;
     const names = { ...input.ExpressionAttributeNames, '#ttl': STORE_TABLE.ttlAttribute };
     const values = { ...input.ExpressionAttributeValues, ':ttlNow': toAttribute(epochSeconds(this.now())) };
-    let startKey: Item | undefined;
-    do {
-      const page = await this.call(() =>
-        this.client.send(
-          new QueryCommand({
-            ...input,
-            TableName: this.tableName,
-            // Expired items linger for up to two days on AWS and forever in dynalite (tech-facts §4).
-            FilterExpression: '#ttl > :ttlNow',
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-            // Limit counts items read before the filter, so a page may return fewer; keep paging.
-            Limit: Number.isFinite(limit) ? Math.max(limit - items.length, 10) : undefined,
-            ExclusiveStartKey: startKey,
-          }),
-        ),
-      );
+    // Limit counts items read before the filter, so a page may return fewer; keep paging until enough are live.
+    const pages = this.queryPages(
+      {
+        ...input,
+        // Expired items linger for up to two days on AWS and forever in dynalite (tech-facts §4).
+        FilterExpression: '#ttl > :ttlNow',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      },
+      () => (Number.isFinite(limit) ? Math.max(limit - items.length, 10) : undefined),
+    );
+    for await (const page of pages) {
       for (const item of page.Items ?? []) if (items.length < limit) items.push(item);
-      startKey = page.LastEvaluatedKey;
-    } while (startKey && items.length < limit);
+      if (items.length >= limit) break;
+    }
     return items;
   }
 

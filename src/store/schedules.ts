@@ -31,7 +31,6 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
-  QueryCommand,
   type QueryCommandInput,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
@@ -299,33 +298,25 @@ export class ScheduleStore extends TableStore {
   /** A schedule's claimed runs, newest first (TTL-expired ones left out). */
   async listRuns(scheduleId: string, limit = 50): Promise<ScheduleRun[]> {
     const items: Item[] = [];
-    let startKey: Item | undefined;
-    do {
-      const page = await this.call(() =>
-        this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :run)',
-            FilterExpression: '#ttl > :now',
-            ExpressionAttributeNames: {
-              '#pk': STORE_TABLE.partitionKey,
-              '#sk': STORE_TABLE.sortKey,
-              '#ttl': STORE_TABLE.ttlAttribute,
-            },
-            ExpressionAttributeValues: toItem({
-              ':pk': keys.schedule(scheduleId).pk,
-              ':run': RUN_PREFIX,
-              ':now': epochSeconds(this.now()),
-            }),
-            ScanIndexForward: false,
-            ConsistentRead: true,
-            ExclusiveStartKey: startKey,
-          }),
-        ),
-      );
+    for await (const page of this.queryPages({
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :run)',
+      FilterExpression: '#ttl > :now',
+      ExpressionAttributeNames: {
+        '#pk': STORE_TABLE.partitionKey,
+        '#sk': STORE_TABLE.sortKey,
+        '#ttl': STORE_TABLE.ttlAttribute,
+      },
+      ExpressionAttributeValues: toItem({
+        ':pk': keys.schedule(scheduleId).pk,
+        ':run': RUN_PREFIX,
+        ':now': epochSeconds(this.now()),
+      }),
+      ScanIndexForward: false,
+      ConsistentRead: true,
+    })) {
       items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey && items.length < limit);
+      if (items.length >= limit) break;
+    }
     return items.slice(0, limit).map((item) => strip(fromItem(item)) as unknown as ScheduleRun);
   }
 
@@ -400,14 +391,7 @@ export class ScheduleStore extends TableStore {
       ...(extra.FilterExpression ? { FilterExpression: extra.FilterExpression } : {}),
     };
     const items: Record<string, JsonValue>[] = [];
-    let startKey: Item | undefined;
-    do {
-      const page = await this.call(() =>
-        this.client.send(new QueryCommand({ ...input, TableName: this.tableName, ExclusiveStartKey: startKey })),
-      );
-      for (const item of page.Items ?? []) items.push(fromItem(item));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    for await (const page of this.queryPages(input)) for (const item of page.Items ?? []) items.push(fromItem(item));
     return items;
   }
 }

@@ -1,4 +1,10 @@
-import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  QueryCommand,
+  type QueryCommandInput,
+  type QueryCommandOutput,
+} from '@aws-sdk/client-dynamodb';
 import { storeError } from './errors';
 
 /** Items expire this many days after their last write unless told otherwise. */
@@ -58,6 +64,29 @@ export abstract class TableStore {
       if (err instanceof ConditionalCheckFailedException) return false;
       throw err;
     }
+  }
+
+  /** A Query, page after page (ExclusiveStartKey), for as long as the caller keeps reading. */
+  protected async *queryPages(
+    input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>,
+    limitOf: () => number | undefined = () => undefined,
+  ): AsyncGenerator<QueryCommandOutput> {
+    let startKey: QueryCommandInput['ExclusiveStartKey'];
+    do {
+      const limit = limitOf();
+      const page = await this.call(() =>
+        this.client.send(
+          new QueryCommand({
+            ...input,
+            TableName: this.tableName,
+            ExclusiveStartKey: startKey,
+            ...(limit !== undefined ? { Limit: limit } : {}),
+          }),
+        ),
+      );
+      yield page;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
   }
 
   protected async call<T>(operation: () => Promise<T>): Promise<T> {
