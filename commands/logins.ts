@@ -1,7 +1,7 @@
 import { UsageError } from '../src/errors';
 import { isOffHours, minutesOf } from '../src/time/window';
+import { inNetworks } from '../src/util/ip';
 import { shown } from './args';
-import { inNetworks } from './risk';
 import type { QueryCommand } from './types';
 
 const MODES = ['all', 'offhours', 'mobile', 'external', 'nomfa', 'failed'] as const;

@@ -1,4 +1,3 @@
-import ipaddr from 'ipaddr.js';
 import type { RiskFlag } from '../src/surfaces/types';
 
 type Flag = Omit<RiskFlag, 'row'>;
@@ -93,14 +92,4 @@ export function securityGroupFlags(
     code: 'world-open',
     message: `${r.ports} ${direction} opened to ${r.cidr}${group ? ` on ${group}` : ''}${who ? ` by ${who}` : ''}`,
   }));
-}
-
-/** Whether an address is inside any of the networks (CIDR text). Non-addresses are never inside. */
-export function inNetworks(address: string | null, networks: readonly string[]): boolean {
-  if (!address || !ipaddr.isValid(address)) return false;
-  const ip = ipaddr.process(address);
-  return networks.some((n) => {
-    const [net, bits] = ipaddr.parseCIDR(n);
-    return net.kind() === ip.kind() && ip.match([net, bits]);
-  });
 }

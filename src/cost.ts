@@ -65,17 +65,3 @@ export function formatUsd(usd: number): string {
   if (Math.abs(usd) < 0.01) return smallAmounts.format(usd);
   return cents.format(usd);
 }
-
-/** `1.5 GB`, `10 MB`, `512 B` in decimal units, matching how the cost is computed. */
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes < 0) throw new RangeError(`not a byte count: ${bytes}`);
-  const units = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit += 1;
-  }
-  const digits = unit === 0 || value >= 100 ? 0 : value >= 10 ? 1 : 2;
-  return `${Number(value.toFixed(digits))} ${units[unit]}`;
-}

@@ -1,5 +1,4 @@
 import { findCommand } from '../../commands';
-import type { QueryCommand } from '../../commands/types';
 import type { TrailConfig } from '../config';
 import { formatUsd } from '../cost';
 import { UsageError, userMessageOf } from '../errors';
@@ -247,5 +246,3 @@ function usageReply(err: UsageError): string {
     ? `${err.userMessage}\nUsage: ${err.usage.includes('\n') ? `\n${err.usage}` : `/trail ${err.usage}`}`
     : err.userMessage;
 }
-
-export type { QueryCommand };

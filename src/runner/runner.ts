@@ -4,7 +4,7 @@ import { type QueryEngine, type QueryStatus, UnknownQueryError } from '../engine
 import { userMessageOf } from '../errors';
 import { type Logger, silentLogger } from '../logger';
 import type { BoundQuery } from '../query/types';
-import { type ExecutionRecord, type ExecutionState, type ExecutionStore, IllegalTransitionError } from '../store/types';
+import { type ExecutionRecord, type ExecutionStore, IllegalTransitionError } from '../store/types';
 import type { Publisher, Recipient, ResultSummary } from '../surfaces/types';
 import { formatBytes } from '../time/format';
 import { type Annotator, collectResults, readSpooledSummary, spoolPaths } from './collect';
@@ -69,8 +69,6 @@ export type SubmitOutcome =
 
 /** How long a question waits for its Confirm click (Slack's response_url also lasts 30 minutes). */
 export const CONFIRM_TTL_SECONDS = 30 * 60;
-
-const TERMINAL: readonly ExecutionState[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
 
 /** Dedupe key: the same normalised question in the same channel. */
 export function requestKeyOf(channelId: string, normalized: string): string {
@@ -544,5 +542,3 @@ export class Runner {
     }
   }
 }
-
-export { TERMINAL as TERMINAL_ENGINE_STATES };

@@ -2,7 +2,7 @@
  * The sample's ground truth. Computed by looking at every record as it is written (never restated from the scenario
  * tables), so it cannot disagree with the files. Tests of the query templates and engines assert against it.
  */
-import ipaddr from 'ipaddr.js';
+import { inNetworks } from '../util/ip';
 import { actorOf, type CloudTrailRecord, type JsonObject } from './record';
 import { type ScenarioWindows, SG_CHANGE_EVENT_NAMES, SG_SCENARIO, type Window } from './scenarios';
 import { SAMPLE_KNOWN_NETWORKS, SAMPLE_OFF_HOURS } from './world';
@@ -104,15 +104,6 @@ export interface SampleManifest {
 }
 
 const SG_IDS = [SG_SCENARIO.networkInterfaceId, ...SG_SCENARIO.groupIds];
-const KNOWN = SAMPLE_KNOWN_NETWORKS.map((cidr) => ipaddr.parseCIDR(cidr));
-
-/** True when `ip` is inside one of the known networks (IPv4-mapped IPv6 addresses count as IPv4). */
-export function inKnownNetworks(ip: string, networks = KNOWN): boolean {
-  if (!ipaddr.isValid(ip)) return false;
-  // process() turns an IPv4-mapped IPv6 address (::ffff:198.51.100.7) into the IPv4 address it carries.
-  const addr = ipaddr.process(ip);
-  return networks.some(([range, bits]) => range.kind() === addr.kind() && addr.match([range, bits]));
-}
 
 const byTime = (a: { eventTime: string; eventId: string }, b: { eventTime: string; eventId: string }) =>
   a.eventTime < b.eventTime ? -1 : a.eventTime > b.eventTime ? 1 : a.eventId < b.eventId ? -1 : 1;
@@ -202,7 +193,7 @@ export class ManifestCollector {
       mfa: stringField(extra, 'MFAUsed') === 'Yes',
       mobile: stringField(extra, 'MobileVersion') === 'Yes',
       offHours: hour >= offStart && hour < offEnd,
-      external: !inKnownNetworks(record.sourceIPAddress),
+      external: !inNetworks(record.sourceIPAddress, SAMPLE_KNOWN_NETWORKS),
     };
   }
 
