@@ -69,6 +69,11 @@ export class TrailDispatcher implements Dispatcher {
   }
 
   prepare(input: CommandInput): Prepared {
+    return this.prepareWith(input);
+  }
+
+  /** `prepare`, with an optional dedupe key for the submission (Re-run must not be deduplicated to its original). */
+  private prepareWith(input: CommandInput, requestKey?: string): Prepared {
     let request: TrailRequest;
     const ctx = { config: this.o.config, now: this.now() };
     try {
@@ -111,6 +116,7 @@ export class TrailDispatcher implements Dispatcher {
       channelId: input.channelId,
       surface: input.surface,
       responseUrl: input.responseUrl,
+      ...(requestKey ? { requestKey } : {}),
     };
     return { kind: 'run', run: () => this.safely(input, () => this.o.runner.submit(submission)) };
   }
@@ -135,41 +141,25 @@ export class TrailDispatcher implements Dispatcher {
     }
   }
 
-  /** Re-run: the same text, parsed again now (relative windows move), never deduplicated against the original. */
+  /**
+   * Re-run: the same text through `prepare` again now (relative windows move, today's access policy applies), never
+   * deduplicated against the original; a double click within the same minute is still one re-run.
+   */
   private prepareRerun(e: ExecutionRecord, input: ActionInput): Prepared {
-    const prepared = this.prepare({
-      text: e.commandText,
-      userId: input.userId,
-      channelId: e.channelId,
-      surface: 'slack',
-      responseUrl: input.responseUrl,
-    });
-    if (prepared.kind === 'reply') return prepared;
-    let request: TrailRequest;
-    try {
-      request = parseRequest(e.commandText, { config: this.o.config, now: this.now() });
-    } catch (err) {
-      return { kind: 'reply', text: userMessageOf(err) };
-    }
-    if (request.kind !== 'query') return prepared;
-    // A double click within the same minute is still one re-run.
     const minute = Math.floor(this.now().getTime() / 60_000);
-    const submission: QuerySubmission = {
-      command: request.command.name,
-      commandText: e.commandText,
-      normalized: request.normalized,
-      query: request.query,
-      userId: input.userId,
-      channelId: e.channelId,
-      surface: 'slack',
-      responseUrl: input.responseUrl,
-      requestKey: requestKeyOf(e.channelId, `rerun ${e.id} ${minute}`),
-    };
-    return {
-      kind: 'run',
-      ackText: `Re-running \`/trail ${e.commandText}\`…`,
-      run: () => this.safely(input, () => this.o.runner.submit(submission)),
-    };
+    const prepared = this.prepareWith(
+      {
+        text: e.commandText,
+        userId: input.userId,
+        channelId: e.channelId,
+        surface: 'slack',
+        responseUrl: input.responseUrl,
+      },
+      requestKeyOf(e.channelId, `rerun ${e.id} ${minute}`),
+    );
+    // A reply (the command no longer parses) or a denial (it carries its own text) is passed on as it is.
+    if (prepared.kind === 'reply' || prepared.ackText) return prepared;
+    return { ...prepared, ackText: `Re-running \`/trail ${e.commandText}\`…` };
   }
 
   private control(
