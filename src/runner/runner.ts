@@ -4,7 +4,7 @@ import { type QueryEngine, type QueryStatus, UnknownQueryError } from '../engine
 import { userMessageOf } from '../errors';
 import { type Logger, silentLogger } from '../logger';
 import type { BoundQuery } from '../query/types';
-import { type ExecutionRecord, type ExecutionStore, IllegalTransitionError } from '../store/types';
+import { type ExecutionRecord, type ExecutionState, type ExecutionStore, IllegalTransitionError } from '../store/types';
 import type { Publisher, Recipient, ResultSummary } from '../surfaces/types';
 import { formatBytes } from '../time/format';
 import { type Annotator, collectResults, readSpooledSummary, spoolPaths } from './collect';
@@ -372,15 +372,22 @@ export class Runner {
     this.claimedAt.set(id, Date.now());
   }
 
+  /**
+   * Posts the in-channel parent message unless it is recorded already, and records its reference (only while the
+   * execution is still in `expectedState`, when one is given).
+   */
+  private async ensureParent(e: ExecutionRecord, expectedState?: ExecutionState): Promise<ExecutionRecord> {
+    if (e.parentRef) return e;
+    const parentRef = await this.o.publisher.announce(e);
+    return parentRef ? this.o.store.patch(e.id, { parentRef }, expectedState) : e;
+  }
+
   private async start(e: ExecutionRecord): Promise<ExecutionRecord> {
-    if (!e.parentRef) {
-      try {
-        const parentRef = await this.o.publisher.announce(e);
-        if (parentRef) e = await this.o.store.patch(e.id, { parentRef });
-      } catch (err) {
-        // The question still runs; the answer is posted when the surface is back (publish retries).
-        this.log.warn('announce failed', { id: e.id, error: String(err) });
-      }
+    try {
+      e = await this.ensureParent(e);
+    } catch (err) {
+      // The question still runs; the answer is posted when the surface is back (publishing posts the root first).
+      this.log.warn('announce failed', { id: e.id, error: String(err) });
     }
     let engineExecutionId: string;
     try {
@@ -509,11 +516,8 @@ export class Runner {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.renew(e.id);
-        if (!e.parentRef) {
-          // The announcement failed when the question started (the surface was down): the thread needs its root.
-          const parentRef = await this.o.publisher.announce(e);
-          if (parentRef) e = await this.o.store.patch(e.id, { parentRef }, e.state);
-        }
+        // The announcement may have failed when the question started (the surface was down): the thread needs a root.
+        e = await this.ensureParent(e, e.state);
         if (e.state === 'SUCCEEDED') {
           const summary = await this.summaryOf(e);
           if (!e.resultRef) {
