@@ -13,8 +13,8 @@ import { formatQueryText } from './query/show';
 import { spoolPaths } from './runner/collect';
 import { ensureSampleData } from './sample/bootstrap';
 import { SAMPLE_KNOWN_NETWORKS } from './sample/generate';
-import { startDynalite } from './store/dynalite';
-import { DynamoExecutionStore, enableTimeToLive, ensureTable } from './store/dynamo';
+import { openMemoryStore } from './store/dynalite';
+import { enableTimeToLive, ensureTable } from './store/dynamo';
 import { TerminalPublisher } from './surfaces/terminal/publisher';
 import { quietKnownWarnings } from './util/quiet-warnings';
 
@@ -140,27 +140,16 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       config = { ...config, knownNetworks: [...SAMPLE_KNOWN_NETWORKS] };
   }
   // A private in-memory store: the one-shot run is still recorded, started and published by the runner.
-  const server = await startDynalite({});
-  const client = new DynamoDBClient({
-    endpoint: server.endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  await ensureTable(client, 'trailbot-cli');
-  const store = new DynamoExecutionStore({ client, tableName: 'trailbot-cli' });
+  const memory = await openMemoryStore('trailbot-cli');
+  const { store } = memory;
   const publisher = new TerminalPublisher({ out: io.out, progressOut: io.err, timeZone: config.timeZone, width: 160 });
   const parts = await buildTrail({
     config,
     logger: consoleLogger(io.err, 'warn'),
     publisher,
     now,
-    store: {
-      store,
-      close: async () => {
-        client.destroy();
-        await server.close();
-      },
-    },
+    // Without the table's client the one-shot run has no schedules: it keeps no state past its answer.
+    store: { store, close: memory.close },
     runner: { progressEveryMs: 2000 },
   });
   try {

@@ -112,13 +112,30 @@ const DYNALITE_CREDENTIALS = { accessKeyId: 'trailbot', secretAccessKey: 'trailb
  * DynamoDB in `region` (optionally at `endpoint`, e.g. DynamoDB Local) for `kind: 'dynamodb'`.
  */
 export async function openStore(config: StoreConfig, options: OpenStoreOptions = {}): Promise<OpenedStore> {
+  return openStoreAt(config.kind === 'dynalite' ? { ...config, persisted: true } : config, options);
+}
+
+/**
+ * dynalite in memory, nothing written to disk: a throwaway store for the one-shot `trail` command and for tests,
+ * built exactly like the embedded bot's.
+ */
+export function openMemoryStore(tableName = 'trailbot', options: OpenStoreOptions = {}): Promise<OpenedStore> {
+  return openStoreAt({ kind: 'dynalite', stateDir: '', tableName, persisted: false }, options);
+}
+
+async function openStoreAt(
+  config:
+    | Extract<StoreConfig, { kind: 'dynamodb' }>
+    | (Extract<StoreConfig, { kind: 'dynalite' }> & { persisted: boolean }),
+  options: OpenStoreOptions,
+): Promise<OpenedStore> {
   const maxAttempts = options.maxAttempts ?? 5;
   // A local server answers in milliseconds; AWS gets the SDK's defaults plus a ceiling so a hung socket surfaces.
   const requestHandler = { connectionTimeout: 5_000, requestTimeout: 30_000 };
   let server: DynaliteServer | undefined;
   let client: DynamoDBClient;
   if (config.kind === 'dynalite') {
-    server = await startDynalite({ stateDir: config.stateDir, port: options.port });
+    server = await startDynalite({ stateDir: config.persisted ? config.stateDir : undefined, port: options.port });
     client = new DynamoDBClient({
       endpoint: server.endpoint,
       region: 'local',

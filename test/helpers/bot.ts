@@ -1,13 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { buildTrail, lateDispatcher, type TrailParts } from '../../src/app';
 import type { TrailConfig } from '../../src/config';
 import type { QueryEngine } from '../../src/engines/types';
 import { silentLogger } from '../../src/logger';
-import { startDynalite } from '../../src/store/dynalite';
-import { DynamoExecutionStore, ensureTable } from '../../src/store/dynamo';
+import { openMemoryStore } from '../../src/store/dynalite';
 import { createSlackApp } from '../../src/surfaces/slack/app';
 import { SlackPublisher } from '../../src/surfaces/slack/publisher';
 import { testConfig } from './config';
@@ -61,29 +59,14 @@ export async function startSlackBot(o: {
     logger: { debug() {}, info() {}, warn() {}, error() {} },
   });
   const publisher = new SlackPublisher({ client: slack.client, timeZone: config.timeZone, progressIntervalMs: 60_000 });
-  const server = await startDynalite({});
-  const client = new DynamoDBClient({
-    endpoint: server.endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-  });
-  await ensureTable(client, 'trailbot-test', { pollMs: 10 });
-  const store = new DynamoExecutionStore({ client, tableName: 'trailbot-test' });
+  const store = await openMemoryStore('trailbot-test');
   const parts = await buildTrail({
     config,
     logger: silentLogger,
     publisher,
     engine: o.engine,
     scheduler: { ...(o.schedulerNow ? { now: o.schedulerNow } : {}), deliveryDelayMs: 0 },
-    store: {
-      store,
-      client,
-      tableName: 'trailbot-test',
-      close: async () => {
-        client.destroy();
-        await server.close();
-      },
-    },
+    store,
     runner: {
       poll: { initialMs: 20, maxMs: 100, factor: 1.5 },
       sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 100))),

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -6,7 +7,7 @@ import path from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { TrailError } from '../../src/errors';
-import { openStore, startDynalite } from '../../src/store/dynalite';
+import { openMemoryStore, openStore, startDynalite } from '../../src/store/dynalite';
 import { ensureTable } from '../../src/store/dynamo';
 import { dynamoClient, newExecution, TestClock } from './helpers';
 
@@ -280,3 +281,35 @@ async function holdLevelLockInChild(stateDir: string): Promise<ChildProcess> {
   child.removeAllListeners('exit');
   return child;
 }
+
+describe('openMemoryStore', () => {
+  test('a working store with its table, and nothing written to the working folder', async () => {
+    const before = readdirSync(process.cwd()).sort();
+    const opened = await openMemoryStore('trail-memory');
+    try {
+      expect(opened.tableName).toBe('trail-memory');
+      const { execution, created } = await opened.store.create({
+        requestKey: 'k',
+        commandText: 'recent',
+        command: 'recent',
+        request: {},
+        query: {
+          template: 'recent_events',
+          sql: 'SELECT 1',
+          params: [],
+          partitions: [],
+          window: { start: '', end: '', label: '', partitions: [] },
+        },
+        userId: 'U1',
+        channelId: 'C1',
+        surface: 'terminal',
+        engine: 'duckdb',
+      });
+      expect(created).toBe(true);
+      expect((await opened.store.get(execution.id))?.state).toBe('SUBMITTED');
+    } finally {
+      await opened.close();
+    }
+    expect(readdirSync(process.cwd()).sort()).toEqual(before);
+  });
+});
