@@ -62,6 +62,23 @@ function submission(text = 'sg sg-5887f224 12h', over: Partial<QuerySubmission> 
   };
 }
 
+/** An execution recorded by a process that never got further (no runner involved). */
+async function recordOnly(store: DynamoExecutionStore, requestKey: string) {
+  const s = submission();
+  const { execution } = await store.create({
+    requestKey,
+    commandText: s.commandText,
+    command: s.command,
+    request: {},
+    query: s.query,
+    userId: s.userId,
+    channelId: s.channelId,
+    surface: s.surface,
+    engine: 'duckdb',
+  });
+  return execution;
+}
+
 describe('Runner', () => {
   test('runs a question to a published answer: announce, result, CSV, parent update, in that order', async () => {
     const { runner, publisher, store, engine } = await setup();
@@ -166,19 +183,8 @@ describe('Runner', () => {
 
   test('after a restart, an execution the engine forgot is run again and published once', async () => {
     const { store, engine, publisher, make } = await setup();
-    const s = submission();
     // What a process that died mid-query leaves behind: RUNNING, with an engine id nobody knows any more.
-    const { execution } = await store.create({
-      requestKey: 'k-restart',
-      commandText: s.commandText,
-      command: s.command,
-      request: {},
-      query: s.query,
-      userId: 'U1',
-      channelId: 'C1',
-      surface: 'slack',
-      engine: 'duckdb',
-    });
+    const execution = await recordOnly(store, 'k-restart');
     await store.transition(execution.id, 'SUBMITTED', 'RUNNING', { engineExecutionId: 'q-from-the-dead-process' });
     const restarted = make();
     expect(await restarted.resume()).toBe(1);
@@ -215,18 +221,7 @@ describe('Runner', () => {
   test('two workers resuming the same execution: one drives it, one answer is posted', async () => {
     const { store, publisher, engine, make } = await setup();
     engine.pollsBeforeDone = 3;
-    const s = submission();
-    const { execution } = await store.create({
-      requestKey: 'k-two',
-      commandText: s.commandText,
-      command: s.command,
-      request: {},
-      query: s.query,
-      userId: 'U1',
-      channelId: 'C1',
-      surface: 'slack',
-      engine: 'duckdb',
-    });
+    const execution = await recordOnly(store, 'k-two');
     const a = make({ workerId: 'replica-a' });
     const b = make({ workerId: 'replica-b' });
     await Promise.all([a.resume(), b.resume()]);
