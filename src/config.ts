@@ -11,6 +11,8 @@
  * | `TRAIL_OFFHOURS_WEEKENDS` | `false` | whole Saturdays and Sundays count as off-hours too |
  * | `TRAIL_KNOWN_NETWORKS` | (none) | comma/space separated CIDRs (IPv4, IPv6) that are "ours"; a bare address is /32 or /128 |
  * | `TRAIL_MAX_WINDOW_DAYS` | `90` | longest time window accepted, 1..3650 |
+ * | `TRAIL_DELIVERY_LAG` | `15m` | how late a log file may be delivered after its events: a window's last day folders are read up to `end` + this (`0m`..`24h`) |
+ * | `TRAIL_PROJECTION_START` | `2020/01/01` | first day of the trail table (Athena partition projection range); windows that start earlier are refused on both engines |
  * | `TRAIL_DEFAULT_WINDOW_<CMD>` | (per command) | default window of one command, e.g. `TRAIL_DEFAULT_WINDOW_SG=6h`; `<CMD>` is lowercased and `_` becomes `-` |
  * | `TRAIL_ATHENA_WORKGROUP` | `primary` | setting this or `TRAIL_ATHENA_DATABASE` selects Athena |
  * | `TRAIL_ATHENA_DATABASE` | (required with Athena) | Glue database holding the CloudTrail table |
@@ -119,6 +121,14 @@ export interface TrailConfig {
     maxDays: number;
     /** Per-command default window overrides, e.g. `{ sg: '12h' }`. */
     defaults: Record<string, string>;
+    /**
+     * How long after its events a log file may arrive, in minutes (default 15). CloudTrail names a file's folder by
+     * its *delivery* time, typically ~5 minutes after the calls it holds (CloudTrail FAQ; CloudTrail User Guide,
+     * "Finding your CloudTrail log files"), so a window's day folders are read up to the one holding `end` + lag.
+     */
+    deliveryLagMinutes: number;
+    /** First day the table covers (`yyyy/MM/dd`, Athena partition projection's range start). Default 2020/01/01. */
+    projectionStart: string;
   };
   engine: EngineConfig;
   trail: TrailLocation;
@@ -151,6 +161,8 @@ export const TRAIL_SETTINGS = [
   'TRAIL_OFFHOURS_WEEKENDS',
   'TRAIL_KNOWN_NETWORKS',
   'TRAIL_MAX_WINDOW_DAYS',
+  'TRAIL_DELIVERY_LAG',
+  'TRAIL_PROJECTION_START',
   'TRAIL_ATHENA_WORKGROUP',
   'TRAIL_ATHENA_DATABASE',
   'TRAIL_ATHENA_CATALOG',
@@ -192,6 +204,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TrailConfig {
   const knownNetworks = r.get('TRAIL_KNOWN_NETWORKS', cidrList, []);
   const maxDays = r.get('TRAIL_MAX_WINDOW_DAYS', wholeNumber(1, 3650), 90);
   const defaults = readDefaultWindows(r, timeZone, maxDays);
+  const deliveryLagMinutes = r.get('TRAIL_DELIVERY_LAG', minutesDuration(0, 24 * 60), 15);
+  const projectionStart = r.get('TRAIL_PROJECTION_START', dayText, '2020/01/01');
 
   const region = readRegion(r);
   const engine = readEngine(r, region);
@@ -209,7 +223,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TrailConfig {
     timeZone,
     offHours: { ...offHoursRange, weekends },
     knownNetworks,
-    window: { maxDays, defaults },
+    window: { maxDays, defaults, deliveryLagMinutes, projectionStart },
     engine,
     trail: dropUndefined(trail),
     store,
@@ -625,6 +639,29 @@ function wholeNumber(min: number, max: number): z.ZodType<number, string> {
     return n;
   });
 }
+
+/** Minutes, written `15m`, `1h`, `90` (bare minutes) or `0m`; within [min, max] minutes. */
+function minutesDuration(min: number, max: number): z.ZodType<number, string> {
+  return check((value) => {
+    const m = /^(\d+)\s*(m|min|h)?$/i.exec(value);
+    if (!m) return { problem: `\`${clip(value)}\` is not a duration; use minutes or hours, e.g. 15m, 30m or 1h` };
+    const minutes = Number(m[1]) * (m[2]?.toLowerCase() === 'h' ? 60 : 1);
+    if (minutes < min || minutes > max) {
+      return { problem: `${value} is out of range; use from ${min} minutes to ${max / 60} hours` };
+    }
+    return minutes;
+  });
+}
+
+/** A calendar day `yyyy/MM/dd` (or `yyyy-MM-dd`), returned as `yyyy/MM/dd`: the partition spelling. */
+const dayText = check((value) => {
+  const m = /^(\d{4})[/-](\d{2})[/-](\d{2})$/.exec(value);
+  const date = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : undefined;
+  if (!m || !date || date.getUTCMonth() !== Number(m[2]) - 1 || date.getUTCDate() !== Number(m[3])) {
+    return { problem: `\`${clip(value)}\` is not a day; use yyyy/MM/dd, e.g. 2020/01/01` };
+  }
+  return `${m[1]}/${m[2]}/${m[3]}`;
+});
 
 function byteSize(min: number): z.ZodType<number, string> {
   return check((value) => {

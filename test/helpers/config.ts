@@ -6,7 +6,7 @@ export function testConfig(overrides: Partial<TrailConfig> = {}): TrailConfig {
     timeZone: 'UTC',
     offHours: { start: '00:00', end: '05:00', weekends: false },
     knownNetworks: ['198.51.100.0/24', '2001:db8:100::/48'],
-    window: { maxDays: 90, defaults: {} },
+    window: { maxDays: 90, defaults: {}, deliveryLagMinutes: 15, projectionStart: '2020/01/01' },
     engine: { kind: 'duckdb', dataDir: './data', strict: false },
     trail: { prefix: '', accounts: [], regions: [] },
     store: { kind: 'dynalite', stateDir: './.trailbot', tableName: 'trailbot' },
