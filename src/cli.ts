@@ -1,5 +1,7 @@
+import { createReadStream, createWriteStream } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import os from 'node:os';
+import { pipeline } from 'node:stream/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { buildTrail } from './app';
 import { loadConfig, type TrailConfig } from './config';
@@ -16,9 +18,10 @@ import { SAMPLE_KNOWN_NETWORKS } from './sample/generate';
 import { openMemoryStore } from './store/dynalite';
 import { enableTimeToLive, ensureTable } from './store/dynamo';
 import { TerminalPublisher } from './surfaces/terminal/publisher';
+import { ExactCsv } from './util/csv';
 import { quietKnownWarnings } from './util/quiet-warnings';
 
-export const CLI_USAGE = `Usage: npx trail <command> [arguments] [window] [--data DIR] [--csv FILE] [--sql]
+export const CLI_USAGE = `Usage: npx trail <command> [arguments] [window] [--data DIR] [--csv FILE] [--csv-raw FILE] [--sql]
        npx trail help [command]    every command, or one in detail
        npx trail ddl               the Athena CREATE TABLE for the configured trail (TRAIL_BUCKET, TRAIL_ACCOUNTS, …)
        npx trail setup             create what the configuration needs and lacks: the Athena database and CloudTrail
@@ -27,7 +30,9 @@ export const CLI_USAGE = `Usage: npx trail <command> [arguments] [window] [--dat
 Answers one question on the configured engine (DuckDB over ./data by default) and exits:
 0 answered, 1 the query failed, 2 bad input (the usage is printed).
   --data DIR   CloudTrail logs to read (S3 layout or exported JSON/NDJSON); default TRAIL_DATA_DIR or ./data
-  --csv FILE   also write the full result to FILE (RFC 4180, header row first)
+  --csv FILE   also write the full result to FILE (RFC 4180, header row first; a cell a spreadsheet would run as a
+               formula, or that starts with ', gets one leading ')
+  --csv-raw FILE  also write the exact values to FILE, without those marks (evidence; not for a spreadsheet)
   --sql        print the SQL and its parameters instead of running it`;
 
 export interface CliIo {
@@ -41,6 +46,7 @@ interface CliArgs {
   words: string[];
   dataDir?: string;
   csvFile?: string;
+  csvRawFile?: string;
 }
 
 function parseCliArgs(argv: string[]): CliArgs {
@@ -48,14 +54,16 @@ function parseCliArgs(argv: string[]): CliArgs {
   const out: CliArgs = { words };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === '--data' || a === '--csv') {
+    if (a === '--data' || a === '--csv' || a === '--csv-raw') {
       const value = argv[i + 1];
       if (value === undefined || value.startsWith('--')) throw new UsageError(`${a} needs a value.`);
       if (a === '--data') out.dataDir = value;
-      else out.csvFile = value;
+      else if (a === '--csv') out.csvFile = value;
+      else out.csvRawFile = value;
       i += 1;
     } else if (a.startsWith('--data=')) out.dataDir = a.slice(7);
     else if (a.startsWith('--csv=')) out.csvFile = a.slice(6);
+    else if (a.startsWith('--csv-raw=')) out.csvRawFile = a.slice(10);
     else words.push(a);
   }
   return out;
@@ -98,6 +106,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       print(
         renderCloudTrailDdl(config.trail, {
           database: config.engine.kind === 'athena' ? config.engine.database : undefined,
+          projectionStart: config.window.projectionStart,
         }),
       );
       return 0;
@@ -169,6 +178,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       await copyFile(spoolPaths(config.resultsDir, e.id).csv, args.csvFile);
       io.err.write(`wrote ${args.csvFile}\n`);
     }
+    if (args.csvRawFile) {
+      // The spool is spreadsheet-safe; its marks are reversible, so the exact file is derived from it.
+      const spool = spoolPaths(config.resultsDir, e.id).csv;
+      await pipeline(createReadStream(spool), new ExactCsv(), createWriteStream(args.csvRawFile));
+      io.err.write(`wrote ${args.csvRawFile} (exact values)\n`);
+    }
     return 0;
   } catch (err) {
     return fail(err instanceof TrailError ? err.userMessage : String(err), 1);
@@ -196,7 +211,7 @@ async function setup(
             outputLocation: config.engine.outputLocation,
           },
           config.trail,
-          { database: config.engine.database },
+          { database: config.engine.database, projectionStart: config.window.projectionStart },
         );
         for (const step of steps) print(`Athena: ${step.statement.split('\n')[0]} … ${step.status.state}`);
       } finally {
