@@ -5,7 +5,14 @@
  * Slack shows an error unless it gets HTTP 200 "within 3000 milliseconds" (tech-facts §3).
  */
 import type { Server } from 'node:http';
-import { App, type BlockAction, type ButtonAction, HTTPReceiver, type RespondFn } from '@slack/bolt';
+import {
+  App,
+  type BlockAction,
+  type ButtonAction,
+  HTTPModuleFunctions,
+  HTTPReceiver,
+  type RespondFn,
+} from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { userMessageOf } from '../../errors';
 import type { ActionName, Dispatcher, Prepared } from '../../runner/types';
@@ -13,6 +20,7 @@ import { ACTION_IDS, truncate } from './blocks';
 import { type SlackClientOptions, webClientOptions } from './client';
 import { type TrailLogger, toSlackLogger } from './logger';
 import { toPublishError } from './publisher';
+import { isReplayedRequest, ReplayedRequestError, ReplayGuard } from './replay-guard';
 
 export { createWebClient } from './client';
 
@@ -36,6 +44,8 @@ export interface CreateSlackAppOptions {
   logger?: TrailLogger;
   /** Slash command name, default `/trail` (a staging app may register `/trail-dev`). */
   command?: string;
+  /** HTTP mode: remembers verified signatures to refuse replays (tests pass one with their own clock). */
+  replayGuard?: ReplayGuard;
 }
 
 export interface SlackAppHandle {
@@ -47,6 +57,9 @@ export interface SlackAppHandle {
   /** HTTP mode: the port the receiver listens on once started; undefined in Socket Mode or before start. */
   port(): number | undefined;
 }
+
+/** Context key set by the HTTP receiver when a request's signature was already used (src/surfaces/slack/replay-guard.ts). */
+const REPLAYED = 'trailReplayed';
 
 /** HTTP path Slack posts slash commands and interactions to (the Request URLs in manifest.yml). */
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -97,6 +110,7 @@ export function createSlackApp(options: CreateSlackAppOptions): SlackAppHandle {
       deferInitialization: true,
     });
   } else {
+    const replays = options.replayGuard ?? new ReplayGuard();
     receiver = new HTTPReceiver({
       signingSecret: config.signingSecret,
       endpoints: SLACK_EVENTS_PATH,
@@ -104,8 +118,27 @@ export function createSlackApp(options: CreateSlackAppOptions): SlackAppHandle {
       processBeforeResponse: false,
       signatureVerification: true,
       logger: slackLogger,
+      // Called only once the signature and timestamp verified (HTTPReceiver.handleIncomingEvent), so only genuine
+      // requests are remembered; the global middleware below refuses the ones seen before.
+      customPropertiesExtractor: (req) => ({
+        [REPLAYED]: !replays.firstSight(
+          String(req.headers['x-slack-signature']),
+          Number(req.headers['x-slack-request-timestamp']),
+        ),
+      }),
+      processEventErrorHandler: async (args) => {
+        if (!isReplayedRequest(args.error)) return HTTPModuleFunctions.defaultProcessEventErrorHandler(args);
+        if (args.response.headersSent) return false;
+        args.response.writeHead(401);
+        args.response.end();
+        return true;
+      },
     });
     app = new App({ token: config.botToken, receiver, logger: slackLogger, clientOptions, deferInitialization: true });
+    app.use(async ({ context, next }) => {
+      if (context[REPLAYED] === true) throw new ReplayedRequestError();
+      await next();
+    });
   }
 
   app.command(commandName, async ({ command, ack }) => {
@@ -164,6 +197,10 @@ export function createSlackApp(options: CreateSlackAppOptions): SlackAppHandle {
 
   // Never posts anything: a stack trace belongs in the log, not in a channel.
   app.error(async (error) => {
+    if (isReplayedRequest(error)) {
+      log.warn(error.message);
+      throw error; // on to the receiver's processEventErrorHandler, which answers 401
+    }
     log.error(`Slack listener error (${error.code ?? 'unknown'}): ${error.message}`, error);
   });
 

@@ -151,6 +151,43 @@ describe('Slack app over the real Bolt HTTP receiver', () => {
     expect(stub.prepared).toHaveLength(0);
   });
 
+  test('a correctly signed request sent a second time (a replay within the 5 minutes) is refused with 401', async () => {
+    const signed = signSlackRequest(SECRET, slashCommandBody({ text: 'sg 12h', responseUrl: slack.responseUrl() }));
+    expect((await post(signed)).status).toBe(200);
+    const replay = await post(signed);
+    expect(replay.status).toBe(401);
+    expect(await replay.text()).toBe('');
+    expect(stub.prepared).toHaveLength(1);
+    expect(logger.lines.some((l) => l.level === 'warn' && l.text.includes('replayed'))).toBe(true);
+    // A button click is refused the same way: the action runs once.
+    const click = signSlackRequest(
+      SECRET,
+      interactiveBody(blockActionPayload({ actionId: 'trail_cancel', value: 'ex-1' })),
+    );
+    expect((await post(click)).status).toBe(200);
+    expect((await post(click)).status).toBe(401);
+    await eventually(() => stub.actions.length === 1, 'action dispatched');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(stub.actions).toHaveLength(1);
+  });
+
+  test('the same body signed again (a new timestamp, as Slack signs a retry) is a new request, not a replay', async () => {
+    const body = slashCommandBody({ text: 'sg 12h', responseUrl: slack.responseUrl() });
+    const now = Math.floor(Date.now() / 1000);
+    expect((await post(signSlackRequest(SECRET, body, now - 1))).status).toBe(200);
+    expect((await post(signSlackRequest(SECRET, body, now))).status).toBe(200);
+    expect(stub.prepared).toHaveLength(2);
+  });
+
+  test('a forged request does not use up the signature it copies', async () => {
+    const signed = signSlackRequest(SECRET, slashCommandBody({ text: 'sg 12h' }));
+    // Same signature header, different body: it fails verification and must not be remembered.
+    const forged = { ...signed, body: slashCommandBody({ text: 'sg 30d' }) };
+    expect((await post(forged)).status).toBe(401);
+    expect((await post(signed)).status).toBe(200);
+    expect(stub.prepared.map((p) => p.text)).toEqual(['sg 12h']);
+  });
+
   test('a button click reaches dispatcher.action and its text reaches the response_url', async () => {
     const payload = blockActionPayload({
       actionId: 'trail_cancel',
