@@ -1,0 +1,447 @@
+import { TZDate } from '@date-fns/tz';
+import ipaddr from 'ipaddr.js';
+
+/**
+ * The reference evaluator: what every query command means, written a second time in plain TypeScript over parsed
+ * CloudTrail events, with no SQL and no code shared with the templates or the engines. The property test
+ * (commands.property.test.ts) checks that DuckDB running the real templates gives the same answer.
+ *
+ * Sources for the record format (CloudTrail User Guide):
+ * - "CloudTrail record contents": every field below; `errorCode` / `errorMessage` appear only when a request failed,
+ *   `readOnly` tells reads from writes, `resources` lists `{ARN, accountId, type}`.
+ * - "CloudTrail userIdentity element": `type` (Root, IAMUser, AssumedRole, AWSService, …), `userName`, `arn`,
+ *   `invokedBy` (the service that made the call for the principal), `sessionContext.attributes.mfaAuthenticated`
+ *   ("true" when the temporary credentials were issued after MFA) and `sessionContext.sessionIssuer`.
+ * - "AWS Management Console sign-in events": `eventName` ConsoleLogin, the outcome in `responseElements.ConsoleLogin`
+ *   ("Success" / "Failure"), MFA in `additionalEventData.MFAUsed` ("Yes" / "No"), `MobileVersion`; such records
+ *   usually carry no `sessionContext`.
+ * - "Finding your CloudTrail log files": a file sits under the day folder of its *delivery* time, so which folder
+ *   holds an event is no part of any answer here: the evaluator sees all events and filters on `eventTime`.
+ */
+
+export type CloudTrailEvent = Record<string, unknown>;
+
+export interface Scope {
+  accounts?: string[];
+  regions?: string[];
+}
+
+export interface OffHours {
+  start: string;
+  end: string;
+  weekends: boolean;
+}
+
+/** One question, already validated: what the command text means. */
+export type Question = { window: { start: Date; end: Date }; scope?: Scope } & (
+  | { command: 'sg'; ids: string[]; all: boolean }
+  | {
+      command: 'logins';
+      mode: 'all' | 'offhours' | 'mobile' | 'external' | 'nomfa' | 'failed';
+      knownNetworks: string[];
+      offHours: OffHours;
+      timeZone: string;
+    }
+  | { command: 'errors'; top: number }
+  | { command: 'users'; top: number }
+  | { command: 'root' }
+  | { command: 'who'; resource: string }
+  | { command: 'user'; user: string }
+  | { command: 'ip'; network: string }
+  | { command: 'recent'; mode: 'all' | 'writes' | 'errors' }
+);
+
+// ---------------------------------------------------------------------------------------------------------------
+// Field access
+
+function at(event: unknown, ...path: string[]): unknown {
+  let v: unknown = event;
+  for (const key of path) {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
+    v = (v as Record<string, unknown>)[key];
+  }
+  return v;
+}
+
+/** A field is present when it is neither missing, null nor the empty string (exports write "" for absent fields). */
+export function present(v: unknown): boolean {
+  return v !== undefined && v !== null && v !== '';
+}
+
+/** The field as text when present, else null (numbers and booleans as their JSON text, as a string column holds them). */
+function text(v: unknown): string | null {
+  if (!present(v)) return null;
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+const str = (event: CloudTrailEvent, ...path: string[]): string | null => text(at(event, ...path));
+
+/** requestParameters etc. are JSON objects in the record, or JSON text in exports that flattened them. */
+function objectOf(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  try {
+    return JSON.parse(v);
+  } catch {
+    return v;
+  }
+}
+
+/** Every string (and number) value anywhere inside a JSON value: what "the request names X" looks at. */
+function leaves(v: unknown, out: string[] = []): string[] {
+  if (typeof v === 'string') out.push(v);
+  else if (typeof v === 'number' || typeof v === 'boolean') out.push(String(v));
+  else if (Array.isArray(v)) for (const x of v) leaves(x, out);
+  else if (v && typeof v === 'object') for (const x of Object.values(v)) leaves(x, out);
+  return out;
+}
+
+const names = (v: unknown, needle: string): boolean => leaves(objectOf(v)).some((s) => s.includes(needle));
+
+// ---------------------------------------------------------------------------------------------------------------
+// Shared definitions
+
+export function eventId(e: CloudTrailEvent): string {
+  return String(e.eventID);
+}
+
+/** In the window `[start, end)` and, when scoped, in one of the accounts (recipientAccountId) and regions (awsRegion). */
+export function inQuestion(e: CloudTrailEvent, q: Question): boolean {
+  const t = Date.parse(String(e.eventTime));
+  if (!(t >= q.window.start.getTime() && t < q.window.end.getTime())) return false;
+  if (q.scope?.accounts?.length && !q.scope.accounts.includes(String(e.recipientAccountId))) return false;
+  if (q.scope?.regions?.length && !q.scope.regions.includes(String(e.awsRegion))) return false;
+  return true;
+}
+
+/**
+ * "Used MFA". Console sign-ins record it in `additionalEventData.MFAUsed` ("Yes"); every other call made with
+ * temporary credentials records `userIdentity.sessionContext.attributes.mfaAuthenticated` ("true").
+ */
+export function usedMfa(e: CloudTrailEvent): boolean {
+  if (e.eventName === 'ConsoleLogin') return at(objectOf(e.additionalEventData), 'MFAUsed') === 'Yes';
+  return String(at(e, 'userIdentity', 'sessionContext', 'attributes', 'mfaAuthenticated')) === 'true';
+}
+
+/** The address of a source, or null for service names ("ec2.amazonaws.com", "AWS Internal") and malformed text. */
+function addressOf(source: unknown): ipaddr.IPv4 | ipaddr.IPv6 | null {
+  if (typeof source !== 'string' || !ipaddr.isValid(source)) return null;
+  // ipaddr.isValid also takes legacy forms ("10.1", octal); only the standard notations are addresses here.
+  if (!ipaddr.IPv4.isValidFourPartDecimal(source) && !ipaddr.IPv6.isValid(source)) return null;
+  return ipaddr.parse(source);
+}
+
+/** Same-family containment: an IPv4 address is never inside an IPv6 network nor the other way round. */
+export function inNetwork(source: unknown, cidr: string): boolean {
+  const address = addressOf(source);
+  if (!address) return false;
+  const [network, bits] = cidr.includes('/')
+    ? ipaddr.parseCIDR(cidr)
+    : [ipaddr.parse(cidr), ipaddr.parse(cidr).kind() === 'ipv4' ? 32 : 128];
+  if (address.kind() !== network.kind()) return false;
+  return address.match([network, bits] as [typeof address, number]);
+}
+
+const byTimeAsc = (a: CloudTrailEvent, b: CloudTrailEvent): number =>
+  cmp(String(a.eventTime), String(b.eventTime)) || cmp(eventId(a), eventId(b));
+const byTimeDesc = (a: CloudTrailEvent, b: CloudTrailEvent): number =>
+  cmp(String(b.eventTime), String(a.eventTime)) || cmp(eventId(a), eventId(b));
+
+/** Text order as SQL's ORDER BY on a varchar, with NULLs last (Trino's and DuckDB's default for ascending order). */
+export function cmp(a: string | null, b: string | null): number {
+  if (a === b) return 0;
+  if (a === null) return 1;
+  if (b === null) return -1;
+  return a < b ? -1 : 1;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Security groups
+
+export const SG_CHANGES = [
+  'AuthorizeSecurityGroupIngress',
+  'AuthorizeSecurityGroupEgress',
+  'RevokeSecurityGroupIngress',
+  'RevokeSecurityGroupEgress',
+  'CreateSecurityGroup',
+  'DeleteSecurityGroup',
+  'ModifySecurityGroupRules',
+  'UpdateSecurityGroupRuleDescriptionsIngress',
+  'UpdateSecurityGroupRuleDescriptionsEgress',
+  'ModifyNetworkInterfaceAttribute',
+];
+export const SG_DESCRIBES = ['DescribeSecurityGroups', 'DescribeSecurityGroupRules', 'DescribeNetworkInterfaces'];
+
+/** Open to the world: a CIDR whose prefix length is 0 covers every address of its family, whatever the address part. */
+const isWorld = (cidr: unknown): boolean => typeof cidr === 'string' && /\/0$/.test(cidr.trim());
+
+const itemsOf = (v: unknown): Record<string, unknown>[] => {
+  const items = at(v, 'items');
+  return Array.isArray(items) ? (items as Record<string, unknown>[]) : [];
+};
+
+/**
+ * World-open rules a successful Authorize… or ModifySecurityGroupRules call added, by direction. A security group is
+ * created with an egress rule to 0.0.0.0/0, so world-open egress is the default and only world-open ingress is the
+ * finding (Amazon VPC User Guide, "Security group rules"). Shapes: nested `ipPermissions.items[].ipRanges.items[]
+ * .cidrIp` / `ipv6Ranges.items[].cidrIpv6`, flat `cidrIp` (older API), and ModifySecurityGroupRules'
+ * `SecurityGroupRule` entries (one or a list), whose direction is the rule's `IsEgress` when recorded.
+ */
+export function worldOpen(e: CloudTrailEvent): { ingress: number; egress: number } {
+  const found = { ingress: 0, egress: 0 };
+  const name = String(e.eventName);
+  if (present(e.errorCode)) return found;
+  const request = objectOf(e.requestParameters);
+  if (name === 'AuthorizeSecurityGroupIngress' || name === 'AuthorizeSecurityGroupEgress') {
+    const direction = name.endsWith('Egress') ? 'egress' : 'ingress';
+    for (const perm of itemsOf(at(request, 'ipPermissions'))) {
+      for (const r of itemsOf(perm.ipRanges)) if (isWorld(r.cidrIp)) found[direction] += 1;
+      for (const r of itemsOf(perm.ipv6Ranges)) if (isWorld(r.cidrIpv6)) found[direction] += 1;
+    }
+    if (isWorld(at(request, 'cidrIp'))) found[direction] += 1;
+  } else if (name === 'ModifySecurityGroupRules') {
+    const wrapper = at(request, 'ModifySecurityGroupRulesRequest', 'SecurityGroupRule');
+    for (const w of Array.isArray(wrapper) ? wrapper : [wrapper]) {
+      const rule = at(w, 'SecurityGroupRule');
+      const egress = String(at(rule, 'IsEgress') ?? at(w, 'IsEgress')) === 'true';
+      for (const cidr of [at(rule, 'CidrIpv4'), at(rule, 'CidrIpv6')]) {
+        if (isWorld(cidr)) found[egress ? 'egress' : 'ingress'] += 1;
+      }
+    }
+  }
+  return found;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Answers
+
+/** Rows of a listing command, in the command's order, by event id. */
+export interface Listing {
+  kind: 'listing';
+  ids: string[];
+}
+
+export interface ErrorRow {
+  eventname: string;
+  errorcode: string;
+  errormessage: string | null;
+  total_events: number;
+  distinct_principals: number;
+  first_seen: string;
+  last_seen: string;
+}
+
+export interface UserRow {
+  username: string | null;
+  total_events: number;
+  error_events: number;
+  distinct_actions: number;
+  top_actions: string;
+}
+
+export interface RootRow {
+  eventname: string;
+  invoked_by: string | null;
+  total_events: number;
+  without_mfa: number;
+  error_events: number;
+  distinct_source_ips: number;
+  first_seen: string;
+  last_seen: string;
+}
+
+export type Answer =
+  | Listing
+  | { kind: 'errors'; rows: ErrorRow[] }
+  | { kind: 'users'; rows: UserRow[] }
+  | { kind: 'root'; rows: RootRow[] };
+
+/** Row caps of the listing templates (the answer says so when one is hit). */
+export const CAPS = { recent: 200, who: 10_000, user: 10_000, ip: 10_000 } as const;
+
+function minuteOfDay(time: string, timeZone: string): { minute: number; weekend: boolean } {
+  const local = new TZDate(Date.parse(time), timeZone);
+  const day = local.getDay();
+  return { minute: local.getHours() * 60 + local.getMinutes(), weekend: day === 0 || day === 6 };
+}
+
+const minutesOf = (hhmm: string): number => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+
+function isLogin(e: CloudTrailEvent, q: Extract<Question, { command: 'logins' }>): boolean {
+  if (e.eventName !== 'ConsoleLogin') return false;
+  const outcome = at(objectOf(e.responseElements), 'ConsoleLogin');
+  switch (q.mode) {
+    case 'all':
+      return true;
+    case 'mobile':
+      return at(objectOf(e.additionalEventData), 'MobileVersion') === 'Yes';
+    case 'nomfa':
+      return outcome === 'Success' && !usedMfa(e);
+    case 'failed':
+      return outcome === 'Failure' || present(e.errorMessage);
+    case 'external':
+      // An unparsable source is not inside any known network, so it counts as external.
+      return !q.knownNetworks.some((n) => inNetwork(e.sourceIPAddress, n));
+    case 'offhours': {
+      const { minute, weekend } = minuteOfDay(String(e.eventTime), q.timeZone);
+      if (q.offHours.weekends && weekend) return true;
+      const from = minutesOf(q.offHours.start);
+      const to = minutesOf(q.offHours.end);
+      return from <= to ? minute >= from && minute < to : minute >= from || minute < to;
+    }
+  }
+}
+
+/** The resource part of an ARN (`…:security-group/sg-123` → `sg-123`), searched for too when an ARN is asked. */
+function resourceName(arn: string): string | null {
+  if (!arn.startsWith('arn:')) return null;
+  const resource = arn.split(':').slice(5).join(':');
+  const last = resource.split(/[/:]/).pop() ?? '';
+  return last.length >= 3 && last !== arn ? last : null;
+}
+
+function namesResource(e: CloudTrailEvent, resource: string): boolean {
+  if (names(e.requestParameters, resource) || names(e.responseElements, resource) || names(e.resources, resource)) {
+    return true;
+  }
+  const short = resourceName(resource);
+  return short !== null && (names(e.requestParameters, short) || names(e.responseElements, short));
+}
+
+function isPrincipal(e: CloudTrailEvent, who: string): boolean {
+  const fields = who.startsWith('arn:')
+    ? [at(e, 'userIdentity', 'arn'), at(e, 'userIdentity', 'sessionContext', 'sessionIssuer', 'arn')]
+    : [at(e, 'userIdentity', 'userName'), at(e, 'userIdentity', 'sessionContext', 'sessionIssuer', 'userName')];
+  return fields.some((f) => present(f) && f === who);
+}
+
+function listing(events: CloudTrailEvent[], keep: (e: CloudTrailEvent) => boolean, newestFirst: boolean, cap?: number) {
+  const ids = events
+    .filter(keep)
+    .sort(newestFirst ? byTimeDesc : byTimeAsc)
+    .map(eventId);
+  return { kind: 'listing' as const, ids: cap === undefined ? ids : ids.slice(0, cap) };
+}
+
+function groupBy<K extends string>(
+  events: CloudTrailEvent[],
+  key: (e: CloudTrailEvent) => K,
+): Map<K, CloudTrailEvent[]> {
+  const groups = new Map<K, CloudTrailEvent[]>();
+  for (const e of events) {
+    const k = key(e);
+    const g = groups.get(k);
+    if (g) g.push(e);
+    else groups.set(k, [e]);
+  }
+  return groups;
+}
+
+const distinct = (values: (string | null)[]): number => new Set(values.filter((v) => v !== null)).size;
+const times = (g: CloudTrailEvent[]) => g.map((e) => String(e.eventTime)).sort();
+
+function errors(events: CloudTrailEvent[], top: number): ErrorRow[] {
+  const failed = events.filter((e) => present(e.errorCode));
+  const groups = groupBy(failed, (e) => JSON.stringify([e.eventName, str(e, 'errorCode'), str(e, 'errorMessage')]));
+  const rows = [...groups.values()].map((g): ErrorRow => {
+    const first = g[0]!;
+    const t = times(g);
+    return {
+      eventname: String(first.eventName),
+      errorcode: str(first, 'errorCode')!,
+      errormessage: str(first, 'errorMessage'),
+      total_events: g.length,
+      distinct_principals: distinct(g.map((e) => str(e, 'userIdentity', 'arn'))),
+      first_seen: t[0]!,
+      last_seen: t[t.length - 1]!,
+    };
+  });
+  // Tie-break of sql/error_summary.sql: count DESC, errorcode, eventname, errormessage.
+  rows.sort(
+    (a, b) =>
+      b.total_events - a.total_events ||
+      cmp(a.errorcode, b.errorcode) ||
+      cmp(a.eventname, b.eventname) ||
+      cmp(a.errormessage, b.errormessage),
+  );
+  return rows.slice(0, top);
+}
+
+function users(events: CloudTrailEvent[], top: number): UserRow[] {
+  const iamUsers = events.filter((e) => at(e, 'userIdentity', 'type') === 'IAMUser');
+  const groups = groupBy(iamUsers, (e) => JSON.stringify(str(e, 'userIdentity', 'userName')));
+  const rows = [...groups.values()].map((g): UserRow => {
+    const actions = [...groupBy(g, (e) => String(e.eventName))].map(([name, calls]) => ({ name, calls: calls.length }));
+    // Tie-break of sql/top_users.sql inside a user: calls DESC, eventname.
+    actions.sort((a, b) => b.calls - a.calls || cmp(a.name, b.name));
+    return {
+      username: str(g[0]!, 'userIdentity', 'userName'),
+      total_events: g.length,
+      error_events: g.filter((e) => present(e.errorCode)).length,
+      distinct_actions: actions.length,
+      top_actions: actions
+        .slice(0, 5)
+        .map((a) => `${a.name} (${a.calls})`)
+        .join(', '),
+    };
+  });
+  // Tie-break across users: total DESC, username.
+  rows.sort((a, b) => b.total_events - a.total_events || cmp(a.username, b.username));
+  return rows.slice(0, top);
+}
+
+function root(events: CloudTrailEvent[]): RootRow[] {
+  const rootEvents = events.filter((e) => at(e, 'userIdentity', 'type') === 'Root');
+  const groups = groupBy(rootEvents, (e) => JSON.stringify([e.eventName, str(e, 'userIdentity', 'invokedBy')]));
+  const rows = [...groups.values()].map((g): RootRow => {
+    const t = times(g);
+    return {
+      eventname: String(g[0]!.eventName),
+      invoked_by: str(g[0]!, 'userIdentity', 'invokedBy'),
+      total_events: g.length,
+      without_mfa: g.filter((e) => !usedMfa(e)).length,
+      error_events: g.filter((e) => present(e.errorCode)).length,
+      distinct_source_ips: distinct(g.map((e) => str(e, 'sourceIPAddress'))),
+      first_seen: t[0]!,
+      last_seen: t[t.length - 1]!,
+    };
+  });
+  // Tie-break of sql/root_activity.sql: total DESC, eventname, invoked_by.
+  rows.sort(
+    (a, b) => b.total_events - a.total_events || cmp(a.eventname, b.eventname) || cmp(a.invoked_by, b.invoked_by),
+  );
+  return rows;
+}
+
+/** The answer to one question over every event of a dataset, whichever file or folder holds it. */
+export function evaluate(all: CloudTrailEvent[], q: Question): Answer {
+  const events = all.filter((e) => inQuestion(e, q));
+  switch (q.command) {
+    case 'sg': {
+      const eventNames = new Set([...SG_CHANGES, ...(q.all ? SG_DESCRIBES : [])]);
+      const keep = (e: CloudTrailEvent) =>
+        e.eventSource === 'ec2.amazonaws.com' &&
+        eventNames.has(String(e.eventName)) &&
+        (q.ids.length === 0 || q.ids.some((id) => names(e.requestParameters, id) || names(e.responseElements, id)));
+      return listing(events, keep, false);
+    }
+    case 'logins':
+      return listing(events, (e) => isLogin(e, q), false);
+    case 'errors':
+      return { kind: 'errors', rows: errors(events, q.top) };
+    case 'users':
+      return { kind: 'users', rows: users(events, q.top) };
+    case 'root':
+      return { kind: 'root', rows: root(events) };
+    case 'who':
+      return listing(events, (e) => namesResource(e, q.resource), true, CAPS.who);
+    case 'user':
+      return listing(events, (e) => isPrincipal(e, q.user), true, CAPS.user);
+    case 'ip':
+      return listing(events, (e) => inNetwork(e.sourceIPAddress, q.network), true, CAPS.ip);
+    case 'recent': {
+      const keep = (e: CloudTrailEvent) =>
+        q.mode === 'all' ? true : q.mode === 'writes' ? String(e.readOnly) === 'false' : present(e.errorCode);
+      return listing(events, keep, true, CAPS.recent);
+    }
+  }
+}
