@@ -42,14 +42,16 @@
  * | `TRAIL_RETENTION_DAYS` | `90` | executions expire (DynamoDB TTL) after this many days, 1..3650 |
  * | `TRAIL_CONFIRM_ABOVE_BYTES` | `10GiB` | ask before running a query estimated above this; bytes or `500MB`, `10GB`, `1TiB` |
  * | `TRAIL_DAILY_BUDGET_BYTES` | (none) | scanned bytes per user per day; same units |
- * | `TRAIL_ACCESS_POLICY` | everyone everywhere | JSON (below) or `@path/to/policy.json` |
+ * | `TRAIL_ACCESS_POLICY` | everyone everywhere; required for Slack with Athena | JSON (below), `@path/to/policy.json`, or `open` |
  *
  * Numbers are whole numbers in the stated range; yes/no values accept true/false, 1/0, yes/no (any case). Sizes:
  * `kB`/`MB`/`GB`/`TB`/`PB` are powers of 1000, `KiB`/`MiB`/`GiB`/`TiB`/`PiB` powers of 1024 (Athena bills decimal TB).
  *
  * Access policy JSON: `{"default":{"channels":["C…"],"users":["U…"]},"commands":{"root":{"channels":["C0COMPLIANCE"]}}}`.
  * Channel ids start with C, G or D; user ids with U or W (copy them from Slack, not `#names`). A command's rule
- * replaces the default; an empty or missing list means anyone (src/policy.ts).
+ * replaces the default; an empty or missing list means anyone (src/policy.ts). `"admins":["U…"]` lists who may cancel
+ * other people's questions and stop their schedules (everyone else only their own). With Slack and Athena together a
+ * policy is required; `open` is the explicit "everyone, everywhere".
  */
 import { readFileSync } from 'node:fs';
 import ipaddr from 'ipaddr.js';
@@ -68,6 +70,8 @@ export interface AccessPolicy {
   default: AccessRule;
   /** Per-command rules, by subcommand name (e.g. `root`: only the compliance channel). */
   commands: Record<string, AccessRule>;
+  /** User ids who may cancel anyone's question and stop anyone's schedule (src/policy.ts `checkOwnership`). */
+  admins?: string[];
 }
 
 export type EngineConfig =
@@ -242,6 +246,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TrailConfig {
     policy: readAccessPolicy(r),
   };
 
+  requirePolicy(r, chat, engine);
   reportUnknownSettings(r);
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
@@ -518,6 +523,7 @@ const accessRule = z.strictObject(
 const accessPolicySchema = z.strictObject(
   {
     default: accessRule.optional(),
+    admins: z.array(userId, { error: 'must be a list of user ids' }).optional(),
     commands: z
       .record(
         z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, {
@@ -531,7 +537,7 @@ const accessPolicySchema = z.strictObject(
   {
     error: (iss) =>
       iss.code === 'unrecognized_keys'
-        ? `unknown field ${iss.keys.map((k) => `\`${k}\``).join(', ')}; the policy has only "default" and "commands"`
+        ? `unknown field ${iss.keys.map((k) => `\`${k}\``).join(', ')}; the policy has only "default", "commands" and "admins"`
         : 'must be a JSON object like {"default":{…},"commands":{…}}',
   },
 );
@@ -539,7 +545,8 @@ const accessPolicySchema = z.strictObject(
 function readAccessPolicy(r: EnvReader): AccessPolicy {
   const name = 'TRAIL_ACCESS_POLICY';
   const value = r.raw(name);
-  if (value === undefined) return { default: {}, commands: {} };
+  // Unset is open too; loadConfig refuses that for Slack with Athena (requirePolicy), where `open` must be said.
+  if (value === undefined || value === OPEN_POLICY_WORD) return { default: {}, commands: {} };
   let text = value;
   if (value.startsWith('@')) {
     const file = value.slice(1).trim();
@@ -572,7 +579,25 @@ function readAccessPolicy(r: EnvReader): AccessPolicy {
   }
   const commands: Record<string, AccessRule> = {};
   for (const [command, rule] of Object.entries(parsed.data.commands ?? {})) commands[command.toLowerCase()] = rule;
-  return { default: parsed.data.default ?? {}, commands };
+  const policy: AccessPolicy = { default: parsed.data.default ?? {}, commands };
+  if (parsed.data.admins !== undefined) policy.admins = parsed.data.admins;
+  return policy;
+}
+
+/** TRAIL_ACCESS_POLICY's value for "everyone, everywhere, on purpose". */
+export const OPEN_POLICY_WORD = 'open';
+
+/**
+ * A shared production bot (Slack with Athena) answers anyone in any channel or DM about every account the role can
+ * read unless a policy says otherwise, so there it must be chosen, not defaulted: a policy, or `open` on purpose. The
+ * terminal and the embedded engine stay open by default (one local user, local files).
+ */
+function requirePolicy(r: EnvReader, chat: ChatConfig, engine: EngineConfig): void {
+  if (chat.kind !== 'slack' || engine.kind !== 'athena' || r.isSet('TRAIL_ACCESS_POLICY')) return;
+  r.problem(
+    'TRAIL_ACCESS_POLICY',
+    `required for Slack with Athena: say who may ask what where, e.g. {"default":{"channels":["C0SECOPS"]},"admins":["U0LEAD"]} or @policy.json, or set it to \`${OPEN_POLICY_WORD}\` to let everyone in every channel ask about every account`,
+  );
 }
 
 function pathText(path: PropertyKey[]): string {

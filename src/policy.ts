@@ -7,6 +7,11 @@
  *   both to match.
  * - A denial says which channels or users would be allowed, as Slack mentions (`<#C…>`, `<@U…>`), so the person knows
  *   where to go or whom to ask.
+ * - Buttons are commands too: Cancel is checked as `cancel`, Confirm as `confirm`, Show SQL and Re-run as the
+ *   question's own command (what typing `--sql` or the command again would be checked as).
+ * - Stopping someone else's question (`cancel`, the Cancel button) or schedule (`unschedule`) takes more than the
+ *   command's rule: only the asker or the schedule's creator, or one of the policy's `admins`, may do it
+ *   (`checkOwnership`). Admins get no other power: every command's rule still applies to them.
  */
 import type { AccessPolicy, AccessRule } from './config';
 
@@ -19,8 +24,19 @@ export interface AccessRequest {
 
 export type AccessDecision = { allowed: true } | { allowed: false; reason: string };
 
-/** Everyone, everywhere: the policy when TRAIL_ACCESS_POLICY is not set. */
+/** Everyone, everywhere: the terminal's policy when TRAIL_ACCESS_POLICY is not set, and what `open` stands for. */
 export const OPEN_POLICY: AccessPolicy = { default: {}, commands: {} };
+
+export interface OwnershipRequest {
+  /** `cancel` or `unschedule`: what the person is trying to do, for the message. */
+  command: string;
+  /** Who is asking. */
+  userId: string;
+  /** Who asked the question or created the schedule. */
+  ownerId: string;
+  /** `question` or `schedule`. */
+  what: string;
+}
 
 /** Mentions listed in a denial before "and N more", to keep the ephemeral message short. */
 const MAX_LISTED = 10;
@@ -37,6 +53,20 @@ export function checkAccess(policy: AccessPolicy, req: AccessRequest): AccessDec
   if (!userOk) parts.push(`be run by ${listOf(users.map((u) => `<@${u}>`))}`);
   if (!channelOk) parts.push(`run in ${listOf(channels.map((c) => `<#${c}>`))}`);
   return { allowed: false, reason: `\`${req.command}\` may only ${parts.join(', and only ')}.` };
+}
+
+/**
+ * May this person stop something another person started? The owner always may (if the command's rule lets them run
+ * it at all, which `checkAccess` decides first); anyone else only when the policy lists them in `admins`.
+ */
+export function checkOwnership(policy: AccessPolicy, req: OwnershipRequest): AccessDecision {
+  const admins = policy.admins ?? [];
+  if (req.userId === req.ownerId || admins.includes(req.userId)) return { allowed: true };
+  const others = admins.length > 0 ? ` or a trailbot admin (${listOf(admins.map((u) => `<@${u}>`))})` : '';
+  return {
+    allowed: false,
+    reason: `Only <@${req.ownerId}>, who ${req.what === 'schedule' ? 'set up that schedule' : 'asked that question'},${others} may ${req.command === 'unschedule' ? 'stop' : 'cancel'} it.`,
+  };
 }
 
 /** The rule that applies to a command: its own when it has one, else the default. */

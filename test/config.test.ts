@@ -547,8 +547,39 @@ describe('access policy', () => {
       "TRAIL_ACCESS_POLICY: commands.root.users[2]: `C0NOTAUSER` is not a Slack user id (U… or W…; copy it from the person's profile, not their @name)",
       'TRAIL_ACCESS_POLICY: commands.bad name!: `bad name!` is not a command name (letters, digits, - and _)',
       'TRAIL_ACCESS_POLICY: commands.sg.channels: must be a list of channel ids',
-      'TRAIL_ACCESS_POLICY: unknown field `extra`; the policy has only "default" and "commands"',
+      'TRAIL_ACCESS_POLICY: unknown field `extra`; the policy has only "default", "commands" and "admins"',
     ]);
+  });
+
+  test('admins: user ids who may stop anyone’s question or schedule', () => {
+    expect(loadConfig({ TRAIL_ACCESS_POLICY: '{"admins":["U0LEAD","W0OPS"]}' }).policy).toEqual({
+      default: {},
+      commands: {},
+      admins: ['U0LEAD', 'W0OPS'],
+    });
+    expect(problemsOf({ TRAIL_ACCESS_POLICY: '{"admins":["@lead"]}' })).toEqual([
+      "TRAIL_ACCESS_POLICY: admins[0]: `@lead` is not a Slack user id (U… or W…; copy it from the person's profile, not their @name)",
+    ]);
+  });
+
+  test('Slack with Athena refuses to start without a policy, naming the setting and the explicit opt-out', () => {
+    const problems = problemsOf({ ...SLACK_HTTP, ...ATHENA });
+    expect(problems).toEqual([expect.stringMatching(/^TRAIL_ACCESS_POLICY: required for Slack with Athena: /)]);
+    expect(problems[0]).toContain('set it to `open`');
+    // `open` says "everyone, everywhere" on purpose; any policy will do too.
+    expect(loadConfig({ ...SLACK_HTTP, ...ATHENA, TRAIL_ACCESS_POLICY: 'open' }).policy).toEqual({
+      default: {},
+      commands: {},
+    });
+    expect(
+      loadConfig({ ...SLACK_HTTP, ...ATHENA, TRAIL_ACCESS_POLICY: '{"default":{"channels":["C0SECOPS"]}}' }).policy,
+    ).toEqual({ default: { channels: ['C0SECOPS'] }, commands: {} });
+  });
+
+  test('the terminal, and Slack over local logs, stay open by default', () => {
+    expect(loadConfig({ ...ATHENA }).policy).toEqual({ default: {}, commands: {} });
+    expect(loadConfig({ ...SLACK_HTTP }).policy).toEqual({ default: {}, commands: {} });
+    expect(loadConfig({ TRAIL_ACCESS_POLICY: 'open' }).policy).toEqual({ default: {}, commands: {} });
   });
 
   test('a JSON value that is not an object is reported', () => {

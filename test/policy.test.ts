@@ -1,5 +1,5 @@
 import type { AccessPolicy } from '../src/config';
-import { checkAccess, OPEN_POLICY, ruleFor, unknownPolicyCommands } from '../src/policy';
+import { checkAccess, checkOwnership, OPEN_POLICY, ruleFor, unknownPolicyCommands } from '../src/policy';
 
 const policy: AccessPolicy = {
   default: { channels: ['CSECOPS', 'CINCIDENT'] },
@@ -91,5 +91,35 @@ describe('unknownPolicyCommands', () => {
       'TRAIL_ACCESS_POLICY: commands.purge is not a trailbot command; use one of iam, logins, root, sg',
     ]);
     expect(unknownPolicyCommands(policy, ['root', 'logins', 'iam', 'purge'])).toEqual([]);
+  });
+});
+
+describe('checkOwnership', () => {
+  const own = (userId: string, admins?: string[]) =>
+    checkOwnership(
+      { default: {}, commands: {}, ...(admins ? { admins } : {}) },
+      { command: 'cancel', userId, ownerId: 'UALICE', what: 'question' },
+    );
+
+  test('the asker may, anyone else may not, and the refusal names who may', () => {
+    expect(own('UALICE')).toEqual({ allowed: true });
+    expect(own('UCAROL')).toEqual({
+      allowed: false,
+      reason: 'Only <@UALICE>, who asked that question, may cancel it.',
+    });
+  });
+
+  test('admins may stop what anyone started', () => {
+    expect(own('WBOB', ['WBOB'])).toEqual({ allowed: true });
+    expect(own('UCAROL', ['WBOB', 'UDAVE'])).toEqual({
+      allowed: false,
+      reason: 'Only <@UALICE>, who asked that question, or a trailbot admin (<@WBOB> or <@UDAVE>) may cancel it.',
+    });
+  });
+
+  test('schedules say so', () => {
+    expect(
+      checkOwnership(OPEN_POLICY, { command: 'unschedule', userId: 'UCAROL', ownerId: 'UALICE', what: 'schedule' }),
+    ).toEqual({ allowed: false, reason: 'Only <@UALICE>, who set up that schedule, may stop it.' });
   });
 });

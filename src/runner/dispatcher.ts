@@ -3,7 +3,7 @@ import type { TrailConfig } from '../config';
 import { formatUsd } from '../cost';
 import { UsageError, userMessageOf } from '../errors';
 import { type Logger, silentLogger } from '../logger';
-import { checkAccess } from '../policy';
+import { type AccessDecision, checkAccess, checkOwnership } from '../policy';
 import { parseRequest, renderHelp, type TrailRequest } from '../query/request';
 import { formatQueryText } from '../query/show';
 import type { ExecutionRecord, ExecutionStore } from '../store/types';
@@ -28,9 +28,22 @@ export interface DispatcherOptions {
 export function annotatorsFrom(config: TrailConfig, now: () => Date = () => new Date()) {
   return (name: string): Annotator | undefined => {
     const command = findCommand(name);
-    if (!command || command.kind !== 'query' || !command.annotate) return undefined;
-    const annotate = command.annotate.bind(command);
-    return (row) => annotate(row, { config, now: now() });
+    if (!command || command.kind !== 'query' || (!command.annotate && !command.rowCap)) return undefined;
+    const annotate = command.annotate?.bind(command);
+    const cap = command.rowCap;
+    // One annotator per collection: it counts rows so the answer that reaches the template's LIMIT says so.
+    let rows = 0;
+    return (row) => {
+      const flags = annotate ? annotate(row, { config, now: now() }) : [];
+      rows += 1;
+      if (cap && rows === cap.rows) {
+        flags.push({
+          code: 'row-cap',
+          message: `${command.name} stops at ${cap.rows.toLocaleString('en-US')} rows and this answer reached that: there may be more. Narrow it with ${cap.narrow}.`,
+        });
+      }
+      return flags;
+    };
   };
 }
 
@@ -121,17 +134,28 @@ export class TrailDispatcher implements Dispatcher {
     return { kind: 'run', run: () => this.safely(input, () => this.o.runner.submit(submission)) };
   }
 
+  /**
+   * A button is the command it stands for, under the same policy (src/policy.ts): a click may do no more than typing
+   * would. Cancel is `cancel`, Confirm is `confirm`, Show SQL is the question's own command (as `--sql` is), and
+   * Re-run goes through `prepare` like the typed command.
+   */
   async action(input: ActionInput): Promise<string | undefined> {
     // Confirm carries a pending question's token, not an execution id.
-    if (input.action === 'confirm') return this.o.runner.confirm(input.executionId, input);
+    if (input.action === 'confirm') {
+      const denied = await this.refuse(input, 'confirm', `button confirm ${input.executionId}`);
+      return denied ?? this.o.runner.confirm(input.executionId, input);
+    }
     const e = await this.o.store.get(input.executionId);
     if (!e) return `There is no execution \`${input.executionId}\`.`;
     if (e.channelId !== input.channelId) return 'That execution belongs to another channel.';
     switch (input.action) {
       case 'cancel':
-        return this.o.runner.cancel(e.id, input.userId);
+        return (await this.refuse(input, 'cancel', `button cancel ${e.id}`)) ?? this.cancelAs(e, input);
       case 'show_sql':
-        return `\`\`\`\n${formatQueryText(e.query)}\n\`\`\``;
+        return (
+          (await this.refuse(input, e.command, `button show_sql ${e.id}`)) ??
+          `\`\`\`\n${formatQueryText(e.query)}\n\`\`\``
+        );
       case 'rerun': {
         const prepared = this.prepareRerun(e, input);
         if (prepared.kind === 'reply') return prepared.text;
@@ -193,7 +217,7 @@ export class TrailDispatcher implements Dispatcher {
           const e = await this.o.store.get(String(args.id));
           if (!e || e.channelId !== input.channelId)
             return `There is no execution \`${String(args.id)}\` in this channel.`;
-          return this.o.runner.cancel(e.id, input.userId);
+          return this.cancelAs(e, input);
         });
       case 'confirm':
         return later(async () => (await this.o.runner.confirm(String(args.token), input)) ?? '');
@@ -212,6 +236,44 @@ export class TrailDispatcher implements Dispatcher {
         return later(() => handler(args, input));
       }
     }
+  }
+
+  /** Cancels a question for `input.userId` if they asked it or are an admin; otherwise says who may, and audits. */
+  private async cancelAs(e: ExecutionRecord, input: CommandInput | ActionInput): Promise<string> {
+    const owner = checkOwnership(this.o.config.policy, {
+      command: 'cancel',
+      userId: input.userId,
+      ownerId: e.userId,
+      what: 'question',
+    });
+    if (!owner.allowed) {
+      await this.auditDenied(input, 'cancel', `cancel ${e.id} asked by ${e.userId}`);
+      return owner.reason;
+    }
+    return this.o.runner.cancel(e.id, input.userId);
+  }
+
+  /** The policy's denial text for `command` (after auditing it), or undefined when the person may run it. */
+  private async refuse(input: ActionInput, command: string, detail: string): Promise<string | undefined> {
+    const access: AccessDecision = checkAccess(this.o.config.policy, {
+      command,
+      userId: input.userId,
+      channelId: input.channelId,
+    });
+    if (access.allowed) return undefined;
+    await this.auditDenied(input, command, detail);
+    return access.reason;
+  }
+
+  private auditDenied(input: CommandInput | ActionInput, command: string, detail: string): Promise<void> {
+    return this.o.store.audit({
+      at: this.now().toISOString(),
+      userId: input.userId,
+      channelId: input.channelId,
+      action: 'denied',
+      command,
+      detail: detail.slice(0, 500),
+    });
   }
 
   private recipient(input: CommandInput | ActionInput): Recipient {

@@ -321,6 +321,8 @@ export class Runner {
       action: 'cancel',
       command: e.command,
       executionId: id,
+      // Who asked, when someone else (an admin) stopped it: the entry must say whose question it was.
+      ...(by !== e.userId ? { detail: `asked by ${e.userId}` } : {}),
     });
     // Whoever drives it will notice; if nobody does (it never started here), publish the cancellation now.
     this.inBackground(this.drive(id));

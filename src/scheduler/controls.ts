@@ -5,7 +5,7 @@
  * known: scheduling `root` is allowed exactly where running `root` is.
  */
 import type { TrailConfig } from '../config';
-import { checkAccess } from '../policy';
+import { checkAccess, checkOwnership } from '../policy';
 import type { CommandInput } from '../runner/types';
 import { ScheduleLimitError, type ScheduleStore } from '../store/schedules';
 import type { AuditEntry } from '../store/types';
@@ -104,10 +104,22 @@ export function scheduleControls(
       const missing = `There is no schedule \`${id}\` in this channel (\`/trail schedules\` lists them).`;
       // Another channel's schedule is not acknowledged: its id says nothing to people here.
       if (!existing || existing.channelId !== input.channelId) return missing;
+      // Only its creator or an admin may stop someone's standing question (src/policy.ts, checkOwnership).
+      const owner = checkOwnership(o.config.policy, {
+        command: 'unschedule',
+        userId: input.userId,
+        ownerId: existing.createdBy,
+        what: 'schedule',
+      });
+      if (!owner.allowed) {
+        await audit(input, 'denied', existing.command, `unschedule ${existing.id} set up by ${existing.createdBy}`);
+        return owner.reason;
+      }
       const removed = await o.schedules.delete(id, input.userId);
       if (!removed) return missing;
       const when = describeCadence(removed.cadence, removed.timeZone);
-      await audit(input, 'unschedule', removed.command, `${removed.id} ${removed.commandText} ${when}`);
+      const by = removed.createdBy !== input.userId ? ` set up by ${removed.createdBy}` : '';
+      await audit(input, 'unschedule', removed.command, `${removed.id} ${removed.commandText} ${when}${by}`);
       return `Stopped schedule \`${removed.id}\`: \`/trail ${removed.commandText}\` ${when}, set up by ${slackMention(removed.createdBy)}. A run already under way still posts its result.`;
     },
   };

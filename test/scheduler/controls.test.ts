@@ -156,28 +156,49 @@ test('schedules: one line per schedule with id, question, when, next run and las
   );
 });
 
-test('unschedule: only in the schedule’s own channel; audited; the schedule is gone', async () => {
+test('unschedule: only in the schedule’s own channel, only by its creator; audited; the schedule is gone', async () => {
   const w = await setup();
   const id = idIn(await w.say('schedule root daily 09:00'));
   expect(await w.say(`unschedule ${id}`, BOB, RANDOM)).toBe(
     `There is no schedule \`${id}\` in this channel (\`/trail schedules\` lists them).`,
   );
   expect(await w.schedules.get(id)).toBeDefined();
-  expect(await w.say(`unschedule ${id}`, BOB)).toBe(
+  // Someone else in the channel may not stop Alice's standing question (no admins in this policy).
+  expect(await w.say(`unschedule ${id}`, BOB)).toBe('Only <@U0ALICE>, who set up that schedule, may stop it.');
+  expect(await w.schedules.get(id)).toBeDefined();
+  expect(await w.say(`unschedule ${id}`, ALICE)).toBe(
     `Stopped schedule \`${id}\`: \`/trail root\` daily 09:00 UTC, set up by <@U0ALICE>. A run already under way still posts its result.`,
   );
   expect(await w.schedules.get(id)).toBeUndefined();
-  expect(await w.say(`unschedule ${id}`, BOB)).toBe(
+  expect(await w.say(`unschedule ${id}`, ALICE)).toBe(
     `There is no schedule \`${id}\` in this channel (\`/trail schedules\` lists them).`,
   );
   const audit = await w.store.listAudit({ channelId: COMPLIANCE });
-  expect(audit.map((a) => [a.action, a.userId, a.command])).toEqual(
+  // The test clock stands still, so the three entries share one time: compare them as a set.
+  expect(audit.map((a) => [a.action, a.userId, a.command, a.detail])).toEqual(
     expect.arrayContaining([
-      ['schedule', ALICE, 'root'],
-      ['unschedule', BOB, 'root'],
+      ['schedule', ALICE, 'root', `${id} root daily 09:00 UTC`],
+      ['denied', BOB, 'root', `unschedule ${id} set up by ${ALICE}`],
+      ['unschedule', ALICE, 'root', `${id} root daily 09:00 UTC`],
     ]),
   );
-  expect(audit).toHaveLength(2);
+  expect(audit).toHaveLength(3);
+});
+
+test('unschedule: an admin named in the policy may stop anyone’s schedule, and the audit names the creator', async () => {
+  const w = await setup({ policy: { default: {}, commands: {}, admins: [BOB] } });
+  const id = idIn(await w.say('schedule root daily 09:00'));
+  expect(await w.say(`unschedule ${id}`, 'U0CAROL')).toBe(
+    'Only <@U0ALICE>, who set up that schedule, or a trailbot admin (<@U0BOB>) may stop it.',
+  );
+  expect(await w.say(`unschedule ${id}`, BOB)).toMatch(/^Stopped schedule/);
+  expect(await w.schedules.get(id)).toBeUndefined();
+  const audit = await w.store.listAudit({ channelId: COMPLIANCE });
+  expect(audit.find((a) => a.action === 'unschedule')).toMatchObject({
+    action: 'unschedule',
+    userId: BOB,
+    detail: `${id} root daily 09:00 UTC set up by ${ALICE}`,
+  });
 });
 
 test('scheduleNote: says scheduled, by whom, and how to stop it (from an execution alone or with the schedule)', () => {
