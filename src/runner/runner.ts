@@ -25,6 +25,12 @@ export interface RunnerOptions {
   poll?: { initialMs: number; maxMs: number; factor: number };
   /** Publish attempts in this process before leaving the execution for the next sweep / boot. Default 5. */
   publishAttempts?: number;
+  /**
+   * Failed publish attempts in all (recorded in the execution, so sweeps and restarts count too) after which the
+   * runner stops trying to post the answer: it posts a failure note into the thread, updates the parent and marks the
+   * execution published. Default 25, i.e. at least five sweeps while Slack is down.
+   */
+  maxPublishAttempts?: number;
   /** Progress updates at most this often while a query runs. Default 10 s. */
   progressEveryMs?: number;
   /** Rows kept for the thread table. Default 20. */
@@ -511,25 +517,40 @@ export class Runner {
    * Posts the answer step by step, recording each step's reference at once so a retry or a restart resumes where it
    * stopped instead of posting twice. Returns false when the surface kept failing (the execution stays unpublished
    * and is retried by the next sweep).
+   *
+   * A refusal the surface calls permanent (`retryable: false`) is not retried in this process: the next sweep tries
+   * again, since a person may fix its cause (invite the bot, fix a token). The CSV is uploaded even when the result
+   * reply was refused. After `maxPublishAttempts` failed attempts in all, the runner gives up (see `giveUp`), so
+   * nothing is retried forever.
    */
   private async publish(e: ExecutionRecord): Promise<boolean> {
     const attempts = this.o.publishAttempts ?? 5;
+    const maxAttempts = this.o.maxPublishAttempts ?? 25;
     let delay = 1000;
     for (let attempt = 1; ; attempt++) {
+      if ((e.publishAttempts ?? 0) >= maxAttempts) return this.giveUp(e);
       try {
         await this.renew(e.id);
         // The announcement may have failed when the question started (the surface was down): the thread needs a root.
         e = await this.ensureParent(e, e.state);
         if (e.state === 'SUCCEEDED') {
           const summary = await this.summaryOf(e);
+          let refused: unknown;
           if (!e.resultRef) {
-            const resultRef = await this.o.publisher.postResult(e, summary);
-            e = await this.o.store.patch(e.id, { resultRef: resultRef ?? '-' }, e.state);
+            try {
+              const resultRef = await this.o.publisher.postResult(e, summary);
+              e = await this.o.store.patch(e.id, { resultRef: resultRef ?? '-' }, e.state);
+            } catch (err) {
+              // Issue 12: the rows must reach the thread whatever happened to the reply, so the CSV goes first.
+              if (!isPermanent(err)) throw err;
+              refused = err;
+            }
           }
           if (!e.fileRef && summary.totalRows > 0) {
             const fileRef = await this.o.publisher.uploadCsv(e, summary);
             e = await this.o.store.patch(e.id, { fileRef: fileRef ?? '-' }, e.state);
           }
+          if (refused !== undefined) throw refused;
         } else if (!e.resultRef) {
           const resultRef = await this.o.publisher.postFailure(e);
           e = await this.o.store.patch(e.id, { resultRef: resultRef ?? '-' }, e.state);
@@ -539,12 +560,62 @@ export class Runner {
         return true;
       } catch (err) {
         if (err instanceof IllegalTransitionError || err instanceof LeaseLostError) throw err;
-        this.log.warn('publish failed', { id: e.id, attempt, error: String(err) });
-        e = await this.o.store.patch(e.id, { publishAttempts: (e.publishAttempts ?? 0) + 1 }, e.state).catch(() => e);
-        if (attempt >= attempts) return false;
+        this.log.warn('publish failed', { id: e.id, attempt, error: String(err), permanent: isPermanent(err) });
+        const failed = (e.publishAttempts ?? 0) + 1;
+        e = await this.o.store
+          .patch(e.id, { publishAttempts: failed, lastPublishError: userMessageOf(err) }, e.state)
+          .catch(() => ({
+            ...e,
+            publishAttempts: failed,
+          }));
+        if (failed >= maxAttempts) return this.giveUp(e);
+        if (attempt >= attempts || isPermanent(err)) return false;
         await this.sleep(delay);
         delay = Math.min(30_000, delay * 2);
       }
     }
   }
+
+  /**
+   * The answer could not be posted after `maxPublishAttempts` tries. Says so in the thread (the CSV may be there
+   * already) and on the parent, best effort, and marks the execution published so no sweep retries it. When even the
+   * note meets a transient failure (the surface is down), it stays unpublished: the next sweep comes straight here.
+   */
+  private async giveUp(e: ExecutionRecord): Promise<boolean> {
+    const tries = e.publishAttempts ?? 0;
+    const why = e.lastPublishError ? ` The last error: ${e.lastPublishError}` : '';
+    let note: string;
+    if (e.state === 'SUCCEEDED') {
+      const rows = e.stats?.rows;
+      const csv = e.fileRef ? ' The CSV in this thread has every row.' : '';
+      note = `The query finished${rows !== undefined ? ` with ${rows} row${rows === 1 ? '' : 's'}` : ''}, but its answer could not be posted after ${tries} attempts.${csv}${why} Use Re-run to ask again.`;
+    } else {
+      note = `${e.error ? `${e.error} ` : ''}(This notice could not be posted in full after ${tries} attempts.${why})`;
+    }
+    const noted: ExecutionRecord = { ...e, error: note };
+    if (!e.resultRef) {
+      try {
+        const resultRef = await this.o.publisher.postFailure(noted);
+        noted.resultRef = resultRef ?? '-';
+      } catch (err) {
+        this.log.warn('could not post the give-up note', { id: e.id, error: String(err) });
+        if (!isPermanent(err)) return false;
+      }
+    }
+    const published = await this.o.store.transition(e.id, e.state, 'PUBLISHED', {
+      publishedAt: this.now().toISOString(),
+      error: note,
+      ...(noted.resultRef ? { resultRef: noted.resultRef } : {}),
+    });
+    await this.o.publisher
+      .updateParent(published)
+      .catch((err) => this.log.warn('could not update the parent after giving up', { id: e.id, error: String(err) }));
+    this.log.error('gave up publishing', { id: e.id, attempts: tries });
+    return true;
+  }
+}
+
+/** A failure the surface says a retry will not fix (SlackPublishError and others carry `retryable`). */
+function isPermanent(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { retryable?: unknown }).retryable === false;
 }

@@ -63,6 +63,7 @@ const PATCHABLE_FIELDS = [
   'error',
   'cancelledBy',
   'publishAttempts',
+  'lastPublishError',
 ] as const satisfies readonly (keyof ExecutionPatch)[];
 
 /**

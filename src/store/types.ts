@@ -66,6 +66,8 @@ export interface ExecutionRecord extends NewExecution {
   cancelledBy?: string;
   /** Number of publish attempts that failed (Slack down); the runner retries while below its limit. */
   publishAttempts?: number;
+  /** Why the last publish attempt failed, in words for the asker (said in the note when the runner gives up). */
+  lastPublishError?: string;
   /** Worker currently driving it and until when (epoch ms); see ExecutionStore.claim. */
   leaseOwner?: string;
   leaseUntil?: number;
@@ -88,6 +90,7 @@ export type ExecutionPatch = Partial<
     | 'error'
     | 'cancelledBy'
     | 'publishAttempts'
+    | 'lastPublishError'
   >
 >;
 

@@ -86,7 +86,18 @@ export interface FakeSlackOptions {
   botUserId?: string;
   botId?: string;
   teamId?: string;
+  /**
+   * Block types this "workspace" does not accept: a message holding one is answered `invalid_blocks`, as Slack does
+   * for a block type a workspace or client does not support (e.g. `table` before it was rolled out).
+   */
+  rejectBlockTypes?: string[];
 }
+
+/**
+ * A refusal rule: the Slack error code to answer a Web API call with (HTTP 200, `ok: false`), or undefined to let it
+ * through. Rules see the decoded params, so a test can refuse "every reply in a thread" or "every upload".
+ */
+export type FakeRefusal = (method: string, params: Record<string, unknown>) => string | undefined;
 
 export interface FakeSlack {
   /** Web API base URL, for `slackApiUrl`: `http://127.0.0.1:PORT/api/`. */
@@ -104,8 +115,12 @@ export interface FakeSlack {
   responseUrl(id?: string): string;
   /** Make the next `times` calls to `method` fail (default once; `Infinity` for "Slack is down"). */
   failNext(method: string, failure: FakeFailure, times?: number): void;
-  /** Slack is back: no more scheduled failures. */
+  /** Slack is back: no more scheduled failures (refusal rules and rejected block types stay). */
   clearFailures(): void;
+  /** From now on, answer `invalid_blocks` to any message holding a block of these types (replaces the option). */
+  rejectBlockTypes(types: string[]): void;
+  /** Adds a refusal rule (checked after the scheduled failures, before the method runs); returns its remover. */
+  refuse(rule: FakeRefusal): () => void;
   /** Calls to one method. */
   callsTo(method: string): FakeSlackCall[];
   /** Adds a message as if someone had posted it (to thread under messages this fake did not create). */
@@ -160,6 +175,11 @@ function textObjectProblems(t: unknown, where: string, max: number, plainOnly = 
   const problems: string[] = [];
   if (t.type !== 'plain_text' && t.type !== 'mrkdwn') problems.push(`${where}: text type must be plain_text or mrkdwn`);
   if (plainOnly && t.type !== 'plain_text') problems.push(`${where}: text type must be plain_text`);
+  // "verbatim … only usable with mrkdwn", "emoji … only usable with plain_text" (Block Kit text object reference).
+  if (t.verbatim !== undefined && (t.type !== 'mrkdwn' || typeof t.verbatim !== 'boolean'))
+    problems.push(`${where}: verbatim must be a boolean on a mrkdwn text object`);
+  if (t.emoji !== undefined && (t.type !== 'plain_text' || typeof t.emoji !== 'boolean'))
+    problems.push(`${where}: emoji must be a boolean on a plain_text text object`);
   if (typeof t.text !== 'string') problems.push(`${where}: text must be a string`);
   else if (t.text.length === 0) problems.push(`${where}: text must not be empty`);
   else if (t.text.length > max) problems.push(`${where}: text is ${t.text.length} characters (max ${max})`);
@@ -434,9 +454,18 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     return undefined;
   };
 
+  let rejectedTypes = new Set(opts.rejectBlockTypes ?? []);
+  const refusals = new Set<FakeRefusal>();
+
   const blocksRejection = (params: Record<string, unknown>): Record<string, unknown> | undefined => {
     if (params.blocks === undefined) return undefined;
     const problems = blockKitProblems(params.blocks);
+    if (Array.isArray(params.blocks)) {
+      params.blocks.forEach((b, i) => {
+        if (isRecord(b) && typeof b.type === 'string' && rejectedTypes.has(b.type))
+          problems.push(`block ${i}: block type ${b.type} is not accepted in this workspace`);
+      });
+    }
     if (problems.length === 0) return undefined;
     return {
       ok: false,
@@ -635,8 +664,12 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     }
     if (failIfScheduled(method, params, res)) return;
     let response: Record<string, unknown>;
+    let refused: string | undefined;
+    for (const rule of refusals) refused ??= rule(method, params);
     if (opts.token !== undefined && authorization !== `Bearer ${opts.token}` && params.token !== opts.token) {
       response = { ok: false, error: 'invalid_auth' };
+    } else if (refused !== undefined) {
+      response = { ok: false, error: refused };
     } else {
       const handler = methods[method];
       response = handler ? handler(params) : { ok: false, error: 'unknown_method' };
@@ -667,6 +700,13 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     warnings,
     responseUrl: (id = nextId('R')) => `${base}response/${id}`,
     clearFailures: () => failures.clear(),
+    rejectBlockTypes: (types) => {
+      rejectedTypes = new Set(types);
+    },
+    refuse: (rule) => {
+      refusals.add(rule);
+      return () => refusals.delete(rule);
+    },
     failNext: (method, failure, times = 1) => {
       failures.set(method, { failure, remaining: times });
     },

@@ -9,7 +9,10 @@
  *
  * Every value that comes from a user or from CloudTrail goes through `escapeMrkdwn` before it lands in mrkdwn, so a
  * cell holding `<!channel>` cannot ping anyone: Slack parses `<…>` as links and mentions and asks apps to escape
- * `&`, `<` and `>` as HTML entities (https://docs.slack.dev/messaging/formatting-message-text#escaping).
+ * `&`, `<` and `>` as HTML entities (https://docs.slack.dev/messaging/formatting-message-text#escaping). Values that
+ * sit inside sentences (risk flags, the command, failure reasons) go further and are shown as inline code on one
+ * line (src/util/echo.ts), in `verbatim` text objects where they hold data, so they cannot forge a line, a quote,
+ * bold text, a link or an `@here` (issue 13 item 3).
  */
 
 import type { ActionsBlock, Button, ContextBlock, KnownBlock, SectionBlock, TableBlock } from '@slack/web-api';
@@ -19,6 +22,7 @@ import { sqlLiteral } from '../../query/literal';
 import { scheduleNote } from '../../scheduler/text';
 import type { ExecutionRecord } from '../../store/types';
 import { formatBytes, formatDuration, formatWindow } from '../../time/format';
+import { codeSpan, escapeEntities, fenceBody, MAX_ECHOED_COMMAND, oneLine } from '../../util/echo';
 import type { ResultSummary } from '../types';
 
 /** A message ready for chat.postMessage / chat.update / respond: blocks plus the plain `text` fallback. */
@@ -69,7 +73,7 @@ const TABLE_CHAR_BUDGET = 7000;
 /** Plain `text` fallback: Slack recommends ≤ 4,000 characters. */
 const MAX_FALLBACK_TEXT = 3000;
 /** How much of the typed command is echoed in a message. */
-const MAX_COMMAND_CHARS = 200;
+const MAX_COMMAND_CHARS = MAX_ECHOED_COMMAND;
 /** A failure reason longer than this is cut (Athena reasons can quote whole queries). */
 const MAX_REASON_CHARS = 1500;
 const MAX_FLAG_MESSAGE_CHARS = 200;
@@ -92,18 +96,20 @@ const ELLIPSIS = '…';
  * `<@U123>` and `<https://x|y>` in a value are shown as typed and never become pings or links.
  */
 export function escapeMrkdwn(s: string): string {
-  return s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+  return escapeEntities(s);
 }
 
-/** Inline code: escaped, and backticks swapped for a look-alike so a value cannot close the code span early. */
+/**
+ * Inline code holding a value as data: one line (whitespace collapsed, bidi and zero-width characters removed),
+ * escaped, and backticks swapped for a look-alike so a value cannot close the code span early.
+ */
 export function inlineCode(s: string): string {
-  const cleaned = escapeMrkdwn(s.replace(/[\r\n\t]+/g, ' ')).replaceAll('`', 'ˋ');
-  return `\`${cleaned}\``;
+  return codeSpan(s);
 }
 
-/** A fenced code block body: escaped, and ``` broken with a zero-width space so the fence cannot be closed early. */
+/** A fenced code block body: escaped, and no two backticks side by side, so no run of them can close the fence. */
 function codeBlockBody(s: string): string {
-  return escapeMrkdwn(s).replaceAll('```', '`\u200b``');
+  return fenceBody(s);
 }
 
 /** Cuts `s` to at most `max` characters (UTF-16 units), ending with "…", never splitting a surrogate pair. */
@@ -135,11 +141,6 @@ function truncateEscaped(escaped: string, max: number): string {
   return escaped.slice(0, safeCut(escaped, max - 1)) + ELLIPSIS;
 }
 
-/** Escapes, then cuts to `max`. */
-function escapedWithin(raw: string, max: number): string {
-  return truncateEscaped(escapeMrkdwn(raw), max);
-}
-
 /**
  * A mention when the id looks like a Slack user id; otherwise the name as escaped text (terminal and scheduled runs
  * may carry other ids).
@@ -151,8 +152,15 @@ export function mention(userId: string): string {
 const count = (n: number): string => n.toLocaleString('en-US');
 const plural = (n: number, one: string, many = `${one}s`): string => `${count(n)} ${n === 1 ? one : many}`;
 
-function mrkdwnSection(text: string): SectionBlock {
-  return { type: 'section', text: { type: 'mrkdwn', text: truncateEscaped(text, MAX_SECTION_TEXT) } };
+/**
+ * `verbatim` for sections that hold data: Slack then does not turn URLs into links or parse channel names and
+ * mentions such as `@here` ("verbatim", Block Kit text object reference).
+ */
+function mrkdwnSection(text: string, o: { verbatim?: boolean } = {}): SectionBlock {
+  return {
+    type: 'section',
+    text: { type: 'mrkdwn', text: truncateEscaped(text, MAX_SECTION_TEXT), ...(o.verbatim ? { verbatim: true } : {}) },
+  };
 }
 
 function context(parts: string[]): ContextBlock {
@@ -211,9 +219,9 @@ const OUTCOME_LABEL: Record<Outcome, { emoji: string; word: string }> = {
   cancelled: { emoji: ':no_entry_sign:', word: 'Cancelled' },
 };
 
-/** `/trail <what was typed>`, cut to a sensible length. */
+/** `/trail <what was typed>` on one line, cut to a sensible length. */
 function commandLine(e: ExecutionRecord): string {
-  return truncate(`/trail ${e.commandText}`.trim(), MAX_COMMAND_CHARS);
+  return truncate(oneLine(`/trail ${e.commandText}`), MAX_COMMAND_CHARS);
 }
 
 function windowText(e: ExecutionRecord, o: RenderOptions): string {
@@ -267,8 +275,10 @@ function reasonText(e: ExecutionRecord, outcome: Outcome): string {
     const by = e.cancelledBy !== undefined ? ` by ${mention(e.cancelledBy)}` : '';
     return `Cancelled${by}.`;
   }
-  const reason = e.error?.trim() ? e.error.trim() : 'The query failed without a reason from the engine.';
-  return escapedWithin(reason, MAX_REASON_CHARS);
+  // An engine's reason can quote what was queried (and so data): one line of inline code, like any other data.
+  const reason = oneLine(e.error ?? '');
+  if (reason === '') return 'The query failed without a reason from the engine.';
+  return codeSpan(truncate(reason, MAX_REASON_CHARS));
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -289,7 +299,7 @@ export function renderParent(e: ExecutionRecord, o: RenderOptions & { elapsedMs?
   const headline = `${emoji} *${word}*${cancelled}${elapsed} · ${whoAsked(e)}`;
 
   const blocks: KnownBlock[] = [mrkdwnSection(headline + scheduledLine(e))];
-  if (outcome === 'failed') blocks.push(mrkdwnSection(`> ${reasonText(e, outcome).replaceAll('\n', '\n> ')}`));
+  if (outcome === 'failed') blocks.push(mrkdwnSection(`> ${reasonText(e, outcome)}`, { verbatim: true }));
   const facts = [escapeMrkdwn(window), ...statsParts(e, outcome)];
   blocks.push(context([facts.join(' · '), `${e.engine === 'athena' ? 'Athena' : 'DuckDB'} · ${inlineCode(e.id)}`]));
 
@@ -318,7 +328,7 @@ export function renderParent(e: ExecutionRecord, o: RenderOptions & { elapsedMs?
   blocks.push(actions);
 
   const text = fallback([
-    `${word}${cancelled}: ${mention(e.userId)} ${e.scheduleId !== undefined ? 'scheduled' : 'asked'} ${escapeMrkdwn(commandLine(e))}`,
+    `${word}${cancelled}: ${mention(e.userId)} ${e.scheduleId !== undefined ? 'scheduled' : 'asked'} ${inlineCode(commandLine(e))}`,
     [escapeMrkdwn(window), ...statsParts(e, outcome)].join(' · '),
     outcome === 'failed' ? reasonText(e, outcome) : '',
   ]);
@@ -337,10 +347,10 @@ export function renderParent(e: ExecutionRecord, o: RenderOptions & { elapsedMs?
  */
 function displayCell(v: string | null, maxChars: number, defused = false): string {
   if (v === null) return '—';
-  const oneLine = v.replace(/\s+/g, ' ').trim();
-  if (oneLine === '') return '—';
-  const looksJson = /^[[{]/.test(oneLine);
-  const shown = defused ? oneLine.replace(/<(?=[!@#^])/g, '<\u200b') : oneLine;
+  const line = oneLine(v);
+  if (line === '') return '—';
+  const looksJson = /^[[{]/.test(line);
+  const shown = defused ? line.replace(/<(?=[!@#^])/g, '<\u200b') : line;
   return truncate(shown, looksJson ? Math.min(maxChars, 60) : maxChars);
 }
 
@@ -433,14 +443,23 @@ function flagsSection(result: ResultSummary, maxFlags: number): SectionBlock | u
   // Room for the "…and N more" line.
   const budget = MAX_SECTION_TEXT - 120;
   for (const flag of result.flags.slice(0, maxFlags)) {
-    const text = `• row ${count(flag.row + 1)} ${inlineCode(truncate(flag.code, 40))} ${escapedWithin(flag.message, MAX_FLAG_MESSAGE_CHARS)}`;
+    const text = flagLine(flag);
     if (used + 1 + text.length > budget) break;
     lines.push(text);
     used += 1 + text.length;
   }
   const more = total - lines.length;
   if (more > 0) lines.push(`_…and ${count(more)} more; the CSV has every row._`);
-  return mrkdwnSection([head, ...lines].join('\n'));
+  return mrkdwnSection([head, ...lines].join('\n'), { verbatim: true });
+}
+
+/**
+ * One flag as one line. A flag's message is finished text in which the command's words and the record's values can
+ * no longer be told apart (`tcp/22 opened to 0.0.0.0/0 on sg-… by <userName>`), so the whole message is shown as
+ * data: inline code on one line, in a verbatim section. Nothing in it can start a line, quote, format or link.
+ */
+function flagLine(flag: ResultSummary['flags'][number]): string {
+  return `• row ${count(flag.row + 1)} ${inlineCode(truncate(flag.code, 40))} ${inlineCode(truncate(oneLine(flag.message), MAX_FLAG_MESSAGE_CHARS))}`;
 }
 
 /**
@@ -518,12 +537,50 @@ export function renderResult(e: ExecutionRecord, result: ResultSummary, o: Resul
 
   const text = fallback([
     total === 0
-      ? `No matching events for ${escapeMrkdwn(commandLine(e))} in ${escapeMrkdwn(window)}.`
-      : `${plural(total, 'row')} for ${escapeMrkdwn(commandLine(e))} · ${escapeMrkdwn(window)}` +
+      ? `No matching events for ${inlineCode(commandLine(e))} in ${escapeMrkdwn(window)}.`
+      : `${plural(total, 'row')} for ${inlineCode(commandLine(e))} · ${escapeMrkdwn(window)}` +
         (flagsTotal > 0 ? ` · ${plural(flagsTotal, 'risk flag')}` : ''),
     note,
   ]);
   return { text, blocks };
+}
+
+/**
+ * The answer as text only, for a workspace that refused every block layout (issue 12: an answer is never lost): the
+ * summary, the risk flags as one-line data, and where the rows are. No blocks, so no block check can refuse it.
+ */
+export function renderPlainResult(
+  e: ExecutionRecord,
+  result: ResultSummary,
+  o: RenderOptions & { maxFlags?: number },
+): { text: string } {
+  const total = result.totalRows;
+  const window = escapeMrkdwn(windowText(e, o));
+  const flagsTotal = Math.max(result.flagsTotal, result.flags.length);
+  const lines = [
+    total === 0
+      ? `No matching events for ${inlineCode(commandLine(e))} in ${window}.`
+      : `${plural(total, 'row')} for ${inlineCode(commandLine(e))} · ${window}`,
+  ];
+  if (flagsTotal > 0) {
+    lines.push(`:warning: ${plural(flagsTotal, 'risk flag')}`);
+    const shown = result.flags.slice(0, clampInt(o.maxFlags, 15, 0, 100));
+    let used = lines.join('\n').length;
+    for (const flag of shown) {
+      const line = flagLine(flag);
+      if (used + line.length + 200 > MAX_FALLBACK_TEXT) break;
+      lines.push(line);
+      used += line.length + 1;
+    }
+  }
+  if (total > 0) lines.push('Slack did not accept the table for this answer; the CSV in this thread has every row.');
+  return { text: fallback(lines) };
+}
+
+/** The parent as one section of text: what `renderParent` says, without context, buttons or anything else. */
+export function renderPlainParent(e: ExecutionRecord, o: RenderOptions): SlackMessage {
+  const { text } = renderParent(e, o);
+  return { text, blocks: [mrkdwnSection(text, { verbatim: true })] };
 }
 
 function capitalise(s: string): string {
@@ -539,21 +596,35 @@ export function renderFailure(e: ExecutionRecord, o: RenderOptions): SlackMessag
   const outcome = outcomeOf(e) === 'cancelled' ? 'cancelled' : 'failed';
   const reason = reasonText(e, outcome);
   const window = windowText(e, o);
+  // A SUCCEEDED execution with an error is an answer Slack would not take (the runner gave up publishing it).
+  const notPosted = e.state === 'SUCCEEDED';
   const headline =
     outcome === 'cancelled'
       ? `:no_entry_sign: ${reason} ${whoAsked(e)} · ${escapeMrkdwn(window)}`
-      : `:x: *The query failed* · ${whoAsked(e)} · ${escapeMrkdwn(window)}`;
+      : notPosted
+        ? `:x: *The answer could not be posted* · ${whoAsked(e)} · ${escapeMrkdwn(window)}`
+        : `:x: *The query failed* · ${whoAsked(e)} · ${escapeMrkdwn(window)}`;
   const blocks: KnownBlock[] = [mrkdwnSection(headline + scheduledLine(e))];
-  if (outcome === 'failed') blocks.push(mrkdwnSection(`> ${reason.replaceAll('\n', '\n> ')}`));
+  if (outcome === 'failed') blocks.push(mrkdwnSection(`> ${reason}`, { verbatim: true }));
   const stats = statsParts(e, outcome);
   blocks.push(context([[...stats, 'Re-run or Show SQL on the message above'].join(' · ')]));
   const text = fallback([
     outcome === 'cancelled'
-      ? `${reason} ${escapeMrkdwn(commandLine(e))}`
-      : `The query failed: ${escapeMrkdwn(commandLine(e))}`,
+      ? `${reason} ${inlineCode(commandLine(e))}`
+      : `${notPosted ? 'The answer could not be posted' : 'The query failed'}: ${inlineCode(commandLine(e))}`,
     outcome === 'failed' ? reason : '',
   ]);
   return { text, blocks };
+}
+
+/**
+ * A piece of an escaped code block body between fences. A cut may leave a backtick at either end of the piece, where
+ * it would join the fence's own three: a zero-width space keeps them apart.
+ */
+function fenced(piece: string): string {
+  const start = piece.startsWith('`') ? '\u200b' : '';
+  const end = piece.endsWith('`') ? '\u200b' : '';
+  return `\`\`\`${start}${piece}${end}\`\`\``;
 }
 
 /** Splits text into pieces of at most `max` characters, preferring line breaks. */
@@ -583,7 +654,7 @@ export function renderShowSql(e: ExecutionRecord, o: RenderOptions): SlackMessag
   const sqlBody = codeBlockBody(q.sql.trim());
   const pieces = splitLines(sqlBody, MAX_SECTION_TEXT - fence - 2);
   const shown = pieces.slice(0, MAX_SQL_SECTIONS);
-  for (const piece of shown) blocks.push(mrkdwnSection(`\`\`\`${piece}\`\`\``));
+  for (const piece of shown) blocks.push(mrkdwnSection(fenced(piece)));
 
   const params = q.params.map((p, i) => {
     let literal: string;
@@ -616,8 +687,8 @@ export function renderShowSql(e: ExecutionRecord, o: RenderOptions): SlackMessag
   blocks.push(context([notes.join(' · ')]));
 
   const text = fallback([
-    `SQL for ${escapeMrkdwn(commandLine(e))} (template ${escapeMrkdwn(q.template)}):`,
-    `\`\`\`${truncateEscaped(sqlBody, 1800)}\`\`\``,
+    `SQL for ${inlineCode(commandLine(e))} (template ${escapeMrkdwn(q.template)}):`,
+    fenced(truncateEscaped(sqlBody, 1800)),
     params.length === 0 ? 'Parameters: none' : `Parameters:\n${paramLines.join('\n')}`,
   ]);
   return { text, blocks };

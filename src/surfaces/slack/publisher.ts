@@ -13,6 +13,8 @@ import {
   renderConfirmation,
   renderFailure,
   renderParent,
+  renderPlainParent,
+  renderPlainResult,
   renderResult,
   type SlackMessage,
   truncate,
@@ -51,11 +53,33 @@ const PERMANENT_ERRORS: Record<string, string> = {
   account_inactive: 'the Slack app was deactivated: reinstall it and update SLACK_BOT_TOKEN.',
   missing_scope: 'the Slack app lacks a scope: add it in manifest.yml (chat:write, files:write) and reinstall.',
   invalid_blocks: 'Slack rejected the message layout (a trailbot bug; the details are in its log).',
+  invalid_blocks_format: 'Slack rejected the message layout (a trailbot bug; the details are in its log).',
+  msg_blocks_too_long: 'Slack found the message too long (a trailbot bug; the details are in its log).',
+  msg_too_long: 'Slack found the message too long (a trailbot bug; the details are in its log).',
+  only_one_table_allowed: 'Slack allows one table per message (a trailbot bug; the details are in its log).',
   message_not_found: 'the message to update no longer exists.',
   thread_not_found: 'the thread no longer exists.',
   invalid_thread_ts: 'the thread reference is not a thread parent (a trailbot bug).',
   restricted_action: 'a workspace setting prevents trailbot from posting here.',
 };
+
+/**
+ * Refusals of a message's layout rather than of the call: a simpler rendering of the same content can pass (a
+ * workspace that does not accept `table` blocks answers `invalid_blocks`).
+ */
+const LAYOUT_ERRORS = new Set([
+  'invalid_blocks',
+  'invalid_blocks_format',
+  'msg_blocks_too_long',
+  'msg_too_long',
+  'only_one_table_allowed',
+]);
+
+/** One way to render a message, named for the log. `blocks` undefined = text only. */
+interface Rendering {
+  name: string;
+  message: () => { text: string; blocks?: SlackMessage['blocks'] };
+}
 
 interface SlackErrorShape {
   code?: string;
@@ -147,9 +171,14 @@ export class SlackPublisher implements Publisher {
   }
 
   async announce(execution: ExecutionRecord): Promise<string | undefined> {
-    const message = renderParent(execution, { timeZone: this.timeZone });
-    const res = await this.call('announce the query', () =>
-      this.client.chat.postMessage({ channel: execution.channelId, text: message.text, blocks: message.blocks }),
+    const o = { timeZone: this.timeZone };
+    const res = await this.withFallbacks(
+      'announce the query',
+      [
+        { name: 'blocks', message: () => renderParent(execution, o) },
+        { name: 'plain text', message: () => renderPlainParent(execution, o) },
+      ],
+      (message) => this.client.chat.postMessage({ channel: execution.channelId, ...message }),
     );
     this.lastParentWrite.set(execution.id, this.now());
     return requireTs('announce the query', res.ts);
@@ -180,14 +209,18 @@ export class SlackPublisher implements Publisher {
 
   async postResult(execution: ExecutionRecord, result: ResultSummary): Promise<string | undefined> {
     const parent = this.parentOf(execution, 'post the result');
-    const message = renderResult(execution, result, { ...this.resultOptions, timeZone: this.timeZone });
-    const res = await this.call('post the result', () =>
-      this.client.chat.postMessage({
-        channel: execution.channelId,
-        thread_ts: parent,
-        text: message.text,
-        blocks: message.blocks,
-      }),
+    const o = { ...this.resultOptions, timeZone: this.timeZone };
+    // Issue 12: a layout Slack refuses for good (a workspace without table blocks) must not lose the answer. Each
+    // rendering is simpler than the one before; the last one is text only, which no block check can refuse.
+    const renderings: Rendering[] = [];
+    if (o.table !== 'monospace')
+      renderings.push({ name: 'table', message: () => renderResult(execution, result, { ...o, table: 'block' }) });
+    renderings.push(
+      { name: 'aligned text', message: () => renderResult(execution, result, { ...o, table: 'monospace' }) },
+      { name: 'plain summary', message: () => renderPlainResult(execution, result, o) },
+    );
+    const res = await this.withFallbacks('post the result', renderings, (message) =>
+      this.client.chat.postMessage({ channel: execution.channelId, thread_ts: parent, ...message }),
     );
     return requireTs('post the result', res.ts);
   }
@@ -255,15 +288,20 @@ export class SlackPublisher implements Publisher {
   }
 
   async postFailure(execution: ExecutionRecord): Promise<string | undefined> {
-    const message = renderFailure(execution, { timeZone: this.timeZone });
+    const o = { timeZone: this.timeZone };
     // Without a parent (the failure came before the announcement) the notice goes to the channel itself.
-    const res = await this.call('post the failure', () =>
-      this.client.chat.postMessage({
-        channel: execution.channelId,
-        ...(execution.parentRef !== undefined ? { thread_ts: execution.parentRef } : {}),
-        text: message.text,
-        blocks: message.blocks,
-      }),
+    const res = await this.withFallbacks(
+      'post the failure',
+      [
+        { name: 'blocks', message: () => renderFailure(execution, o) },
+        { name: 'plain text', message: () => ({ text: renderFailure(execution, o).text }) },
+      ],
+      (message) =>
+        this.client.chat.postMessage({
+          channel: execution.channelId,
+          ...(execution.parentRef !== undefined ? { thread_ts: execution.parentRef } : {}),
+          ...message,
+        }),
     );
     return requireTs('post the failure', res.ts);
   }
@@ -275,14 +313,16 @@ export class SlackPublisher implements Publisher {
       return;
     }
     const parentRef = execution.parentRef;
-    const message = renderParent(execution, { timeZone: this.timeZone });
-    await this.call('update the query message', () =>
-      this.client.chat.update({
-        channel: execution.channelId,
-        ts: parentRef,
-        text: message.text,
-        blocks: message.blocks,
-      }),
+    const o = { timeZone: this.timeZone };
+    // The plain rendering still sends one section: an update without `blocks` would keep the old ones (and the
+    // Cancel button of a query that has finished).
+    await this.withFallbacks(
+      'update the query message',
+      [
+        { name: 'blocks', message: () => renderParent(execution, o) },
+        { name: 'plain text', message: () => renderPlainParent(execution, o) },
+      ],
+      (message) => this.client.chat.update({ channel: execution.channelId, ts: parentRef, ...message }),
     );
   }
 
@@ -335,6 +375,30 @@ export class SlackPublisher implements Publisher {
       );
     }
     return execution.parentRef;
+  }
+
+  /**
+   * Sends the first rendering; when Slack refuses its layout for good (LAYOUT_ERRORS), the next one, and so on. Any
+   * other error is thrown at once (a retry of the same rendering may pass later). The last refusal is thrown when
+   * every rendering was refused.
+   */
+  private async withFallbacks<T>(
+    step: string,
+    renderings: Rendering[],
+    send: (message: { text: string; blocks?: SlackMessage['blocks'] }) => Promise<T>,
+  ): Promise<T> {
+    let refused: SlackPublishError | undefined;
+    for (const rendering of renderings) {
+      const message = rendering.message();
+      try {
+        return await this.call(step, () => send(message));
+      } catch (err) {
+        if (!(err instanceof SlackPublishError) || !LAYOUT_ERRORS.has(err.slackError ?? '')) throw err;
+        refused = err;
+        this.logger.warn(`Slack refused the ${rendering.name} rendering (${err.slackError}); trying a simpler one`);
+      }
+    }
+    throw refused ?? new SlackPublishError(step, undefined, false, `Nothing to send (${step}).`);
   }
 
   private async call<T>(step: string, fn: () => Promise<T>): Promise<T> {

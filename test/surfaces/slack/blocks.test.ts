@@ -102,7 +102,7 @@ describe('renderParent', () => {
     expect(sectionTexts(m)[0]).toBe(':hourglass_flowing_sand: *Running* · <@U0ASKER> asked `/trail sg 12h`');
     expect(JSON.stringify(m.blocks)).toContain('Nov 20 09:00 – 21:00 (Europe/Berlin)');
     expect(buttons(m)).toEqual([expect.objectContaining({ action_id: ACTION_IDS.cancel, value: 'ex-20261120-0001' })]);
-    expect(m.text).toContain('Running: <@U0ASKER> asked /trail sg 12h');
+    expect(m.text).toContain('Running: <@U0ASKER> asked `/trail sg 12h`');
   });
 
   test('progress shows the elapsed time', () => {
@@ -135,7 +135,8 @@ describe('renderParent', () => {
     const m = renderParent(execution({ state: 'FAILED', error: `${EVIL}\n${'x'.repeat(5000)}` }), opts);
     expectSafe(m);
     expect(sectionTexts(m)[0]).toContain(':x: *Failed*');
-    expect(sectionTexts(m)[1]).toMatch(/^> &lt;!channel&gt;/);
+    // One line of inline code: the newline in the reason cannot start a line of its own.
+    expect(sectionTexts(m)[1]).toMatch(/^> `&lt;!channel&gt; ˋtickˋ ˋˋˋfenceˋˋˋ [^\n`]*…`$/);
     expect(sectionTexts(m)[1].length).toBeLessThan(1700);
   });
 
@@ -165,7 +166,7 @@ describe('renderResult', () => {
     expectSafe(m);
     expect(sectionTexts(m)[0]).toBe(':bar_chart: *2 rows* for `/trail sg 12h` · Nov 20 09:00 – 21:00 (Europe/Berlin)');
     expect(sectionTexts(m)[1]).toBe(
-      ':warning: *1 risk flag*\n• row 1 `world-open` tcp/22 opened to 0.0.0.0/0 on sg-1 by bob',
+      ':warning: *1 risk flag*\n• row 1 `world-open` `tcp/22 opened to 0.0.0.0/0 on sg-1 by bob`',
     );
     const table = m.blocks.find((b) => b.type === 'table');
     expect(table).toBeDefined();
@@ -181,7 +182,7 @@ describe('renderResult', () => {
       '—',
     ]);
     expect(JSON.stringify(m.blocks)).toContain('The CSV in this thread has the same rows.');
-    expect(m.text).toContain('2 rows for /trail sg 12h');
+    expect(m.text).toContain('2 rows for `/trail sg 12h`');
     expect(m.text).toContain('1 risk flag');
   });
 
@@ -276,7 +277,7 @@ describe('renderFailure', () => {
     const failed = renderFailure(execution({ state: 'FAILED', error: `TABLE_NOT_FOUND ${EVIL}` }), opts);
     expectSafe(failed);
     expect(sectionTexts(failed)[0]).toContain(':x: *The query failed* · <@U0ASKER> asked `/trail sg 12h`');
-    expect(sectionTexts(failed)[1]).toBe(`> ${escapeMrkdwn(`TABLE_NOT_FOUND ${EVIL}`)}`);
+    expect(sectionTexts(failed)[1]).toBe(`> \`${escapeMrkdwn(`TABLE_NOT_FOUND ${EVIL}`).replaceAll('`', 'ˋ')}\``);
     const cancelled = renderFailure(execution({ state: 'CANCELLED', cancelledBy: 'U0CANCEL' }), opts);
     expectSafe(cancelled, ['<@U0ASKER>', '<@U0CANCEL>']);
     expect(sectionTexts(cancelled)[0]).toContain('Cancelled by <@U0CANCEL>.');

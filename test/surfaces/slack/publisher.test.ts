@@ -35,7 +35,7 @@ describe('SlackPublisher against the fake Slack Web API', () => {
     const parentTs = await p.announce(running);
     expect(parentTs).toBe(slack.messages[0].ts);
     expect(slack.messages[0]).toMatchObject({ channel: 'C0SECOPS', thread_ts: undefined });
-    expect(slack.messages[0].text).toContain('<@U0ASKER> asked /trail sg 12h');
+    expect(slack.messages[0].text).toContain('<@U0ASKER> asked `/trail sg 12h`');
 
     const done = execution({ parentRef: parentTs });
     const { result, csv, cleanup } = resultWithCsv();
