@@ -105,7 +105,13 @@ async function main(): Promise<void> {
     TRAIL_DATA_DIR: o.dataDir,
     TRAIL_RESULTS_DIR: o.resultsDir,
     ...(o.athenaEndpoint
-      ? { TRAIL_ATHENA_DATABASE: 'trailbot', TRAIL_ATHENA_WORKGROUP: 'trailbot', AWS_REGION: 'us-east-1' }
+      ? {
+          TRAIL_ATHENA_DATABASE: 'trailbot',
+          TRAIL_ATHENA_WORKGROUP: 'trailbot',
+          AWS_REGION: 'us-east-1',
+          // Slack with Athena needs a policy (src/config.ts); the soak's users may all ask everything.
+          TRAIL_ACCESS_POLICY: 'open',
+        }
       : {}),
     ...o.env,
   };
