@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { runCli } from '../../src/cli';
-import { quietKnownWarnings } from '../../src/util/quiet-warnings';
 import { exactValue, parseCsv } from '../../src/util/csv';
+import { quietKnownWarnings } from '../../src/util/quiet-warnings';
 import { event, LogTree } from '../engines/duckdb/fixtures';
 
 /**
