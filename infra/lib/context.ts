@@ -31,8 +31,11 @@ export interface TrailbotDeployment {
   logRetentionDays: number;
   /** IANA zone for `today`, off-hours and display (TRAIL_TIME_ZONE); default `UTC`. */
   timeZone: string;
-  /** TRAIL_ACCESS_POLICY, passed to the bot verbatim (JSON); unset = everyone everywhere. */
-  accessPolicy?: string;
+  /**
+   * TRAIL_ACCESS_POLICY, passed to the bot verbatim: JSON, or `open` for everyone everywhere. Required: a deployed bot
+   * answers every channel and DM about every account its role can read, so who may ask what is chosen, not defaulted.
+   */
+  accessPolicy: string;
   /** Bot tasks to run; default 1. 0 for the first deploy, before the Slack tokens are in the secret. */
   desiredCount: number;
   /**
@@ -173,15 +176,21 @@ export function parseDeployment(raw: Record<string, unknown>): TrailbotDeploymen
     problems.push(`${k.timeZone} \`${timeZone}\` is not an IANA time zone such as Europe/Berlin`);
 
   const accessPolicy = json(raw, k.accessPolicy, problems);
+  if (raw[k.accessPolicy] === undefined || raw[k.accessPolicy] === null || raw[k.accessPolicy] === '') {
+    problems.push(
+      `${k.accessPolicy} is not set: who may ask what where, as TRAIL_ACCESS_POLICY JSON, e.g. -c ${k.accessPolicy}='{"default":{"channels":["C0SECOPS"]},"admins":["U0LEAD"]}', or -c ${k.accessPolicy}=open to let everyone in every channel ask about every account`,
+    );
+  }
 
   const network = text(raw[k.network]) ?? DEPLOYMENT_DEFAULTS.network;
   if (network !== 'private' && network !== 'public') {
     problems.push(`${k.network} must be \`private\` (NAT gateway, no public IP) or \`public\` (no NAT gateway)`);
   }
 
-  if (problems.length > 0 || trail === undefined) throw new ConfigError(problems);
+  if (problems.length > 0 || trail === undefined || accessPolicy === undefined) throw new ConfigError(problems);
   const deployment: TrailbotDeployment = {
     trail,
+    accessPolicy,
     workgroupName,
     databaseName,
     bytesScannedCutoffMb,
@@ -192,7 +201,6 @@ export function parseDeployment(raw: Record<string, unknown>): TrailbotDeploymen
     network: network as TrailbotDeployment['network'],
   };
   if (trailKmsKeyArn !== undefined) deployment.trailKmsKeyArn = trailKmsKeyArn;
-  if (accessPolicy !== undefined) deployment.accessPolicy = accessPolicy;
   return deployment;
 }
 
@@ -233,11 +241,14 @@ function json(raw: Record<string, unknown>, key: string, problems: string[]): st
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value === 'object') return JSON.stringify(value);
   const s = String(value);
+  if (s.trim() === 'open') return 'open'; // src/config.ts: everyone, everywhere, on purpose
   try {
     JSON.parse(s);
     return s;
   } catch {
-    problems.push(`${key} must be JSON (the TRAIL_ACCESS_POLICY format), e.g. {"default":{},"commands":{}}`);
+    problems.push(
+      `${key} must be JSON (the TRAIL_ACCESS_POLICY format), e.g. {"default":{"channels":["C0SECOPS"]}}, or open`,
+    );
     return undefined;
   }
 }

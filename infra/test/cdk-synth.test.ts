@@ -27,7 +27,12 @@ describe('cdk synth from infra/', () => {
     });
 
   test('writes the Trailbot template with the documented context', () => {
-    const run = synth('trailBucket=example-trail-bucket', 'accounts=111122223333', 'regions=us-east-1');
+    const run = synth(
+      'trailBucket=example-trail-bucket',
+      'accounts=111122223333',
+      'regions=us-east-1',
+      'accessPolicy={"default":{"channels":["C0SECOPS"]},"admins":["U0LEAD"]}',
+    );
     expect({ status: run.status, stderr: run.status === 0 ? '' : run.stderr }).toEqual({ status: 0, stderr: '' });
     const template = JSON.parse(fs.readFileSync(path.join(outdir, 'Trailbot.template.json'), 'utf8')) as {
       Resources: Record<string, { Type: string }>;
@@ -43,6 +48,7 @@ describe('cdk synth from infra/', () => {
     expect(run.status).not.toBe(0);
     expect(run.stderr).toContain('Invalid configuration:');
     expect(run.stderr).toContain('trailBucket is not set');
+    expect(run.stderr).toContain('accessPolicy is not set');
     expect(run.stderr).toContain('`1234` is not a 12-digit AWS account id');
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });

@@ -7,7 +7,12 @@ import {
   readDeployment,
 } from '../lib/context';
 
-const minimal = { trailBucket: 'acme-cloudtrail', accounts: '111122223333', regions: 'us-east-1' };
+const minimal = {
+  trailBucket: 'acme-cloudtrail',
+  accounts: '111122223333',
+  regions: 'us-east-1',
+  accessPolicy: 'open',
+};
 
 /** The problems a ConfigError lists, or a failure when parsing succeeds. */
 function problemsOf(raw: Record<string, unknown>): string[] {
@@ -21,23 +26,32 @@ function problemsOf(raw: Record<string, unknown>): string[] {
 }
 
 describe('parseDeployment', () => {
-  test('the three required values are enough; everything else has a documented default', () => {
+  test('the four required values are enough; everything else has a documented default', () => {
     expect(parseDeployment(minimal)).toEqual({
       trail: { bucket: 'acme-cloudtrail', prefix: '', accounts: ['111122223333'], regions: ['us-east-1'] },
+      accessPolicy: 'open',
       ...DEPLOYMENT_DEFAULTS,
     });
   });
 
   test('reports every missing required value at once, naming the context key', () => {
     const problems = problemsOf({});
-    expect(problems).toHaveLength(3);
+    expect(problems).toHaveLength(4);
     expect(problems[0]).toMatch(/^trailBucket is not set: -c trailBucket=/);
     expect(problems[1]).toMatch(/^accounts is not set/);
     expect(problems[2]).toMatch(/^regions is not set/);
+    expect(problems[3]).toMatch(/^accessPolicy is not set: who may ask what where, .* or -c accessPolicy=open /);
+  });
+
+  test('the access policy is required: a deploy is never open by default, only when it says `open`', () => {
+    const { accessPolicy: _, ...withoutPolicy } = minimal;
+    expect(problemsOf(withoutPolicy)).toEqual([expect.stringMatching(/^accessPolicy is not set/)]);
+    expect(problemsOf({ ...minimal, accessPolicy: '' })).toEqual([expect.stringMatching(/^accessPolicy is not set/)]);
+    expect(parseDeployment({ ...minimal, accessPolicy: ' open ' }).accessPolicy).toBe('open');
   });
 
   test('a malformed value is reported even while another is missing', () => {
-    const problems = problemsOf({ accounts: '1234' });
+    const problems = problemsOf({ accounts: '1234', accessPolicy: 'open' });
     expect(problems).toHaveLength(3);
     expect(problems[0]).toMatch(/^trailBucket is not set/);
     expect(problems[1]).toMatch(/^regions is not set/);
@@ -66,6 +80,7 @@ describe('parseDeployment', () => {
       accounts: '1234',
       regions: 'mars-1',
       organizationId: 'org-1',
+      accessPolicy: 'open',
     });
     expect(problems).toHaveLength(4);
     expect(problems.every((p) => p.startsWith('trail location (trailBucket/trailPrefix/…): '))).toBe(true);
@@ -96,7 +111,7 @@ describe('parseDeployment', () => {
     ]);
   });
 
-  test('optional values pass through: numbers as text, the access policy as JSON text', () => {
+  test('values pass through: numbers as text, the access policy as JSON text', () => {
     const d = parseDeployment({
       ...minimal,
       organizationId: 'o-abcd123456',

@@ -7,11 +7,12 @@ import type { IConstruct } from 'constructs';
 import { readDeployment } from '../lib/context';
 import { TrailbotStack } from '../lib/trailbot-stack';
 
-/** The smallest valid context: one account, one region. */
+/** The smallest valid context: one account, one region, and the (required) access policy, here `open`. */
 export const SINGLE_TRAIL_CONTEXT = {
   trailBucket: 'acme-cloudtrail',
   accounts: '111122223333',
   regions: 'us-east-1',
+  accessPolicy: 'open',
 } as const;
 
 export interface Synthesized {

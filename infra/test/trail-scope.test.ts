@@ -33,6 +33,7 @@ describe('one account, several regions, a key prefix', () => {
       trailPrefix: 'security/',
       accounts: '111122223333',
       regions: 'us-east-1,eu-west-1',
+      accessPolicy: 'open',
     });
   });
   afterAll(() => synth?.cleanup());
