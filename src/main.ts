@@ -1,7 +1,9 @@
 import os from 'node:os';
+import path from 'node:path';
 import { COMMANDS } from '../commands';
 import { buildTrail, lateDispatcher } from './app';
 import { loadConfig, type TrailConfig } from './config';
+import type { QueryEngine } from './engines/types';
 import { ConfigError, type TrailError } from './errors';
 import { consoleLogger, type Logger } from './logger';
 import { unknownPolicyCommands } from './policy';
@@ -12,6 +14,7 @@ import { createSlackApp } from './surfaces/slack/app';
 import { SlackPublisher } from './surfaces/slack/publisher';
 import { TerminalPublisher } from './surfaces/terminal/publisher';
 import { runRepl } from './surfaces/terminal/repl';
+import { colourWanted, Screen } from './surfaces/terminal/screen';
 import { quietKnownWarnings } from './util/quiet-warnings';
 
 /** How often unfinished executions nobody is driving (a publish that kept failing) are picked up again. */
@@ -36,8 +39,16 @@ function consoleStyle(log: Logger) {
   };
 }
 
-async function startTerminal(config: TrailConfig, log: Logger): Promise<void> {
-  const say = (line: string) => process.stdout.write(`${line}\n`);
+/**
+ * The bot in this terminal: the REPL on stdin/stdout until Ctrl-D, `exit` or a second Ctrl-C, then a clean shutdown
+ * (the scheduler, the runner, the engine and the store, in that order). `engine` replaces the configured one (the
+ * pseudo-terminal tests use an engine they can hold open).
+ */
+export async function startTerminal(config: TrailConfig, log: Logger, o: { engine?: QueryEngine } = {}): Promise<void> {
+  const stdout = process.stdout;
+  const interactive = process.stdin.isTTY === true && stdout.isTTY === true;
+  const screen = new Screen({ out: stdout, colour: colourWanted(stdout), live: interactive });
+  const say = (line: string) => screen.line(line);
   if (config.engine.kind === 'duckdb') {
     const sample = await ensureSampleData(config.engine.dataDir, new Date(), say);
     if (sample.kind !== 'user-data' && config.knownNetworks.length === 0) {
@@ -46,18 +57,21 @@ async function startTerminal(config: TrailConfig, log: Logger): Promise<void> {
     }
   }
   const publisher = new TerminalPublisher({
-    out: process.stdout,
+    out: screen,
     timeZone: config.timeZone,
-    width: process.stdout.columns || 160,
+    // Read at each answer: the window may have been resized since the start.
+    width: () => stdout.columns || 160,
   });
   // A terminal user repeating a question wants it answered again, not pointed at the last one: dedupe only while running.
-  const workerId = config.store.kind === 'dynalite' ? await stableWorkerId(config.store.stateDir) : undefined;
+  const stateDir = config.store.kind === 'dynalite' ? config.store.stateDir : undefined;
+  const workerId = stateDir ? await stableWorkerId(stateDir) : undefined;
   const parts = await buildTrail({
     config: { ...config, limits: { ...config.limits, dedupeSeconds: 0 } },
     logger: log,
     publisher,
-    // A terminal user sees "still running" after a few seconds, not the ten Slack's parent-message updates use.
-    runner: { workerId, progressEveryMs: 3000 },
+    engine: o.engine,
+    // A terminal user sees progress after a second, not the ten seconds Slack's parent-message updates use.
+    runner: { workerId, progressEveryMs: interactive ? 1000 : 3000 },
   });
   const resumed = await parts.runner.resume();
   parts.scheduler?.start();
@@ -66,7 +80,8 @@ async function startTerminal(config: TrailConfig, log: Logger): Promise<void> {
       ? `DuckDB over ${config.engine.dataDir}`
       : `Athena workgroup ${config.engine.workgroup}`;
   say(
-    `trailbot (${engineText}; times in ${config.timeZone}). Type \`help\`, or try \`sg sg-5887f224 12h\`. Ctrl-D ends.`,
+    `trailbot (${engineText}; times in ${config.timeZone}). Type help, or try: sg sg-5887f224 12h` +
+      (interactive ? '\nTab completes, ↑ recalls, Ctrl-C cancels a running question, Ctrl-D ends.' : ''),
   );
   if (resumed) say(`Resuming ${resumed} unfinished question${resumed === 1 ? '' : 's'} from the last run…`);
   const sweep = setInterval(() => void parts.runner.resume().catch(() => {}), SWEEP_MS);
@@ -74,9 +89,15 @@ async function startTerminal(config: TrailConfig, log: Logger): Promise<void> {
   await runRepl({
     dispatcher: parts.dispatcher,
     input: process.stdin,
-    out: process.stdout,
+    out: stdout,
+    screen,
+    publisher,
     userId: os.userInfo().username,
-    prompt: process.stdin.isTTY === true,
+    interactive,
+    historyFile: path.join(stateDir ?? path.resolve('.trailbot'), 'history'),
+    commands: COMMANDS.map((c) => c.name),
+    recentIds: async () => (await parts.store.listByChannel('terminal', 20)).map((e) => e.id),
+    catchSigint: true,
   });
   clearInterval(sweep);
   await parts.close();

@@ -30,6 +30,7 @@ import type { ExecutionRecord, ExecutionStore } from '../store/types';
 import type { Recipient } from '../surfaces/types';
 import type { TimeWindow } from '../time/types';
 import { partitionsFor } from '../time/window';
+import { echoCommand } from '../util/echo';
 import { localMinute, previousSlot, slotAfter, slotAtOrBefore } from './cadence';
 import { bindScheduledQuestion, ScheduledQuestionInvalid } from './request';
 import type { Schedule, ScheduleResult } from './types';
@@ -206,9 +207,14 @@ export class Scheduler {
     };
     this.timer = setInterval(run, this.o.tickMs ?? 60_000);
     this.timer.unref();
-    void this.recover()
-      .catch((err) => this.log.error('schedule recovery failed', { error: String(err) }))
-      .then(run);
+    // The first recovery counts as a tick, so stop() waits for it: a session that ends at once (`printf 'help\n' |
+    // npm start`) must not close the store under it. Once stopped, no tick follows it.
+    const first = this.recover().catch((err) => this.log.error('schedule recovery failed', { error: String(err) }));
+    this.ticking = first;
+    void first.then(() => {
+      if (this.ticking === first) this.ticking = undefined;
+      if (this.timer) run();
+    });
   }
 
   /** Stops ticking and waits for the current tick and the runs this process started. */
@@ -325,7 +331,7 @@ export class Scheduler {
     await this.o
       .notify?.(
         { channelId: schedule.channelId, userId: schedule.createdBy },
-        `Your scheduled \`/trail ${schedule.commandText}\` (\`${schedule.id}\`) did not run: ${reason} Fix it, or stop it with \`/trail unschedule ${schedule.id}\`.`,
+        `Your scheduled ${echoCommand(schedule.commandText)} (\`${schedule.id}\`) did not run: ${reason} Fix it, or stop it with \`/trail unschedule ${schedule.id}\`.`,
       )
       .catch((err) => this.log.warn('could not tell the schedule creator', { error: String(err) }));
   }

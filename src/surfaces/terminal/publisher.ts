@@ -1,22 +1,39 @@
 import { formatUsd } from '../../cost';
+import type { QueryStats } from '../../engines/types';
 import { scheduleNote } from '../../scheduler/text';
 import type { ExecutionRecord } from '../../store/types';
 import { formatBytes, formatDuration, formatWindow } from '../../time/format';
-import { textTable } from '../text-table';
+import { escapeControls } from '../../util/shown';
+import { hiddenNote, layoutTable } from '../text-table';
 import type { Publisher, Recipient, ResultSummary } from '../types';
+import { columnPriority, ESSENTIAL_COLUMNS } from './columns';
+import { readCsvRows } from './pages';
+import { Screen } from './screen';
+
+/** Rows shown per answer, and per `more`, unless `--limit` says otherwise. */
+export const PAGE_ROWS = 20;
 
 export interface TerminalPublisherOptions {
-  out: NodeJS.WritableStream;
+  /** Where answers go: a Screen, or a plain stream (no colour, no redraw). */
+  out: Screen | NodeJS.WritableStream;
   /** Where progress lines go (default `out`); the one-shot CLI sends them to stderr so stdout stays the answer. */
-  progressOut?: NodeJS.WritableStream;
+  progressOut?: Screen | NodeJS.WritableStream;
   timeZone: string;
   /** Terminal width for tables. */
-  width?: number;
+  width?: number | (() => number);
 }
 
-/** Slack mrkdwn references read as plain text in a terminal: `<@U1>` → `@U1`, `<#C1>` → `#C1`. */
+/**
+ * Slack mrkdwn as plain text for a terminal: mentions and channel links become names (`<@root>` → `root`,
+ * `<#C1|secops>` → `#secops`), links their text, and inline code loses its backticks. Only for text trailbot composed;
+ * values from records are escaped, never rewritten.
+ */
 export function plainText(text: string): string {
-  return text.replace(/<([@#])([A-Za-z0-9._-]+)(?:\|[^>]*)?>/g, '$1$2');
+  return text
+    .replace(/<@([A-Za-z0-9._-]+)(?:\|([^>]*))?>/g, (_, id: string, name?: string) => name || id)
+    .replace(/<#([A-Za-z0-9._-]+)(?:\|([^>]*))?>/g, (_, id: string, name?: string) => `#${name || id}`)
+    .replace(/<(https?:[^|>\s]+)\|([^>]*)>/g, '$2 ($1)')
+    .replace(/```\n?|`/g, '');
 }
 
 /** What an execution cost and took, as one phrase: `2 rows · 1.2 MB read · 340 ms`. */
@@ -32,56 +49,194 @@ export function outcomePhrase(e: ExecutionRecord): string {
   return parts.join(' · ');
 }
 
+/** `sg running · 4 s · 154 files (237 kB) to read`: elapsed, plus what the engine reports while it runs. */
+export function progressPhrase(e: ExecutionRecord, elapsedMs: number, stats?: Partial<QueryStats>): string {
+  const parts = [`… ${e.command} running (id ${e.id})`, formatDuration(elapsedMs)];
+  if (stats?.filesRead)
+    parts.push(`${stats.filesRead} file${stats.filesRead === 1 ? '' : 's'} (${formatBytes(stats.bytesScanned ?? 0)})`);
+  else if (stats?.bytesScanned) parts.push(`${formatBytes(stats.bytesScanned)} scanned so far`);
+  return parts.join(' · ');
+}
+
+/** A result being paged through with `more`. */
+interface Paged {
+  id: string;
+  command: string;
+  columns: string[];
+  csvPath: string;
+  totalRows: number;
+  shown: number;
+}
+
+function asScreen(target: Screen | NodeJS.WritableStream): Screen {
+  return target instanceof Screen ? target : new Screen({ out: target });
+}
+
 /**
- * The terminal surface: the same content Slack would show, as text on stdout. The full CSV is already spooled by
- * the runner under the results folder; "uploading" it means printing its path.
+ * The terminal surface: the same content Slack would show, as plain text. Every line goes through the Screen, which
+ * escapes control characters; values from records are also escaped as single lines before they are composed into a
+ * flag or an error, so a newline in a user name cannot forge a line of its own. The full CSV is already spooled by
+ * the runner; "uploading" it means printing its path.
  */
 export class TerminalPublisher implements Publisher {
-  constructor(private readonly o: TerminalPublisherOptions) {}
+  private readonly screen: Screen;
+  private readonly progressScreen: Screen;
+  private readonly limits = new Map<string, number>();
+  private readonly running = new Set<string>();
+  private paged: Paged | undefined;
+  /** Called with each question's id as it is announced (the REPL cancels one that Ctrl-C caught before it had one). */
+  onAnnounce: ((id: string) => void) | undefined;
 
-  private print(text: string): void {
-    this.o.out.write(`${plainText(text)}\n`);
+  constructor(private readonly o: TerminalPublisherOptions) {
+    this.screen = asScreen(o.out);
+    this.progressScreen = o.progressOut ? asScreen(o.progressOut) : this.screen;
+  }
+
+  private get width(): number {
+    const w = typeof this.o.width === 'function' ? this.o.width() : this.o.width;
+    return Math.max(40, (w ?? 160) - 2);
+  }
+
+  private print(text: string, tone: Parameters<Screen['line']>[1] = 'plain', indent = ''): void {
+    this.screen.line(plainText(text), tone, indent);
+  }
+
+  /** Show `rows` rows (instead of 20) for the next answer to exactly this command text (`--limit N`). */
+  limitNext(commandText: string, rows: number): void {
+    this.limits.set(commandText, rows);
+  }
+
+  /** Questions announced in this session and not yet answered (Ctrl-C cancels them). */
+  get inProgress(): string[] {
+    return [...this.running];
   }
 
   async announce(e: ExecutionRecord): Promise<string> {
+    this.running.add(e.id);
+    this.onAnnounce?.(e.id);
     this.print(
-      `▶ /trail ${e.commandText}  ·  ${formatWindow(e.query.window, this.o.timeZone)}  ·  running (id ${e.id})`,
+      `▶ /trail ${escapeControls(e.commandText)}  ·  ${formatWindow(e.query.window, this.o.timeZone)}  ·  running (id ${e.id})`,
+      'bold',
     );
     return `terminal:${e.id}`;
   }
 
-  async progress(e: ExecutionRecord, elapsedMs: number): Promise<void> {
-    (this.o.progressOut ?? this.o.out).write(`  … ${e.id} still running (${formatDuration(elapsedMs)})\n`);
+  async progress(e: ExecutionRecord, elapsedMs: number, stats?: Partial<QueryStats>): Promise<void> {
+    this.running.add(e.id); // a question resumed from the last run was announced by that run
+    this.progressScreen.status(progressPhrase(e, elapsedMs, stats));
   }
 
   async postResult(e: ExecutionRecord, r: ResultSummary): Promise<string> {
-    this.print(`✔ ${e.command}: ${outcomePhrase(e)}`);
-    if (e.scheduleId) this.print(`  ${scheduleNote({ id: e.scheduleId, createdBy: e.userId }, (u) => u)}`);
-    for (const f of r.flags) this.print(`  ⚠ ${f.message}`);
+    this.progressScreen.endStatus();
+    this.running.delete(e.id);
+    this.print(`✔ ${e.command}: ${outcomePhrase(e)}`, 'ok');
+    if (e.scheduleId)
+      this.print(
+        scheduleNote({ id: e.scheduleId, createdBy: e.userId }, (u) => u),
+        'dim',
+        '  ',
+      );
+    // A flag's text quotes record values: one line each, whatever they hold.
+    for (const f of r.flags) this.screen.line(`⚠ ${escapeControls(f.message)}`, 'warn', '  ');
     if (r.flagsTotal > r.flags.length)
-      this.print(`  ⚠ … and ${r.flagsTotal - r.flags.length} more flags (see the CSV)`);
+      this.print(`⚠ … and ${r.flagsTotal - r.flags.length} more flags (see the CSV)`, 'warn', '  ');
     if (r.totalRows === 0) {
-      this.print('  Nothing found in this window.');
+      this.print('Nothing found in this window.', 'plain', '  ');
       return `terminal:${e.id}:result`;
     }
-    const { text, droppedColumns } = textTable(r.columns, r.topRows, this.o.width ?? 160);
-    this.print(text.replace(/^/gm, '  '));
-    const notes: string[] = [];
-    if (r.totalRows > r.topRows.length)
-      notes.push(`showing ${r.topRows.length} of ${r.totalRows.toLocaleString('en-US')} rows`);
-    if (droppedColumns > 0) notes.push(`${droppedColumns} more column${droppedColumns === 1 ? '' : 's'} in the CSV`);
-    if (notes.length) this.print(`  (${notes.join('; ')})`);
+    const limit = this.limits.get(e.commandText) ?? PAGE_ROWS;
+    this.limits.delete(e.commandText);
+    const want = Math.min(limit, r.totalRows);
+    const rows = want <= r.topRows.length ? r.topRows.slice(0, want) : await this.rowsFrom(r.csvPath, 0, want);
+    this.paged = {
+      id: e.id,
+      command: e.command,
+      columns: r.columns,
+      csvPath: r.csvPath,
+      totalRows: r.totalRows,
+      shown: rows.length,
+    };
+    this.table(e.command, r.columns, rows, 0, r.totalRows);
     return `terminal:${e.id}:result`;
   }
 
+  /**
+   * The next `count` rows of the last answer shown (`more`). Returns false when there is nothing more to show (and
+   * says so).
+   */
+  async more(count = PAGE_ROWS): Promise<boolean> {
+    const p = this.paged;
+    if (!p) {
+      this.print('Nothing to page through yet: ask a question first.');
+      return false;
+    }
+    if (p.shown >= p.totalRows) {
+      this.print(`All ${p.totalRows.toLocaleString('en-US')} rows of ${p.id} are shown; the CSV is ${p.csvPath}`);
+      return false;
+    }
+    const rows = await this.rowsFrom(p.csvPath, p.shown, count);
+    if (rows.length === 0) {
+      this.print(`The result file of ${p.id} is gone (${p.csvPath}); run the question again.`);
+      return false;
+    }
+    const first = p.shown;
+    p.shown += rows.length;
+    this.table(p.command, p.columns, rows, first, p.totalRows);
+    return true;
+  }
+
+  private async rowsFrom(csvPath: string, from: number, count: number): Promise<(string | null)[][]> {
+    try {
+      return await readCsvRows(csvPath, from, count);
+    } catch {
+      return [];
+    }
+  }
+
+  private table(
+    command: string,
+    columns: string[],
+    rows: readonly (readonly (string | null)[])[],
+    first: number,
+    total: number,
+  ): void {
+    const width = this.width;
+    const layout = layoutTable(columns, rows, {
+      width,
+      priority: columnPriority(command),
+      essential: ESSENTIAL_COLUMNS,
+    });
+    const lines = layout.text.split('\n');
+    // layoutTable escaped every cell; the header is styled apart from the rows.
+    this.screen.rawLines(lines.map((l, i) => `  ${this.screen.paint(l, i < layout.headerLines ? 'bold' : 'plain')}`));
+    const notes: string[] = [];
+    const last = first + rows.length;
+    if (last < total || first > 0) {
+      notes.push(
+        `rows ${first + 1}–${last} of ${total.toLocaleString('en-US')}${last < total ? '; `more` shows the next' : ''}`,
+      );
+    }
+    if (notes.length) this.print(`(${notes.join('; ')})`, 'dim', '  ');
+    if (layout.hidden.length) this.print(hiddenNote(layout.hidden, width), 'dim', '  ');
+  }
+
   async uploadCsv(_e: ExecutionRecord, r: ResultSummary): Promise<string> {
-    this.print(`  CSV (${formatBytes(r.csvBytes)}): ${r.csvPath}`);
+    this.print(`CSV (${formatBytes(r.csvBytes)}): ${escapeControls(r.csvPath)}`, 'plain', '  ');
     return r.csvPath;
   }
 
   async postFailure(e: ExecutionRecord): Promise<string> {
-    this.print(`✖ ${e.command} ${e.state === 'CANCELLED' ? 'cancelled' : 'failed'}: ${e.error ?? 'no reason given'}`);
-    if (e.scheduleId) this.print(`  ${scheduleNote({ id: e.scheduleId, createdBy: e.userId }, (u) => u)}`);
+    this.progressScreen.endStatus();
+    this.running.delete(e.id);
+    // An engine's reason can quote record values or typed input: one line.
+    const why = escapeControls(plainText(e.error ?? 'no reason given'));
+    this.screen.line(`✖ ${e.command} ${e.state === 'CANCELLED' ? 'cancelled' : 'failed'}: ${why}`, 'fail');
+    if (e.scheduleId)
+      this.print(
+        scheduleNote({ id: e.scheduleId, createdBy: e.userId }, (u) => u),
+        'dim',
+        '  ',
+      );
     return `terminal:${e.id}:failure`;
   }
 
