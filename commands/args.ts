@@ -26,18 +26,23 @@ export const securityGroupOrEni = z
 export const SG_ACCEPTS = 'sg- or eni- followed by 8 or 17 hex digits (e.g. sg-5887f224, eni-6c5ca5a8)';
 
 /**
- * An ARN: `arn:partition:service:region:account:resource`, printable ASCII without spaces. Region and account may be
- * empty (S3, IAM). At most 1,000 characters: Athena takes each ExecutionParameter up to 1,024 characters, quotes
- * included (tech-facts §2), so a longer value would fail on Athena only; both engines refuse it here instead.
+ * An ARN: `arn:partition:service:region:account:resource` (AWS General Reference, "Amazon Resource Names (ARNs)").
+ * Region and account may be empty (S3, IAM). The resource part takes the characters AWS documents for IAM names and
+ * paths ("IAM identifiers": letters, digits and `+=,.@_-`), plus `/` and `:` that separate resource type, path and
+ * id, and `*` of wildcard ARNs. Anything else (backticks, `<`, `>`, `|`, quotes, spaces) is refused: the command
+ * text is echoed into replies other people read (issue 13 item 4). At most 1,000 characters: Athena takes each
+ * ExecutionParameter up to 1,024 characters, quotes included (tech-facts §2), so a longer value would fail on Athena
+ * only; both engines refuse it here instead.
  */
 export const ARN_MAX = 1000;
 export const ARN =
-  /^arn:aws(-cn|-us-gov|-iso(-[a-z])?)?:[a-z0-9-]{1,64}:([a-z]{2}(-[a-z]+)+-\d)?:(\d{12}|aws)?:[!-~]+$/;
+  /^arn:aws(-cn|-us-gov|-iso(-[a-z])?)?:[a-z0-9-]{1,64}:([a-z]{2}(-[a-z]+)+-\d)?:(\d{12}|aws)?:[A-Za-z0-9+=,.@_/:*-]+$/;
 export const arn = z
   .string()
   .max(ARN_MAX, { message: `is longer than ${ARN_MAX} characters` })
   .regex(ARN, { message: 'is not an ARN' });
-export const ARN_ACCEPTS = 'an ARN like arn:aws:iam::123456789012:user/alice';
+export const ARN_ACCEPTS =
+  'an ARN like arn:aws:iam::123456789012:user/alice (resource part: letters, digits and + = , . @ _ - / : *)';
 
 /** IAM user / role names: "alphanumeric characters plus =,.@_-", 1–64 (IAM CreateUser: [\w+=,.@-]+). */
 export const IAM_NAME = /^[A-Za-z0-9+=,.@_-]{1,64}$/;
@@ -67,8 +72,14 @@ export function parseNetwork(text: string): string | undefined {
   else return undefined;
   const max = parsed.kind() === 'ipv4' ? 32 : 128;
   if (prefixText !== undefined && !/^\d{1,3}$/.test(prefixText)) return undefined;
-  const prefix = prefixText === undefined ? max : Number(prefixText);
+  let prefix = prefixText === undefined ? max : Number(prefixText);
   if (prefix > max) return undefined;
+  // An IPv4-mapped network (::ffff:10.0.0.0/104) is the IPv4 network it maps: Trino stores IPv4 addresses that way,
+  // and the templates compare only same-family pairs (sql/_in_network.sql).
+  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress() && prefix >= 96) {
+    parsed = (parsed as ipaddr.IPv6).toIPv4Address();
+    prefix -= 96;
+  }
   // Zero the host bits so `10.1.2.3/8` means 10.0.0.0/8 (Trino's contains() wants a network).
   const network =
     parsed.kind() === 'ipv4'

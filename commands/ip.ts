@@ -10,6 +10,7 @@ export const SourceIpActivity: QueryCommand = {
   usage: 'ip <address or CIDR> [window]',
   examples: ['ip 203.0.113.7', 'ip 198.51.100.0/24 7d', 'ip 2001:db8::/32'],
   defaultWindow: '24h',
+  rowCap: { rows: 10_000, narrow: 'a shorter window or account:/region:' },
   plan(args) {
     const [word] = args.words;
     if (word === undefined) throw new UsageError('`ip`: which address? Give an IP address or CIDR.', this.usage);
@@ -17,7 +18,7 @@ export const SourceIpActivity: QueryCommand = {
     expectNoMore(this, args, 1);
     return {
       template: 'source_ip_activity',
-      values: { network: { type: 'varchar', value: network } },
+      values: { networks: [{ type: 'varchar', value: network }] },
       normalized: network,
     };
   },

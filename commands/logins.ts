@@ -29,6 +29,14 @@ export const ConsoleLogins: QueryCommand = {
     }
     if (extra !== undefined) throw new UsageError(`\`logins\`: unexpected argument \`${shown(extra)}\`.`, this.usage);
     const { offHours, timeZone, knownNetworks } = ctx.config;
+    if (mode === 'external' && knownNetworks.length === 0) {
+      throw new UsageError(
+        '`logins external`: no known networks are configured, so every sign-in would count as external. ' +
+          'Set TRAIL_KNOWN_NETWORKS to your networks (e.g. TRAIL_KNOWN_NETWORKS=203.0.113.0/24,2001:db8::/32), ' +
+          'or ask `logins all`.',
+        this.usage,
+      );
+    }
     const start = minutesOf(offHours.start);
     const end = minutesOf(offHours.end);
     const offhours = mode === 'offhours';
@@ -54,7 +62,8 @@ export const ConsoleLogins: QueryCommand = {
     const who = row('identity_type') === 'Root' ? 'root' : (row('username') ?? row('principal_arn') ?? 'someone');
     const success = row('result') === 'Success';
     const time = row('eventtime');
-    if (success && row('mfa_used') === 'No') {
+    // used_mfa is the templates' one definition of "used MFA" (sql/_used_mfa.sql): MFAUsed for sign-ins.
+    if (success && row('used_mfa') !== 'true') {
       const root = row('identity_type') === 'Root';
       flags.push({
         code: root ? 'root-no-mfa' : 'login-no-mfa',

@@ -12,6 +12,10 @@ export const RecentEvents: QueryCommand = {
   usage: 'recent [all|writes|errors] [window]',
   examples: ['recent', 'recent writes 30m', 'recent errors 2h'],
   defaultWindow: '1h',
+  rowCap: {
+    rows: 200,
+    narrow: 'a shorter window (e.g. `recent 15m`), `recent writes` or `recent errors`, or account:/region:',
+  },
   plan(args) {
     const [word, extra] = args.words;
     const kind = word?.toLowerCase() ?? 'all';

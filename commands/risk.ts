@@ -8,10 +8,14 @@ type Flag = Omit<RiskFlag, 'row'>;
  */
 const isWorld = (cidr: unknown): cidr is string => typeof cidr === 'string' && /^[0-9a-fA-F:.]+\/0$/.test(cidr.trim());
 
+/** `unknown`: ModifySecurityGroupRules names a rule by id, and its request does not say which way that rule points. */
+export type RuleDirection = 'ingress' | 'egress' | 'unknown';
+
 interface OpenRule {
   protocol: string;
   ports: string;
   cidr: string;
+  direction: RuleDirection;
 }
 
 function portText(protocol: string, from: unknown, to: unknown): string {
@@ -30,12 +34,22 @@ function items(v: unknown): Record<string, unknown>[] {
   return [];
 }
 
+/** An explicit egress marker on a rule (`IsEgress` / `isEgress`, as EC2's SecurityGroupRule shape names it). */
+function egressMarker(rule: Record<string, unknown>): boolean | undefined {
+  const v = rule.IsEgress ?? rule.isEgress;
+  if (v === true || v === 'true') return true;
+  if (v === false || v === 'false') return false;
+  return undefined;
+}
+
 /**
- * Rules in an EC2 request that open a port to the whole internet. Covers the shapes CloudTrail records for
- * AuthorizeSecurityGroupIngress/Egress (`ipPermissions.items[].ipRanges.items[].cidrIp`, `ipv6Ranges…cidrIpv6`) and
- * ModifySecurityGroupRules (`ModifySecurityGroupRulesRequest.SecurityGroupRule.SecurityGroupRule.CidrIpv4/CidrIpv6`).
+ * Rules in an EC2 request that open a port to the whole internet, each with its direction. Covers the shapes
+ * CloudTrail records for AuthorizeSecurityGroupIngress/Egress (`ipPermissions.items[].ipRanges.items[].cidrIp`,
+ * `ipv6Ranges…cidrIpv6`, and the older flat `cidrIp` + `fromPort`) and ModifySecurityGroupRules
+ * (`ModifySecurityGroupRulesRequest.SecurityGroupRule[].SecurityGroupRule.CidrIpv4/CidrIpv6`). The direction comes
+ * from the event name, or from an `IsEgress` marker on the rule where the record carries one.
  */
-export function worldOpenRules(requestParameters: string | null): OpenRule[] {
+export function worldOpenRules(requestParameters: string | null, eventName?: string | null): OpenRule[] {
   if (!requestParameters) return [];
   let doc: Record<string, unknown>;
   try {
@@ -43,27 +57,48 @@ export function worldOpenRules(requestParameters: string | null): OpenRule[] {
   } catch {
     return [];
   }
+  const byName: RuleDirection = eventName?.endsWith('Egress')
+    ? 'egress'
+    : eventName?.endsWith('Ingress')
+      ? 'ingress'
+      : 'unknown';
+  const direction = (rule: Record<string, unknown>): RuleDirection => {
+    const marker = egressMarker(rule);
+    return marker === undefined ? byName : marker ? 'egress' : 'ingress';
+  };
   const found: OpenRule[] = [];
   for (const perm of items(doc.ipPermissions)) {
     const protocol = String(perm.ipProtocol ?? '?');
     const ports = portText(protocol, perm.fromPort, perm.toPort);
-    for (const r of items(perm.ipRanges)) if (isWorld(r.cidrIp)) found.push({ protocol, ports, cidr: r.cidrIp });
-    for (const r of items(perm.ipv6Ranges)) if (isWorld(r.cidrIpv6)) found.push({ protocol, ports, cidr: r.cidrIpv6 });
+    const dir = direction(perm);
+    for (const r of items(perm.ipRanges)) {
+      if (isWorld(r.cidrIp)) found.push({ protocol, ports, cidr: r.cidrIp, direction: dir });
+    }
+    for (const r of items(perm.ipv6Ranges)) {
+      if (isWorld(r.cidrIpv6)) found.push({ protocol, ports, cidr: r.cidrIpv6, direction: dir });
+    }
   }
   // Single-rule shape of AuthorizeSecurityGroupIngress (cidrIp + ipProtocol + fromPort at the top level).
   if (isWorld(doc.cidrIp)) {
     const protocol = String(doc.ipProtocol ?? '?');
-    found.push({ protocol, ports: portText(protocol, doc.fromPort, doc.toPort), cidr: doc.cidrIp });
+    found.push({
+      protocol,
+      ports: portText(protocol, doc.fromPort, doc.toPort),
+      cidr: doc.cidrIp,
+      direction: direction(doc),
+    });
   }
   const modify = (doc.ModifySecurityGroupRulesRequest ?? {}) as Record<string, unknown>;
   const wrapper = (modify.SecurityGroupRule ?? {}) as Record<string, unknown>;
   const rules = Array.isArray(wrapper) ? wrapper : [wrapper];
   for (const w of rules as Record<string, unknown>[]) {
     const rule = (w.SecurityGroupRule ?? {}) as Record<string, unknown>;
+    const marker = egressMarker(rule) ?? egressMarker(w);
+    const dir: RuleDirection = marker === undefined ? byName : marker ? 'egress' : 'ingress';
     for (const cidr of [rule.CidrIpv4, rule.CidrIpv6]) {
       if (isWorld(cidr)) {
         const protocol = String(rule.IpProtocol ?? '?');
-        found.push({ protocol, ports: portText(protocol, rule.FromPort, rule.ToPort), cidr });
+        found.push({ protocol, ports: portText(protocol, rule.FromPort, rule.ToPort), cidr, direction: dir });
       }
     }
   }
@@ -72,6 +107,12 @@ export function worldOpenRules(requestParameters: string | null): OpenRule[] {
 
 const GRANTING = new Set(['AuthorizeSecurityGroupIngress', 'AuthorizeSecurityGroupEgress', 'ModifySecurityGroupRules']);
 
+/**
+ * World-open *ingress* is the finding (`world-open`). World-open egress is what every new security group starts with
+ * (EC2 adds an outbound rule to 0.0.0.0/0), so it gets its own lower-risk code (`world-open-egress`) and says so.
+ * ModifySecurityGroupRules does not record a rule's direction; such a rule is flagged as a finding and says that the
+ * direction must be checked.
+ */
 export function securityGroupFlags(
   eventName: string | null,
   requestParameters: string | null,
@@ -87,9 +128,21 @@ export function securityGroupFlags(
   } catch {
     // worldOpenRules reports nothing for unparsable JSON either.
   }
-  const direction = eventName.endsWith('Egress') ? 'egress' : 'ingress';
-  return worldOpenRules(requestParameters).map((r) => ({
-    code: 'world-open',
-    message: `${r.ports} ${direction} opened to ${r.cidr}${group ? ` on ${group}` : ''}${who ? ` by ${who}` : ''}`,
-  }));
+  const where = `${group ? ` on ${group}` : ''}${who ? ` by ${who}` : ''}`;
+  return worldOpenRules(requestParameters, eventName).map((r) => {
+    switch (r.direction) {
+      case 'ingress':
+        return { code: 'world-open', message: `${r.ports} ingress opened to ${r.cidr}${where}` };
+      case 'egress':
+        return {
+          code: 'world-open-egress',
+          message: `${r.ports} egress allowed to ${r.cidr}${where} (lower risk: outbound to anywhere is the AWS default)`,
+        };
+      default:
+        return {
+          code: 'world-open',
+          message: `${r.ports} rule opened to ${r.cidr}${where} (the record does not say ingress or egress: check the rule)`,
+        };
+    }
+  });
 }

@@ -46,6 +46,11 @@ export interface QueryCommand extends CommandInfo {
   plan(args: CommandArgs, ctx: CommandContext): QueryPlan;
   /** Risk flags for one result row (without the row index, which the caller adds). */
   annotate?(row: RowView, ctx: CommandContext): Omit<RiskFlag, 'row'>[];
+  /**
+   * The template's `LIMIT` (a test holds the two equal). When an answer reaches it, it says so (a `row-cap` flag) and
+   * `narrow` says how to ask a narrower question.
+   */
+  rowCap?: { rows: number; narrow: string };
 }
 
 /** Commands the dispatcher answers without a query (help, status, history, schedule, …). */

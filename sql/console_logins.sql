@@ -1,14 +1,16 @@
 -- /trail logins [all|offhours|mobile|external|nomfa|failed] [window]
 -- Console sign-ins (eventname ConsoleLogin). The result is in responseElements.ConsoleLogin, MFA and mobile use in
--- additionalEventData (MFAUsed, MobileVersion), as CloudTrail records them for AwsConsoleSignIn events.
+-- additionalEventData (MFAUsed, MobileVersion), as CloudTrail records them for AwsConsoleSignIn events; used_mfa is
+-- the shared definition (sql/_used_mfa.sql) that root and the risk flags use too.
 SELECT eventtime,
        useridentity.type AS identity_type,
-       coalesce(useridentity.username, useridentity.arn) AS username,
+       coalesce(nullif(useridentity.username, ''), useridentity.arn) AS username,
        sourceipaddress,
        json_extract_scalar(responseelements, '$.ConsoleLogin') AS result,
        json_extract_scalar(additionaleventdata, '$.MFAUsed') AS mfa_used,
+       {{> used_mfa}} AS used_mfa,
        json_extract_scalar(additionaleventdata, '$.MobileVersion') AS mobile,
-       errormessage,
+       nullif(errormessage, '') AS errormessage,
        useragent,
        useridentity.arn AS principal_arn,
        awsregion,
@@ -18,10 +20,10 @@ FROM cloudtrail_logs
 WHERE {{> window}}
   AND eventname = 'ConsoleLogin'
   {{#mobile}}AND json_extract_scalar(additionaleventdata, '$.MobileVersion') = 'Yes'{{/mobile}}
-  {{#nomfa}}AND json_extract_scalar(additionaleventdata, '$.MFAUsed') = 'No'
+  {{#nomfa}}AND NOT {{> used_mfa}}
   AND json_extract_scalar(responseelements, '$.ConsoleLogin') = 'Success'{{/nomfa}}
-  {{#failed}}AND (json_extract_scalar(responseelements, '$.ConsoleLogin') = 'Failure' OR errormessage IS NOT NULL){{/failed}}
-  {{#known_networks}}AND NOT ({{#each known_networks " OR "}}coalesce(contains({{.}}, try_cast(sourceipaddress AS ipaddress)), false){{/each}}){{/known_networks}}
+  {{#failed}}AND (json_extract_scalar(responseelements, '$.ConsoleLogin') = 'Failure' OR nullif(errormessage, '') IS NOT NULL){{/failed}}
+  {{#known_networks}}AND NOT ({{#each known_networks " OR "}}{{> in_network}}{{/each}}){{/known_networks}}
   {{#offhours_within}}AND ((hour(at_timezone(from_iso8601_timestamp(eventtime), {{time_zone}})) * 60
         + minute(at_timezone(from_iso8601_timestamp(eventtime), {{time_zone}}))) >= {{offhours_start}}
        AND (hour(at_timezone(from_iso8601_timestamp(eventtime), {{time_zone}})) * 60

@@ -9,8 +9,8 @@ SELECT eventtime,
        useragent,
        awsregion,
        recipientaccountid,
-       errorcode,
-       errormessage,
+       nullif(errorcode, '') AS errorcode,
+       nullif(errormessage, '') AS errormessage,
        eventid
 FROM cloudtrail_logs
 WHERE {{> window}}

@@ -8,11 +8,11 @@ SELECT eventtime,
        sourceipaddress,
        awsregion,
        recipientaccountid,
-       errorcode,
+       nullif(errorcode, '') AS errorcode,
        eventid
 FROM cloudtrail_logs
 WHERE {{> window}}
   {{#writes_only}}AND readonly = 'false'{{/writes_only}}
-  {{#errors_only}}AND errorcode IS NOT NULL{{/errors_only}}
+  {{#errors_only}}AND nullif(errorcode, '') IS NOT NULL{{/errors_only}}
 ORDER BY eventtime DESC, eventid
 LIMIT 200

@@ -8,7 +8,7 @@ SELECT eventtime,
        sourceipaddress,
        awsregion,
        recipientaccountid,
-       errorcode,
+       nullif(errorcode, '') AS errorcode,
        eventid
 FROM cloudtrail_logs
 WHERE {{> window}}

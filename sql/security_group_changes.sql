@@ -12,7 +12,7 @@ SELECT eventname,
        useridentity.arn AS principal_arn,
        awsregion,
        recipientaccountid,
-       errorcode,
+       nullif(errorcode, '') AS errorcode,
        eventid
 FROM cloudtrail_logs
 WHERE {{> window}}

@@ -10,10 +10,10 @@ SELECT eventtime,
        useragent,
        awsregion,
        recipientaccountid,
-       errorcode,
+       nullif(errorcode, '') AS errorcode,
        eventid
 FROM cloudtrail_logs
 WHERE {{> window}}
-  AND contains({{network}}, try_cast(sourceipaddress AS ipaddress))
+  AND ({{#each networks " OR "}}{{> in_network}}{{/each}})
 ORDER BY eventtime DESC, eventid
 LIMIT 10000

@@ -1,14 +1,15 @@
 -- /trail users [top N] [window]
 -- The most active IAM users and their most frequent actions (per-user, per-action counts first, then ranked).
+-- A user is named by userName, or by the ARN when an export left userName empty.
 WITH per_action AS (
-  SELECT useridentity.username AS username,
+  SELECT coalesce(nullif(useridentity.username, ''), useridentity.arn) AS username,
          eventname,
          count(*) AS calls,
-         count(errorcode) AS errors
+         count(nullif(errorcode, '')) AS errors
   FROM cloudtrail_logs
   WHERE {{> window}}
     AND useridentity.type = 'IAMUser'
-  GROUP BY useridentity.username, eventname
+  GROUP BY coalesce(nullif(useridentity.username, ''), useridentity.arn), eventname
 )
 SELECT username, total_events, error_events, distinct_actions, top_actions
 FROM (

@@ -100,6 +100,31 @@ describe('npx trail', () => {
     expect((await trail('setup')).out).toContain('Nothing to set up');
   });
 
+  test('ddl without TRAIL_ACCOUNTS / TRAIL_REGIONS names both settings; TRAIL_PROJECTION_START reaches the DDL', async () => {
+    const err = new PassThrough();
+    let errText = '';
+    err.on('data', (d) => {
+      errText += String(d);
+    });
+    expect(await runCli(['ddl'], { out: new PassThrough(), err, env: { TRAIL_BUCKET: 'my-trail-bucket' } })).toBe(2);
+    expect(errText).toContain('set TRAIL_ACCOUNTS to');
+    expect(errText).toContain('set TRAIL_REGIONS to');
+
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (d) => {
+      text += String(d);
+    });
+    const env = {
+      TRAIL_BUCKET: 'my-trail-bucket',
+      TRAIL_ACCOUNTS: '111122223333',
+      TRAIL_REGIONS: 'us-east-1',
+      TRAIL_PROJECTION_START: '2024-07-01',
+    };
+    expect(await runCli(['ddl'], { out, err: new PassThrough(), env })).toBe(0);
+    expect(text).toContain("'projection.timestamp.range'='2024/07/01,NOW'");
+  });
+
   test('the installed bin runs (npx trail help)', () => {
     const r = spawnSync(process.execPath, [path.resolve(__dirname, '../bin/trail.js'), 'help'], {
       encoding: 'utf8',

@@ -31,6 +31,8 @@ export interface TrailbotDeployment {
   logRetentionDays: number;
   /** IANA zone for `today`, off-hours and display (TRAIL_TIME_ZONE); default `UTC`. */
   timeZone: string;
+  /** First day of the Glue table's partition projection range and TRAIL_PROJECTION_START, `yyyy/MM/dd`; default 2020/01/01. */
+  projectionStart: string;
   /**
    * TRAIL_ACCESS_POLICY, passed to the bot verbatim: JSON, or `open` for everyone everywhere. Required: a deployed bot
    * answers every channel and DM about every account its role can read, so who may ask what is chosen, not defaulted.
@@ -60,6 +62,7 @@ export const CONTEXT_KEYS = {
   resultsRetentionDays: 'resultsRetentionDays',
   logRetentionDays: 'logRetentionDays',
   timeZone: 'timeZone',
+  projectionStart: 'projectionStart',
   accessPolicy: 'accessPolicy',
   desiredCount: 'desiredCount',
   network: 'network',
@@ -72,6 +75,7 @@ export const DEPLOYMENT_DEFAULTS = {
   resultsRetentionDays: 30,
   logRetentionDays: 90,
   timeZone: 'UTC',
+  projectionStart: '2020/01/01',
   desiredCount: 1,
   network: 'private',
 } as const;
@@ -175,6 +179,11 @@ export function parseDeployment(raw: Record<string, unknown>): TrailbotDeploymen
   if (!isTimeZone(timeZone))
     problems.push(`${k.timeZone} \`${timeZone}\` is not an IANA time zone such as Europe/Berlin`);
 
+  const projectionStart = text(raw[k.projectionStart]) ?? DEPLOYMENT_DEFAULTS.projectionStart;
+  if (!/^\d{4}\/(0[1-9]|1[0-2])\/(0[1-9]|[12]\d|3[01])$/.test(projectionStart)) {
+    problems.push(`${k.projectionStart} \`${projectionStart}\` must be a day written yyyy/MM/dd (e.g. 2020/01/01)`);
+  }
+
   const accessPolicy = json(raw, k.accessPolicy, problems);
   if (raw[k.accessPolicy] === undefined || raw[k.accessPolicy] === null || raw[k.accessPolicy] === '') {
     problems.push(
@@ -197,6 +206,7 @@ export function parseDeployment(raw: Record<string, unknown>): TrailbotDeploymen
     resultsRetentionDays,
     logRetentionDays,
     timeZone,
+    projectionStart,
     desiredCount,
     network: network as TrailbotDeployment['network'],
   };

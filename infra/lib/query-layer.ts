@@ -9,6 +9,8 @@ import { cloudTrailTableSpec } from '../../src/ddl/render';
 
 export interface QueryLayerProps {
   trail: ValidTrailLocation;
+  /** First projected day (`yyyy/MM/dd`), the same TRAIL_PROJECTION_START the bot is given. */
+  projectionStart: string;
   workgroupName: string;
   databaseName: string;
   /** BytesScannedCutoffPerQuery, in bytes (a CloudFormation parameter's value). */
@@ -92,7 +94,10 @@ export class QueryLayer extends Construct {
       },
     });
 
-    const spec = cloudTrailTableSpec(props.trail, { database: props.databaseName });
+    const spec = cloudTrailTableSpec(props.trail, {
+      database: props.databaseName,
+      projectionStart: props.projectionStart,
+    });
     this.table = new glue.CfnTable(this, 'CloudTrailTable', {
       catalogId: stack.account,
       databaseName: props.databaseName,

@@ -60,6 +60,7 @@ export class TrailbotStack extends Stack {
 
     this.queryLayer = new QueryLayer(this, 'Athena', {
       trail: d.trail,
+      projectionStart: d.projectionStart,
       workgroupName: d.workgroupName,
       databaseName: d.databaseName,
       bytesScannedCutoffPerQuery: cutoff.valueAsNumber,
@@ -142,6 +143,7 @@ export function botEnvironment(
     TRAIL_ACCOUNTS: d.trail.accounts.join(','),
     TRAIL_REGIONS: d.trail.regions.join(','),
     TRAIL_TIME_ZONE: d.timeZone,
+    TRAIL_PROJECTION_START: d.projectionStart,
   };
   if (d.trail.organizationId !== undefined) env.TRAIL_ORG_ID = d.trail.organizationId;
   if (d.accessPolicy !== undefined) env.TRAIL_ACCESS_POLICY = d.accessPolicy;

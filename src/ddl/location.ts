@@ -44,12 +44,32 @@ export function bucketNameProblem(bucket: string): string | undefined {
   return undefined;
 }
 
-/** Validates a configured trail location and reports every problem at once (ConfigError). */
-export function validateTrailLocation(location: TrailLocation): ValidTrailLocation {
+/** What the person configuring trailbot calls each part of the location: environment variables by default. */
+export interface LocationSettingNames {
+  bucket: string;
+  accounts: string;
+  regions: string;
+}
+
+export const LOCATION_ENV_NAMES: LocationSettingNames = {
+  bucket: 'TRAIL_BUCKET',
+  accounts: 'TRAIL_ACCOUNTS',
+  regions: 'TRAIL_REGIONS',
+};
+
+/**
+ * Validates a configured trail location and reports every problem at once (ConfigError). A missing value names the
+ * setting to fill in (`names`: the environment variables by default, CDK context keys for infra/).
+ */
+export function validateTrailLocation(
+  location: TrailLocation,
+  names: LocationSettingNames = LOCATION_ENV_NAMES,
+): ValidTrailLocation {
   const problems: string[] = [];
   const bucket = location.bucket ?? '';
-  if (bucket === '') problems.push('the trail bucket is not set: name the S3 bucket CloudTrail delivers to');
-  else {
+  if (bucket === '') {
+    problems.push(`the trail bucket is not set: set ${names.bucket} to the S3 bucket CloudTrail delivers to`);
+  } else {
     const problem = bucketNameProblem(bucket);
     if (problem) problems.push(problem);
   }
@@ -60,11 +80,19 @@ export function validateTrailLocation(location: TrailLocation): ValidTrailLocati
   }
   const accounts = [...new Set(location.accounts)];
   const regions = [...new Set(location.regions)];
-  if (accounts.length === 0) problems.push('no trail account is configured: list the 12-digit account ids');
+  if (accounts.length === 0) {
+    problems.push(
+      `no trail account is configured: set ${names.accounts} to the 12-digit account ids the trail logs, comma separated (e.g. ${names.accounts}=111122223333)`,
+    );
+  }
   for (const account of accounts) {
     if (!ACCOUNT.test(account)) problems.push(`account \`${account}\` is not a 12-digit AWS account id`);
   }
-  if (regions.length === 0) problems.push('no trail region is configured: list the regions the trail logs');
+  if (regions.length === 0) {
+    problems.push(
+      `no trail region is configured: set ${names.regions} to the regions the trail logs, comma separated (e.g. ${names.regions}=us-east-1,eu-west-1)`,
+    );
+  }
   for (const region of regions) {
     if (!REGION.test(region)) problems.push(`region \`${region}\` is not an AWS region name such as us-east-1`);
   }

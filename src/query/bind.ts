@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TimeWindow } from '../time/types';
+import { partitionsFor } from '../time/window';
 import type { BoundQuery, SqlParam } from './types';
 
 /** Where the `.sql` templates live (top-level `sql/`). */
@@ -115,7 +116,9 @@ function renderInto(
       params.push(element);
       out += '?';
     } else if (marker.startsWith('>')) {
-      out += renderInto(stripComments(partial(marker.slice(1).trim())), values, partial, params, depth + 1, element);
+      // A partial's final newline would leave a stray line break where it is used inline (`({{> in_network}})`).
+      const body = stripComments(partial(marker.slice(1).trim())).trimEnd();
+      out += renderInto(body, values, partial, params, depth + 1, element);
     } else if (marker.endsWith('...')) {
       const value = values[marker.slice(0, -3)];
       if (!Array.isArray(value) || value.length === 0) throw new TemplateError(`{{${marker}}} needs a non-empty list`);
@@ -172,10 +175,21 @@ export function countPlaceholders(sql: string): number {
 
 const varchar = (value: string): SqlParam => ({ type: 'varchar', value });
 
+/**
+ * The day partitions a question must read: every day of the window, and after it every day up to the one holding
+ * `end + deliveryLag`. CloudTrail files sit in the folder of their *delivery* time, typically ~5 minutes after the
+ * calls they hold and with no guarantee (CloudTrail FAQ; CloudTrail User Guide, "Finding your CloudTrail log files"),
+ * so the events of 23:5x on day D arrive in day D+1's folder. The `eventtime` filter keeps the window exact.
+ */
+export function readPartitions(window: TimeWindow, deliveryLagMinutes: number): string[] {
+  if (deliveryLagMinutes <= 0) return window.partitions;
+  return partitionsFor(window.start, new Date(window.end.getTime() + deliveryLagMinutes * 60_000));
+}
+
 /** The standard window parameters every template's `{{> window}}` partial uses. */
-export function windowValues(window: TimeWindow): TemplateValues {
-  const first = window.partitions[0];
-  const last = window.partitions[window.partitions.length - 1];
+export function windowValues(window: TimeWindow, partitions: readonly string[] = window.partitions): TemplateValues {
+  const first = partitions[0];
+  const last = partitions[partitions.length - 1];
   if (!first || !last) throw new TemplateError('a window has at least one partition');
   return {
     day_from: varchar(first),
@@ -185,6 +199,15 @@ export function windowValues(window: TimeWindow): TemplateValues {
   };
 }
 
+export interface BindOptions {
+  /** Optional narrowing to accounts / regions. */
+  scope?: BoundQuery['scope'];
+  /** Partition columns of the table besides `timestamp` (`account`, `region`): scope also filters those. */
+  partitionColumns?: readonly string[];
+  /** Minutes a log file may arrive after its events (TRAIL_DELIVERY_LAG); see `readPartitions`. Default 0. */
+  deliveryLagMinutes?: number;
+}
+
 /**
  * Template + validated values + window → BoundQuery. The only way SQL is produced in trailbot.
  */
@@ -192,10 +215,9 @@ export function bindQuery(
   template: string,
   values: TemplateValues,
   window: TimeWindow,
-  scope?: BoundQuery['scope'],
-  /** Partition columns of the table besides `timestamp` (`account`, `region`): scope also filters those. */
-  partitionColumns: readonly string[] = [],
+  options: BindOptions = {},
 ): BoundQuery {
+  const { scope, partitionColumns = [], deliveryLagMinutes = 0 } = options;
   const text = loadTemplate(template);
   if (!text.includes('{{> window}}')) throw new TemplateError(`template ${template} does not filter on the window`);
   const scopeValues: TemplateValues = {
@@ -204,12 +226,13 @@ export function bindQuery(
     partition_accounts: partitionColumns.includes('account') ? scope?.accounts?.map(varchar) : undefined,
     partition_regions: partitionColumns.includes('region') ? scope?.regions?.map(varchar) : undefined,
   };
-  const { sql, params } = renderTemplate(text, { ...values, ...scopeValues, ...windowValues(window) });
+  const partitions = readPartitions(window, deliveryLagMinutes);
+  const { sql, params } = renderTemplate(text, { ...values, ...scopeValues, ...windowValues(window, partitions) });
   const bound: BoundQuery = {
     template,
     sql,
     params,
-    partitions: window.partitions,
+    partitions,
     window: {
       start: window.start.toISOString(),
       end: window.end.toISOString(),

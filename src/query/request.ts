@@ -166,6 +166,22 @@ function checkScope(command: Command, scope: BoundQuery['scope'], ctx: CommandCo
 }
 
 /**
+ * A window that starts before the table's first day would be answered from part of its days on Athena (partition
+ * projection generates no earlier partition) and from all of them by DuckDB: both refuse it instead, the same way.
+ */
+function checkProjectionStart(command: Command, window: TimeWindow, ctx: CommandContext): void {
+  const first = ctx.config.window.projectionStart;
+  const firstMs = Date.parse(`${first.replaceAll('/', '-')}T00:00:00Z`);
+  if (window.start.getTime() >= firstMs) return;
+  throw new UsageError(
+    `\`${command.name}\`: the window ${window.label} starts ${window.start.toISOString()}, before the first day of the ` +
+      `CloudTrail table (${first}, TRAIL_PROJECTION_START). Ask about ${first} or later, or set TRAIL_PROJECTION_START ` +
+      '(and re-create the table with `npx trail setup`) to reach further back.',
+    command.usage,
+  );
+}
+
+/**
  * Parses and validates what the user typed after `/trail`. Returns a request or throws UsageError with a message
  * that says what was wrong and what to type instead; never anything else.
  */
@@ -220,8 +236,13 @@ export function parseRequest(rawText: string, ctx: CommandContext, options: Pars
     throw err;
   }
   checkScope(command, scope, ctx);
+  checkProjectionStart(command, window, ctx);
   const plan = command.plan({ words: rest, flags: args.flags }, ctx);
-  const query = bindQuery(plan.template, plan.values, window, scope, partitionColumnNames(ctx.config.trail));
+  const query = bindQuery(plan.template, plan.values, window, {
+    scope,
+    partitionColumns: partitionColumnNames(ctx.config.trail),
+    deliveryLagMinutes: ctx.config.window.deliveryLagMinutes,
+  });
   const scopeText = [
     ...(scope?.accounts ?? []).map((a) => `account:${a}`),
     ...(scope?.regions ?? []).map((r) => `region:${r}`),

@@ -16,7 +16,10 @@ export interface BoundQuery {
   /** Final SQL text with `?` placeholders only; never contains user-typed text. */
   sql: string;
   params: SqlParam[];
-  /** Day partitions (`yyyy/MM/dd`) the window touches; the engine reads only these. */
+  /**
+   * Day partitions (`yyyy/MM/dd`) to read: the window's days plus those up to `end` + the delivery lag (files are
+   * foldered by delivery time). The engine reads only these; `window.partitions` keeps the window's own days.
+   */
   partitions: string[];
   window: TimeWindowJson;
   /** Optional narrowing to accounts / regions (also narrows which prefixes are read). */

@@ -5,10 +5,11 @@ import { UsageError, userMessageOf } from '../errors';
 import { type Logger, silentLogger } from '../logger';
 import { type AccessDecision, checkAccess, checkOwnership } from '../policy';
 import { parseRequest, renderHelp, type TrailRequest } from '../query/request';
-import { formatQueryText } from '../query/show';
+import { fencedQueryText } from '../query/show';
 import type { ExecutionRecord, ExecutionStore } from '../store/types';
 import type { Publisher, Recipient } from '../surfaces/types';
 import { formatBytes, formatDuration, formatInstant } from '../time/format';
+import { codeSpan, echoCommand, escapeEntities } from '../util/echo';
 import type { Annotator } from './collect';
 import { type QuerySubmission, type Runner, requestKeyOf } from './runner';
 import type { ActionInput, CommandInput, Dispatcher, Prepared } from './types';
@@ -52,7 +53,8 @@ export function historyLine(e: ExecutionRecord, timeZone: string): string {
   const rows = e.stats?.rows !== undefined ? `${e.stats.rows} rows` : '';
   const bytes = e.stats?.bytesScanned !== undefined ? formatBytes(e.stats.bytesScanned) : '';
   const when = formatInstant(new Date(e.createdAt), timeZone);
-  return [`\`${e.id}\``, when, `<@${e.userId}>`, `\`/trail ${e.commandText}\``, e.state, rows, bytes]
+  // The command is someone's typing, shown to everyone in the channel: data only (issue 13 item 4).
+  return [`\`${e.id}\``, when, `<@${e.userId}>`, echoCommand(e.commandText), e.state, rows, bytes]
     .filter((p) => p !== '')
     .join(' · ');
 }
@@ -62,7 +64,8 @@ export function statusText(e: ExecutionRecord, timeZone: string): string {
   const lines = [historyLine(e, timeZone)];
   if (e.stats?.elapsedMs !== undefined) lines.push(`ran ${formatDuration(e.stats.elapsedMs)}`);
   if (e.stats?.costUsd !== undefined && e.engine === 'athena') lines.push(`cost ${formatUsd(e.stats.costUsd)}`);
-  if (e.error) lines.push(e.error);
+  // An engine's reason can quote what was queried; a cancellation's is trailbot's own and said on the next line.
+  if (e.error && !e.cancelledBy) lines.push(codeSpan(e.error.length > 1000 ? `${e.error.slice(0, 999)}…` : e.error));
   if (e.cancelledBy) lines.push(`cancelled by <@${e.cancelledBy}>`);
   return lines.join('\n');
 }
@@ -92,7 +95,13 @@ export class TrailDispatcher implements Dispatcher {
     try {
       request = parseRequest(input.text, ctx);
     } catch (err) {
-      if (err instanceof UsageError) return { kind: 'reply', text: usageReply(err) };
+      // A usage message quotes what was typed (and a Re-run shows someone's typing to the person who clicked): in chat,
+      // `<…>` in it must not become a link or a mention (issue 13 item 4). The terminal shows it as typed.
+      if (err instanceof UsageError)
+        return {
+          kind: 'reply',
+          text: input.surface === 'terminal' ? usageReply(err) : escapeEntities(usageReply(err)),
+        };
       this.log.error('parse failed', { error: String(err), stack: (err as Error).stack });
       return { kind: 'reply', text: userMessageOf(err) };
     }
@@ -119,7 +128,7 @@ export class TrailDispatcher implements Dispatcher {
       };
     }
     if (request.kind === 'control') return this.control(request, input, ctx);
-    if (request.showSql) return { kind: 'reply', text: `\`\`\`\n${formatQueryText(request.query)}\n\`\`\`` };
+    if (request.showSql) return { kind: 'reply', text: fencedQueryText(request.query, input.surface) };
     const submission: QuerySubmission = {
       command: request.command.name,
       commandText: input.text.trim().replace(/^\/trail\s+/i, ''),
@@ -152,10 +161,7 @@ export class TrailDispatcher implements Dispatcher {
       case 'cancel':
         return (await this.refuse(input, 'cancel', `button cancel ${e.id}`)) ?? this.cancelAs(e, input);
       case 'show_sql':
-        return (
-          (await this.refuse(input, e.command, `button show_sql ${e.id}`)) ??
-          `\`\`\`\n${formatQueryText(e.query)}\n\`\`\``
-        );
+        return (await this.refuse(input, e.command, `button show_sql ${e.id}`)) ?? fencedQueryText(e.query, 'slack');
       case 'rerun': {
         const prepared = this.prepareRerun(e, input);
         if (prepared.kind === 'reply') return prepared.text;
@@ -183,7 +189,7 @@ export class TrailDispatcher implements Dispatcher {
     );
     // A reply (the command no longer parses) or a denial (it carries its own text) is passed on as it is.
     if (prepared.kind === 'reply' || prepared.ackText) return prepared;
-    return { ...prepared, ackText: `Re-running \`/trail ${e.commandText}\`…` };
+    return { ...prepared, ackText: `Re-running ${echoCommand(e.commandText)}…` };
   }
 
   private control(

@@ -23,9 +23,16 @@ describe('logins', () => {
     expect(paramValues('logins offhours', ctx)).toEqual(expect.arrayContaining(['Europe/Berlin', 1320, 360]));
   });
 
-  test('external binds every known network; with none configured every sign-in is external', () => {
-    expect(paramValues('logins external').slice(4)).toEqual(['198.51.100.0/24', '2001:db8:100::/48']);
-    expect(queryOf('logins external', context({ knownNetworks: [] })).query.sql).not.toContain('contains(');
+  test('external binds every known network (twice: the family check, then contains); with none it says what to set', () => {
+    expect(paramValues('logins external').slice(4)).toEqual([
+      '198.51.100.0/24',
+      '198.51.100.0/24',
+      '2001:db8:100::/48',
+      '2001:db8:100::/48',
+    ]);
+    const message = usageMessage('logins external', context({ knownNetworks: [] }));
+    expect(message).toContain('no known networks are configured');
+    expect(message).toContain('TRAIL_KNOWN_NETWORKS=');
   });
 
   test('bad modes and extra words are named', () => {
@@ -39,6 +46,7 @@ describe('logins', () => {
     const row: Record<string, string> = {
       result: 'Success',
       mfa_used: 'No',
+      used_mfa: 'false',
       username: 'alice',
       sourceipaddress: '203.0.113.9',
       eventtime: '2026-11-21T02:10:00Z',
@@ -46,9 +54,14 @@ describe('logins', () => {
     };
     const codes = ConsoleLogins.annotate!((c) => row[c] ?? null, context()).map((f) => f.code);
     expect(codes).toEqual(['login-no-mfa', 'login-external', 'login-offhours']);
-    Object.assign(row, { mfa_used: 'Yes', sourceipaddress: '198.51.100.20', eventtime: '2026-11-21T10:00:00Z' });
+    Object.assign(row, {
+      mfa_used: 'Yes',
+      used_mfa: 'true',
+      sourceipaddress: '198.51.100.20',
+      eventtime: '2026-11-21T10:00:00Z',
+    });
     expect(ConsoleLogins.annotate!((c) => row[c] ?? null, context())).toEqual([]);
-    Object.assign(row, { identity_type: 'Root', mfa_used: 'No' });
+    Object.assign(row, { identity_type: 'Root', mfa_used: 'No', used_mfa: 'false' });
     expect(ConsoleLogins.annotate!((c) => row[c] ?? null, context()).map((f) => f.code)).toEqual(['root-no-mfa']);
   });
 });

@@ -156,7 +156,9 @@ describe('schedule: refused forms say what to fix', () => {
   });
 
   test('a weekly schedule needs windows of at least 7 days', () => {
-    const ctx = context({ window: { maxDays: 3, defaults: {}, deliveryLagMinutes: 15, projectionStart: '2020/01/01' } });
+    const ctx = context({
+      window: { maxDays: 3, defaults: {}, deliveryLagMinutes: 15, projectionStart: '2020/01/01' },
+    });
     expect(usageMessage('schedule root weekly mon 09:00', ctx)).toBe(
       "`schedule`: a weekly run covers 7 days, more than this bot's 3-day maximum window (TRAIL_MAX_WINDOW_DAYS); schedule it daily instead.",
     );

@@ -103,9 +103,58 @@ describe('sg', () => {
         (c) => ({ eventname: 'ModifySecurityGroupRules', requestparameters: modify(cidr), username: 'x' })[c] ?? null,
         context(),
       );
+    // ModifySecurityGroupRules names the rule by id; its request does not record which way the rule points.
     expect(flagsFor('0.0.0.0/0').map((f) => f.message)).toEqual([
-      'tcp/22 ingress opened to 0.0.0.0/0 on sg-5887f224 by x',
+      'tcp/22 rule opened to 0.0.0.0/0 on sg-5887f224 by x (the record does not say ingress or egress: check the rule)',
     ]);
     expect(flagsFor('10.0.0.0/8')).toEqual([]);
+  });
+
+  test('world-open egress is its own lower-risk flag with the right direction word; ingress stays the finding', () => {
+    const flags = (eventname: string, request: unknown) =>
+      SecurityGroupChanges.annotate!(
+        (c) => ({ eventname, requestparameters: JSON.stringify(request), username: 'bob', errorcode: null })[c] ?? null,
+        context(),
+      );
+    const nested = (cidr: string) => ({
+      groupId: 'sg-1',
+      ipPermissions: { items: [{ ipProtocol: '-1', ipRanges: { items: [{ cidrIp: cidr }] } }] },
+    });
+    expect(flags('AuthorizeSecurityGroupEgress', nested('0.0.0.0/0'))).toEqual([
+      {
+        code: 'world-open-egress',
+        message:
+          'all traffic egress allowed to 0.0.0.0/0 on sg-1 by bob (lower risk: outbound to anywhere is the AWS default)',
+      },
+    ]);
+    expect(flags('AuthorizeSecurityGroupIngress', nested('0.0.0.0/0')).map((f) => f.code)).toEqual(['world-open']);
+    // The older flat shape, egress.
+    const flat = { groupId: 'sg-1', ipProtocol: 'tcp', fromPort: 443, toPort: 443, cidrIp: '0.0.0.0/0' };
+    expect(flags('AuthorizeSecurityGroupEgress', flat).map((f) => f.code)).toEqual(['world-open-egress']);
+    // ModifySecurityGroupRules with an IsEgress marker on the rule.
+    const modify = (isEgress: boolean) => ({
+      ModifySecurityGroupRulesRequest: {
+        GroupId: 'sg-1',
+        SecurityGroupRule: [
+          {
+            SecurityGroupRuleId: 'sgr-1',
+            SecurityGroupRule: {
+              IpProtocol: 'tcp',
+              FromPort: 22,
+              ToPort: 22,
+              CidrIpv4: '0.0.0.0/0',
+              IsEgress: isEgress,
+            },
+          },
+        ],
+      },
+    });
+    expect(flags('ModifySecurityGroupRules', modify(true))[0]!.message).toBe(
+      'tcp/22 egress allowed to 0.0.0.0/0 on sg-1 by bob (lower risk: outbound to anywhere is the AWS default)',
+    );
+    expect(flags('ModifySecurityGroupRules', modify(false))[0]).toEqual({
+      code: 'world-open',
+      message: 'tcp/22 ingress opened to 0.0.0.0/0 on sg-1 by bob',
+    });
   });
 });

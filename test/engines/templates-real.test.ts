@@ -18,7 +18,12 @@ if (!available)
   let engine: DuckDbEngine;
   // The records span 2024-07-30 to 2024-11-30; one explicit window covers them.
   const window = '2024-07-01..2024-12-31';
-  const ctx = { config: testConfig({ window: { maxDays: 200, defaults: {}, deliveryLagMinutes: 15, projectionStart: '2020/01/01' } }), now: new Date('2025-01-01T00:00:00Z') };
+  const ctx = {
+    config: testConfig({
+      window: { maxDays: 200, defaults: {}, deliveryLagMinutes: 15, projectionStart: '2020/01/01' },
+    }),
+    now: new Date('2025-01-01T00:00:00Z'),
+  };
 
   beforeAll(() => {
     engine = new DuckDbEngine({ dataDir: LOGS, logger: () => {} });

@@ -27,7 +27,14 @@ describe('parseRequest', () => {
   });
 
   test('a configured default window replaces the built-in one', () => {
-    expect(queryOf('sg', context({ window: { maxDays: 90, defaults: { sg: '6h' }, deliveryLagMinutes: 15, projectionStart: '2020/01/01' } })).window.label).toBe('6h');
+    expect(
+      queryOf(
+        'sg',
+        context({
+          window: { maxDays: 90, defaults: { sg: '6h' }, deliveryLagMinutes: 15, projectionStart: '2020/01/01' },
+        }),
+      ).window.label,
+    ).toBe('6h');
   });
 
   test('account: and region: narrow the query, validated against the trail', () => {

@@ -105,7 +105,9 @@ test('the bot down over two due times: one catch-up run covering both, then back
 });
 
 test('a catch-up after a long outage is capped to the longest window', async () => {
-  const w = await world('2026-11-01T08:00:00.000Z', { window: { maxDays: 3, defaults: {}, deliveryLagMinutes: 15, projectionStart: '2020/01/01' } });
+  const w = await world('2026-11-01T08:00:00.000Z', {
+    window: { maxDays: 3, defaults: {}, deliveryLagMinutes: 15, projectionStart: '2020/01/01' },
+  });
   await w.schedule('root daily 09:00');
   const bot = w.bot();
   w.clock.set('2026-11-20T09:30:00.000Z');

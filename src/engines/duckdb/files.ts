@@ -80,10 +80,13 @@ export class InvalidPartitionError extends TrailError {
   }
 }
 
+/** What a log or export may be called: CloudTrail's `.json.gz`, and `.json` / `.ndjson` / `.jsonl`, gzipped or not. */
+const LOG_FILE_EXTENSION = /\.(json|ndjson|jsonl)(\.gz)?$/;
+
 /** A CloudTrail log file name (digests and Insights events live in their own folders but are also named so). */
 export function isLogFileName(name: string): boolean {
   if (name.startsWith('.')) return false;
-  if (!name.endsWith('.json') && !name.endsWith('.json.gz')) return false;
+  if (!LOG_FILE_EXTENSION.test(name)) return false;
   return !/CloudTrail-(Digest|Insight)/.test(name);
 }
 

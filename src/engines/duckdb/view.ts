@@ -190,6 +190,11 @@ export function columnNeeds(sql: string, columns: readonly Column[] = CLOUDTRAIL
 export interface ViewBranch {
   layout: LogLayout;
   format: LogFormat;
+  /**
+   * Said explicitly rather than left to DuckDB's guess from the name: its guess reads a path with `?` in it as a URL
+   * with a query string and misses the `.gz`.
+   */
+  compression: 'gzip' | 'uncompressed';
   files: readonly LogFile[];
   /** read_json's maximum_object_size for these files (each object must fit). */
   maxObjectBytes: number;
@@ -245,6 +250,15 @@ function projection(pinned: ReadonlySet<string>, field: (json: string) => string
   });
 }
 
+/**
+ * A file path as a pattern that matches only that file. DuckDB expands `*`, `?` and `[…]` in the paths given to
+ * read_json (and `{` is reserved too), so a log file named `*.json` would read every file beside it: each such
+ * character becomes a one-character class (`*` → `[*]`, `[` → `[[]`), which DuckDB's glob matches literally.
+ */
+export function exactPath(path: string): string {
+  return path.replace(/[[*?{]/g, (c) => `[${c}]`);
+}
+
 /** Partition values of an S3-layout file from its path: `<account>/CloudTrail/<region>/yyyy/MM/dd/<file>`. */
 const S3_PATH_PATTERN = '([^/]+)/CloudTrail/([^/]+)/([0-9]{4}/[0-9]{2}/[0-9]{2})/[^/]+$';
 
@@ -257,8 +271,8 @@ function branchSql(branch: ViewBranch, options: ViewOptions): string {
   const columnsArg = recordsWrapped
     ? `{'Records': ${literal(`STRUCT(${structFields(pinned)})[]`)}}`
     : `{${readColumns}}`;
-  const files = `[${branch.files.map((f) => literal(f.path)).join(', ')}]`;
-  const read = `read_json(${files}, format = ${literal(READ_FORMAT[branch.format])}, records = 'true', columns = ${columnsArg}, maximum_object_size = ${branch.maxObjectBytes}${branch.layout === 's3' ? ', filename = true' : ''})`;
+  const files = `[${branch.files.map((f) => literal(exactPath(f.path))).join(', ')}]`;
+  const read = `read_json(${files}, format = ${literal(READ_FORMAT[branch.format])}, records = 'true', columns = ${columnsArg}, compression = ${literal(branch.compression)}, maximum_object_size = ${branch.maxObjectBytes}${branch.layout === 's3' ? ', filename = true' : ''})`;
 
   // Partition values are computed once per file, before the records are unnested.
   const partitionOfFile =
@@ -318,10 +332,17 @@ export function viewSql(branches: readonly ViewBranch[], options: ViewOptions): 
 export function branchesOf(files: readonly LogFile[]): ViewBranch[] {
   const groups = new Map<string, ViewBranch>();
   for (const file of files) {
-    const key = `${file.layout}:${file.format}`;
+    const compression = file.path.endsWith('.gz') ? 'gzip' : 'uncompressed';
+    const key = `${file.layout}:${file.format}:${compression}`;
     let branch = groups.get(key);
     if (!branch) {
-      branch = { layout: file.layout, format: file.format, files: [], maxObjectBytes: DEFAULT_MAX_OBJECT_BYTES };
+      branch = {
+        layout: file.layout,
+        format: file.format,
+        compression,
+        files: [],
+        maxObjectBytes: DEFAULT_MAX_OBJECT_BYTES,
+      };
       groups.set(key, branch);
     }
     (branch.files as LogFile[]).push(file);
