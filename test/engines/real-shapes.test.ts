@@ -105,7 +105,7 @@ describe('delivery lag: events near midnight are read from the next day’s fold
       // 5-minute batches into the folder of its delivery time, as a trail does.
       const start = Date.parse('2026-11-20T00:00:00Z');
       const step = Math.floor((24 * 3600 * 1000) / records.length);
-      const shifted = records.map((r, i) => ({
+      const shifted: Event[] = records.map((r, i) => ({
         ...r,
         eventTime: new Date(start + i * step).toISOString().replace('.000', ''),
       }));
