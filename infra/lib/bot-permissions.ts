@@ -1,6 +1,7 @@
 import { Aws } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { logsRootKey, type ValidTrailLocation } from '../../src/ddl/location';
+import { AUDIT_PREFIX } from '../../src/store/schema';
 
 /** The resources the bot touches, as ARNs (tokens are fine: they resolve in the template). */
 export interface BotResources {
@@ -84,8 +85,26 @@ export function botPolicyStatements(r: BotResources): iam.PolicyStatement[] {
     }),
     new iam.PolicyStatement({
       sid: 'ExecutionStoreTable',
-      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+      // Everything but the audit trail. dynamodb:LeadingKeys is the partition key of each item the request names
+      // (DynamoDB Developer Guide, "Using IAM policy conditions for fine-grained access control"); ForAllValues
+      // requires every one of them to be outside AUDIT#. No DeleteItem (the store never deletes: TTL does) and no
+      // Scan or batch action, which would reach items without naming their keys.
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
       resources: [r.tableArn, ...r.indexNames.map((name) => `${r.tableArn}/index/${name}`)],
+      conditions: { 'ForAllValues:StringNotLike': { 'dynamodb:LeadingKeys': [`${AUDIT_PREFIX}*`] } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'AuditTrailAppendOnly',
+      // The audit trail: PutItem only, on the table itself. No read, update or delete of an AUDIT# item, so the bot
+      // cannot learn an entry's key (16 random characters, in no index) to overwrite it (src/store/schema.ts).
+      actions: ['dynamodb:PutItem'],
+      resources: [r.tableArn],
+      conditions: {
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${AUDIT_PREFIX}*`] },
+        // ForAllValues is also true when the request has no leading keys at all (IAM User Guide, "Set operators for
+        // multivalued context keys"); the Null check keeps this grant to requests that name their keys.
+        Null: { 'dynamodb:LeadingKeys': 'false' },
+      },
     }),
     new iam.PolicyStatement({
       sid: 'StateKeyThroughDynamoDbAndS3',

@@ -1,7 +1,9 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import {
+  type AccessRequest,
   allowGrants,
   type Grant,
+  isAllowed,
   managedPolicyFindings,
   RESOURCE_STAR_ALLOWED,
   renderValue,
@@ -114,6 +116,58 @@ describe('the wildcard audit itself (it must be able to fail)', () => {
   });
 });
 
+describe('the request evaluator itself (it must be able to say deny)', () => {
+  const grant = (conditions?: Json): Grant[] => [
+    {
+      holder: 'P',
+      actions: ['dynamodb:PutItem'],
+      resources: ['arn:aws:dynamodb:us-east-1:1:table/t'],
+      negated: false,
+      ...(conditions ? { conditions } : {}),
+    },
+  ];
+  const put = (keys?: string[]): AccessRequest => ({
+    action: 'dynamodb:PutItem',
+    resource: 'arn:aws:dynamodb:us-east-1:1:table/t',
+    ...(keys ? { context: { 'dynamodb:LeadingKeys': keys } } : {}),
+  });
+
+  test('action and resource must match, with wildcards', () => {
+    expect(isAllowed(grant(), put())).toBe(true);
+    expect(isAllowed(grant(), { ...put(), action: 'dynamodb:DeleteItem' })).toBe(false);
+    expect(isAllowed(grant(), { ...put(), resource: 'arn:aws:dynamodb:us-east-1:1:table/other' })).toBe(false);
+    const star: Grant[] = [{ holder: 'P', actions: ['dynamodb:*Item'], resources: ['arn:*:table/t?'], negated: false }];
+    expect(isAllowed(star, { action: 'dynamodb:GetItem', resource: 'arn:aws:table/t1' })).toBe(true);
+  });
+
+  test('ForAllValues: every key must match, and no keys at all also passes (the documented pitfall)', () => {
+    const only = grant({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AUDIT#*'] } });
+    expect(isAllowed(only, put(['AUDIT#C1']))).toBe(true);
+    expect(isAllowed(only, put(['AUDIT#C1', 'EXEC#1']))).toBe(false);
+    expect(isAllowed(only, put())).toBe(true);
+    const not = grant({ 'ForAllValues:StringNotLike': { 'dynamodb:LeadingKeys': ['AUDIT#*'] } });
+    expect(isAllowed(not, put(['EXEC#1']))).toBe(true);
+    expect(isAllowed(not, put(['EXEC#1', 'AUDIT#C1']))).toBe(false);
+  });
+
+  test('ForAnyValue, plain operators on absent keys, and Null', () => {
+    const any = grant({ 'ForAnyValue:StringEquals': { 'dynamodb:LeadingKeys': ['A'] } });
+    expect(isAllowed(any, put(['B', 'A']))).toBe(true);
+    expect(isAllowed(any, put())).toBe(false);
+    expect(isAllowed(grant({ StringEquals: { 'aws:x': 'v' } }), put())).toBe(false);
+    expect(isAllowed(grant({ StringNotEquals: { 'aws:x': 'v' } }), put())).toBe(true);
+    const named = grant({ Null: { 'dynamodb:LeadingKeys': 'false' } });
+    expect(isAllowed(named, put(['A']))).toBe(true);
+    expect(isAllowed(named, put())).toBe(false);
+  });
+
+  test('an operator it does not know is an error, not a silent allow', () => {
+    expect(() => isAllowed(grant({ DateGreaterThan: { 'aws:CurrentTime': '2020-01-01' } }), put())).toThrow(
+      /DateGreaterThan is not evaluated here/,
+    );
+  });
+});
+
 describe('IAM of the synthesized stack (one account, one region)', () => {
   let synth: Synthesized;
   let template: Template;
@@ -179,18 +233,16 @@ describe('IAM of the synthesized stack (one account, one region)', () => {
         resources: [expect.stringMatching(/^<AthenaResultsBucket\w+\.Arn>$/)],
       },
       ExecutionStoreTable: {
-        actions: [
-          'dynamodb:DeleteItem',
-          'dynamodb:GetItem',
-          'dynamodb:PutItem',
-          'dynamodb:Query',
-          'dynamodb:UpdateItem',
-        ],
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
         resources: [
           expect.stringMatching(/^<ExecutionStoreTable\w+\.Arn>$/),
           expect.stringMatching(/^<ExecutionStoreTable\w+\.Arn>\/index\/gsi1$/),
           expect.stringMatching(/^<ExecutionStoreTable\w+\.Arn>\/index\/gsi2$/),
         ],
+      },
+      AuditTrailAppendOnly: {
+        actions: ['dynamodb:PutItem'],
+        resources: [expect.stringMatching(/^<ExecutionStoreTable\w+\.Arn>$/)],
       },
       StateKeyThroughDynamoDbAndS3: {
         actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
@@ -206,6 +258,71 @@ describe('IAM of the synthesized stack (one account, one region)', () => {
       'dynamodb.<Region>.amazonaws.com',
       's3.<Region>.amazonaws.com',
     ]);
+  });
+
+  test('the audit trail is append-only for the bot: it may add entries, never read, change or delete one', () => {
+    const taskRole = logicalIdOf(synth.stack.bot.taskDefinition.taskRole.node.findChild('DefaultPolicy'));
+    const grants = allowGrants(json).filter((g) => g.holder === taskRole);
+    const table = logicalIdOf(synth.stack.executionTable.table);
+    const tableArn = `<${table}.Arn>`;
+    const request = (action: string, leadingKeys?: string[], resource = tableArn): AccessRequest => ({
+      action: `dynamodb:${action}`,
+      resource,
+      ...(leadingKeys ? { context: { 'dynamodb:LeadingKeys': leadingKeys } } : {}),
+    });
+    const decide = (r: AccessRequest) => (isAllowed(grants, r) ? 'allow' : 'deny');
+    const audit = ['AUDIT#C0SECOPS'];
+    expect({
+      put: decide(request('PutItem', audit)),
+      update: decide(request('UpdateItem', audit)),
+      delete: decide(request('DeleteItem', audit)),
+      get: decide(request('GetItem', audit)),
+      query: decide(request('Query', audit)),
+      // Actions that reach items without naming them, or name several at once, are not granted at all.
+      scan: decide(request('Scan')),
+      batchWrite: decide(request('BatchWriteItem', audit)),
+      batchGet: decide(request('BatchGetItem', audit)),
+      partiqlDelete: decide(request('PartiQLDelete', audit)),
+      partiqlUpdate: decide(request('PartiQLUpdate', audit)),
+      // Leading keys that mix an audit entry with another item are refused as a whole (ForAllValues).
+      mixedUpdate: decide(request('UpdateItem', ['EXEC#abc', 'AUDIT#C0SECOPS'])),
+    }).toEqual({
+      put: 'allow',
+      update: 'deny',
+      delete: 'deny',
+      get: 'deny',
+      query: 'deny',
+      scan: 'deny',
+      batchWrite: 'deny',
+      batchGet: 'deny',
+      partiqlDelete: 'deny',
+      partiqlUpdate: 'deny',
+      mixedUpdate: 'deny',
+    });
+    // What the store does to every other item still works (src/store/dynamo.ts, src/store/schedules.ts).
+    expect({
+      createExecution: decide(request('PutItem', ['EXEC#abc'])),
+      transition: decide(request('UpdateItem', ['EXEC#abc'])),
+      read: decide(request('GetItem', ['REQ#k'])),
+      countBytes: decide(request('UpdateItem', ['BYTES#2026-11-30'])),
+      schedules: decide(request('Query', ['SCHED#s1'])),
+      history: decide(request('Query', ['CHAN#C0SECOPS'], `${tableArn}/index/gsi1`)),
+      unfinished: decide(request('Query', ['UNFINISHED'], `${tableArn}/index/gsi2`)),
+      // Nothing the store does deletes an item: TTL does.
+      deleteExecution: decide(request('DeleteItem', ['EXEC#abc'])),
+    }).toEqual({
+      createExecution: 'allow',
+      transition: 'allow',
+      read: 'allow',
+      countBytes: 'allow',
+      schedules: 'allow',
+      history: 'allow',
+      unfinished: 'allow',
+      deleteExecution: 'deny',
+    });
+    // The role's policy has no Deny statement, so "some Allow matches" above is the whole decision for it.
+    const document = (json.Resources as Record<string, { Properties: Json }>)[taskRole]!.Properties.PolicyDocument;
+    expect(asStatements(document).filter((st) => st.Effect !== 'Allow')).toEqual([]);
   });
 
   test('the execution role may pull the image, write its log group and read only the Slack secret', () => {
@@ -225,3 +342,9 @@ describe('IAM of the synthesized stack (one account, one region)', () => {
     ]);
   });
 });
+
+function asStatements(document: unknown): Json[] {
+  if (document === null || typeof document !== 'object') return [];
+  const statements = (document as Json).Statement;
+  return (Array.isArray(statements) ? statements : statements === undefined ? [] : [statements]) as Json[];
+}

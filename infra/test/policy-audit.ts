@@ -165,3 +165,73 @@ export function managedPolicyFindings(template: Json): Finding[] {
   }
   return findings;
 }
+
+/** A request as IAM evaluates it: an action on a resource, with its request context (multivalued keys as lists). */
+export interface AccessRequest {
+  action: string;
+  /** As rendered in the template (`<Table.Arn>`, `<Table.Arn>/index/gsi1`). */
+  resource: string;
+  /** Context keys present in the request; a key left out is absent. */
+  context?: Record<string, string | string[]>;
+}
+
+/**
+ * Whether any Allow statement among `grants` allows the request: the action and resource match (with `*` and `?`
+ * wildcards) and every condition holds. Only what trailbot's templates use is implemented, and anything else throws,
+ * so a new condition cannot pass unexamined. There are no Deny statements in trailbot's identity policies (checked by
+ * the caller), so "some Allow matches" is the whole decision (IAM User Guide, "Policy evaluation logic").
+ */
+export function isAllowed(grants: readonly Grant[], request: AccessRequest): boolean {
+  return grants.some((g) => {
+    if (g.negated) throw new Error(`${g.sid ?? g.holder}: NotAction/NotResource is not evaluated here`);
+    const actionOk = g.actions.some((a) => wildcardMatch(a.toLowerCase(), request.action.toLowerCase()));
+    const resourceOk = g.resources.some((r) => wildcardMatch(r, request.resource));
+    return actionOk && resourceOk && conditionsHold(g.conditions ?? {}, request.context ?? {});
+  });
+}
+
+/** Every operator block, and every key within it, must hold (IAM: conditions are ANDed, values within a key ORed). */
+function conditionsHold(conditions: Json, context: Record<string, string | string[]>): boolean {
+  return Object.entries(conditions).every(([operator, block]) =>
+    Object.entries(block as Json).every(([key, expected]) => {
+      const patterns = asList(expected).map(renderValue);
+      const present = Object.hasOwn(context, key);
+      const values = present ? asList(context[key]).map(String) : [];
+      return operatorHolds(operator, patterns, present, values);
+    }),
+  );
+}
+
+/**
+ * IAM User Guide, "IAM JSON policy elements: Condition operators" and "Set operators for multivalued context keys":
+ * - a plain operator on an absent key is false, except the negated ones (`…Not…`), which are true;
+ * - `ForAllValues:` is true when every value satisfies the operator, and also when there are no values at all;
+ * - `ForAnyValue:` is true when at least one value does, so never when there are none;
+ * - `Null` is true when the key's absence is what the policy says (`"true"` = absent).
+ */
+function operatorHolds(operator: string, patterns: string[], present: boolean, values: string[]): boolean {
+  if (operator === 'Null') return patterns.every((p) => (p === 'true') === !present);
+  const [set, base] = operator.includes(':') ? operator.split(':', 2) : [undefined, operator];
+  const matchers: Record<string, (pattern: string, value: string) => boolean> = {
+    StringEquals: (p, v) => p === v,
+    StringLike: wildcardMatch,
+  };
+  const negated = base!.startsWith('StringNot');
+  const match = matchers[negated ? base!.replace('StringNot', 'String') : base!];
+  if (match === undefined) throw new Error(`condition operator ${operator} is not evaluated here`);
+  const satisfies = (v: string) => (negated ? !patterns.some((p) => match(p, v)) : patterns.some((p) => match(p, v)));
+  if (set === 'ForAllValues') return values.every(satisfies);
+  if (set === 'ForAnyValue') return values.some(satisfies);
+  if (set !== undefined) throw new Error(`condition set operator ${set} is not evaluated here`);
+  if (!present) return negated;
+  return values.every(satisfies);
+}
+
+/** IAM's `*` (any run of characters) and `?` (one character), case-sensitive, over the whole string. */
+function wildcardMatch(pattern: string, value: string): boolean {
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${source}$`, 's').test(value);
+}

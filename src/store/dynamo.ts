@@ -8,6 +8,8 @@ import {
   type QueryCommandInput,
   ResourceInUseException,
   ResourceNotFoundException,
+  ScanCommand,
+  type ScanCommandInput,
   type TableDescription,
   UpdateItemCommand,
   UpdateTimeToLiveCommand,
@@ -15,7 +17,15 @@ import {
 import { TrailError } from '../errors';
 import { newExecutionId, randomSuffix } from './ids';
 import { fromItem, type Item, toAttribute, toItem } from './marshal';
-import { AUDIT_ALL, INTERNAL_ATTRIBUTES, keys, STORE_TABLE, tableDefinition, UNFINISHED } from './schema';
+import {
+  AUDIT_PREFIX,
+  AUDIT_SUFFIX_CHARS,
+  INTERNAL_ATTRIBUTES,
+  keys,
+  STORE_TABLE,
+  tableDefinition,
+  UNFINISHED,
+} from './schema';
 import { epochSeconds, type TableOptions, TableStore } from './table';
 import {
   type AuditEntry,
@@ -271,13 +281,14 @@ export class DynamoExecutionStore extends TableStore implements ExecutionStore {
     return count;
   }
 
+  /**
+   * Appends an audit entry. Append-only (src/store/schema.ts): in no index, a key the bot's role cannot read back, and
+   * a conditional put, so an entry is never replaced, not even by a (practically impossible) key collision.
+   */
   async audit(entry: AuditEntry): Promise<void> {
-    const suffix = randomSuffix();
-    const key = keys.audit(entry.channelId, entry.at, suffix);
+    const key = keys.audit(entry.channelId, entry.at, randomSuffix(AUDIT_SUFFIX_CHARS));
     const item = {
       ...key,
-      gsi1pk: AUDIT_ALL,
-      gsi1sk: key.sk,
       at: entry.at,
       userId: entry.userId,
       channelId: entry.channelId,
@@ -287,28 +298,36 @@ export class DynamoExecutionStore extends TableStore implements ExecutionStore {
       executionId: entry.executionId,
       expiresAt: this.expiresAt(this.now()),
     };
-    await this.call(() => this.client.send(new PutItemCommand({ TableName: this.tableName, Item: toItem(item) })));
+    await this.call(() =>
+      this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: toItem(item),
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': STORE_TABLE.partitionKey },
+        }),
+      ),
+    );
   }
 
-  /** Newest first; one channel's entries, or every channel's (the `AUDIT#*` feed on gsi1). Default limit 50. */
+  /**
+   * Newest first; one channel's entries (a Query), or every channel's (a Scan of the `AUDIT#` items). Default limit
+   * 50. For people and tools holding their own credentials: the bot's role may read neither (src/store/schema.ts).
+   */
   async listAudit(options: { channelId?: string; limit?: number } = {}): Promise<AuditEntry[]> {
     const limit = options.limit ?? 50;
-    const query: Omit<QueryCommandInput, 'TableName'> =
+    const items =
       options.channelId !== undefined
-        ? {
-            KeyConditionExpression: '#pk = :pk',
-            ExpressionAttributeNames: { '#pk': STORE_TABLE.partitionKey },
-            ExpressionAttributeValues: { ':pk': toAttribute(keys.audit(options.channelId, '', '').pk) },
-            ScanIndexForward: false,
-          }
-        : {
-            IndexName: STORE_TABLE.indexes.channelHistory.indexName,
-            KeyConditionExpression: '#pk = :pk',
-            ExpressionAttributeNames: { '#pk': STORE_TABLE.indexes.channelHistory.partitionKey },
-            ExpressionAttributeValues: { ':pk': toAttribute(AUDIT_ALL) },
-            ScanIndexForward: false,
-          };
-    const items = await this.queryAll(query, limit);
+        ? await this.queryAll(
+            {
+              KeyConditionExpression: '#pk = :pk',
+              ExpressionAttributeNames: { '#pk': STORE_TABLE.partitionKey },
+              ExpressionAttributeValues: { ':pk': toAttribute(keys.audit(options.channelId, '', '').pk) },
+              ScanIndexForward: false,
+            },
+            limit,
+          )
+        : await this.scanAudit(limit);
     return items.map((item) => {
       const value = fromItem(item);
       const entry: AuditEntry = {
@@ -569,6 +588,35 @@ export class DynamoExecutionStore extends TableStore implements ExecutionStore {
       attributes = result.Attributes;
     });
     return applied && attributes ? toRecord(attributes) : undefined;
+  }
+
+  /**
+   * Every live audit entry of every channel, newest first, at most `limit`. A Scan reads the whole table: fine for an
+   * audit export, and the only way, since entries are deliberately in no index.
+   */
+  private async scanAudit(limit: number): Promise<Item[]> {
+    const items: Item[] = [];
+    let startKey: ScanCommandInput['ExclusiveStartKey'];
+    do {
+      const page = await this.call(() =>
+        this.client.send(
+          new ScanCommand({
+            TableName: this.tableName,
+            FilterExpression: 'begins_with(#pk, :audit) AND #ttl > :ttlNow',
+            ExpressionAttributeNames: { '#pk': STORE_TABLE.partitionKey, '#ttl': STORE_TABLE.ttlAttribute },
+            ExpressionAttributeValues: {
+              ':audit': toAttribute(AUDIT_PREFIX),
+              ':ttlNow': toAttribute(epochSeconds(this.now())),
+            },
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    const sortKey = (item: Item) => String(fromItem(item)[STORE_TABLE.sortKey]);
+    return items.sort((a, b) => (sortKey(a) < sortKey(b) ? 1 : sortKey(a) > sortKey(b) ? -1 : 0)).slice(0, limit);
   }
 
   /** Query pages until `limit` live (non-expired) items are collected or the partition ends. */

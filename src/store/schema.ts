@@ -11,8 +11,8 @@
  * | execution           | `EXEC#<id>`                | `EXEC`               | the ExecutionRecord fields; `gsi1pk`/`gsi1sk`;     |
  * |                     |                            |                      | `gsi2pk`/`gsi2sk` only while not PUBLISHED         |
  * | request lock        | `REQ#<requestKey>`         | `REQ`                | `executionId`, `lockedAt`                          |
- * | audit entry         | `AUDIT#<channelId>`        | `<at>#<rand>`        | the AuditEntry fields; `gsi1pk = AUDIT#*`,         |
- * |                     |                            |                      | `gsi1sk = <at>#<rand>` (the all-channel feed)      |
+ * | audit entry         | `AUDIT#<channelId>`        | `<at>#<rand>`        | the AuditEntry fields; in no index (append-only,   |
+ * |                     |                            |                      | below)                                             |
  * | scanned bytes       | `BYTES#<yyyy-MM-dd>`       | `USER#<userId>` or   | `bytes` (Number, atomic `ADD`)                     |
  * |                     |                            | `CHAN#<channelId>`   |                                                    |
  * | schedule            | `SCHED#<scheduleId>`       | `SCHED`              | the Schedule; while active `gsi1pk = SCHED#ALL`,   |
@@ -24,7 +24,7 @@
  *
  * Indexes (both projection ALL, so a listed item needs no second read):
  * - `gsi1` (`gsi1pk`, `gsi1sk`): a channel's history. Executions: `gsi1pk = CHAN#<channelId>`,
- *   `gsi1sk = <createdAt ISO>#<id>`, queried newest first. Audit entries share the index under `AUDIT#*`.
+ *   `gsi1sk = <createdAt ISO>#<id>`, queried newest first.
  * - `gsi2` (`gsi2pk`, `gsi2sk`): sparse index of unfinished executions. `gsi2pk = UNFINISHED`,
  *   `gsi2sk = <createdAt ISO>#<id>`, present from creation until the execution enters PUBLISHED, then REMOVEd, so
  *   the index holds only what a restarted bot must resume (tech-facts §4 "GSI for status queries": GSIs are
@@ -35,6 +35,13 @@
  * dedupe window), expired or belongs to another request is taken over with `UpdateItem` conditioned on the old
  * `executionId`. Whether a lock still dedupes is decided from the execution it points to (read consistently), never
  * from a copy on the lock, so there is no window in which the two disagree.
+ *
+ * Audit entries are append-only for the bot. Its IAM role (infra/lib/bot-permissions.ts) may only PutItem under the
+ * `AUDIT#` partition keys: no GetItem, Query, UpdateItem or DeleteItem there (`dynamodb:LeadingKeys`), and no Scan at
+ * all. IAM cannot require a condition expression on PutItem, so a put could still overwrite an entry whose key it
+ * knows; the keys are therefore unknowable to the role: entries are in no index it can query, and the sort key ends
+ * in 16 random characters (about 83 bits). The store's own put is conditional (`attribute_not_exists`), so trailbot
+ * never overwrites one either. People read the trail with their own credentials (README, "Audit trail").
  *
  * ISO timestamps from `Date#toISOString` have a fixed width, so `<ISO>#<id>` sort keys sort by time.
  */
@@ -52,8 +59,10 @@ export const STORE_TABLE = {
 
 /** Value of `gsi2pk` on every unfinished execution. */
 export const UNFINISHED = 'UNFINISHED';
-/** `gsi1pk` of the all-channel audit feed. */
-export const AUDIT_ALL = 'AUDIT#*';
+/** Partition-key prefix of audit entries; the bot's role may only PutItem under it (infra/lib/bot-permissions.ts). */
+export const AUDIT_PREFIX = 'AUDIT#';
+/** Random characters ending an audit entry's sort key: 36^16 ≈ 8·10^24, too many to guess an existing key. */
+export const AUDIT_SUFFIX_CHARS = 16;
 
 export const keys = {
   execution: (id: string) => ({ pk: `EXEC#${id}`, sk: 'EXEC' }),
@@ -61,7 +70,7 @@ export const keys = {
   channelHistory: (channelId: string) => `CHAN#${channelId}`,
   timeOrdered: (isoTime: string, id: string) => `${isoTime}#${id}`,
   audit: (channelId: string, isoTime: string, suffix: string) => ({
-    pk: `AUDIT#${channelId}`,
+    pk: `${AUDIT_PREFIX}${channelId}`,
     sk: `${isoTime}#${suffix}`,
   }),
   scannedBytesUser: (day: string, userId: string) => ({ pk: `BYTES#${day}`, sk: `USER#${userId}` }),

@@ -1,4 +1,9 @@
-import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { TrailError } from '../../src/errors';
 import { DynamoExecutionStore, ExecutionNotFoundError } from '../../src/store/dynamo';
 import { EXECUTION_ID_PATTERN } from '../../src/store/ids';
@@ -468,6 +473,39 @@ describe('audit', () => {
 
     clock.advance(31 * DAY_MS); // past the default 30-day retention
     expect(await store.listAudit()).toEqual([]);
+  });
+
+  test('entries are append-only: in no index, keyed with 16 random characters, never overwritten', async () => {
+    const { store, tableName } = await local.newStore();
+    const entry = { at: '2026-11-20T08:00:00.000Z', userId: 'U1', channelId: 'C1', action: 'cancel', command: 'sg' };
+    await store.audit(entry);
+    const [item, ...others] = (await local.scan(tableName)).filter((i) => String(i.pk).startsWith('AUDIT#'));
+    expect(others).toEqual([]);
+    // No gsi1pk/gsi2pk: nothing the bot's role may Query leads to an audit key (src/store/schema.ts).
+    expect(Object.keys(item!).filter((k) => k.startsWith('gsi'))).toEqual([]);
+    expect(item!.sk).toMatch(/^2026-11-20T08:00:00\.000Z#[0-9a-z]{16}$/);
+
+    // The put the store sends is conditional: sent again for an existing key (a collision), it is refused and the
+    // first entry stays as it was.
+    const sent: unknown[] = [];
+    const watched = new DynamoExecutionStore({
+      client: {
+        send: (command: unknown) => {
+          sent.push(command);
+          return (local.client.send as (c: unknown) => Promise<unknown>)(command);
+        },
+      } as unknown as DynamoDBClient,
+      tableName,
+    });
+    await watched.audit({ ...entry, userId: 'U2', action: 'denied' });
+    const put = sent.find((c): c is PutItemCommand => c instanceof PutItemCommand);
+    const colliding = toItem({ ...fromItem(put!.input.Item!), pk: item!.pk, sk: item!.sk });
+    await expect(local.client.send(new PutItemCommand({ ...put!.input, Item: colliding }))).rejects.toBeInstanceOf(
+      ConditionalCheckFailedException,
+    );
+    const c1 = await store.listAudit({ channelId: 'C1' });
+    expect(c1).toHaveLength(2);
+    expect(c1.find((e) => e.userId === 'U1')).toEqual(entry);
   });
 });
 
