@@ -1,3 +1,4 @@
+import { codeBlock } from '../util/echo';
 import { sqlLiteral } from './literal';
 import type { BoundQuery } from './types';
 
@@ -21,4 +22,13 @@ export function formatQueryText(query: BoundQuery): string {
       ? `-- parameters (Athena ExecutionParameters, in order):\n${parameters.map((p) => `--   ${p}`).join('\n')}`
       : '-- no parameters',
   ].join('\n');
+}
+
+/**
+ * The plain-text form in a code block, for a chat reply. In Slack the parameters may hold what someone typed, so the
+ * block is escaped and fence-safe (no run of backticks can close it, issue 13 item 5); the terminal shows it as it is.
+ */
+export function fencedQueryText(query: BoundQuery, surface: 'slack' | 'terminal' | 'schedule'): string {
+  const text = formatQueryText(query);
+  return surface === 'terminal' ? `\`\`\`\n${text}\n\`\`\`` : codeBlock(text);
 }

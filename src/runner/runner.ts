@@ -7,6 +7,7 @@ import type { BoundQuery } from '../query/types';
 import { type ExecutionRecord, type ExecutionState, type ExecutionStore, IllegalTransitionError } from '../store/types';
 import type { Publisher, Recipient, ResultSummary } from '../surfaces/types';
 import { formatBytes } from '../time/format';
+import { echoCommand } from '../util/echo';
 import { type Annotator, collectResults, readSpooledSummary, spoolPaths } from './collect';
 
 export interface RunnerOptions {
@@ -235,7 +236,7 @@ export class Runner {
       { submission: s as unknown as Record<string, unknown> },
       CONFIRM_TTL_SECONDS,
     );
-    const text = `\`/trail ${s.commandText}\` would read about ${formatBytes(bytes)}${costText} from ${days} day${days === 1 ? '' : 's'} of logs, more than the ${formatBytes(cost.confirmAboveBytes)} that needs a confirmation. Narrow the window, or confirm to run it.`;
+    const text = `${echoCommand(s.commandText)} would read about ${formatBytes(bytes)}${costText} from ${days} day${days === 1 ? '' : 's'} of logs, more than the ${formatBytes(cost.confirmAboveBytes)} that needs a confirmation. Narrow the window, or confirm to run it.`;
     try {
       if (this.o.publisher.askConfirmation) await this.o.publisher.askConfirmation(to, text, token);
       else await this.o.publisher.notify(to, `${text} To run it: \`/trail confirm ${token}\``);
@@ -255,7 +256,7 @@ export class Runner {
     const s = pending?.submission as QuerySubmission | undefined;
     if (!s) return 'Nothing is waiting for that confirmation (it was run already, or it expired after 30 minutes).';
     this.inBackground(this.submit({ ...s, confirmed: true, responseUrl: by.responseUrl ?? s.responseUrl }));
-    return `Running \`/trail ${s.commandText}\`…`;
+    return `Running ${echoCommand(s.commandText)}…`;
   }
 
   /** Drives one execution to PUBLISHED; concurrent calls for the same id in this process share one loop. */

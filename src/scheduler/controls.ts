@@ -10,6 +10,7 @@ import type { CommandInput } from '../runner/types';
 import { ScheduleLimitError, type ScheduleStore } from '../store/schedules';
 import type { AuditEntry } from '../store/types';
 import { formatDuration } from '../time/format';
+import { echoCommand } from '../util/echo';
 import { describeCadence, formatSlot, slotAfter } from './cadence';
 import { DEFAULT_DELIVERY_DELAY_MS } from './scheduler';
 import { periodOf, scheduleLine, slackMention } from './text';
@@ -81,7 +82,7 @@ export function scheduleControls(
           ? ` about ${formatDuration(delayMs)} after each run time, once CloudTrail has delivered the last events`
           : '';
       return [
-        `Scheduled \`/trail ${schedule.commandText}\` ${when} as \`${schedule.id}\`.`,
+        `Scheduled ${echoCommand(schedule.commandText)} ${when} as \`${schedule.id}\`.`,
         `First run ${formatSlot(nextRunAt, schedule.timeZone)}, covering ${periodOf(schedule.cadence)}; each run covers the time since the previous one, and its result is posted in this channel${delay}.`,
         `Stop it with \`/trail unschedule ${schedule.id}\`.`,
       ].join(' ');
@@ -120,7 +121,7 @@ export function scheduleControls(
       const when = describeCadence(removed.cadence, removed.timeZone);
       const by = removed.createdBy !== input.userId ? ` set up by ${removed.createdBy}` : '';
       await audit(input, 'unschedule', removed.command, `${removed.id} ${removed.commandText} ${when}${by}`);
-      return `Stopped schedule \`${removed.id}\`: \`/trail ${removed.commandText}\` ${when}, set up by ${slackMention(removed.createdBy)}. A run already under way still posts its result.`;
+      return `Stopped schedule \`${removed.id}\`: ${echoCommand(removed.commandText)} ${when}, set up by ${slackMention(removed.createdBy)}. A run already under way still posts its result.`;
     },
   };
 }

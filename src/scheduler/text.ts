@@ -1,4 +1,6 @@
 /** Words about schedules, shared by the control replies and the renderers of scheduled results. */
+
+import { echoCommand } from '../util/echo';
 import { describeCadence, formatSlot } from './cadence';
 import type { Cadence, Schedule, ScheduleResult } from './types';
 
@@ -55,7 +57,7 @@ export function resultText(result: ScheduleResult | undefined, timeZone: string)
 export function scheduleLine(schedule: Schedule, mention: (userId: string) => string = slackMention): string {
   return [
     `\`${schedule.id}\``,
-    `\`/trail ${schedule.commandText}\``,
+    echoCommand(schedule.commandText),
     describeCadence(schedule.cadence, schedule.timeZone),
     `next ${formatSlot(new Date(schedule.nextRunAt), schedule.timeZone)}`,
     `last: ${resultText(schedule.lastResult, schedule.timeZone)}`,

@@ -4,7 +4,13 @@
  * line ("approved change"), quote, format, link, ping `@here` or turn text around.
  */
 import type { WebClient } from '@slack/web-api';
-import { renderFailure, renderParent, renderResult, type SlackMessage } from '../../../src/surfaces/slack/blocks';
+import {
+  renderFailure,
+  renderParent,
+  renderResult,
+  renderShowSql,
+  type SlackMessage,
+} from '../../../src/surfaces/slack/blocks';
 import { createWebClient } from '../../../src/surfaces/slack/client';
 import { SlackPublisher } from '../../../src/surfaces/slack/publisher';
 import type { ResultSummary } from '../../../src/surfaces/types';
@@ -149,12 +155,46 @@ describe('summaries and failure reasons with hostile data', () => {
     const e = execution({ state: 'FAILED', error: evilReason });
     for (const m of [renderFailure(e, opts), renderParent(e, opts)]) {
       const quote = sectionsOf(m).find((t) => t.text.startsWith('> '))!;
-      expect(quote.verbatim).toBe(true);
+      expect(quote).toMatchObject({ verbatim: true });
       expect(quote.text.split('\n')).toHaveLength(1);
       expect(quote.text).toBe(
         '> `SYNTAX_ERROR: line 1 &gt; :white_check_mark: *approved* by @here https://evil.example`',
       );
       for (const line of m.text.split('\n')) expect(outsideCode(line)).not.toMatch(/approved|^\s*>/);
     }
+  });
+});
+
+describe('code fences (issue 13 item 5)', () => {
+  /** The runs of three or more backticks in a text. */
+  const fences = (text: string) => text.match(/`{3,}/g) ?? [];
+
+  test.each([3, 4, 5, 8])('a cell with %i backticks stays inside the aligned-text block', (n) => {
+    const cell = `x${'`'.repeat(n)}*bold* <!here>${'`'.repeat(n)}`;
+    const m = renderResult(
+      execution(),
+      {
+        ...summary([]),
+        topRows: [
+          ['AuthorizeSecurityGroupIngress', cell],
+          [`${'`'.repeat(n)}`, 'y'],
+        ],
+      },
+      { ...opts, table: 'monospace' },
+    );
+    const blocks = sectionsOf(m).filter((t) => t.text.startsWith('```'));
+    expect(blocks.length).toBeGreaterThan(0);
+    for (const t of blocks) {
+      expect(fences(t.text)).toEqual(['```', '```']);
+      expect(t.text.endsWith('```')).toBe(true);
+    }
+  });
+
+  test('Show SQL: a parameter with a run of backticks cannot end the SQL block', () => {
+    const e = execution();
+    const q = { ...e.query, params: [{ type: 'varchar' as const, value: 'a````b`````c' }, ...e.query.params.slice(1)] };
+    const m = renderShowSql({ ...e, query: { ...q, sql: `${q.sql} -- \`\`\`\`` } }, opts);
+    for (const t of sectionsOf(m).filter((s) => s.text.startsWith('```')))
+      expect(fences(t.text)).toEqual(['```', '```']);
   });
 });
