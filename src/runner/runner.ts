@@ -29,7 +29,9 @@ export interface RunnerOptions {
   /**
    * Failed publish attempts in all (recorded in the execution, so sweeps and restarts count too) after which the
    * runner stops trying to post the answer: it posts a failure note into the thread, updates the parent and marks the
-   * execution published. Default 25, i.e. at least five sweeps while Slack is down.
+   * execution published. A refusal the surface calls permanent uses up the rest of its round's `publishAttempts`, so
+   * either way a round that fails costs `publishAttempts`. Default 50: ten rounds (ten sweeps, about ten minutes in
+   * the bot) of Slack being down or refusing.
    */
   maxPublishAttempts?: number;
   /** Progress updates at most this often while a query runs. Default 10 s. */
@@ -526,7 +528,7 @@ export class Runner {
    */
   private async publish(e: ExecutionRecord): Promise<boolean> {
     const attempts = this.o.publishAttempts ?? 5;
-    const maxAttempts = this.o.maxPublishAttempts ?? 25;
+    const maxAttempts = this.o.maxPublishAttempts ?? 50;
     let delay = 1000;
     for (let attempt = 1; ; attempt++) {
       if ((e.publishAttempts ?? 0) >= maxAttempts) return this.giveUp(e);
@@ -562,7 +564,8 @@ export class Runner {
       } catch (err) {
         if (err instanceof IllegalTransitionError || err instanceof LeaseLostError) throw err;
         this.log.warn('publish failed', { id: e.id, attempt, error: String(err), permanent: isPermanent(err) });
-        const failed = (e.publishAttempts ?? 0) + 1;
+        // A permanent refusal is not retried in this round, so it costs what is left of the round's attempts.
+        const failed = (e.publishAttempts ?? 0) + (isPermanent(err) ? Math.max(1, attempts - attempt + 1) : 1);
         e = await this.o.store
           .patch(e.id, { publishAttempts: failed, lastPublishError: userMessageOf(err) }, e.state)
           .catch(() => ({

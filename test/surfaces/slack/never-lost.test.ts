@@ -126,7 +126,7 @@ describe('the runner publishing into a Slack that refuses things for good', () =
     ];
   });
 
-  function runner(o: { maxPublishAttempts?: number } = {}) {
+  function runner(o: { maxPublishAttempts?: number; publishAttempts?: number } = {}) {
     return new Runner({
       engine,
       store,
@@ -183,7 +183,8 @@ describe('the runner publishing into a Slack that refuses things for good', () =
         ? 'invalid_blocks'
         : undefined,
     );
-    const r = runner({ maxPublishAttempts: 3 });
+    // One attempt per round, so the cap of 3 is three rounds (a permanent refusal uses up its round either way).
+    const r = runner({ maxPublishAttempts: 3, publishAttempts: 1 });
     const id = await ask(r);
     await r.idle();
     // A permanent refusal is not retried in the same process: the sweep tries again (a person may fix the cause).
@@ -219,18 +220,24 @@ describe('the runner publishing into a Slack that refuses things for good', () =
     expect(parent.text).toContain('could not be posted');
   });
 
-  test('a Slack that refuses every call for good: bounded attempts, then the execution is closed', async () => {
+  test('a Slack that refuses every call for good: each round costs its attempts, then the execution is closed', async () => {
     for (const method of ['chat.postMessage', 'chat.update', 'files.getUploadURLExternal'])
       slack.failNext(method, { error: 'restricted_action' }, Number.POSITIVE_INFINITY);
-    const r = runner({ maxPublishAttempts: 2 });
+    const r = runner({ maxPublishAttempts: 10, publishAttempts: 5 });
     const id = await ask(r);
     await r.idle();
+    // Not retried in process (a retry cannot help), but the round's five attempts are spent.
+    expect(await store.get(id)).toMatchObject({ state: 'SUCCEEDED', publishAttempts: 5 });
     await r.resume();
     await r.idle();
-    expect(await store.get(id)).toMatchObject({ state: 'PUBLISHED', publishAttempts: 2 });
+    expect(await store.get(id)).toMatchObject({
+      state: 'PUBLISHED',
+      publishAttempts: 10,
+      error: expect.stringContaining('could not be posted after 10 attempts'),
+    });
     expect(await r.resume()).toBe(0);
-    // announce (start) + per attempt: announce again (no parent) … then the note; nothing more.
-    expect(slack.callsTo('chat.postMessage').length).toBeLessThanOrEqual(6);
+    // The announcement at start, one per round (no parent yet), and the note: nothing more.
+    expect(slack.callsTo('chat.postMessage')).toHaveLength(4);
   });
 });
 
