@@ -22,6 +22,8 @@ import { parseRequest, type TrailRequest } from '../src/query/request';
 import type { BoundQuery, SqlParam } from '../src/query/types';
 import { SAMPLE_KNOWN_NETWORKS, SAMPLE_USER_NAMES } from '../src/sample/generate';
 import { Random } from '../src/sample/random';
+import { runHostileData } from '../test/hostile/run';
+import { FIXED_COUNT } from '../test/hostile/values';
 import { sampleDataset } from './lib/data';
 import { drive } from './lib/drive';
 import { StatefulFakeAthena } from './lib/fake-athena';
@@ -36,6 +38,11 @@ export interface HostileOptions {
   viaBot: number;
   /** Spread of the texts sent through the bot, ms. */
   viaBotMs?: number;
+  /**
+   * Hostile values for the hostile-data run (test/hostile/run.ts), 0 = skip it. Default: one per 25 texts, at least
+   * the fixed ones (10,000 texts → 400 values).
+   */
+  dataValues?: number;
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -156,8 +163,11 @@ const WORDS = [
   '..',
 ];
 
-/** Printable ASCII without spaces: what an ARN may carry, so these pass validation and reach the engines. */
-const ARN_SAFE = INJECTIONS.map((s) => s.replaceAll(' ', '')).filter((s) => /^[!-~]+$/.test(s));
+/**
+ * The payloads an ARN's resource part may carry (commands/args.ts takes letters, digits and +=,.@_-/:*), so these
+ * pass validation and reach the engines: comment markers and the like.
+ */
+const ARN_SAFE = INJECTIONS.map((s) => s.replaceAll(' ', '')).filter((s) => /^[A-Za-z0-9+=,.@_\-/:*]+$/.test(s));
 
 function randomUnicode(r: Random, length: number): string {
   let out = '';
@@ -249,12 +259,23 @@ export function tokenize(sql: string): SqlToken[] {
 const SQL_DIR = path.resolve(__dirname, '..', 'sql');
 const templateTokens = new Map<string, Set<string>>();
 
-/** Every token of `sql/<template>.sql` plus the window partial: the only tokens a rendered query may contain. */
+/**
+ * Every token of `sql/<template>.sql` and of the partials it includes (`{{> window}}` is `sql/_window.sql`, and so
+ * on, recursively): the only tokens a rendered query may contain.
+ */
 function tokensOfTemplate(template: string): Set<string> {
   let set = templateTokens.get(template);
   if (!set) {
+    const files = new Set<string>();
+    const include = (name: string) => {
+      if (files.has(name)) return;
+      files.add(name);
+      const sql = readFileSync(path.join(SQL_DIR, `${name}.sql`), 'utf8');
+      for (const m of sql.matchAll(/\{\{>\s*([\w-]+)\s*\}\}/g)) include(`_${m[1]}`);
+    };
+    include(template);
     // Template comments are `--` lines (src/query/bind.ts strips them); they are prose, not SQL, so they go first.
-    const text = ['_window', template]
+    const text = [...files]
       .map((t) => readFileSync(path.join(SQL_DIR, `${t}.sql`), 'utf8'))
       .join('\n')
       .replace(/--[^\n]*/g, '');
@@ -529,6 +550,14 @@ export async function runHostile(o: HostileOptions): Promise<PartReport> {
     ];
     const data: Record<string, unknown> = { ...f, crashes: f.crashes.length, unclearRejections: f.unclearRejections };
 
+    const dataValues = o.dataValues ?? Math.max(FIXED_COUNT, Math.round(o.texts / 25));
+    if (dataValues > 0) {
+      const d = await hostileData(dataValues, o.seed);
+      figures.push(...d.figures);
+      problems.push(...d.problems);
+      data.hostileData = d.data;
+    }
+
     if (o.viaBot > 0) {
       const bot = await viaBot(texts.slice(0, o.viaBot), {
         dir,
@@ -547,7 +576,7 @@ export async function runHostile(o: HostileOptions): Promise<PartReport> {
     }
     return {
       part: 'hostile',
-      title: `Hostile input: ${count(o.texts)} generated command texts through the parser and both engines (seed ${o.seed})`,
+      title: `Hostile input: ${count(o.texts)} generated command texts through the parser and both engines; hostile data through every command and surface (seed ${o.seed})`,
       figures,
       problems,
       elapsedMs: Date.now() - began,
@@ -556,6 +585,49 @@ export async function runHostile(o: HostileOptions): Promise<PartReport> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Hostile data: the values in every attacker-settable field of real-shaped events, every query command, every
+ * surface (terminal, CSV, Slack through the fake). Each surface's violations are a target of 0.
+ */
+async function hostileData(
+  values: number,
+  seed: number,
+): Promise<{ figures: Figure[]; problems: string[]; data: Record<string, unknown> }> {
+  const began = Date.now();
+  const r = await runHostileData({ values, seed });
+  const rows = Object.values(r.rows).reduce((a, b) => a + b, 0);
+  const figures: Figure[] = [
+    info(
+      'hostile data: values × fields × commands × surfaces',
+      `${count(r.values)} × ${r.fields} × ${r.commands} × ${r.surfaces.length}`,
+    ),
+    info(
+      '  events (builder shapes × copies, real records) / (value, field) placed',
+      `${count(r.events)} (${r.shapes} shapes, ${count(r.realRecords)} real) / ${count(r.placements)}`,
+    ),
+    info(
+      '  rows answered / renders: terminal, Slack, CSV',
+      `${count(rows)} / ${count(r.renders.terminal)}, ${count(r.renders.slack)}, ${count(r.renders.csv)}`,
+    ),
+  ];
+  const problems: string[] = [];
+  for (const surface of r.surfaces) {
+    const mine = r.violations.filter((v) => v.surface === surface);
+    figures.push(target(`  ${surface}: violations`, count(mine.length), '0', mine.length === 0));
+    const byRule = new Map<string, typeof mine>();
+    for (const v of mine) byRule.set(v.rule, [...(byRule.get(v.rule) ?? []), v]);
+    for (const [rule, list] of byRule)
+      problems.push(
+        `hostile data, ${surface}: ${rule} (${list.length}), e.g. ${list
+          .slice(0, 2)
+          .map((v) => `${v.where}: ${v.example}`)
+          .join(' | ')}`,
+      );
+  }
+  figures.push(info('  hostile-data run time', `${((Date.now() - began) / 1000).toFixed(1)} s`));
+  return { figures, problems, data: { ...r, violations: r.violations.length } };
 }
 
 /** Lone surrogates replaced by U+FFFD, as a UTF-8 encoder (and so Slack) does (String#toWellFormed is Node 20+ only in lib es2024). */

@@ -104,6 +104,10 @@ describe('hostile data: nothing in a log can forge what people see', () => {
         expect({ command, rows: n > 0 }).toEqual({ command, rows: true });
       expect(report.renders.terminal).toBeGreaterThan(report.commands);
       expect(report.renders.slack).toBeGreaterThan(report.commands);
+      // Hostile data visibly arrived on each surface, so a clean result means the surface handled it.
+      expect(report.reached.terminal).toBeGreaterThan(report.commands);
+      expect(report.reached.slack).toBeGreaterThan(report.commands);
+      expect(report.reached.csv).toBeGreaterThan(report.commands);
     });
     test('CSV: no cell starts a formula (the --csv file and every upload)', on('csv'));
     test('terminal: no control, bidi or zero-width character; no line started by a value', on('terminal'));

@@ -61,6 +61,8 @@ export interface HostileDataReport {
   /** Rows answered per command (over the whole run). */
   rows: Record<string, number>;
   renders: Record<Surface, number>;
+  /** Renders in which hostile data visibly arrived (a telltale `evil.example`): proof the checks saw data. */
+  reached: Record<Surface, number>;
   violations: Violation[];
   /** Violations counted per surface and rule. */
   counts: Record<string, number>;
@@ -76,6 +78,10 @@ export async function runHostileData(o: HostileDataOptions): Promise<HostileData
   const work = mkdtempSync(path.join(os.tmpdir(), 'trail-hostile-run-'));
   const violations: Violation[] = [];
   const renders: Record<Surface, number> = { terminal: 0, csv: 0, slack: 0 };
+  const reached: Record<Surface, number> = { terminal: 0, csv: 0, slack: 0 };
+  const seen = (surface: Surface, text: string) => {
+    if (text.includes('evil.example')) reached[surface]++;
+  };
   const rows: Record<string, number> = {};
   const allowedTokens = new Set([`@${USER}`, ...HOSTILE_COMMANDS.map((_, i) => `#${channelOf(i)}`)]);
   const bot = await startSlackBot({
@@ -123,7 +129,10 @@ export async function runHostileData(o: HostileDataOptions): Promise<HostileData
       });
       if (code !== 0) throw new Error(`npx trail ${text}: exit ${code}: ${shown.slice(0, 300)}`);
       violations.push(...terminalViolations(shown, `npx trail ${text}`));
-      violations.push(...csvViolations(parseCsv(readFileSync(file, 'utf8')), `npx trail ${text} --csv`));
+      const csv = readFileSync(file, 'utf8');
+      violations.push(...csvViolations(parseCsv(csv), `npx trail ${text} --csv`));
+      seen('terminal', shown);
+      seen('csv', csv);
       renders.terminal++;
       renders.csv++;
     }
@@ -164,6 +173,7 @@ export async function runHostileData(o: HostileDataOptions): Promise<HostileData
         });
         await new TerminalPublisher({ out: screen, timeZone: 'UTC', width: 160 }).postResult(e, summary);
         violations.push(...terminalViolations(shown, `${e.commandText} rows ${from + 1}–${from + top.length}`));
+        seen('terminal', shown);
         renders.terminal++;
         await slack.postResult(e, summary).catch(() => undefined);
         renders.slack++;
@@ -172,8 +182,10 @@ export async function runHostileData(o: HostileDataOptions): Promise<HostileData
 
     // 4. Everything the Slack bot and the publisher sent, every version of every message, every upload.
     for (const m of bot.fake.messages)
-      for (const version of [...m.history, m])
+      for (const version of [...m.history, m]) {
         violations.push(...slackViolations(version, `message ${m.channel}/${m.ts}`, { allowedTokens }));
+        seen('slack', JSON.stringify(version.blocks ?? version.text));
+      }
     for (const m of bot.fake.ephemerals)
       violations.push(...slackViolations(m, `ephemeral ${m.channel}`, { allowedTokens }));
     for (const r of bot.fake.responses)
@@ -187,7 +199,9 @@ export async function runHostileData(o: HostileDataOptions): Promise<HostileData
           example: JSON.stringify(String(c.response.detail ?? c.response.error).slice(0, 200)),
         });
     for (const f of bot.fake.files) {
-      violations.push(...csvViolations(parseCsv(f.bytes?.toString('utf8') ?? ''), `Slack upload ${f.filename}`));
+      const csv = f.bytes?.toString('utf8') ?? '';
+      violations.push(...csvViolations(parseCsv(csv), `Slack upload ${f.filename}`));
+      seen('csv', csv);
       renders.csv++;
     }
     renders.slack += bot.fake.messages.length;
@@ -209,6 +223,7 @@ export async function runHostileData(o: HostileDataOptions): Promise<HostileData
     surfaces: ['terminal', 'csv', 'slack'],
     rows,
     renders,
+    reached,
     violations,
     counts,
   };

@@ -15,7 +15,7 @@ quietKnownWarnings();
  */
 describe('soak: hostile input (short)', () => {
   describe('the checks themselves', () => {
-    const q = (): BoundQuery => queryOf("user arn:aws:iam::111122223333:user/x';DROP-- 12h").query;
+    const q = (): BoundQuery => queryOf('user arn:aws:iam::111122223333:user/x--/*DROP*/ 12h').query;
 
     test('a value pasted into the SQL, a comment or a placeholder miscount is caught', () => {
       const query = q();
@@ -59,7 +59,7 @@ describe('soak: hostile input (short)', () => {
         duckdbLimit: 100,
       });
       // Both outcomes are exercised, or the run proves little.
-      expect(f.parsedQueries).toBeGreaterThan(150);
+      expect(f.parsedQueries).toBeGreaterThan(100);
       expect(f.rejected).toBeGreaterThan(300);
       expect(f.crashes).toEqual([]);
       expect(f.unclearRejections).toEqual([]);
