@@ -28,6 +28,7 @@ export const SOURCES = [
   '2001:db8:100:0:0:0:0:7',
   '2001:db8:200::9',
   '2001:DB8:100::a',
+  '::ffff:198.51.100.9',
   'ec2.amazonaws.com',
   'AWS Internal',
   '253.252.51.07',
@@ -346,7 +347,8 @@ const pad = (n: number) => String(n).padStart(2, '0');
 export interface WrittenFile {
   path: string;
   layout: string;
-  events: number;
+  /** eventIDs of the events the file holds. */
+  ids: string[];
 }
 
 /**
@@ -431,5 +433,5 @@ function writeFile(
   const file = path.join(dir, rel);
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, body);
-  return { path: rel, layout, events: batch.length };
+  return { path: rel, layout, ids: batch.map((e) => String(e.eventID)) };
 }

@@ -122,15 +122,24 @@ export function usedMfa(e: CloudTrailEvent): boolean {
   return String(at(e, 'userIdentity', 'sessionContext', 'attributes', 'mfaAuthenticated')) === 'true';
 }
 
-/** The address of a source, or null for service names ("ec2.amazonaws.com", "AWS Internal") and malformed text. */
+/**
+ * The address of a source, or null for service names ("ec2.amazonaws.com", "AWS Internal") and malformed text. An
+ * IPv4-mapped IPv6 address (`::ffff:198.51.100.7`) is the IPv4 address: Trino stores both alike and reads them back
+ * as IPv4 (trinodb/trino IpAddressFunctions.contains, PR #18997 "Handle IPv4 mapped addresses in IP contains function").
+ */
 function addressOf(source: unknown): ipaddr.IPv4 | ipaddr.IPv6 | null {
   if (typeof source !== 'string' || !ipaddr.isValid(source)) return null;
   // ipaddr.isValid also takes legacy forms ("10.1", octal); only the standard notations are addresses here.
-  if (!ipaddr.IPv4.isValidFourPartDecimal(source) && !ipaddr.IPv6.isValid(source)) return null;
-  return ipaddr.parse(source);
+  if (ipaddr.IPv4.isValidFourPartDecimal(source)) return ipaddr.IPv4.parse(source);
+  if (!ipaddr.IPv6.isValid(source)) return null;
+  const v6 = ipaddr.IPv6.parse(source);
+  return v6.isIPv4MappedAddress() ? v6.toIPv4Address() : v6;
 }
 
-/** Same-family containment: an IPv4 address is never inside an IPv6 network nor the other way round. */
+/**
+ * Same-family containment, as Trino's contains(network, address) answers since PR #18997: an IPv4 address is never
+ * inside an IPv6 network (not even `::/0`) nor the other way round (older releases threw instead; issue #18497).
+ */
 export function inNetwork(source: unknown, cidr: string): boolean {
   const address = addressOf(source);
   if (!address) return false;
