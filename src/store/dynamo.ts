@@ -8,24 +8,15 @@ import {
   type QueryCommandInput,
   ResourceInUseException,
   ResourceNotFoundException,
-  ScanCommand,
-  type ScanCommandInput,
   type TableDescription,
   UpdateItemCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { TrailError } from '../errors';
-import { newExecutionId, randomSuffix } from './ids';
+import { AuditTrail } from './audit';
+import { newExecutionId } from './ids';
 import { fromItem, type Item, toAttribute, toItem } from './marshal';
-import {
-  AUDIT_PREFIX,
-  AUDIT_SUFFIX_CHARS,
-  INTERNAL_ATTRIBUTES,
-  keys,
-  STORE_TABLE,
-  tableDefinition,
-  UNFINISHED,
-} from './schema';
+import { INTERNAL_ATTRIBUTES, keys, STORE_TABLE, tableDefinition, UNFINISHED } from './schema';
 import { epochSeconds, type TableOptions, TableStore } from './table';
 import {
   type AuditEntry,
@@ -97,6 +88,13 @@ interface RequestLock {
  * and Query, the permissions the CDK stack grants.
  */
 export class DynamoExecutionStore extends TableStore implements ExecutionStore {
+  private readonly auditTrail: AuditTrail;
+
+  constructor(options: DynamoExecutionStoreOptions) {
+    super(options);
+    this.auditTrail = new AuditTrail(options);
+  }
+
   /**
    * Idempotent on `requestKey` (see the lock in schema.ts). One round:
    * 1. take the free lock with a conditional put, pointing it at a fresh id, then write that execution;
@@ -281,66 +279,14 @@ export class DynamoExecutionStore extends TableStore implements ExecutionStore {
     return count;
   }
 
-  /**
-   * Appends an audit entry. Append-only (src/store/schema.ts): in no index, a key the bot's role cannot read back, and
-   * a conditional put, so an entry is never replaced, not even by a (practically impossible) key collision.
-   */
-  async audit(entry: AuditEntry): Promise<void> {
-    const key = keys.audit(entry.channelId, entry.at, randomSuffix(AUDIT_SUFFIX_CHARS));
-    const item = {
-      ...key,
-      at: entry.at,
-      userId: entry.userId,
-      channelId: entry.channelId,
-      action: entry.action,
-      command: entry.command,
-      detail: entry.detail,
-      executionId: entry.executionId,
-      expiresAt: this.expiresAt(this.now()),
-    };
-    await this.call(() =>
-      this.client.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: toItem(item),
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': STORE_TABLE.partitionKey },
-        }),
-      ),
-    );
+  /** Appends an audit entry (src/store/audit.ts: append-only, never replaced). */
+  audit(entry: AuditEntry): Promise<void> {
+    return this.auditTrail.append(entry);
   }
 
-  /**
-   * Newest first; one channel's entries (a Query), or every channel's (a Scan of the `AUDIT#` items). Default limit
-   * 50. For people and tools holding their own credentials: the bot's role may read neither (src/store/schema.ts).
-   */
-  async listAudit(options: { channelId?: string; limit?: number } = {}): Promise<AuditEntry[]> {
-    const limit = options.limit ?? 50;
-    const items =
-      options.channelId !== undefined
-        ? await this.queryAll(
-            {
-              KeyConditionExpression: '#pk = :pk',
-              ExpressionAttributeNames: { '#pk': STORE_TABLE.partitionKey },
-              ExpressionAttributeValues: { ':pk': toAttribute(keys.audit(options.channelId, '', '').pk) },
-              ScanIndexForward: false,
-            },
-            limit,
-          )
-        : await this.scanAudit(limit);
-    return items.map((item) => {
-      const value = fromItem(item);
-      const entry: AuditEntry = {
-        at: String(value.at),
-        userId: String(value.userId),
-        channelId: String(value.channelId),
-        action: String(value.action),
-        command: String(value.command),
-      };
-      if (typeof value.detail === 'string') entry.detail = value.detail;
-      if (typeof value.executionId === 'string') entry.executionId = value.executionId;
-      return entry;
-    });
+  /** Newest first, one channel's or all (src/store/audit.ts); for people with their own credentials, not the bot. */
+  listAudit(options: { channelId?: string; limit?: number } = {}): Promise<AuditEntry[]> {
+    return this.auditTrail.list(options);
   }
 
   async savePending(
@@ -588,35 +534,6 @@ export class DynamoExecutionStore extends TableStore implements ExecutionStore {
       attributes = result.Attributes;
     });
     return applied && attributes ? toRecord(attributes) : undefined;
-  }
-
-  /**
-   * Every live audit entry of every channel, newest first, at most `limit`. A Scan reads the whole table: fine for an
-   * audit export, and the only way, since entries are deliberately in no index.
-   */
-  private async scanAudit(limit: number): Promise<Item[]> {
-    const items: Item[] = [];
-    let startKey: ScanCommandInput['ExclusiveStartKey'];
-    do {
-      const page = await this.call(() =>
-        this.client.send(
-          new ScanCommand({
-            TableName: this.tableName,
-            FilterExpression: 'begins_with(#pk, :audit) AND #ttl > :ttlNow',
-            ExpressionAttributeNames: { '#pk': STORE_TABLE.partitionKey, '#ttl': STORE_TABLE.ttlAttribute },
-            ExpressionAttributeValues: {
-              ':audit': toAttribute(AUDIT_PREFIX),
-              ':ttlNow': toAttribute(epochSeconds(this.now())),
-            },
-            ExclusiveStartKey: startKey,
-          }),
-        ),
-      );
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    const sortKey = (item: Item) => String(fromItem(item)[STORE_TABLE.sortKey]);
-    return items.sort((a, b) => (sortKey(a) < sortKey(b) ? 1 : sortKey(a) > sortKey(b) ? -1 : 0)).slice(0, limit);
   }
 
   /** Query pages until `limit` live (non-expired) items are collected or the partition ends. */

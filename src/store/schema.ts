@@ -41,7 +41,7 @@
  * all. IAM cannot require a condition expression on PutItem, so a put could still overwrite an entry whose key it
  * knows; the keys are therefore unknowable to the role: entries are in no index it can query, and the sort key ends
  * in 16 random characters (about 83 bits). The store's own put is conditional (`attribute_not_exists`), so trailbot
- * never overwrites one either. People read the trail with their own credentials (README, "Audit trail").
+ * never overwrites one either. People read the trail with their own credentials (README, "How it works"; src/store/audit.ts).
  *
  * ISO timestamps from `Date#toISOString` have a fixed width, so `<ISO>#<id>` sort keys sort by time.
  */
