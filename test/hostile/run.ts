@@ -175,7 +175,14 @@ export async function runHostileData(o: HostileDataOptions): Promise<HostileData
         violations.push(...terminalViolations(shown, `${e.commandText} rows ${from + 1}–${from + top.length}`));
         seen('terminal', shown);
         renders.terminal++;
-        await slack.postResult(e, summary).catch(() => undefined);
+        await slack.postResult(e, summary).catch((err: unknown) =>
+          violations.push({
+            surface: 'slack',
+            rule: 'result not posted',
+            where: `${e.commandText} rows ${from + 1}–${from + top.length}`,
+            example: JSON.stringify(String(err).slice(0, 200)),
+          }),
+        );
         renders.slack++;
       }
     }
