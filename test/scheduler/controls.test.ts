@@ -94,7 +94,8 @@ test('schedule: names the id, the first run in the schedule’s zone, when resul
 test('schedule: a usage error is answered at once, nothing is stored', async () => {
   const w = await setup();
   expect(await w.say('schedule root daily 25:00')).toBe(
-    '`schedule`: `25:00` is not a time of day. Accepted: HH:MM on a 24-hour clock, 00:00 to 23:59 (e.g. 09:00).\nUsage: /trail schedule <question> daily|weekly [day] HH:MM [time zone]',
+    // In chat the usage line's placeholders are escaped, so Slack shows `<question>` instead of parsing it.
+    '`schedule`: `25:00` is not a time of day. Accepted: HH:MM on a 24-hour clock, 00:00 to 23:59 (e.g. 09:00).\nUsage: /trail schedule &lt;question&gt; daily|weekly [day] HH:MM [time zone]',
   );
   expect(await w.schedules.listAll()).toEqual([]);
 });

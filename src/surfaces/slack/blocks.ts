@@ -341,7 +341,7 @@ export function renderParent(e: ExecutionRecord, o: RenderOptions & { elapsedMs?
 
 /**
  * One cell as shown: single line, NULL as "—", long text and long JSON cut with "…". For raw_text (`defused`), a
- * zero-width space after `<` defuses anything that could be read as a mention or link whatever a client does with
+ * zero-width space after every `<` defuses anything that could be read as a mention or link whatever a client does with
  * raw text (entities would show literally there, so escaping is not an option); it is added before the cut so the
  * cap holds.
  */
@@ -350,7 +350,9 @@ function displayCell(v: string | null, maxChars: number, defused = false): strin
   const line = oneLine(v);
   if (line === '') return '—';
   const looksJson = /^[[{]/.test(line);
-  const shown = defused ? line.replace(/<(?=[!@#^])/g, '<\u200b') : line;
+  // Every `<`: a cell may hold `<https://…|…>` or `<mailto:…>` as well as `<!here>`, and what a client makes of
+  // raw text is not documented, so nothing that looks like a link or a mention is left whole.
+  const shown = defused ? line.replaceAll('<', '<\u200b') : line;
   return truncate(shown, looksJson ? Math.min(maxChars, 60) : maxChars);
 }
 

@@ -5,6 +5,7 @@ import { ErrorCode, type WebClient } from '@slack/web-api';
 import { TrailError } from '../../errors';
 import type { ExecutionRecord } from '../../store/types';
 import { formatBytes } from '../../time/format';
+import { oneLine } from '../../util/echo';
 import type { Publisher, Recipient, ResultSummary } from '../types';
 import {
   csvFileName,
@@ -278,7 +279,9 @@ export class SlackPublisher implements Publisher {
     }
     await this.call('upload the CSV', () =>
       this.client.files.completeUploadExternal({
-        files: [{ id: target.file_id!, title: truncate(`/trail ${execution.commandText} (${rows} rows)`, 250) }],
+        files: [
+          { id: target.file_id!, title: truncate(oneLine(`/trail ${execution.commandText} (${rows} rows)`), 250) },
+        ],
         channel_id: execution.channelId,
         thread_ts: parent,
         initial_comment: `All ${rows} rows as CSV (${formatBytes(size)}).`,
