@@ -131,7 +131,13 @@ async function openStoreAt(
 ): Promise<OpenedStore> {
   const maxAttempts = options.maxAttempts ?? 5;
   // A local server answers in milliseconds; AWS gets the SDK's defaults plus a ceiling so a hung socket surfaces.
-  const requestHandler = { connectionTimeout: 5_000, requestTimeout: 30_000 };
+  // @smithy/node-http-handler only logs a warning when requestTimeout passes unless throwOnRequestTimeout is set.
+  const requestHandler = {
+    connectionTimeout: 5_000,
+    requestTimeout: 30_000,
+    throwOnRequestTimeout: true,
+    socketTimeout: 30_000,
+  };
   let server: DynaliteServer | undefined;
   let client: DynamoDBClient;
   if (config.kind === 'dynalite') {
