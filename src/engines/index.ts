@@ -1,9 +1,9 @@
 import os from 'node:os';
-import { S3Client } from '@aws-sdk/client-s3';
 import type { TrailConfig } from '../config';
 import type { Logger } from '../logger';
 import { AthenaEngine, createAthenaClient } from './athena';
 import { S3PartitionEstimator } from './athena/estimate';
+import { createS3Client } from './athena/s3';
 import { DuckDbEngine } from './duckdb';
 import type { QueryEngine } from './types';
 
@@ -26,7 +26,10 @@ export function createEngine(config: Pick<TrailConfig, 'engine' | 'trail' | 'cha
   // The pre-flight estimate lists the trail bucket's day prefixes; without a bucket there is nothing to list.
   const estimator = t.bucket
     ? new S3PartitionEstimator({
-        client: new S3Client({ region: e.region }),
+        // The trail bucket may live in another Region than the bot: the client follows S3's redirect, and the
+        // estimator switches to a client in the bucket's Region once it has looked it up.
+        client: createS3Client({ region: e.region }),
+        clientForRegion: (region) => createS3Client({ region }),
         bucket: t.bucket,
         prefix: t.prefix,
         accounts: t.accounts,

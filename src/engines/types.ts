@@ -43,8 +43,13 @@ export interface QueryEngine {
   cancel(engineId: string): Promise<void>;
   /** The caller has everything it needs (the result is spooled): free what the engine keeps for this query. */
   release?(engineId: string): Promise<void>;
-  /** Bytes the query's partitions hold, before running it (cost pre-flight). */
-  estimate?(query: BoundQuery): Promise<{ bytes: number; objects: number }>;
+  /**
+   * Bytes the query's partitions hold, before running it (cost pre-flight). `partial` when not every folder could be
+   * sized (the figures are then extrapolated); a rejection means no estimate at all (the runner fails open).
+   */
+  estimate?(
+    query: BoundQuery,
+  ): Promise<{ bytes: number; objects: number; partial?: { listed: number; total: number; reason: string } }>;
   close?(): Promise<void>;
 }
 

@@ -219,8 +219,23 @@ export class Runner {
   private async preflight(s: QuerySubmission, to: Recipient): Promise<SubmitOutcome | undefined> {
     const cost = this.o.cost;
     if (!cost || !this.o.engine.estimate) return undefined;
-    const { bytes } = await this.o.engine.estimate(s.query);
-    const costText = this.o.engine.kind === 'athena' ? ` (≈ ${formatUsd(athenaCostUsd(bytes))})` : '';
+    let estimate: Awaited<ReturnType<NonNullable<QueryEngine['estimate']>>>;
+    try {
+      estimate = await this.o.engine.estimate(s.query);
+    } catch (err) {
+      // Fail open: the estimate is a courtesy, the workgroup's per-query scan cutoff is the real guard. A bucket the
+      // role may not list (a cross-account log archive), S3 SlowDown or a stalled socket must not stop the question.
+      this.log.warn('cost estimate unavailable; running without it', { command: s.command, error: String(err) });
+      return undefined;
+    }
+    const { bytes, partial } = estimate;
+    if (partial) {
+      this.log.warn('cost estimate partial', { command: s.command, ...partial, bytes });
+    }
+    const partialText = partial
+      ? ` (estimate partial: ${partial.listed} of ${partial.total} day folders sized, the rest extrapolated)`
+      : '';
+    const costText = (this.o.engine.kind === 'athena' ? ` (≈ ${formatUsd(athenaCostUsd(bytes))})` : '') + partialText;
     const days = s.query.partitions.length;
     if (cost.dailyBudgetBytesPerUser !== undefined) {
       const used = await this.o.store.scannedBytes(this.now().toISOString().slice(0, 10), { userId: s.userId });

@@ -1,85 +1,8 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { S3Client } from '@aws-sdk/client-s3';
 import { mapWithConcurrency, S3PartitionEstimator } from '../../../src/engines/athena/estimate';
 import { ConfigError } from '../../../src/errors';
 import type { BoundQuery } from '../../../src/query/types';
-
-/**
- * A local S3 answering ListObjectsV2 (GET /<bucket>?list-type=2&prefix=…&continuation-token=…) with the XML S3
- * returns, two keys a page so every busy prefix takes two pages.
- */
-class FakeS3 {
-  readonly listed: { prefix: string; continuationToken: string | null }[] = [];
-  maxInFlight = 0;
-  private inFlight = 0;
-
-  private constructor(
-    private readonly server: Server,
-    private readonly objects: Map<string, number>,
-    private readonly pageSize: number,
-  ) {}
-
-  static async start(objects: Record<string, number>, pageSize = 2): Promise<FakeS3> {
-    const server = createServer();
-    const fake = new FakeS3(server, new Map(Object.entries(objects)), pageSize);
-    server.on('request', (req, res) => {
-      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      fake.inFlight += 1;
-      fake.maxInFlight = Math.max(fake.maxInFlight, fake.inFlight);
-      const prefix = url.searchParams.get('prefix') ?? '';
-      const token = url.searchParams.get('continuation-token');
-      fake.listed.push({ prefix, continuationToken: token });
-      const bucket = url.pathname.split('/')[1];
-      const body = fake.page(bucket ?? '', prefix, token);
-      // Answer on a later turn so concurrent listings overlap as they would against S3.
-      setImmediate(() => {
-        fake.inFlight -= 1;
-        res.writeHead(200, { 'content-type': 'application/xml' });
-        res.end(body);
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return fake;
-  }
-
-  private page(bucket: string, prefix: string, token: string | null): string {
-    const keys = [...this.objects.keys()].filter((k) => k.startsWith(prefix)).sort();
-    const start = token === null ? 0 : Number(Buffer.from(token, 'base64').toString('utf8'));
-    const slice = keys.slice(start, start + this.pageSize);
-    const truncated = start + this.pageSize < keys.length;
-    const next = Buffer.from(String(start + this.pageSize)).toString('base64');
-    const contents = slice
-      .map(
-        (key) =>
-          `<Contents><Key>${escapeXml(key)}</Key><LastModified>2025-11-20T08:05:00.000Z</LastModified>` +
-          `<ETag>&quot;3858f62230ac3c915f300c664312c11f&quot;</ETag><ChecksumAlgorithm>CRC64NVME</ChecksumAlgorithm>` +
-          `<ChecksumType>FULL_OBJECT</ChecksumType><Size>${this.objects.get(key)}</Size>` +
-          '<StorageClass>STANDARD</StorageClass></Contents>',
-      )
-      .join('');
-    return (
-      '<?xml version="1.0" encoding="UTF-8"?>\n' +
-      '<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">' +
-      `<Name>${escapeXml(bucket)}</Name><Prefix>${escapeXml(prefix)}</Prefix><KeyCount>${slice.length}</KeyCount>` +
-      `<MaxKeys>1000</MaxKeys><IsTruncated>${truncated}</IsTruncated>` +
-      (token !== null ? `<ContinuationToken>${token}</ContinuationToken>` : '') +
-      (truncated ? `<NextContinuationToken>${next}</NextContinuationToken>` : '') +
-      contents +
-      '</ListBucketResult>'
-    );
-  }
-
-  get endpoint(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  async close(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-}
-
-const escapeXml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+import { FakeS3 } from '../../helpers/fake-s3';
 
 const ORG = 'o-a1b2c3d4e5';
 const A = '111122223333';
@@ -121,7 +44,7 @@ describe('S3PartitionEstimator against a local S3', () => {
   let client: S3Client;
 
   beforeAll(async () => {
-    s3 = await FakeS3.start(OBJECTS);
+    s3 = await FakeS3.start(OBJECTS, { pageSize: 2 });
     client = new S3Client({
       region: 'us-east-1',
       endpoint: s3.endpoint,
@@ -134,7 +57,7 @@ describe('S3PartitionEstimator against a local S3', () => {
     await s3.close();
   });
   beforeEach(() => {
-    s3.listed.length = 0;
+    s3.requests.length = 0;
     s3.maxInFlight = 0;
   });
 
@@ -180,7 +103,7 @@ describe('S3PartitionEstimator against a local S3', () => {
       bytes: 50,
       objects: 1,
     });
-    s3.listed.length = 0;
+    s3.requests.length = 0;
     expect(await estimator().estimate(query({ accounts: ['999999999999'] }))).toEqual({ bytes: 0, objects: 0 });
     expect(s3.listed).toEqual([]);
   });
