@@ -461,7 +461,7 @@ export class Runner {
         if (current && current.state !== 'RUNNING') return current;
         if (this.o.publisher.progress && Date.now() - lastProgress >= (this.o.progressEveryMs ?? 10_000)) {
           lastProgress = Date.now();
-          await this.o.publisher.progress(e, this.now().getTime() - began).catch(() => {});
+          await this.o.publisher.progress(e, this.now().getTime() - began, status.stats).catch(() => {});
         }
         await this.sleep(delay);
         delay = Math.min(this.poll.maxMs, delay * this.poll.factor);

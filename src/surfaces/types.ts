@@ -1,3 +1,4 @@
+import type { QueryStats } from '../engines/types';
 import type { ExecutionRecord } from '../store/types';
 
 /** A row-level finding that deserves attention (ingress open to the world, root without MFA, …). */
@@ -42,8 +43,11 @@ export interface Recipient {
 export interface Publisher {
   /** Posts the in-channel parent message ("<user> asked … · running"); returns its reference (Slack ts). */
   announce(execution: ExecutionRecord): Promise<string | undefined>;
-  /** Optional progress while the query runs (terminal spinner, Slack parent update). */
-  progress?(execution: ExecutionRecord, elapsedMs: number): Promise<void>;
+  /**
+   * Optional progress while the query runs (terminal progress line, Slack parent update), with what the engine
+   * reports so far (DuckDB: the files of the window and their size; Athena: the bytes scanned).
+   */
+  progress?(execution: ExecutionRecord, elapsedMs: number, stats?: Partial<QueryStats>): Promise<void>;
   /** Posts the result reply into the thread; returns its reference. Skipped by the runner if `resultRef` is set. */
   postResult(execution: ExecutionRecord, result: ResultSummary): Promise<string | undefined>;
   /** Uploads the CSV into the thread; returns the file reference. Skipped if `fileRef` is set. */

@@ -166,6 +166,8 @@ export async function runRepl(o: ReplOptions): Promise<void> {
       process.exit(130);
     }
     if (interrupts === 2) {
+      o.screen.attachPrompt(undefined);
+      if (output && !output.muted) o.out.write('\r\x1b[2K'); // the prompt line goes; the shell prompt comes next
       o.screen.line('Quitting…');
       quit();
       return;
@@ -240,7 +242,10 @@ export async function runRepl(o: ReplOptions): Promise<void> {
     }
     busy = false;
     if (quitting || closed) finish();
-    else showPrompt();
+    else {
+      interrupts = 0; // the question is over (answered or cancelled): back to a fresh prompt
+      showPrompt();
+    }
   };
 
   rl.on('line', (line: string) => {
@@ -251,7 +256,7 @@ export async function runRepl(o: ReplOptions): Promise<void> {
   rl.on('close', () => {
     closed = true;
     o.screen.attachPrompt(undefined);
-    if (interactive && !quitting) o.out.write('\n');
+    if (output && !quitting) o.out.write('\n'); // Ctrl-D: end the prompt's line, as a shell does
     void pump();
   });
   showPrompt();
