@@ -100,6 +100,19 @@ describe('blockKitProblems', () => {
     ]);
   });
 
+  test('text objects: verbatim only on mrkdwn, emoji only on plain_text, both booleans', () => {
+    expect(blockKitProblems([{ type: 'section', text: { type: 'mrkdwn', text: 'x', verbatim: true } }])).toEqual([]);
+    expect(blockKitProblems([{ type: 'section', text: { type: 'plain_text', text: 'x', verbatim: true } }])).toEqual([
+      'block 0 (section): verbatim must be a boolean on a mrkdwn text object',
+    ]);
+    expect(blockKitProblems([{ type: 'section', text: { type: 'mrkdwn', text: 'x', emoji: true } }])).toEqual([
+      'block 0 (section): emoji must be a boolean on a plain_text text object',
+    ]);
+    expect(blockKitProblems([{ type: 'section', text: { type: 'mrkdwn', text: 'x', verbatim: 'yes' } }])).toHaveLength(
+      1,
+    );
+  });
+
   test('unknown block types, duplicate block ids and non-arrays', () => {
     expect(blockKitProblems({})).toEqual(['blocks must be an array']);
     expect(blockKitProblems([{ type: 'tabel' }])).toEqual(['block 0: unknown block type tabel']);
@@ -232,6 +245,32 @@ describe('fake Slack Web API, driven by the real WebClient', () => {
     await client.chat.postMessage({ channel: 'C1', text: 'finally' });
     expect(slack.messages.map((m) => m.text)).toEqual(['finally']);
     expect(slack.callsTo('chat.postMessage').map((c) => c.status)).toEqual([200, 500, 500, 429, 200]);
+  });
+
+  test('rejectBlockTypes: a workspace that does not accept a block type answers invalid_blocks', async () => {
+    const table = { type: 'table', rows: [[cell('a')], [cell('1')]] };
+    await client.chat.postMessage({ channel: 'C1', text: 'x', blocks: [table] as never });
+    slack.rejectBlockTypes(['table']);
+    await expect(client.chat.postMessage({ channel: 'C1', text: 'x', blocks: [table] as never })).rejects.toMatchObject(
+      {
+        data: { error: 'invalid_blocks', errors: ['block 0: block type table is not accepted in this workspace'] },
+      },
+    );
+    await client.chat.postMessage({ channel: 'C1', text: 'x', blocks: [section('fine')] as never });
+    expect(slack.messages).toHaveLength(2);
+  });
+
+  test('refuse: a rule answers with its error until removed; other calls pass', async () => {
+    const remove = slack.refuse((method, params) =>
+      method === 'chat.postMessage' && String(params.text).includes('secret') ? 'restricted_action' : undefined,
+    );
+    await expect(client.chat.postMessage({ channel: 'C1', text: 'a secret' })).rejects.toMatchObject({
+      data: { error: 'restricted_action' },
+    });
+    await client.chat.postMessage({ channel: 'C1', text: 'public' });
+    remove();
+    await client.chat.postMessage({ channel: 'C1', text: 'a secret' });
+    expect(slack.messages.map((m) => m.text)).toEqual(['public', 'a secret']);
   });
 
   test('response URLs record JSON posts', async () => {
