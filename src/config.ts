@@ -22,6 +22,7 @@
  * | `AWS_REGION` / `TRAIL_AWS_REGION` | (required with Athena or DynamoDB) | Region; `TRAIL_AWS_REGION` wins when both are set |
  * | `TRAIL_DATA_DIR` | `./data` | embedded DuckDB engine: folder of CloudTrail files (ignored with Athena) |
  * | `TRAIL_STRICT` | `false` | embedded DuckDB engine: fail on a corrupt file instead of skipping it |
+ * | `TRAIL_CACHE` | `true` | embedded DuckDB engine: keep closed days as Parquet under `TRAIL_STATE_DIR/cache` (repeat questions read columns, not JSON) |
  * | `TRAIL_BUCKET` | (none) | S3 bucket of the trail (name only, no `s3://`) |
  * | `TRAIL_PREFIX` | `''` | key prefix before `AWSLogs/`, slashes trimmed |
  * | `TRAIL_ACCOUNTS` | (none) | 12-digit account ids, comma/space separated |
@@ -34,6 +35,7 @@
  * | `SLACK_SIGNING_SECRET` | (required with Slack over HTTP) | from Basic Information → App Credentials |
  * | `SLACK_APP_TOKEN` | (HTTP mode) | `xapp-…`; setting it selects Socket Mode (no signing secret needed) |
  * | `PORT` | `3000` | HTTP port for Slack's requests |
+ * | `TRAIL_SLACK_API_URL` | (Slack's) | Slack Web API base URL, e.g. a local fake for the production image's start-up test |
  * | `TRAIL_RESULTS_DIR` | `./results` | CSV results (terminal) and spool files before upload |
  * | `TRAIL_LOG_LEVEL` | `warn` | `info` adds lifecycle lines (resumes, retries) to the JSON log on stderr (read by src/main.ts) |
  * | `TRAIL_MAX_PER_USER` | `3` | unfinished executions per user, 1..100 |
@@ -54,6 +56,7 @@
  * policy is required; `open` is the explicit "everyone, everywhere".
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { ConfigError, UsageError } from './errors';
@@ -81,6 +84,8 @@ export type EngineConfig =
       dataDir: string;
       /** Fail a query on a corrupt file instead of skipping it with a warning. */
       strict: boolean;
+      /** Columnar cache of closed days (`<TRAIL_STATE_DIR>/cache`); absent when TRAIL_CACHE=false. */
+      cacheDir?: string;
     }
   | {
       kind: 'athena';
@@ -111,7 +116,7 @@ export type StoreConfig =
 /** In Socket Mode (`appToken` set) without SLACK_SIGNING_SECRET, `signingSecret` is '' (Bolt does not need it then). */
 export type ChatConfig =
   | { kind: 'terminal' }
-  | { kind: 'slack'; botToken: string; signingSecret: string; appToken?: string; port: number };
+  | { kind: 'slack'; botToken: string; signingSecret: string; appToken?: string; port: number; apiUrl?: string };
 
 export interface TrailConfig {
   /** IANA zone for `today`, `yesterday`, off-hours and display. Default `UTC`. */
@@ -175,6 +180,7 @@ export const TRAIL_SETTINGS = [
   'TRAIL_AWS_REGION',
   'TRAIL_DATA_DIR',
   'TRAIL_STRICT',
+  'TRAIL_CACHE',
   'TRAIL_LOG_LEVEL',
   'TRAIL_BUCKET',
   'TRAIL_PREFIX',
@@ -185,6 +191,7 @@ export const TRAIL_SETTINGS = [
   'TRAIL_DYNAMODB_ENDPOINT',
   'TRAIL_STATE_DIR',
   'TRAIL_RESULTS_DIR',
+  'TRAIL_SLACK_API_URL',
   'TRAIL_MAX_PER_USER',
   'TRAIL_MAX_PER_CHANNEL',
   'TRAIL_DEDUPE_SECONDS',
@@ -374,10 +381,14 @@ function readEngine(r: EnvReader, region: string): EngineConfig {
         );
       }
     }
+    const cache = r.get('TRAIL_CACHE', yesNo, true);
+    // The cache lives in the state folder (never in the user's logs folder), whichever store is used.
+    const stateDir = r.get('TRAIL_STATE_DIR', folder, './.trailbot');
     return {
       kind: 'duckdb',
       dataDir: r.get('TRAIL_DATA_DIR', folder, './data'),
       strict: r.get('TRAIL_STRICT', yesNo, false),
+      ...(cache ? { cacheDir: path.join(stateDir, 'cache') } : {}),
     };
   }
   const database = r.optional('TRAIL_ATHENA_DATABASE', athenaName);
@@ -449,6 +460,7 @@ function readChat(r: EnvReader): ChatConfig {
     signingSecret: signingSecret ?? '',
     appToken,
     port: r.get('PORT', wholeNumber(1, 65_535), 3000),
+    apiUrl: r.optional('TRAIL_SLACK_API_URL', httpUrl),
   });
 }
 

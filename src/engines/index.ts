@@ -5,10 +5,14 @@ import { AthenaEngine, createAthenaClient } from './athena';
 import { S3PartitionEstimator } from './athena/estimate';
 import { createS3Client } from './athena/s3';
 import { DuckDbEngine } from './duckdb';
+import { ColumnarCache } from './duckdb/cache';
 import type { QueryEngine } from './types';
 
 /** The engine the configuration asks for: Athena in production, DuckDB over local files otherwise. */
-export function createEngine(config: Pick<TrailConfig, 'engine' | 'trail' | 'chat'>, logger: Logger): QueryEngine {
+export function createEngine(
+  config: Pick<TrailConfig, 'engine' | 'trail' | 'chat' | 'window'>,
+  logger: Logger,
+): QueryEngine {
   const e = config.engine;
   if (e.kind === 'duckdb') {
     // Serving Slack, the bot must acknowledge commands within 3 s while queries run: keep one core for that
@@ -19,6 +23,16 @@ export function createEngine(config: Pick<TrailConfig, 'engine' | 'trail' | 'cha
       dataDir: e.dataDir,
       strict: e.strict,
       threads,
+      ...(e.cacheDir
+        ? {
+            cache: new ColumnarCache({
+              dir: e.cacheDir,
+              dataDir: e.dataDir,
+              closeAfterMinutes: config.window.deliveryLagMinutes,
+              logger: (message) => logger.info(message),
+            }),
+          }
+        : {}),
       logger: (message) => logger.warn(message),
     });
   }

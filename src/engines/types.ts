@@ -10,6 +10,8 @@ export interface QueryStats {
   filesRead?: number;
   /** Athena result reuse hit. */
   reusedResult?: boolean;
+  /** Day partitions read from the columnar cache instead of raw files (DuckDB only). */
+  cachedPartitions?: number;
 }
 
 export interface QueryStatus {

@@ -28,6 +28,7 @@ export const MAX_TEXT = 2000;
 
 const GLOBAL_FLAGS: Record<string, string> = {
   sql: 'show the SQL and its parameters instead of running it',
+  'no-cache': 'read the raw log files even for days the columnar cache holds (embedded engine)',
   help: 'show this command’s help',
 };
 
@@ -243,6 +244,7 @@ export function parseRequest(rawText: string, ctx: CommandContext, options: Pars
     partitionColumns: partitionColumnNames(ctx.config.trail),
     deliveryLagMinutes: ctx.config.window.deliveryLagMinutes,
   });
+  if (args.flags.has('no-cache')) query.noCache = true;
   const scopeText = [
     ...(scope?.accounts ?? []).map((a) => `account:${a}`),
     ...(scope?.regions ?? []).map((r) => `region:${r}`),

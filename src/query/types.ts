@@ -22,6 +22,8 @@ export interface BoundQuery {
    */
   partitions: string[];
   window: TimeWindowJson;
+  /** `--no-cache`: read the raw log files even where the columnar cache holds the day (embedded engine). */
+  noCache?: boolean;
   /** Optional narrowing to accounts / regions (also narrows which prefixes are read). */
   scope?: { accounts?: string[]; regions?: string[] };
 }

@@ -1,6 +1,6 @@
 import { findCommand } from '../../commands';
 import type { CommandContext } from '../../commands/types';
-import type { QueryEngine, ResultPage } from '../../src/engines/types';
+import type { QueryEngine, QueryStats, ResultPage } from '../../src/engines/types';
 import { parseRequest } from '../../src/query/request';
 import type { RiskFlag } from '../../src/surfaces/types';
 
@@ -10,7 +10,7 @@ export interface QueryResult {
   /** Rows as objects by column name. */
   records: Record<string, string | null>[];
   flags: Omit<RiskFlag, 'row'>[];
-  stats: { bytesScanned: number; filesRead?: number };
+  stats: QueryStats;
 }
 
 /** Parses a command, runs it on an engine to the end, returns every row and the command's risk flags. */

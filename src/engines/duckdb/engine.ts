@@ -22,9 +22,10 @@ import {
   type StartOptions,
   UnknownQueryError,
 } from '../types';
+import { type CachedPartition, type ColumnarCache, partitionKeyOf } from './cache';
 import { discoverLogFiles, type LogFile, probeFormats } from './files';
 import { installTrinoShims } from './trino';
-import { branchesOf, columnNeeds, fileCheckSql, viewSql } from './view';
+import { branchesOf, type ColumnNeeds, columnNeeds, fileCheckSql, viewSql } from './view';
 
 export interface DuckDbEngineOptions {
   /** Folder holding CloudTrail logs: S3 layout (`AWSLogs/…`) and/or flat exports. */
@@ -41,6 +42,8 @@ export interface DuckDbEngineOptions {
   maxRetained?: number;
   /** DuckDB worker threads (default: every core). A Slack bot leaves one core to answer Slack within its 3 s. */
   threads?: number;
+  /** The columnar cache of closed days (src/engines/duckdb/cache.ts); without it every question reads raw files. */
+  cache?: ColumnarCache;
 }
 
 /** Reason of a query that failed because of one file in strict mode (or a file that could not be read at all). */
@@ -66,6 +69,9 @@ interface Job {
   startedAt?: number;
   finishedAt?: number;
   files: LogFile[];
+  /** Days read from the columnar cache instead of `files`. */
+  cached: CachedPartition[];
+  needs?: ColumnNeeds;
   connection?: DuckDBConnection;
   columns?: string[];
   types?: DuckDBType[];
@@ -153,11 +159,13 @@ export class DuckDbEngine implements QueryEngine {
     this.maxConcurrent = Math.max(1, options.maxConcurrent ?? 2);
     this.maxRetained = Math.max(1, options.maxRetained ?? 50);
     this.threads = options.threads;
+    this.cache = options.cache;
     this.ownsInstance = !options.instance;
     if (options.instance) this.instancePromise = Promise.resolve(options.instance);
   }
 
   private readonly threads?: number;
+  private readonly cache?: ColumnarCache;
 
   private instance(): Promise<DuckDBInstance> {
     // Spill (large results, big sorts) under the OS temp folder, not into the working directory.
@@ -176,6 +184,7 @@ export class DuckDbEngine implements QueryEngine {
       query,
       state: 'QUEUED',
       files: [],
+      cached: [],
       settled: Promise.resolve(),
       lock: Promise.resolve(),
     };
@@ -192,9 +201,12 @@ export class DuckDbEngine implements QueryEngine {
       state: job.state,
       ...(job.reason ? { reason: job.reason } : {}),
       stats: {
-        bytesScanned: job.files.reduce((sum, f) => sum + f.bytes, 0),
+        bytesScanned:
+          job.files.reduce((sum, f) => sum + f.bytes, 0) +
+          (this.cache && job.cached.length ? this.cache.bytesRead(job.cached, job.needs ?? 'all') : 0),
         elapsedMs,
         filesRead: job.files.length,
+        ...(job.cached.length ? { cachedPartitions: job.cached.length } : {}),
       },
     };
   }
@@ -263,6 +275,7 @@ export class DuckDbEngine implements QueryEngine {
     await Promise.all(jobs.map((job) => this.cancel(job.id).catch(() => undefined)));
     await Promise.all(jobs.map((job) => job.settled));
     await Promise.all(jobs.map((job) => this.forget(job)));
+    await this.cache?.close();
     if (this.ownsInstance && this.instancePromise) {
       const instance = await this.instancePromise.catch(() => undefined);
       instance?.closeSync();
@@ -313,13 +326,21 @@ export class DuckDbEngine implements QueryEngine {
     });
     for (const bad of discovery.unreadable) this.badFile(bad.path, bad.reason);
     let files = discovery.files;
+    let cached: CachedPartition[] = [];
+    if (this.cache && !query.noCache) {
+      const plan = this.cache.plan(files);
+      files = plan.raw;
+      cached = plan.cached;
+    }
     job.files = files;
+    job.cached = cached;
     if (!isRunning(job)) return;
 
     const connection = await instance.connect();
     job.connection = connection;
     await installTrinoShims(connection);
     const needs = columnNeeds(query.sql);
+    job.needs = needs;
     const sql = asSubquery(query.sql);
     const grown = new Set<LogFile>();
     let probed = false;
@@ -329,7 +350,13 @@ export class DuckDbEngine implements QueryEngine {
     for (let attempt = 1; ; attempt++) {
       if (!isRunning(job)) return;
       try {
-        await connection.run(viewSql(branchesOf(files), { needs, ...(query.scope ? { scope: query.scope } : {}) }));
+        await connection.run(
+          viewSql(branchesOf(files), {
+            needs,
+            ...(query.scope ? { scope: query.scope } : {}),
+            parquet: cached.map((c) => c.parquet),
+          }),
+        );
         const described = await connection.prepare(sql);
         const columns = Array.from({ length: described.columnCount }, (_, i) => described.columnName(i));
         const statementType = described.statementType;
@@ -372,6 +399,18 @@ export class DuckDbEngine implements QueryEngine {
         }
         if (err instanceof TrailError || attempt >= maxAttempts) throw err;
         const message = firstLine(messageOf(err));
+        // A cached day that cannot be read (a truncated or damaged Parquet file): its raw files answer instead, and
+        // the day is converted again later.
+        const damaged = cached.find((c) => message.includes(c.parquet));
+        if (damaged && this.cache) {
+          const itsFiles = discovery.files.filter((f) => partitionKeyOf(f) === damaged.key);
+          this.cache.invalidate(damaged, message, itsFiles);
+          cached = cached.filter((c) => c !== damaged);
+          job.cached = cached;
+          files = [...files, ...itsFiles];
+          job.files = files;
+          continue;
+        }
         const culprit = fileNamedIn(message, files);
         if (!culprit) {
           // Some read errors do not say which file (e.g. "Failed to decode gzip stream"): read each file alone.
@@ -469,10 +508,25 @@ export class DuckDbEngine implements QueryEngine {
     }
   }
 
-  /** Drops a finished query's result now instead of when it is evicted (the runner has spooled it to a CSV). */
+  /**
+   * Drops a finished query's result now instead of when it is evicted (the runner has spooled it to a CSV). The
+   * answer is on its way: closed days the question read raw are converted in the background once no question runs.
+   */
   async release(id: string): Promise<void> {
     const job = this.jobs.get(id);
     if (job && TERMINAL.has(job.state)) await this.forget(job);
+    this.convertWhenIdle();
+  }
+
+  /** Converts the closed days questions have read raw, while (and only while) no question runs. */
+  convertCache(): Promise<number> {
+    if (!this.cache || this.closed) return Promise.resolve(0);
+    return this.cache.convertPending(() => this.closed || this.running > 0 || this.queue.length > 0);
+  }
+
+  private convertWhenIdle(): void {
+    if (!this.cache || this.cache.pendingCount === 0 || this.running > 0 || this.queue.length > 0) return;
+    void this.convertCache().catch((err) => this.log(`trailbot: columnar cache: ${firstLine(messageOf(err))}`));
   }
 
   /** Forgets the oldest finished queries beyond maxRetained, dropping their results. */

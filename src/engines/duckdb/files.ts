@@ -34,6 +34,8 @@ export interface LogFile {
   path: string;
   /** Size on disk: what "bytes scanned" adds up. */
   bytes: number;
+  /** Last modification (ms since the epoch): with the size, what tells the columnar cache a file changed. */
+  mtimeMs: number;
   /**
    * Largest JSON object DuckDB must hold at once: for `{"Records":…}` the whole uncompressed file (gzip ISIZE for
    * `.gz`); 0 for arrays and NDJSON, whose events are read one by one (the engine raises it if DuckDB says otherwise).
@@ -267,9 +269,11 @@ export async function discoverLogFiles(dataDir: string, request: DiscoveryReques
     const candidate = candidates[i]!;
     const posixPath = toPosix(candidate.path);
     try {
-      const bytes = fs.statSync(candidate.path).size;
+      const stat = fs.statSync(candidate.path);
+      const bytes = stat.size;
+      const mtimeMs = Math.floor(stat.mtimeMs);
       if (request.probe === false) {
-        files.push({ ...candidate, path: posixPath, bytes, objectBytes: bytes, format: 'records' });
+        files.push({ ...candidate, path: posixPath, bytes, mtimeMs, objectBytes: bytes, format: 'records' });
         continue;
       }
       const probed = withFile(candidate.path, (fd) => {
@@ -285,6 +289,7 @@ export async function discoverLogFiles(dataDir: string, request: DiscoveryReques
         ...candidate,
         path: posixPath,
         bytes,
+        mtimeMs,
         objectBytes: wrapped ? probed.objectBytes : 0,
         format: probed.format,
       });

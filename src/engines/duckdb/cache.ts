@@ -1,0 +1,346 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { CLOUDTRAIL_COLUMNS } from '../../ddl/table';
+import { sqlLiteral } from '../../query/literal';
+import type { LogFile } from './files';
+import { branchesOf, type ColumnNeeds, PARTITION_COLUMNS, viewSql } from './view';
+
+/**
+ * The columnar cache of closed days (issue 16): each day folder of the S3 layout (one account, one region, one day)
+ * that a question read is converted once into a Parquet file with every column of the table, so the next question
+ * over the same days reads compressed column chunks instead of inflating and parsing the same JSON again.
+ *
+ * - A partition is converted only once it is *closed*: CloudTrail names a folder by the delivery time of its files
+ *   (CloudTrail User Guide, "Finding your CloudTrail log files"), so no file lands in day D's folder after D ends;
+ *   the delivery lag is added as a margin for clocks.
+ * - The manifest records each partition's source files (path, size, modification time). A partition is used only
+ *   while its sources are exactly those; a new, changed or removed file sends the question back to the raw files and
+ *   the partition is rebuilt. A missing or unreadable Parquet file is the same: raw files, then a rebuild.
+ * - Conversion runs on its own DuckDB instance with one thread, one partition at a time, only while no question is
+ *   running (the engine asks between partitions), so it never takes a core from an answer.
+ * - Flat exports (no day in their path) are always read raw.
+ */
+
+export interface SourceFile {
+  path: string;
+  bytes: number;
+  mtimeMs: number;
+}
+
+export interface CachedPartition {
+  /** `<account>/<region>/<yyyy/MM/dd>`. */
+  key: string;
+  /** Absolute path of the Parquet file. */
+  parquet: string;
+  sources: SourceFile[];
+  rows: number;
+  /** Size of the Parquet file. */
+  bytes: number;
+  /** Compressed bytes per top-level column: what a query naming only some columns reads. */
+  columnBytes: Record<string, number>;
+  builtAt: string;
+}
+
+interface Manifest {
+  version: 1;
+  dataDir: string;
+  partitions: Record<string, CachedPartition>;
+}
+
+export interface CachePlan {
+  /** Partitions served from Parquet. */
+  cached: CachedPartition[];
+  /** Files still read raw. */
+  raw: LogFile[];
+  /** Closed S3 partitions read raw that could be converted (after the answer). */
+  convertible: string[];
+}
+
+export interface CacheStatus {
+  dir: string;
+  partitions: number;
+  days: number;
+  bytes: number;
+  sourceBytes: number;
+  rows: number;
+  /** Since this process started: partitions a question read from the cache, and those it read raw. */
+  hits: number;
+  misses: number;
+  pending: number;
+}
+
+export interface ColumnarCacheOptions {
+  /** The cache folder (under the state folder, never inside the logs). One sub-folder per logs folder. */
+  dir: string;
+  /** The logs folder whose days are cached. */
+  dataDir: string;
+  /** Minutes after a day's end before its folder counts as closed (TRAIL_DELIVERY_LAG). */
+  closeAfterMinutes?: number;
+  now?: () => Date;
+  logger?: (message: string) => void;
+}
+
+const MANIFEST = 'manifest.json';
+const DAY_MS = 86_400_000;
+
+/** The cache partition of a file: `<account>/<region>/<yyyy/MM/dd>` for the S3 layout, none for flat exports. */
+export const partitionKeyOf = (file: LogFile): string | undefined =>
+  file.layout === 's3' && file.account && file.region && file.day
+    ? `${file.account}/${file.region}/${file.day}`
+    : undefined;
+
+const sameSources = (a: readonly SourceFile[], b: readonly SourceFile[]): boolean =>
+  a.length === b.length &&
+  a.every((s, i) => s.path === b[i]!.path && s.bytes === b[i]!.bytes && s.mtimeMs === b[i]!.mtimeMs);
+
+const sourcesOf = (files: readonly LogFile[]): SourceFile[] =>
+  files
+    .map((f) => ({ path: f.path, bytes: f.bytes, mtimeMs: f.mtimeMs }))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+
+export class ColumnarCache {
+  readonly dir: string;
+  private readonly dataDir: string;
+  private readonly closeAfterMs: number;
+  private readonly now: () => Date;
+  private readonly log: (message: string) => void;
+  private manifest: Manifest;
+  /** Partitions to convert, with the files discovery saw for them. */
+  private readonly pending = new Map<string, LogFile[]>();
+  private instance?: Promise<DuckDBInstance>;
+  private hits = 0;
+  private misses = 0;
+  private converting?: Promise<number>;
+
+  constructor(options: ColumnarCacheOptions) {
+    this.dataDir = path.resolve(options.dataDir);
+    const id = createHash('sha256').update(this.dataDir).digest('hex').slice(0, 16);
+    this.dir = path.join(path.resolve(options.dir), id);
+    this.closeAfterMs = (options.closeAfterMinutes ?? 15) * 60_000;
+    this.now = options.now ?? (() => new Date());
+    this.log = options.logger ?? ((m) => console.warn(m));
+    this.manifest = this.load();
+  }
+
+  /** Splits a question's files into cached partitions and raw files; notes closed raw partitions to convert. */
+  plan(files: readonly LogFile[]): CachePlan {
+    const groups = new Map<string, LogFile[]>();
+    const raw: LogFile[] = [];
+    for (const file of files) {
+      const key = partitionKeyOf(file);
+      if (key === undefined) raw.push(file);
+      else groups.set(key, [...(groups.get(key) ?? []), file]);
+    }
+    const cached: CachedPartition[] = [];
+    const convertible: string[] = [];
+    for (const [key, group] of groups) {
+      const entry = this.manifest.partitions[key];
+      if (entry && sameSources(entry.sources, sourcesOf(group)) && this.intact(entry)) {
+        cached.push(entry);
+        this.hits += 1;
+        continue;
+      }
+      if (entry) this.drop(key, 'its log files changed');
+      raw.push(...group);
+      this.misses += 1;
+      if (this.isClosed(group[0]!.day!)) {
+        convertible.push(key);
+        this.pending.set(key, group);
+      }
+    }
+    return { cached, raw, convertible };
+  }
+
+  /** A day folder is closed once the day is over and the delivery lag has passed. */
+  isClosed(day: string): boolean {
+    const start = Date.parse(`${day.replaceAll('/', '-')}T00:00:00Z`);
+    return this.now().getTime() >= start + DAY_MS + this.closeAfterMs;
+  }
+
+  /** Bytes a query reads from cached partitions: the compressed chunks of the columns it names. */
+  bytesRead(partitions: readonly CachedPartition[], needs: ColumnNeeds): number {
+    let total = 0;
+    for (const p of partitions) {
+      if (needs === 'all') total += p.bytes;
+      else for (const [column, bytes] of Object.entries(p.columnBytes)) if (needs.has(column)) total += bytes;
+    }
+    return total;
+  }
+
+  /**
+   * Forgets a partition whose Parquet file failed to read; the caller reads `files` (its raw files) instead, and the
+   * partition is converted again with them.
+   */
+  invalidate(entry: CachedPartition, reason: string, files: readonly LogFile[]): void {
+    this.drop(entry.key, reason);
+    if (files.length > 0) this.pending.set(entry.key, [...files]);
+  }
+
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /**
+   * Converts pending partitions one by one until none is left or `yieldTo()` says a question is waiting. Returns how
+   * many were converted. Calls made while one runs share it.
+   */
+  convertPending(yieldTo: () => boolean = () => false): Promise<number> {
+    this.converting ??= this.drain(yieldTo).finally(() => {
+      this.converting = undefined;
+    });
+    return this.converting;
+  }
+
+  /** Queues the closed partitions among `files` and converts them now (`cache warm`). */
+  async warm(files: readonly LogFile[]): Promise<{ converted: number; cached: number; open: number }> {
+    const plan = this.plan(files);
+    const open = new Set(
+      files.filter((f) => partitionKeyOf(f) !== undefined && !this.isClosed(f.day!)).map((f) => partitionKeyOf(f)),
+    ).size;
+    const converted = await this.convertPending();
+    return { converted, cached: plan.cached.length, open };
+  }
+
+  status(): CacheStatus {
+    const parts = Object.values(this.manifest.partitions);
+    return {
+      dir: this.dir,
+      partitions: parts.length,
+      days: new Set(parts.map((p) => p.key.split('/').slice(2).join('/'))).size,
+      bytes: parts.reduce((n, p) => n + p.bytes, 0),
+      sourceBytes: parts.reduce((n, p) => n + p.sources.reduce((m, s) => m + s.bytes, 0), 0),
+      rows: parts.reduce((n, p) => n + p.rows, 0),
+      hits: this.hits,
+      misses: this.misses,
+      pending: this.pending.size,
+    };
+  }
+
+  /** Removes every cached partition of this logs folder. */
+  async clear(): Promise<number> {
+    await this.converting;
+    const count = Object.keys(this.manifest.partitions).length;
+    this.pending.clear();
+    fs.rmSync(this.dir, { recursive: true, force: true });
+    this.manifest = { version: 1, dataDir: this.dataDir, partitions: {} };
+    return count;
+  }
+
+  async close(): Promise<void> {
+    this.pending.clear();
+    await this.converting?.catch(() => undefined);
+    const instance = await this.instance?.catch(() => undefined);
+    instance?.closeSync();
+    this.instance = undefined;
+  }
+
+  private async drain(yieldTo: () => boolean): Promise<number> {
+    let converted = 0;
+    while (this.pending.size > 0 && !yieldTo()) {
+      const [key, files] = this.pending.entries().next().value as [string, LogFile[]];
+      this.pending.delete(key);
+      try {
+        await this.convert(key, files);
+        converted += 1;
+      } catch (err) {
+        this.log(`trailbot: could not cache ${key} as Parquet (its files are read raw): ${firstLine(err)}`);
+      }
+    }
+    return converted;
+  }
+
+  private async convert(key: string, files: readonly LogFile[]): Promise<void> {
+    // The files may have changed since the question listed them: convert what is there now, and record exactly that.
+    const sources = sourcesOf(files.filter((f) => fs.existsSync(f.path)));
+    for (const s of sources) {
+      const stat = fs.statSync(s.path);
+      if (stat.size !== s.bytes || Math.floor(stat.mtimeMs) !== s.mtimeMs) return; // changed: the next question plans again
+    }
+    if (sources.length === 0) return;
+    const target = path.join(this.dir, 'parts', `${key.replaceAll('/', '_')}.parquet`);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    const tmp = `${target}.${process.pid}.tmp`;
+    const connection = await this.connect();
+    try {
+      await connection.run(viewSql(branchesOf(files), { needs: 'all' }, 'trailbot_convert'));
+      const columns = [...CLOUDTRAIL_COLUMNS.map((c) => c.name), ...PARTITION_COLUMNS].map((c) => `"${c}"`).join(', ');
+      await connection.run(
+        `COPY (SELECT ${columns} FROM trailbot_convert ORDER BY eventtime) TO ${sqlLiteral({ type: 'varchar', value: tmp })} (FORMAT parquet, COMPRESSION zstd)`,
+      );
+      const meta = await connection.runAndReadAll(
+        `SELECT path_in_schema, sum(total_compressed_size) FROM parquet_metadata(${sqlLiteral({ type: 'varchar', value: tmp })}) GROUP BY path_in_schema`,
+      );
+      const rowsReader = await connection.runAndReadAll(
+        `SELECT count(*) FROM read_parquet(${sqlLiteral({ type: 'varchar', value: tmp })})`,
+      );
+      const columnBytes: Record<string, number> = {};
+      for (const [pathInSchema, bytes] of meta.getRows()) {
+        const top = String(pathInSchema).split(',')[0]!.trim().toLowerCase();
+        columnBytes[top] = (columnBytes[top] ?? 0) + Number(bytes);
+      }
+      fs.renameSync(tmp, target);
+      this.manifest.partitions[key] = {
+        key,
+        parquet: target,
+        sources,
+        rows: Number(rowsReader.getRows()[0]![0]),
+        bytes: fs.statSync(target).size,
+        columnBytes,
+        builtAt: this.now().toISOString(),
+      };
+      this.save();
+    } finally {
+      connection.closeSync();
+      fs.rmSync(tmp, { force: true });
+    }
+  }
+
+  private async connect(): Promise<DuckDBConnection> {
+    // One thread and a bounded memory: the conversion is background work beside the answers.
+    this.instance ??= DuckDBInstance.create(':memory:', { threads: '1', memory_limit: '512MB' });
+    return (await this.instance).connect();
+  }
+
+  private intact(entry: CachedPartition): boolean {
+    try {
+      return fs.statSync(entry.parquet).size === entry.bytes;
+    } catch {
+      return false;
+    }
+  }
+
+  private drop(key: string, reason: string): void {
+    const entry = this.manifest.partitions[key];
+    if (!entry) return;
+    delete this.manifest.partitions[key];
+    fs.rmSync(entry.parquet, { force: true });
+    this.save();
+    this.log(`trailbot: cached day ${key} is rebuilt (${reason})`);
+  }
+
+  private load(): Manifest {
+    const empty: Manifest = { version: 1, dataDir: this.dataDir, partitions: {} };
+    try {
+      const parsed = JSON.parse(fs.readFileSync(path.join(this.dir, MANIFEST), 'utf8')) as Manifest;
+      if (parsed.version !== 1 || parsed.dataDir !== this.dataDir || typeof parsed.partitions !== 'object')
+        return empty;
+      return parsed;
+    } catch {
+      return empty;
+    }
+  }
+
+  private save(): void {
+    fs.mkdirSync(this.dir, { recursive: true });
+    const file = path.join(this.dir, MANIFEST);
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(this.manifest));
+    fs.renameSync(tmp, file);
+  }
+}
+
+function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+}

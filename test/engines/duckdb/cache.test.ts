@@ -1,0 +1,185 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as zlib from 'node:zlib';
+import type { CommandContext } from '../../../commands/types';
+import { DuckDbEngine } from '../../../src/engines/duckdb';
+import { ColumnarCache } from '../../../src/engines/duckdb/cache';
+import { generateSampleData, sampleAccountIds } from '../../../src/sample/generate';
+import { testConfig } from '../../helpers/config';
+import { type QueryResult, runCommand } from '../../helpers/run-query';
+
+/**
+ * The columnar cache (issue 16) must never change an answer: every template over the same window gives the same rows
+ * from the raw files and from the cached days, including after a day gains a late file, and a damaged cache file
+ * falls back to the raw files.
+ */
+const NOW = new Date('2026-11-22T12:00:00Z');
+const ctx: CommandContext = { config: testConfig(), now: NOW };
+const WINDOW = '2026-11-19..2026-11-21';
+const QUESTIONS = [
+  'sg',
+  'sg --all',
+  'logins all',
+  'logins offhours',
+  'logins external',
+  'logins nomfa',
+  'logins failed',
+  'errors top 20',
+  'users top 20',
+  'root',
+  'recent all',
+  'recent writes',
+  'recent errors',
+  'ip 198.51.100.0/24',
+  'ip 2001:db8::/32',
+  'user alice',
+  'who sg-5887f224',
+].map((q) => `${q} ${WINDOW}`);
+
+let dir: string;
+let dataDir: string;
+let raw: DuckDbEngine;
+
+const cacheFor = () =>
+  new ColumnarCache({ dir: path.join(dir, 'state', 'cache'), dataDir, now: () => NOW, logger: () => {} });
+const comparable = (r: QueryResult) => ({ columns: r.columns, rows: r.rows, flags: r.flags });
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trail-cache-'));
+  dataDir = path.join(dir, 'data');
+  await generateSampleData({
+    outDir: dataDir,
+    days: 4,
+    eventsPerDay: 400,
+    accounts: sampleAccountIds(1),
+    regions: ['us-east-1', 'eu-west-1'],
+    seed: 16,
+    now: NOW,
+  });
+  raw = new DuckDbEngine({ dataDir, logger: () => {} });
+});
+afterAll(async () => {
+  await raw.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('columnar cache', () => {
+  test('every template gives the same answer from the cached days as from the raw files', async () => {
+    const engine = new DuckDbEngine({ dataDir, logger: () => {}, cache: cacheFor() });
+    try {
+      const first = await runCommand(engine, QUESTIONS[0]!, ctx);
+      expect(first.stats.cachedPartitions).toBeUndefined();
+      expect(await engine.convertCache()).toBeGreaterThan(0);
+      for (const q of QUESTIONS) {
+        const expected = comparable(await runCommand(raw, q, ctx));
+        const cached = await runCommand(engine, q, ctx);
+        expect({ q, ...comparable(cached) }).toEqual({ q, ...expected });
+        // 2026-11-22 is still open (today): its folders are read raw; the three closed days (× 2 regions) are Parquet.
+        expect(cached.stats.cachedPartitions).toBe(3 * 2);
+      }
+    } finally {
+      await engine.close();
+    }
+  });
+
+  test('only closed days are converted; --no-cache reads raw; bytes read drop to the named columns', async () => {
+    const cache = cacheFor();
+    const engine = new DuckDbEngine({ dataDir, logger: () => {}, cache });
+    try {
+      const q = `recent all 2026-11-21T00:00Z..2026-11-22T11:00Z`;
+      await runCommand(engine, q, ctx);
+      await engine.convertCache();
+      const status = cache.status();
+      expect(status.days).toBe(3); // from the first test's conversion; 2026-11-22 never
+      const again = await runCommand(engine, q, ctx);
+      const noCache = await runCommand(engine, `${q} --no-cache`, ctx);
+      expect(again.rows).toEqual(noCache.rows);
+      expect(noCache.stats.cachedPartitions).toBeUndefined();
+      expect(again.stats.cachedPartitions).toBe(2); // 2026/11/21 × 2 regions
+      expect(again.stats.bytesScanned).toBeLessThan(noCache.stats.bytesScanned);
+      expect(status.bytes).toBeLessThan(status.sourceBytes);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  test('a day that gains a late file is read raw until it is rebuilt, and then cached again', async () => {
+    const cache = cacheFor();
+    const engine = new DuckDbEngine({ dataDir, logger: () => {}, cache });
+    try {
+      const q = `users top 50 ${WINDOW}`;
+      const before = await runCommand(engine, q, ctx);
+      const [account] = sampleAccountIds(1);
+      const day = path.join(dataDir, 'AWSLogs', account!, 'CloudTrail', 'us-east-1', '2026', '11', '20');
+      const late = {
+        eventVersion: '1.09',
+        userIdentity: {
+          type: 'IAMUser',
+          arn: `arn:aws:iam::${account}:user/latecomer`,
+          accountId: account,
+          userName: 'latecomer',
+        },
+        eventTime: '2026-11-19T23:58:00Z',
+        eventSource: 'iam.amazonaws.com',
+        eventName: 'ListUsers',
+        awsRegion: 'us-east-1',
+        sourceIPAddress: '198.51.100.4',
+        eventID: 'late-0001',
+        readOnly: true,
+        eventType: 'AwsApiCall',
+        recipientAccountId: account,
+      };
+      fs.writeFileSync(
+        path.join(day, `${account}_CloudTrail_us-east-1_20261120T0003Z_late.json.gz`),
+        zlib.gzipSync(JSON.stringify({ Records: [late] })),
+      );
+      const after = await runCommand(engine, q, ctx);
+      expect(after.stats.cachedPartitions).toBe(5);
+      expect(after.records.find((r) => r.username === 'latecomer')?.total_events).toBe('1');
+      expect(comparable(after)).toEqual(comparable(await runCommand(raw, q, ctx)));
+      expect(before.records.some((r) => r.username === 'latecomer')).toBe(false);
+      expect(await engine.convertCache()).toBe(1);
+      const rebuilt = await runCommand(engine, q, ctx);
+      expect(rebuilt.stats.cachedPartitions).toBe(6);
+      expect(comparable(rebuilt)).toEqual(comparable(after));
+    } finally {
+      await engine.close();
+    }
+  });
+
+  test('a damaged or missing cache file falls back to the raw files and is rebuilt', async () => {
+    const cache = cacheFor();
+    const engine = new DuckDbEngine({ dataDir, logger: () => {}, cache });
+    try {
+      const q = `errors top 20 ${WINDOW}`;
+      const expected = comparable(await runCommand(raw, q, ctx));
+      const parts = path.join(cache.dir, 'parts');
+      const files = fs.readdirSync(parts).filter((f) => f.endsWith('.parquet'));
+      // Same size, garbage inside: only reading it finds out.
+      const victim = path.join(parts, files[0]!);
+      fs.writeFileSync(victim, Buffer.alloc(fs.statSync(victim).size, 7));
+      fs.rmSync(path.join(parts, files[1]!));
+      const r = await runCommand(engine, q, ctx);
+      expect(comparable(r)).toEqual(expected);
+      expect(r.stats.cachedPartitions).toBe(4);
+      expect(await engine.convertCache()).toBe(2);
+      expect((await runCommand(engine, q, ctx)).stats.cachedPartitions).toBe(6);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  test('the cache lives in its own folder, never in the logs folder; clear removes it', async () => {
+    const cache = cacheFor();
+    expect(cache.dir.startsWith(path.join(dir, 'state'))).toBe(true);
+    const inLogs = (d: string): string[] =>
+      fs
+        .readdirSync(d, { withFileTypes: true })
+        .flatMap((e) => (e.isDirectory() ? inLogs(path.join(d, e.name)) : [e.name]));
+    expect(inLogs(dataDir).some((f) => f.endsWith('.parquet'))).toBe(false);
+    expect(await cache.clear()).toBe(6);
+    expect(fs.existsSync(cache.dir)).toBe(false);
+    expect(cacheFor().status().partitions).toBe(0);
+  });
+});
