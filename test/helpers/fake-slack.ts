@@ -642,6 +642,15 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       const id = url.pathname.slice('/response/'.length);
       const body = decodeParams(contentType, raw);
       if (failIfScheduled('response', { id, ...body }, res)) return;
+      // Block Kit limits hold for response_url messages too. Slack's exact answer to a refused one is not documented;
+      // an HTTP 400 with `invalid_blocks` makes Bolt's respond() throw, so a test sees it.
+      const rejection = blocksRejection(body);
+      if (rejection) {
+        calls.push({ method: 'response', params: { id, ...body }, status: 400, response: rejection });
+        send(res, 400, rejection);
+        return;
+      }
+      warnAbout('response', body);
       responses.push({ id, body });
       calls.push({ method: 'response', params: { id, ...body }, status: 200, response: { ok: true } });
       send(res, 200, { ok: true });

@@ -273,6 +273,17 @@ describe('fake Slack Web API, driven by the real WebClient', () => {
     expect(slack.messages.map((m) => m.text)).toEqual(['public', 'a secret']);
   });
 
+  test('a response_url message breaking Block Kit limits is refused too', async () => {
+    const res = await fetch(slack.responseUrl('r1'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'x', blocks: [section('y'.repeat(3001))] }),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ ok: false, error: 'invalid_blocks' });
+    expect(slack.responses).toEqual([]);
+  });
+
   test('response URLs record JSON posts', async () => {
     const url = slack.responseUrl('abc');
     const res = await fetch(url, {
