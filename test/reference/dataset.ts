@@ -44,6 +44,8 @@ const pick = <T>(values: readonly T[]) => fc.constantFrom(...values);
 /** Missing, null or the empty string: three spellings of "absent" that real logs and exports use. */
 const absent = fc.constantFrom<'missing' | null | ''>('missing', null, '');
 const maybe = <T>(value: fc.Arbitrary<T>) => fc.oneof(absent, value);
+/** An object field is missing or null when absent; "" stands for absent only in scalar fields. */
+const maybeObject = <T>(value: fc.Arbitrary<T>) => fc.oneof(fc.constantFrom<'missing' | null>('missing', null), value);
 
 const arnOfUser = (account: string, user: string) => `arn:aws:iam::${account}:user/${user}`;
 const arnOfRole = (account: string, role: string) => `arn:aws:iam::${account}:role/${role}`;
@@ -63,7 +65,7 @@ const identity = (account: string) =>
       accountId: fc.constant(account),
       accessKeyId: fc.constant('AKIAEXAMPLE'),
       userName: pick(USERS),
-      sessionContext: maybe(fc.record({ attributes: mfaAttributes })),
+      sessionContext: maybeObject(fc.record({ attributes: mfaAttributes })),
     }),
     fc.record({
       type: fc.constant('AssumedRole'),
@@ -90,7 +92,7 @@ const identity = (account: string) =>
       arn: fc.constant(`arn:aws:iam::${account}:root`),
       accountId: fc.constant(account),
       invokedBy: maybe(pick(['support.amazonaws.com', 'signin.amazonaws.com'])),
-      sessionContext: maybe(fc.record({ attributes: mfaAttributes })),
+      sessionContext: maybeObject(fc.record({ attributes: mfaAttributes })),
     }),
     // Service events: no type, only the account and the calling service.
     fc.record({ accountId: fc.constant(account), invokedBy: pick(['cloudtrail.amazonaws.com', 'ec2.amazonaws.com']) }),
@@ -99,6 +101,7 @@ const identity = (account: string) =>
 const port = pick([22, 80, 443, 3389, -1]);
 const cidr4 = pick(['0.0.0.0/0', '10.0.0.0/8', '203.0.113.0/24', '208.236.235.254/0']);
 const cidr6 = pick(['::/0', '2001:db8::/32']);
+const isEgress = fc.constantFrom<'missing' | boolean>('missing', 'missing', true, false);
 
 /** Security-group request shapes: nested ipPermissions, the older flat form, and ModifySecurityGroupRules. */
 const sgRequest = (eventName: string) => {
@@ -121,9 +124,10 @@ const sgRequest = (eventName: string) => {
   const flat = fc.record({ groupId, ipProtocol: pick(['tcp', 'udp']), fromPort: port, toPort: port, cidrIp: cidr4 });
   const rule = fc.record({
     SecurityGroupRuleId: fc.constant('sgr-0123456789abcdef0'),
+    // The request names the rule by id; a direction marker is recorded only in some shapes (tech-facts §7).
     SecurityGroupRule: fc.oneof(
-      fc.record({ IpProtocol: pick(['tcp', '-1']), FromPort: port, ToPort: port, CidrIpv4: cidr4 }),
-      fc.record({ IpProtocol: pick(['tcp', '-1']), FromPort: port, ToPort: port, CidrIpv6: cidr6 }),
+      fc.record({ IpProtocol: pick(['tcp', '-1']), FromPort: port, ToPort: port, CidrIpv4: cidr4, IsEgress: isEgress }),
+      fc.record({ IpProtocol: pick(['tcp', '-1']), FromPort: port, ToPort: port, CidrIpv6: cidr6, IsEgress: isEgress }),
     ),
   });
   const modify = fc.record({
@@ -231,7 +235,7 @@ const apiCall = (account: string) =>
         instancesSet: fc.record({ items: fc.array(fc.record({ instanceId: pick(INSTANCES) }), { maxLength: 2 }) }),
       }),
       // Not a security-group event even though its request names a group.
-      responseElements: maybe(
+      responseElements: maybeObject(
         fc.record({ groupSet: fc.record({ items: fc.array(fc.record({ groupId: pick(GROUPS) }), { maxLength: 1 }) }) }),
       ),
     }),
@@ -250,7 +254,7 @@ const apiCall = (account: string) =>
       eventSource: fc.constant('iam.amazonaws.com'),
       eventName: pick(['CreateUser', 'AttachUserPolicy', 'ListUsers', 'GetUser']),
       readOnly: fc.boolean(),
-      requestParameters: maybe(fc.record({ userName: pick(USERS) })),
+      requestParameters: maybeObject(fc.record({ userName: pick(USERS) })),
       responseElements: fc.constant(null),
     }),
   );

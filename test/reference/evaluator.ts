@@ -211,6 +211,8 @@ export function worldOpen(e: CloudTrailEvent): { ingress: number; egress: number
     const wrapper = at(request, 'ModifySecurityGroupRulesRequest', 'SecurityGroupRule');
     for (const w of Array.isArray(wrapper) ? wrapper : [wrapper]) {
       const rule = at(w, 'SecurityGroupRule');
+      // No marker: the request names an existing rule by id and does not say its direction; reported as ingress
+      // (the finding), the safe reading.
       const egress = String(at(rule, 'IsEgress') ?? at(w, 'IsEgress')) === 'true';
       for (const cidr of [at(rule, 'CidrIpv4'), at(rule, 'CidrIpv6')]) {
         if (isWorld(cidr)) found[egress ? 'egress' : 'ingress'] += 1;
