@@ -1,3 +1,4 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { COMMANDS } from '../commands';
@@ -5,6 +6,7 @@ import { buildTrail, lateDispatcher } from './app';
 import { loadConfig, type TrailConfig } from './config';
 import type { QueryEngine } from './engines/types';
 import { ConfigError, type TrailError } from './errors';
+import { healthFile } from './health';
 import { consoleLogger, type Logger } from './logger';
 import { unknownPolicyCommands } from './policy';
 import { stableWorkerId } from './runner/worker-id';
@@ -106,7 +108,12 @@ export async function startTerminal(config: TrailConfig, log: Logger, o: { engin
 async function startSlack(config: TrailConfig, log: Logger): Promise<void> {
   if (config.chat.kind !== 'slack') throw new Error('not a Slack configuration');
   const dispatcher = lateDispatcher();
-  const slack = createSlackApp({ config: config.chat, dispatcher, logger: consoleStyle(log) });
+  const slack = createSlackApp({
+    config: config.chat,
+    dispatcher,
+    logger: consoleStyle(log),
+    ...(config.chat.apiUrl ? { clientOptions: { slackApiUrl: config.chat.apiUrl } } : {}),
+  });
   const publisher = new SlackPublisher({ client: slack.client, timeZone: config.timeZone, logger: consoleStyle(log) });
   const workerId = config.store.kind === 'dynalite' ? await stableWorkerId(config.store.stateDir) : undefined;
   const parts = await buildTrail({ config, logger: log, publisher, runner: { workerId } });
@@ -114,17 +121,54 @@ async function startSlack(config: TrailConfig, log: Logger): Promise<void> {
   await slack.start();
   const resumed = await parts.runner.resume();
   parts.scheduler?.start();
-  log.info('trailbot is listening', { mode: config.chat.appToken ? 'socket' : 'http', resumed });
-  const sweep = setInterval(() => void parts.runner.resume().catch(() => {}), SWEEP_MS);
+  const mode = config.chat.appToken ? 'socket' : 'http';
+  log.info('trailbot is listening', { mode, resumed });
+  // One line whatever the log level, for whoever watches the task start (ECS console, `docker logs`).
+  readyLine({ mode, resumed, engine: config.engine.kind, store: config.store.kind });
+  const heartbeat = healthFile(config.resultsDir);
+  await beat(heartbeat, log);
+  const sweep = setInterval(() => {
+    void parts.runner.resume().catch(() => {});
+    void beat(heartbeat, log);
+  }, HEARTBEAT_MS);
   sweep.unref();
-  const stop = async () => {
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
     clearInterval(sweep);
-    await slack.stop();
-    await parts.close();
+    // Hand over rather than wait: ECS sends SIGKILL after the task's stop timeout. Stop taking questions first,
+    // then let every execution go (leases released) so the task that replaces this one claims them at once.
+    await slack.stop().catch((err) => log.warn('slack stop failed', { error: String(err) }));
+    await parts.scheduler?.stop();
+    const handedOver = await parts.runner.handOver();
+    await parts.close().catch((err) => log.warn('close failed', { error: String(err) }));
+    await rm(heartbeat, { force: true }).catch(() => {});
+    process.stderr.write(
+      `${JSON.stringify({ at: new Date().toISOString(), level: 'info', message: 'trailbot stopped', signal, handedOver })}\n`,
+    );
     process.exit(0);
   };
-  process.once('SIGTERM', () => void stop());
-  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+/** How often the sweep runs and the health file is touched; the container health check allows three misses. */
+const HEARTBEAT_MS = 30_000;
+
+async function beat(file: string, log: Logger): Promise<void> {
+  try {
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, new Date().toISOString());
+  } catch (err) {
+    log.warn('could not write the health file', { file, error: String(err) });
+  }
+}
+
+function readyLine(fields: Record<string, unknown>): void {
+  process.stderr.write(
+    `${JSON.stringify({ at: new Date().toISOString(), level: 'info', message: 'trailbot ready', ...fields })}\n`,
+  );
 }
 
 export async function main(argv = process.argv.slice(2), env = process.env): Promise<number> {

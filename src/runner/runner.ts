@@ -52,6 +52,9 @@ export interface RunnerOptions {
 /** The lease on an execution passed to another worker (ours ran out): stop driving it. */
 class LeaseLostError extends Error {}
 
+/** This process is shutting down (handOver): stop driving, release the lease, leave the rest to another process. */
+class HandedOverError extends LeaseLostError {}
+
 /** What to run: the validated request, as produced by parseRequest. */
 export interface QuerySubmission {
   command: string;
@@ -101,6 +104,7 @@ export class Runner {
   private readonly workerId: string;
   private readonly leaseMs: number;
   private readonly claimedAt = new Map<string, number>();
+  private stopping = false;
 
   constructor(private readonly o: RunnerOptions) {
     this.workerId = o.workerId ?? randomUUID();
@@ -300,6 +304,24 @@ export class Runner {
     this.background.add(tracked);
   }
 
+  /**
+   * SIGTERM: take no more work, stop every loop at its next step and release its lease, so another process (or the
+   * next task of a rolling deploy) claims the execution at once instead of waiting for the lease to run out. Queries
+   * already started keep running in the engine (Athena) and are picked up by whoever claims them; an embedded
+   * engine's query is started again there. Resolves with how many executions were let go.
+   */
+  async handOver(): Promise<number> {
+    this.stopping = true;
+    const held = [...this.driving.values()];
+    await Promise.allSettled(held);
+    return held.length;
+  }
+
+  /** True once handOver() was called. */
+  get handingOver(): boolean {
+    return this.stopping;
+  }
+
   /** Ids this process is driving now. */
   get inFlight(): number {
     return this.driving.size;
@@ -307,6 +329,7 @@ export class Runner {
 
   /** Resumes every unfinished execution (on boot, and periodically as a sweep). Returns how many were picked up. */
   async resume(): Promise<number> {
+    if (this.stopping) return 0;
     const unfinished = await this.o.store.listUnfinished();
     const picked = unfinished.filter((e) => !this.driving.has(e.id));
     for (const e of picked) {
@@ -362,6 +385,7 @@ export class Runner {
   }
 
   private async loop(id: string): Promise<ExecutionRecord | undefined> {
+    if (this.stopping) return this.o.store.get(id);
     if (!(await this.o.store.claim(id, this.workerId, this.leaseMs))) {
       // Another worker is driving it; if that worker dies, its lease runs out and a later sweep takes over.
       this.log.info('execution is driven elsewhere', { id });
@@ -371,6 +395,7 @@ export class Runner {
     let e = await this.o.store.get(id);
     try {
       while (e && e.state !== 'PUBLISHED') {
+        if (this.stopping) return e;
         try {
           if (e.state === 'SUBMITTED') e = await this.start(e);
           else if (e.state === 'RUNNING') e = await this.wait(e);
@@ -392,6 +417,7 @@ export class Runner {
 
   /** Renews the lease once a third of it has passed; throws LeaseLostError if another worker has taken over. */
   private async renew(id: string): Promise<void> {
+    if (this.stopping) throw new HandedOverError(id);
     const at = this.claimedAt.get(id) ?? 0;
     if (Date.now() - at < this.leaseMs / 3) return;
     if (!(await this.o.store.claim(id, this.workerId, this.leaseMs))) throw new LeaseLostError(id);
