@@ -41,13 +41,21 @@ export interface SlashCommandFields {
   triggerId?: string;
 }
 
+/**
+ * Slack gives every invocation its own trigger_id, so no two real requests have the same body; the defaults follow
+ * suit, or two identical commands signed in the same second would be one replayed request (src/surfaces/slack/
+ * replay-guard.ts).
+ */
+let triggers = 0;
+const nextTriggerId = (kind: number) => `1337.${kind}.${(++triggers).toString(36)}`;
+
 /** A slash-command body as Slack posts it (fields per Bolt's `SlashCommand`; `token` is deprecated and left out). */
 export function slashCommandBody(f: SlashCommandFields): string {
   return new URLSearchParams({
     command: f.command ?? '/trail',
     text: f.text,
     response_url: f.responseUrl ?? 'https://hooks.slack.com/commands/T000FAKE/1/abc',
-    trigger_id: f.triggerId ?? '1337.42.abcdef',
+    trigger_id: f.triggerId ?? nextTriggerId(42),
     user_id: f.userId ?? 'U0ASKER',
     user_name: f.userName ?? 'asker',
     team_id: f.teamId ?? 'T000FAKE',
@@ -81,7 +89,7 @@ export function blockActionPayload(f: BlockActionFields): Record<string, unknown
     api_app_id: f.apiAppId ?? 'A0TRAIL',
     token: 'deprecated-verification-token',
     container: { type: 'message', message_ts: messageTs, channel_id: f.channelId ?? 'C0SECOPS', is_ephemeral: false },
-    trigger_id: f.triggerId ?? '1337.43.abcdef',
+    trigger_id: f.triggerId ?? nextTriggerId(43),
     channel: { id: f.channelId ?? 'C0SECOPS', name: 'secops' },
     message: { type: 'message', ts: messageTs, text: 'trailbot message' },
     response_url: f.responseUrl ?? 'https://hooks.slack.com/actions/T000FAKE/1/abc',
