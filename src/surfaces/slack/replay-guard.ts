@@ -7,9 +7,10 @@
  *
  * Limits (README, "Running it in Slack"):
  * - The memory is one process's. Behind a load balancer with several replicas, a replay that lands on another
- *   replica is not caught here. Slack's own retries are not replays: they are new requests with a new timestamp and
- *   signature and an `X-Slack-Retry-Num` header (Slack, "The Events API": retries), and the store already makes a
- *   repeated question idempotent per channel (ExecutionStore.create's request lock).
+ *   replica is not caught here; what holds across replicas is the store: a repeated question in a channel is
+ *   deduplicated (ExecutionStore.create's request lock), and a repeated click on one execution finds it already
+ *   cancelled or confirmed. Slack does not retry slash commands or button clicks; its retries, marked
+ *   `X-Slack-Retry-Num`, are Events API deliveries, which trailbot does not subscribe to.
  * - It is bounded: at most `maxEntries` signatures (default 50,000, about 170 requests a second held for five
  *   minutes). Past that the oldest are forgotten first, which reopens their window; a Slack app sees nowhere near
  *   that rate.
