@@ -1,6 +1,5 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { loadConfig } from './config';
 
 /**
  * The file the container health check reads. It lives in the results folder, which is a writable volume in the image
@@ -8,6 +7,15 @@ import { loadConfig } from './config';
  */
 export function healthFile(resultsDir: string): string {
   return path.join(resultsDir, '.trailbot-alive');
+}
+
+/**
+ * TRAIL_RESULTS_DIR as src/config.ts reads it (default `./results`), without validating the rest: the health check
+ * must also pass while the bot waits for its Slack tokens, when the full configuration does not load yet.
+ */
+export function resultsDirOf(env: NodeJS.ProcessEnv): string {
+  const value = env.TRAIL_RESULTS_DIR?.trim();
+  return value ? value : './results';
 }
 
 /** Three heartbeats (src/main.ts touches the file every 30 s) may be missed before the container counts as unhealthy. */
@@ -19,7 +27,7 @@ const MAX_AGE_MS = 90_000;
  */
 export async function checkHealth(env: NodeJS.ProcessEnv = process.env, now = Date.now()): Promise<number> {
   try {
-    const file = healthFile(loadConfig(env).resultsDir);
+    const file = healthFile(resultsDirOf(env));
     const age = now - (await stat(file)).mtimeMs;
     if (age <= MAX_AGE_MS) return 0;
     process.stderr.write(`trailbot health: ${file} is ${Math.round(age / 1000)} s old\n`);

@@ -6,6 +6,7 @@ import { buildTrail, lateDispatcher } from './app';
 import { loadConfig, type TrailConfig } from './config';
 import type { QueryEngine } from './engines/types';
 import { ConfigError, type TrailError } from './errors';
+import { pendingSlackTokens, waitForTokens, withoutPlaceholders } from './first-deploy';
 import { healthFile } from './health';
 import { consoleLogger, type Logger } from './logger';
 import { unknownPolicyCommands } from './policy';
@@ -177,9 +178,14 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
     return 0;
   }
   const log = consoleLogger(process.stderr, env.TRAIL_LOG_LEVEL === 'info' ? 'info' : 'warn');
+  const pending = pendingSlackTokens(env);
+  if (pending.length > 0) {
+    await waitForTokens(pending, env);
+    return 0;
+  }
   let config: TrailConfig;
   try {
-    config = loadConfig(env);
+    config = loadConfig(withoutPlaceholders(env));
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.userMessage}\n`);

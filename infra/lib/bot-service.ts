@@ -24,7 +24,7 @@ export interface BotServiceProps {
   logRetention: logs.RetentionDays;
 }
 
-/** Paths the read-only container may write: the tsx compile cache and temp files, and CSV results before upload. */
+/** Paths the read-only container may write: temp files, and CSV results before upload (plus the health file). */
 const WRITABLE_PATHS = { tmp: '/tmp', results: '/app/results' } as const;
 
 /**
@@ -50,7 +50,8 @@ export class BotService extends Construct {
 
     const flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
       retention: props.logRetention,
-      removalPolicy: RemovalPolicy.RETAIN,
+      // Kept on update and delete, but removed when the create that made it rolls back (RetainExceptOnCreate).
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     this.vpc = new ec2.Vpc(this, 'Vpc', {
       maxAzs: 2,
@@ -87,7 +88,7 @@ export class BotService extends Construct {
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
 
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
@@ -112,9 +113,20 @@ export class BotService extends Construct {
       secrets,
       logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'trailbot' }),
       readonlyRootFilesystem: true,
-      // tini as PID 1: forwards SIGTERM so the bot can finish its current step on a deploy or scale-in.
+      // tini as PID 1: forwards SIGTERM, on which the bot stops taking questions, releases the leases it holds (so the
+      // replacing task claims them at once) and exits. That takes one status poll (at most 5 s) plus closing the
+      // Slack connection; 30 s leaves room for a CSV upload in flight before ECS sends SIGKILL.
       linuxParameters: new ecs.LinuxParameters(this, 'Linux', { initProcessEnabled: true }),
       stopTimeout: Duration.seconds(30),
+      // The bot touches a file in the results volume every 30 s (src/health.ts), also while it waits for its Slack
+      // tokens on the first deploy, so the deployment circuit breaker sees a healthy task, not a crash loop.
+      healthCheck: {
+        command: ['CMD', 'node', 'dist/src/health.js'],
+        interval: Duration.seconds(30),
+        timeout: Duration.seconds(5),
+        retries: 3,
+        startPeriod: Duration.seconds(60),
+      },
     });
     this.container.addMountPoints(
       { sourceVolume: 'tmp', containerPath: WRITABLE_PATHS.tmp, readOnly: false },

@@ -4,6 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { SLACK_TOKEN_PLACEHOLDER } from '../../src/first-deploy';
 import { botPolicyStatements } from './bot-permissions';
 import { BotService, SLACK_SECRET_FIELDS } from './bot-service';
 import { MIN_BYTES_SCANNED_CUTOFF, type TrailbotDeployment } from './context';
@@ -22,8 +23,11 @@ export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 /** The CloudFormation parameter that caps each query's scan; its default comes from `bytesScannedCutoffMb`. */
 export const BYTES_SCANNED_CUTOFF_PARAMETER = 'BytesScannedCutoffPerQuery';
 
-/** Value the stack writes into each Slack secret field until the real tokens are put (see infra/README.md). */
-export const SLACK_SECRET_PLACEHOLDER = 'replace-me';
+/**
+ * Value the stack writes into each Slack secret field until the real tokens are put (see infra/README.md). The bot
+ * recognises it and waits instead of exiting (src/first-deploy.ts), so the first deploy completes.
+ */
+export const SLACK_SECRET_PLACEHOLDER = SLACK_TOKEN_PLACEHOLDER;
 
 /**
  * trailbot in one stack: the ExecutionStore table, the Athena workgroup and results bucket, the Glue CloudTrail table,
@@ -44,7 +48,9 @@ export class TrailbotStack extends Stack {
     this.stateKey = new kms.Key(this, 'StateKey', {
       description: 'trailbot: execution table, Athena results and Slack tokens',
       enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
+      // Retained on update and delete; a first create that rolls back removes it (RetainExceptOnCreate, CloudFormation
+      // "DeletionPolicy attribute"), so a failed first deploy leaves nothing behind to block or bill the next one.
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
 
     const cutoff = new CfnParameter(this, BYTES_SCANNED_CUTOFF_PARAMETER, {
@@ -82,7 +88,9 @@ export class TrailbotStack extends Stack {
         generateStringKey: 'unused',
         excludePunctuation: true,
       },
-      removalPolicy: RemovalPolicy.RETAIN,
+      // The name is fixed: a secret retained by a rolled-back first create made every later create fail "already
+      // exists". RetainExceptOnCreate deletes it in that rollback and keeps it on every later update or delete.
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
 
     const q = this.queryLayer;

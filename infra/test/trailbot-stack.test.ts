@@ -47,10 +47,10 @@ afterAll(() => synth?.cleanup());
 const keyArn = () => ({ 'Fn::GetAtt': [id.key, 'Arn'] });
 
 describe('state encryption key', () => {
-  test('is rotated yearly and retained with the data it protects', () => {
+  test('is rotated yearly and retained with the data it protects (except when its own create rolls back)', () => {
     template.hasResource('AWS::KMS::Key', {
       Properties: { EnableKeyRotation: true },
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
     });
   });
 });
@@ -256,7 +256,7 @@ describe('Slack tokens', () => {
           ),
         },
       },
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
     });
     template.hasOutput('SlackSecretName', { Value: 'Trailbot/slack' });
   });
@@ -348,7 +348,10 @@ describe('the bot service', () => {
       RequiresCompatibilities: ['FARGATE'],
       RuntimePlatform: { CpuArchitecture: 'X86_64', OperatingSystemFamily: 'LINUX' },
     });
-    template.hasResource('AWS::Logs::LogGroup', { Properties: { RetentionInDays: 90 }, DeletionPolicy: 'Retain' });
+    template.hasResource('AWS::Logs::LogGroup', {
+      Properties: { RetentionInDays: 90 },
+      DeletionPolicy: 'RetainExceptOnCreate',
+    });
     // Every log group of the stack (bot and VPC flow logs) has a retention.
     for (const group of Object.values(template.findResources('AWS::Logs::LogGroup'))) {
       expect((group as { Properties: Json }).Properties.RetentionInDays).toBe(90);
