@@ -44,10 +44,18 @@ export const arn = z
 export const ARN_ACCEPTS =
   'an ARN like arn:aws:iam::123456789012:user/alice (resource part: letters, digits and + = , . @ _ - / : *)';
 
+/** For a word that looks like an ARN but is refused: what its resource part may hold (one of the commonest slips). */
+function arnHint(s: string): string {
+  if (!/^arn:/i.test(s)) return '';
+  if (s.length > ARN_MAX) return ` (longer than ${ARN_MAX} characters)`;
+  return ' (an ARN is arn:partition:service:region:account:resource, its resource part letters, digits and + = , . @ _ - / : *)';
+}
+
 /** IAM user / role names: "alphanumeric characters plus =,.@_-", 1–64 (IAM CreateUser: [\w+=,.@-]+). */
 export const IAM_NAME = /^[A-Za-z0-9+=,.@_-]{1,64}$/;
-export const iamNameOrArn = z.string().refine((s) => IAM_NAME.test(s) || (s.length <= ARN_MAX && ARN.test(s)), {
-  message: 'is not an IAM user name or ARN',
+export const iamNameOrArn = z.string().superRefine((s, ctx) => {
+  if (IAM_NAME.test(s) || (s.length <= ARN_MAX && ARN.test(s))) return;
+  ctx.addIssue({ code: 'custom', message: `is not an IAM user name or ARN${arnHint(s)}` });
 });
 export const IAM_ACCEPTS = 'an IAM user name (up to 64 of A-Z a-z 0-9 + = , . @ _ -) or an ARN';
 
@@ -56,8 +64,9 @@ export const IAM_ACCEPTS = 'an IAM user name (up to 64 of A-Z a-z 0-9 + = , . @ 
  * event) from the characters AWS uses in resource ids and names.
  */
 export const RESOURCE_ID = /^[A-Za-z0-9][A-Za-z0-9._:/+=,@-]{2,254}$/;
-export const resourceIdOrArn = z.string().refine((s) => (s.length <= ARN_MAX && ARN.test(s)) || RESOURCE_ID.test(s), {
-  message: 'is not a resource id or ARN',
+export const resourceIdOrArn = z.string().superRefine((s, ctx) => {
+  if ((s.length <= ARN_MAX && ARN.test(s)) || RESOURCE_ID.test(s)) return;
+  ctx.addIssue({ code: 'custom', message: `is not a resource id or ARN${arnHint(s)}` });
 });
 export const RESOURCE_ACCEPTS =
   'a resource id or name of 3–255 characters (e.g. i-0abc123def4567890, sg-5887f224, my-bucket) or an ARN';

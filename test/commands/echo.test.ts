@@ -56,6 +56,8 @@ describe('ARNs: only the characters AWS documents', () => {
       const message = usageMessage(`${command} ${arn}`);
       expect(message).toMatch(/is not (a resource id or ARN|an IAM user name or ARN)/);
       expect(message).toContain('Accepted:');
+      // The message says what an ARN may hold, since the word looked like one.
+      expect(message).toContain('its resource part letters, digits and + = , . @ _ - / : *');
     }
   });
 });
