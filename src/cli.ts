@@ -17,11 +17,15 @@ import { ensureSampleData } from './sample/bootstrap';
 import { SAMPLE_KNOWN_NETWORKS } from './sample/generate';
 import { openMemoryStore } from './store/dynalite';
 import { enableTimeToLive, ensureTable } from './store/dynamo';
-import { TerminalPublisher } from './surfaces/terminal/publisher';
+import { plainText, TerminalPublisher } from './surfaces/terminal/publisher';
+import { LIMIT_MAX } from './surfaces/terminal/repl';
+import { colourWanted, Screen } from './surfaces/terminal/screen';
 import { ExactCsv } from './util/csv';
+import { UTF8_BOM } from './util/csv-name';
 import { quietKnownWarnings } from './util/quiet-warnings';
 
-export const CLI_USAGE = `Usage: npx trail <command> [arguments] [window] [--data DIR] [--csv FILE] [--csv-raw FILE] [--sql]
+export const CLI_USAGE = `Usage: npx trail <command> [arguments] [window] [--data DIR] [--csv FILE] [--csv-raw FILE] [--bom]
+                  [--limit N] [--sql]
        npx trail help [command]    every command, or one in detail
        npx trail ddl               the Athena CREATE TABLE for the configured trail (TRAIL_BUCKET, TRAIL_ACCOUNTS, …)
        npx trail setup             create what the configuration needs and lacks: the Athena database and CloudTrail
@@ -33,6 +37,8 @@ Answers one question on the configured engine (DuckDB over ./data by default) an
   --csv FILE   also write the full result to FILE (RFC 4180, header row first; a cell a spreadsheet would run as a
                formula, or that starts with ', gets one leading ')
   --csv-raw FILE  also write the exact values to FILE, without those marks (evidence; not for a spreadsheet)
+  --bom        start the CSV files with a UTF-8 byte-order mark, so Excel shows non-ASCII text right
+  --limit N    show N rows instead of 20 (the CSV files always hold every row)
   --sql        print the SQL and its parameters instead of running it`;
 
 export interface CliIo {
@@ -47,6 +53,8 @@ interface CliArgs {
   dataDir?: string;
   csvFile?: string;
   csvRawFile?: string;
+  bom?: boolean;
+  limit?: number;
 }
 
 function parseCliArgs(argv: string[]): CliArgs {
@@ -61,6 +69,14 @@ function parseCliArgs(argv: string[]): CliArgs {
       else if (a === '--csv') out.csvFile = value;
       else out.csvRawFile = value;
       i += 1;
+    } else if (a === '--bom') out.bom = true;
+    else if (a === '--limit' || a.startsWith('--limit=')) {
+      const value = a === '--limit' ? argv[++i] : a.slice(8);
+      const n = value !== undefined && /^\d+$/.test(value) ? Number(value) : Number.NaN;
+      if (!(n >= 1 && n <= LIMIT_MAX)) {
+        throw new UsageError(`--limit needs a number of rows from 1 to ${LIMIT_MAX}, e.g. --limit 50.`);
+      }
+      out.limit = n;
     } else if (a.startsWith('--data=')) out.dataDir = a.slice(7);
     else if (a.startsWith('--csv=')) out.csvFile = a.slice(6);
     else if (a.startsWith('--csv-raw=')) out.csvRawFile = a.slice(10);
@@ -71,9 +87,13 @@ function parseCliArgs(argv: string[]): CliArgs {
 
 /** The one-shot `trail` command: the same parser, runner and rendering as the bot, with a throwaway store. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
-  const print = (s: string) => io.out.write(`${s}\n`);
+  // Everything goes through a Screen: control characters from records or typed input are escaped (issue 13 item 2),
+  // colour only on a terminal. Messages are plain text, not Slack mrkdwn.
+  const screen = new Screen({ out: io.out, colour: colourWanted(io.out, io.env) });
+  const errScreen = new Screen({ out: io.err, colour: colourWanted(io.err, io.env) });
+  const print = (s: string) => screen.line(plainText(s));
   const fail = (s: string, code: number) => {
-    io.err.write(`${s}\n`);
+    errScreen.line(plainText(s));
     return code;
   };
   let args: CliArgs;
@@ -103,7 +123,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   if (first === 'ddl') {
     try {
-      print(
+      // DDL as it is (Hive DDL may quote names in backticks): escaped, not turned into plain text.
+      screen.line(
         renderCloudTrailDdl(config.trail, {
           database: config.engine.kind === 'athena' ? config.engine.database : undefined,
           projectionStart: config.window.projectionStart,
@@ -140,7 +161,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     );
   }
   if (request.showSql) {
-    print(formatQueryText(request.query));
+    screen.line(formatQueryText(request.query)); // SQL as it is (no mrkdwn to undo), escaped
     return 0;
   }
   if (config.engine.kind === 'duckdb') {
@@ -151,7 +172,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   // A private in-memory store: the one-shot run is still recorded, started and published by the runner.
   const memory = await openMemoryStore('trailbot-cli');
   const { store } = memory;
-  const publisher = new TerminalPublisher({ out: io.out, progressOut: io.err, timeZone: config.timeZone, width: 160 });
+  const width = (io.out as { columns?: number }).columns;
+  const publisher = new TerminalPublisher({ out: screen, progressOut: errScreen, timeZone: config.timeZone, width });
+  if (args.limit !== undefined) publisher.nextAnswer(text, { limit: args.limit });
   const parts = await buildTrail({
     config,
     logger: consoleLogger(io.err, 'warn'),
@@ -175,14 +198,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const e = await store.get(outcome.execution.id);
     if (!e || e.error || e.stats?.rows === undefined) return 1;
     if (args.csvFile) {
-      await copyFile(spoolPaths(config.resultsDir, e.id).csv, args.csvFile);
-      io.err.write(`wrote ${args.csvFile}\n`);
+      await writeCsv(spoolPaths(config.resultsDir, e.id).csv, args.csvFile, { bom: args.bom });
+      errScreen.line(`wrote ${args.csvFile}${args.bom ? ' (with BOM)' : ''}`);
     }
     if (args.csvRawFile) {
       // The spool is spreadsheet-safe; its marks are reversible, so the exact file is derived from it.
       const spool = spoolPaths(config.resultsDir, e.id).csv;
-      await pipeline(createReadStream(spool), new ExactCsv(), createWriteStream(args.csvRawFile));
-      io.err.write(`wrote ${args.csvRawFile} (exact values)\n`);
+      await writeCsv(spool, args.csvRawFile, { bom: args.bom, exact: true });
+      errScreen.line(`wrote ${args.csvRawFile} (exact values${args.bom ? ', with BOM' : ''})`);
     }
     return 0;
   } catch (err) {
@@ -190,6 +213,18 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   } finally {
     await parts.close();
   }
+}
+
+/** Copies a spooled result to `file`: as it is, or its exact values; with a UTF-8 byte-order mark first if asked. */
+async function writeCsv(spool: string, file: string, o: { bom?: boolean; exact?: boolean }): Promise<void> {
+  if (!o.bom && !o.exact) {
+    await copyFile(spool, file);
+    return;
+  }
+  const out = createWriteStream(file);
+  if (o.bom) out.write(UTF8_BOM);
+  if (o.exact) await pipeline(createReadStream(spool), new ExactCsv(), out);
+  else await pipeline(createReadStream(spool), out);
 }
 
 /** `trail setup`: creates the Athena database and table and the DynamoDB table, only when asked. */

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -7,6 +7,7 @@ import { COMMANDS } from '../commands';
 import { runCli } from '../src/cli';
 import { generateSampleData, sampleAccountIds } from '../src/sample/generate';
 import { parseCsv } from '../src/util/csv';
+import { event } from './engines/duckdb/fixtures';
 
 /** The one-shot `trail` command: a stable contract for scripts (stdout = answer, exit 0/1/2). */
 describe('npx trail', () => {
@@ -63,7 +64,7 @@ describe('npx trail', () => {
     expect(r).toEqual({
       code: 2,
       out: '',
-      err: '`ip`: address `1.2.3` is not an IPv4/IPv6 address or CIDR. Accepted: an IPv4 or IPv6 address or CIDR (e.g. 203.0.113.7, 198.51.100.0/24, 2001:db8::/32).\nUsage: trail ip <address or CIDR> [window]\n',
+      err: 'ip: address 1.2.3 is not an IPv4/IPv6 address or CIDR. Accepted: an IPv4 or IPv6 address or CIDR (e.g. 203.0.113.7, 198.51.100.0/24, 2001:db8::/32).\nUsage: trail ip <address or CIDR> [window]\n',
     });
     expect((await trail('--csv')).code).toBe(2);
     expect((await trail('status', 'abcdef123456')).err).toContain('needs the running bot');
@@ -132,5 +133,94 @@ describe('npx trail', () => {
     });
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('/trail sg [sg-…|eni-…]… [window] [--all]');
+  });
+
+  test('help is plain text and lists the window forms once, clock times included (issue 18)', async () => {
+    const r = await trail('help');
+    expect(r.out).not.toContain('Windows: Time window');
+    expect(r.out).toContain('Windows: 30m, 12h, 7d, 2w, today, yesterday, since <ISO>');
+    expect(r.out).toContain('since HH:MM or HH:MM..HH:MM');
+    expect(r.out).not.toContain('`');
+  });
+
+  test('--limit shows more rows than 20; --bom starts the CSV with a byte-order mark; since HH:MM is a window', async () => {
+    const csv = path.join(dir, 'recent.csv');
+    const r = await trail('recent', '2d', '--limit', '25', '--csv', csv, '--bom');
+    expect(r.code).toBe(0);
+    const shown = r.out.split('\n').filter((l) => /^ {2}\d{4}-\d\d-\d\dT/.test(l));
+    expect(shown).toHaveLength(25);
+    expect(r.out).toMatch(/\(rows 1–25 of [\d,]+; more shows the next\)/);
+    const bytes = readFileSync(csv);
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect(bytes.subarray(3, 12).toString()).toBe('eventtime');
+    expect((await trail('recent', '--limit', '0')).err).toContain('--limit needs a number of rows from 1 to 10000');
+    const since = await trail('recent', 'since', '00:00', '--sql');
+    expect(since.code).toBe(0);
+  });
+
+  test('the CSV next to the spool is named for what it holds', async () => {
+    const r = await trail('recent', '2d');
+    expect(r.out).toMatch(/CSV \([^)]+\): .*\/recent-2d-\d{4}-\d\d-\d\dT\d{4}Z-[0-9a-z]+\.csv\n$/);
+  });
+});
+
+describe('npx trail: nothing in a record acts on the terminal (issue 13 item 2)', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'trail-cli-hostile-'));
+    const when = (minutesAgo: number) =>
+      new Date(Date.now() - minutesAgo * 60_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const hostile = [
+      '\u001b[2J\u001b[H✔ nothing suspicious',
+      'x\u001b]8;;https://evil.example/\u0007link\u001b]8;;\u0007',
+      '\u001b]52;c;cm0gLXJmIH4=\u0007',
+      'bob\n  ⚠ approved change',
+      '\u009b2Jc1',
+      'ro\u200bot\u202eexe',
+    ];
+    const records = hostile.flatMap((v, i) => [
+      event({
+        eventTime: when(10 + i),
+        eventName: 'ConsoleLogin',
+        eventSource: 'signin.amazonaws.com',
+        eventType: 'AwsConsoleSignIn',
+        userIdentity: {
+          type: 'IAMUser',
+          arn: `arn:aws:iam::111122223333:user/u${i}`,
+          accountId: '111122223333',
+          userName: v,
+        },
+        userAgent: v,
+        responseElements: { ConsoleLogin: 'Success' },
+        additionalEventData: { MFAUsed: 'No' },
+        errorMessage: v,
+      }),
+    ]);
+    mkdirSync(path.join(dir, 'data'), { recursive: true });
+    writeFileSync(path.join(dir, 'data', 'export.json'), JSON.stringify({ Records: records }));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test.each([
+    ['logins', 'all', '1d'],
+    ['recent', '1d'],
+    ['logins', 'all', '1d', '--limit', '1'],
+  ])('trail %s: stdout and stderr hold no raw control, bidi or zero-width character', async (...argv) => {
+    const out = new PassThrough();
+    const err = new PassThrough();
+    let text = '';
+    out.on('data', (d) => {
+      text += String(d);
+    });
+    err.on('data', (d) => {
+      text += String(d);
+    });
+    const env = { TRAIL_DATA_DIR: path.join(dir, 'data'), TRAIL_RESULTS_DIR: path.join(dir, 'results') };
+    expect(await runCli(argv, { out, err, env })).toBe(0);
+    expect(text).toMatch(/✔ (logins|recent): 6 rows/);
+    expect(text).not.toMatch(
+      /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff]/,
+    );
+    expect(text.split('\n').some((l) => /^\s*⚠ approved change/.test(l))).toBe(false);
   });
 });

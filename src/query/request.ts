@@ -5,7 +5,7 @@ import type { Command, CommandArgs, CommandContext } from '../../commands/types'
 import { partitionColumnNames } from '../ddl/render';
 import { UsageError } from '../errors';
 import type { TimeWindow } from '../time/types';
-import { parseWindow, takeWindow, WINDOW_HELP } from '../time/window';
+import { parseWindow, takeWindow, WINDOW_FORMS } from '../time/window';
 import { bindQuery } from './bind';
 import type { BoundQuery } from './types';
 
@@ -77,7 +77,7 @@ export function renderHelp(topic?: string, ctx?: CommandContext, catalog: readon
     const lines = [`/trail ${c.usage}`, `  ${c.summary}`];
     if (c.kind === 'query') {
       const def = ctx?.config.window.defaults[c.name] ?? c.defaultWindow;
-      lines.push(`  window: ${WINDOW_HELP} (default ${def})`);
+      lines.push(`  window: ${WINDOW_FORMS} (default ${def})`);
     }
     for (const [flag, what] of Object.entries({
       ...(c.flags ?? {}),
@@ -94,7 +94,7 @@ export function renderHelp(topic?: string, ctx?: CommandContext, catalog: readon
       `  /trail ${c.usage}`,
       `      ${c.summary}${c.examples[0] ? `; e.g. /trail ${c.examples[0]}` : ''}`,
     ]),
-    `Windows: ${WINDOW_HELP}.`,
+    `Windows: ${WINDOW_FORMS}.`,
     'Add --sql to any query to see its SQL and parameters instead of running it; `/trail help <command>` for details.',
   ].join('\n');
 }

@@ -10,6 +10,9 @@
  *   read day ranges inclusively). A date-only START means the start of that day. A bound with a time is exact.
  * - A bound with a time but no `Z`/offset is read in the team time zone too. A local time that does not exist (the
  *   hour skipped when clocks go forward) is rejected; one that happens twice (clocks going back) means the later one.
+ * - A bare time of day (`since 14:00`, `14:00..16:30`) is in the team time zone, on the latest day on which it has
+ *   begun: today, or yesterday when it is still ahead (at 09:00, `since 14:00` means yesterday 14:00). In a range of
+ *   two times the end is the first such time after the start, so `22:00..02:00` runs past midnight.
  * - An end after `now` is cut at `now`: there are no logs from the future, and a shorter window reads fewer partitions.
  * - Partitions are UTC days because CloudTrail files land under `…/CloudTrail/<region>/yyyy/MM/dd/` by UTC day
  *   (the `"timestamp"` partition key of the AWS partition-projection DDL, reference/tech-facts.md).
@@ -21,10 +24,14 @@ import { TrailError, UsageError } from '../errors';
 import { shown } from '../util/shown';
 import type { TimeWindow, TimeWindowJson } from './types';
 
+/** Every accepted window form, as one phrase (for `help`). */
+export const WINDOW_FORMS =
+  '30m, 12h, 7d, 2w, today, yesterday, since <ISO>, <ISO>..<ISO>, since HH:MM or HH:MM..HH:MM ' +
+  '(ISO: 2026-11-20, 2026-11-20T08:00Z or 2026-11-20T09:00+01:00; dates and times without Z or offset are in the ' +
+  'team time zone; a bare HH:MM is the latest one that has begun: today, or yesterday when it is still ahead)';
+
 /** One line listing every accepted window form, for usage messages. */
-export const WINDOW_HELP =
-  'Time window: 30m, 12h, 7d, 2w, today, yesterday, since <ISO>, or <ISO>..<ISO> ' +
-  '(ISO: 2026-11-20, 2026-11-20T08:00Z or 2026-11-20T09:00+01:00; dates without Z or offset are in the team time zone)';
+export const WINDOW_HELP = `Time window: ${WINDOW_FORMS}`;
 
 export interface ParseWindowOptions {
   /** The moment the question is asked; relative windows and `today` end here. */
@@ -41,6 +48,8 @@ const DAY = 24 * HOUR;
 const UNIT_MS: Record<string, number> = { m: MINUTE, h: HOUR, d: DAY, w: 7 * DAY };
 
 const RELATIVE = /^(\d+)([mhdw])$/i;
+/** A wall-clock time typed alone, as incident notes give it: `14:00`, `9:05`. */
+const CLOCK = /^(\d{1,2}):(\d{2})$/;
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
 const MONTHS = [
   'January',
@@ -103,7 +112,7 @@ export function parseWindow(text: string, opts: ParseWindowOptions): TimeWindow 
   if (lower === 'since' || lower.startsWith('since ')) {
     const isoText = normalised.slice('since'.length).trim();
     if (isoText === '') throw usage(`\`since\` needs a date or time, e.g. \`since 2026-11-20T08:00Z\`. ${WINDOW_HELP}`);
-    const from = parseBound(isoText, timeZone, 'start');
+    const from = CLOCK.test(isoText) ? latestClock(isoText, now, timeZone) : parseBound(isoText, timeZone, 'start');
     const label = `since ${from.label}`;
     if (from.at.getTime() >= now.getTime()) throw usage(`${quoteInput(label)} starts in the future.`);
     checkLength(label, now.getTime() - from.at.getTime(), maxDays);
@@ -116,8 +125,10 @@ export function parseWindow(text: string, opts: ParseWindowOptions): TimeWindow 
     if (!startText || !endText) {
       throw usage(`${quoteInput(text)} needs a start and an end, like \`2026-11-01..2026-11-03\`. ${WINDOW_HELP}`);
     }
-    const from = parseBound(startText, timeZone, 'start');
-    const to = parseBound(endText, timeZone, 'end');
+    const clocks = CLOCK.test(startText) && CLOCK.test(endText);
+    const from = clocks ? latestClock(startText, now, timeZone) : parseBound(startText, timeZone, 'start');
+    // `22:00..02:00` ends the next morning: the end is the first such time after the start.
+    const to = clocks ? clockAfter(endText, from.at, timeZone) : parseBound(endText, timeZone, 'end');
     const label = `${from.label}..${to.label}`;
     if (to.at.getTime() < from.at.getTime()) throw usage(`${quoteInput(label)}: the end is before the start.`);
     if (to.at.getTime() === from.at.getTime()) throw usage(`${quoteInput(label)} is an empty window.`);
@@ -142,6 +153,7 @@ export function isWindowToken(token: string): boolean {
   const t = token.trim().toLowerCase();
   if (t === 'today' || t === 'yesterday' || t === 'since') return true;
   if (/^[+-]?\d+[mhdw]$/.test(t)) return true;
+  if (/^\d{1,2}:\d{2}\.\.\d{1,2}:\d{2}$/.test(t)) return true;
   return /^\d{4}-.*\.\.|\.\.\d{4}-/.test(t);
 }
 
@@ -288,6 +300,45 @@ function parseBound(text: string, timeZone: string, role: 'start' | 'end'): Boun
   }
   const utc = Date.UTC(year, month - 1, day, hour, minute, second, ms) - offsetMinutes * MINUTE;
   return { at: new Date(utc), label: `${date}T${clock}${zoneLabel}` };
+}
+
+/** `HH:MM` as hours and minutes, or a UsageError naming what is wrong. */
+function clockOf(text: string): { hour: number; minute: number } {
+  const [, hs, ms] = CLOCK.exec(text) ?? [];
+  const hour = Number(hs);
+  const minute = Number(ms);
+  if (hs === undefined || hour > 23 || minute > 59) {
+    throw usage(`${quoteInput(text)} is not a time of day; write it as HH:MM from 00:00 to 23:59, like \`14:00\`.`);
+  }
+  return { hour, minute };
+}
+
+/** That wall-clock time on one calendar day in `timeZone`; refuses a time the clocks skip (DST). */
+function clockOn(text: string, day: Date, timeZone: string): Bound {
+  const { hour, minute } = clockOf(text);
+  const d = new TZDate(day.getTime(), timeZone);
+  const local = new TZDate(d.getFullYear(), d.getMonth(), d.getDate(), hour, minute, 0, 0, timeZone);
+  const date = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  if (local.getHours() !== hour || local.getMinutes() !== minute) {
+    throw usage(
+      `${quoteInput(text)} does not exist on ${date} in ${timeZone} (the clocks skip that hour); give a date and an offset, like \`since ${date}T${pad(hour)}:${pad(minute)}+01:00\`.`,
+    );
+  }
+  return { at: new Date(local.getTime()), label: `${date}T${pad(hour)}:${pad(minute)}` };
+}
+
+/** The latest moment at `HH:MM` in the team time zone that is not after `now`: today's, or yesterday's if ahead. */
+function latestClock(text: string, now: Date, timeZone: string): Bound {
+  const today = clockOn(text, now, timeZone);
+  if (today.at.getTime() <= now.getTime()) return today;
+  return clockOn(text, addDays(new TZDate(now.getTime(), timeZone), -1), timeZone);
+}
+
+/** The first moment at `HH:MM` after `start`: the same day, or the next when the time is not later. */
+function clockAfter(text: string, start: Date, timeZone: string): Bound {
+  const sameDay = clockOn(text, start, timeZone);
+  if (sameDay.at.getTime() > start.getTime()) return sameDay;
+  return clockOn(text, addDays(new TZDate(start.getTime(), timeZone), 1), timeZone);
 }
 
 function build(start: Date, end: Date, label: string): TimeWindow {

@@ -561,3 +561,47 @@ describe('property: parseWindow never fails in an unexpected way', () => {
     expect(refusals).toBeGreaterThan(20);
   });
 });
+
+describe('parseWindow: a bare time of day (issue 18), in the team time zone', () => {
+  // NOW is 2026-11-20T14:03:27Z.
+  test.each([
+    ['since 14:00', '2026-11-20T14:00:00.000Z', '2026-11-20T14:03:27.123Z', 'since 2026-11-20T14:00'],
+    ['since 9:05', '2026-11-20T09:05:00.000Z', '2026-11-20T14:03:27.123Z', 'since 2026-11-20T09:05'],
+    // Still ahead today: yesterday's.
+    ['since 16:00', '2026-11-19T16:00:00.000Z', '2026-11-20T14:03:27.123Z', 'since 2026-11-19T16:00'],
+    ['10:00..12:30', '2026-11-20T10:00:00.000Z', '2026-11-20T12:30:00.000Z', '2026-11-20T10:00..2026-11-20T12:30'],
+    // An end not yet reached is cut at now.
+    ['14:00..16:30', '2026-11-20T14:00:00.000Z', '2026-11-20T14:03:27.123Z', '2026-11-20T14:00..2026-11-20T16:30'],
+    // Past midnight.
+    ['22:00..02:00', '2026-11-19T22:00:00.000Z', '2026-11-20T02:00:00.000Z', '2026-11-19T22:00..2026-11-20T02:00'],
+  ])('%s', (text, start, end, label) => {
+    const w = parseWindow(text, utc);
+    expect([w.start.toISOString(), w.end.toISOString(), w.label]).toEqual([start, end, label]);
+  });
+
+  test('the zone decides which day it is', () => {
+    // 14:03Z is 23:03 in Tokyo: `since 14:00` is 14:00 JST today, 05:00Z.
+    expect(span('since 14:00', at('2026-11-20T14:03:27Z', 'Asia/Tokyo'))[0]).toBe('2026-11-20T05:00:00.000Z');
+    // 14:03Z is 09:03 in New York: 14:00 is still ahead there, so yesterday's (19:00Z on the 19th).
+    expect(span('since 14:00', at('2026-11-20T14:03:27Z', 'America/New_York'))[0]).toBe('2026-11-19T19:00:00.000Z');
+  });
+
+  test('a time the clocks skip is refused with what to type instead', () => {
+    expect(usageMessage(() => parseWindow('since 02:30', at('2026-03-29T12:00:00Z', 'Europe/Berlin')))).toBe(
+      '`02:30` does not exist on 2026-03-29 in Europe/Berlin (the clocks skip that hour); give a date and an offset, like `since 2026-03-29T02:30+01:00`.',
+    );
+  });
+
+  test.each([
+    ['since 24:00', '`24:00` is not a time of day; write it as HH:MM from 00:00 to 23:59, like `14:00`.'],
+    ['since 14:60', '`14:60` is not a time of day; write it as HH:MM from 00:00 to 23:59, like `14:00`.'],
+  ])('%s is refused', (text, message) => {
+    expect(usageMessage(() => parseWindow(text, utc))).toBe(message);
+  });
+
+  test('the parser finds `since 14:00` and `14:00..16:30` among the arguments', () => {
+    expect(takeWindow(['offhours', 'since', '14:00'])).toEqual({ windowText: 'since 14:00', rest: ['offhours'] });
+    expect(isWindowToken('14:00..16:30')).toBe(true);
+    expect(isWindowToken('14:00')).toBe(false); // alone it is not a window (it could be a schedule's time)
+  });
+});

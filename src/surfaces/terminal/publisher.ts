@@ -1,8 +1,13 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { copyFile, link, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { formatUsd } from '../../cost';
 import type { QueryStats } from '../../engines/types';
 import { scheduleNote } from '../../scheduler/text';
 import type { ExecutionRecord } from '../../store/types';
 import { formatBytes, formatDuration, formatWindow } from '../../time/format';
+import { csvFileName, UTF8_BOM } from '../../util/csv-name';
 import { escapeControls } from '../../util/shown';
 import { hiddenNote, layoutTable } from '../text-table';
 import type { Publisher, Recipient, ResultSummary } from '../types';
@@ -58,6 +63,13 @@ export function progressPhrase(e: ExecutionRecord, elapsedMs: number, stats?: Pa
   return parts.join(' · ');
 }
 
+export interface AnswerOptions {
+  /** Rows to show (default 20). */
+  limit?: number;
+  /** Start the named CSV file with a UTF-8 byte-order mark (for Excel). */
+  bom?: boolean;
+}
+
 /** A result being paged through with `more`. */
 interface Paged {
   id: string;
@@ -81,7 +93,8 @@ function asScreen(target: Screen | NodeJS.WritableStream): Screen {
 export class TerminalPublisher implements Publisher {
   private readonly screen: Screen;
   private readonly progressScreen: Screen;
-  private readonly limits = new Map<string, number>();
+  private readonly options = new Map<string, AnswerOptions>();
+  private readonly bom = new Set<string>();
   private readonly running = new Set<string>();
   private paged: Paged | undefined;
   /** Called with each question's id as it is announced (the REPL cancels one that Ctrl-C caught before it had one). */
@@ -101,9 +114,12 @@ export class TerminalPublisher implements Publisher {
     this.screen.line(plainText(text), tone, indent);
   }
 
-  /** Show `rows` rows (instead of 20) for the next answer to exactly this command text (`--limit N`). */
-  limitNext(commandText: string, rows: number): void {
-    this.limits.set(commandText, rows);
+  /**
+   * Options for the next answer to exactly this command text: `limit` rows shown instead of 20 (`--limit N`), a
+   * byte-order mark at the start of its CSV file (`--bom`).
+   */
+  nextAnswer(commandText: string, o: AnswerOptions): void {
+    this.options.set(commandText, { ...this.options.get(commandText), ...o });
   }
 
   /** Questions announced in this session and not yet answered (Ctrl-C cancels them). */
@@ -144,8 +160,10 @@ export class TerminalPublisher implements Publisher {
       this.print('Nothing found in this window.', 'plain', '  ');
       return `terminal:${e.id}:result`;
     }
-    const limit = this.limits.get(e.commandText) ?? PAGE_ROWS;
-    this.limits.delete(e.commandText);
+    const options = this.options.get(e.commandText) ?? {};
+    this.options.delete(e.commandText);
+    if (options.bom) this.bom.add(e.id);
+    const limit = options.limit ?? PAGE_ROWS;
     const want = Math.min(limit, r.totalRows);
     const rows = want <= r.topRows.length ? r.topRows.slice(0, want) : await this.rowsFrom(r.csvPath, 0, want);
     this.paged = {
@@ -220,9 +238,28 @@ export class TerminalPublisher implements Publisher {
     if (layout.hidden.length) this.print(hiddenNote(layout.hidden, width), 'dim', '  ');
   }
 
-  async uploadCsv(_e: ExecutionRecord, r: ResultSummary): Promise<string> {
-    this.print(`CSV (${formatBytes(r.csvBytes)}): ${escapeControls(r.csvPath)}`, 'plain', '  ');
-    return r.csvPath;
+  /**
+   * The runner spooled the CSV as `<id>.csv`; the file people open gets a name that says what it holds, next to it
+   * (a hard link, so no second copy; a copy where links are not possible, or with `--bom`).
+   */
+  async uploadCsv(e: ExecutionRecord, r: ResultSummary): Promise<string> {
+    const named = path.join(path.dirname(r.csvPath), csvFileName(e));
+    let shown = r.csvPath;
+    const bom = this.bom.delete(e.id);
+    try {
+      await rm(named, { force: true });
+      if (bom) {
+        await writeFile(named, UTF8_BOM);
+        await pipeline(createReadStream(r.csvPath), createWriteStream(named, { flags: 'a' }));
+      } else {
+        await link(r.csvPath, named).catch(() => copyFile(r.csvPath, named));
+      }
+      shown = named;
+    } catch {
+      // The spooled file is still there, under its id: show that one.
+    }
+    this.print(`CSV (${formatBytes(r.csvBytes)}${bom ? ', with BOM' : ''}): ${escapeControls(shown)}`, 'plain', '  ');
+    return shown;
   }
 
   async postFailure(e: ExecutionRecord): Promise<string> {

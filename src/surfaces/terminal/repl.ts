@@ -212,12 +212,15 @@ export async function runRepl(o: ReplOptions): Promise<void> {
       await o.publisher.more(n);
       return;
     }
-    const { text, limit, error } = takeLimit(line);
+    const { text: withoutLimit, limit, error } = takeLimit(line);
     if (error) {
       o.screen.line(error);
       return;
     }
-    if (limit !== undefined) o.publisher.limitNext(text, limit);
+    const bom = /(^|\s)--bom(?=\s|$)/i.test(withoutLimit);
+    const text = bom ? withoutLimit.replace(/(^|\s)--bom(?=\s|$)/gi, '').trim() : withoutLimit;
+    if (limit !== undefined || bom)
+      o.publisher.nextAnswer(text, { ...(limit ? { limit } : {}), ...(bom ? { bom } : {}) });
     const prepared = o.dispatcher.prepare({ text, userId: o.userId, channelId: 'terminal', surface: 'terminal' });
     if (prepared.kind === 'reply') o.screen.line(plainText(prepared.text));
     else {

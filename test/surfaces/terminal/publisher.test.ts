@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -7,6 +7,7 @@ import { PAGE_ROWS, plainText, TerminalPublisher } from '../../../src/surfaces/t
 import { colourWanted, Screen } from '../../../src/surfaces/terminal/screen';
 import type { ResultSummary } from '../../../src/surfaces/types';
 import { csvRecord } from '../../../src/util/csv';
+import { csvFileName } from '../../../src/util/csv-name';
 import { queryOf } from '../../helpers/commands';
 
 /** Anything a terminal acts on: C0 (line feed aside), DEL, C1, bidi, zero-width and separators. */
@@ -208,13 +209,40 @@ describe('terminal publisher: --limit and more', () => {
   test('--limit N shows N rows of that question, read from the CSV beyond the first 20', async () => {
     const out = capture();
     const p = new TerminalPublisher({ out: out.stream, timeZone: 'UTC', width: 200 });
-    p.limitNext('recent 1h', 33);
+    p.nextAnswer('recent 1h', { limit: 33 });
     await p.postResult(execution('recent 1h'), spooled(45));
     expect(shownEvents(out.text())).toEqual(Array.from({ length: 33 }, (_, i) => i + 1));
     const small = capture();
     const p2 = new TerminalPublisher({ out: small.stream, timeZone: 'UTC', width: 200 });
-    p2.limitNext('recent 1h', 3);
+    p2.nextAnswer('recent 1h', { limit: 3 });
     await p2.postResult(execution('recent 1h'), spooled(45));
     expect(shownEvents(small.text())).toEqual([1, 2, 3]);
+  });
+
+  test('the CSV people open is named for what it holds; --bom puts a byte-order mark before it', async () => {
+    const e = execution('sg 12h');
+    const r = spooled(3);
+    const out = capture();
+    const p = new TerminalPublisher({ out: out.stream, timeZone: 'UTC' });
+    const named = await p.uploadCsv(e, r);
+    expect(path.basename(named)).toBe(csvFileName(e));
+    expect(path.basename(named)).toMatch(/^sg-12h-2026-11-21T1200Z-mx0test00001\.csv$/);
+    expect(readFileSync(named, 'utf8')).toBe(readFileSync(r.csvPath, 'utf8'));
+    expect(out.text()).toContain(`: ${named}`);
+    p.nextAnswer('sg 12h', { bom: true });
+    await p.postResult(e, r);
+    const withBom = readFileSync(await p.uploadCsv(e, r));
+    expect([...withBom.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect(withBom.subarray(3).toString()).toBe(readFileSync(r.csvPath, 'utf8'));
+  });
+});
+
+describe('csvFileName', () => {
+  test('typed windows become safe names', () => {
+    const name = (label: string) =>
+      csvFileName({ id: 'mx1', command: 'logins', query: { window: { label, end: '2026-11-30T16:30:00.000Z' } } });
+    expect(name('since 2026-11-30T14:00')).toBe('logins-since-2026-11-30T1400-2026-11-30T1630Z-mx1.csv');
+    expect(name('2026-11-01..2026-11-03')).toBe('logins-2026-11-01..2026-11-03-2026-11-30T1630Z-mx1.csv');
+    expect(name('../../etc/passwd')).toBe('logins-etc-passwd-2026-11-30T1630Z-mx1.csv');
   });
 });
