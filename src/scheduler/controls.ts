@@ -83,7 +83,12 @@ export function scheduleControls(
           : '';
       return [
         `Scheduled ${echoCommand(schedule.commandText)} ${when} as \`${schedule.id}\`.`,
-        `First run ${formatSlot(nextRunAt, schedule.timeZone)}, covering ${periodOf(schedule.cadence)}; each run covers the time since the previous one, and its result is posted in this channel${delay}.`,
+        `First run ${formatSlot(nextRunAt, schedule.timeZone)}, covering ${periodOf(schedule.cadence)}; each run covers the time since the previous one, and its result is posted ${
+          // The terminal bot keeps schedules in its state folder but runs them only while it runs: say so.
+          input.surface === 'terminal'
+            ? 'here, while trailbot runs in a terminal on this machine (npm start); a run missed while it is closed is made up once at the next start,'
+            : 'in this channel'
+        }${delay}.`,
         `Stop it with \`/trail unschedule ${schedule.id}\`.`,
       ].join(' ');
     },

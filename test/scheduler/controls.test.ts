@@ -61,7 +61,7 @@ async function setup(options: { policy?: AccessPolicy; maxPerChannel?: number } 
     if (replies.length !== 1) throw new Error(`expected one reply to ${text}, got ${replies.length}`);
     return replies[0]!;
   };
-  return { ...w, clock, say };
+  return { ...w, clock, say, dispatcher, replica: bot };
 }
 
 const idIn = (reply: string) => /as `([0-9a-z]{12})`/.exec(reply)?.[1] ?? 'none';
@@ -217,4 +217,22 @@ test('scheduleNote: says scheduled, by whom, and how to stop it (from an executi
   expect(scheduleNote({ id: 'k3x9a1b2q7zc', createdBy: 'alice' }, (u) => `@${u}`)).toBe(
     'Scheduled by @alice; stop it with `/trail unschedule k3x9a1b2q7zc`',
   );
+});
+
+test('schedule in the terminal says it runs only while the terminal bot runs (issue 18)', async () => {
+  const w = await setup();
+  const prepared = w.dispatcher.prepare({
+    text: 'schedule root daily 09:00',
+    userId: ALICE,
+    channelId: 'terminal',
+    surface: 'terminal',
+  });
+  if (prepared.kind !== 'run') throw new Error('expected a run');
+  const before = w.replica.publisher.posted.length;
+  await prepared.run();
+  const told = w.replica.publisher.posted.slice(before).flatMap((p) => (p.kind === 'notify' ? [p.text] : []));
+  expect(told.join('\n')).toContain(
+    'its result is posted here, while trailbot runs in a terminal on this machine (npm start); a run missed while it is closed is made up once at the next start,',
+  );
+  expect(told.join('\n')).not.toContain('in this channel');
 });
