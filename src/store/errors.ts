@@ -46,9 +46,14 @@ export function storeError(err: unknown, tableName: string): unknown {
     network === 'ECONNRESET' ||
     name === 'TimeoutError'
   ) {
+    // A refused connection on this machine is the embedded store (dynalite) or a local endpoint, never AWS: region and
+    // network advice would send a user without AWS looking in the wrong place.
+    const local = /\b(127\.0\.0\.1|::1|localhost)\b/.test(message);
     return new TrailError(
       'STORE_UNREACHABLE',
-      `Cannot reach DynamoDB for table \`${tableName}\` (${network ?? name}): check the region, endpoint and network.`,
+      local
+        ? `Cannot reach the store for table \`${tableName}\` on this machine (${network ?? name}): the embedded store has stopped, or the local TRAIL_DYNAMODB_ENDPOINT is not running; restart trailbot.`
+        : `Cannot reach DynamoDB for table \`${tableName}\` (${network ?? name}): check the region, endpoint and network.`,
       { cause: err },
     );
   }

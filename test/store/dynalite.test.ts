@@ -181,6 +181,10 @@ describe('openStore (dynamodb)', () => {
     const attempt = openStore(config, { ensureTable: true, maxAttempts: 1 });
     await expect(attempt).rejects.toBeInstanceOf(TrailError);
     await expect(attempt).rejects.toMatchObject({ code: 'STORE_UNREACHABLE' });
+    // On this machine it is the embedded store or a local endpoint, not AWS: no region or network advice.
+    await expect(attempt).rejects.toMatchObject({
+      userMessage: expect.stringMatching(/on this machine \(ECONNREFUSED\): the embedded store has stopped/),
+    });
   });
 });
 
