@@ -16,6 +16,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { Random } from '../../src/sample/random';
 
 export interface FakeAthenaOptions {
@@ -31,6 +32,13 @@ export interface FakeAthenaOptions {
   runningPolls?: number;
   /** Rows of a successful query: from 0 to this many (seeded per query). Default 2500. */
   maxRows?: number;
+  /** Exactly this many rows for every successful query (instead of a seeded count up to maxRows). */
+  rows?: number;
+  /**
+   * `s3://bucket/prefix/`: reported as the query's `ResultConfiguration.OutputLocation` (`<prefix><id>.csv`), where
+   * Athena writes every SELECT's result; `resultCsv(id)` gives that file's content.
+   */
+  outputLocation?: string;
 }
 
 export interface StartRecord {
@@ -131,6 +139,44 @@ export class StatefulFakeAthena {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
+  /**
+   * The result file Athena writes for a finished SELECT: a header row, then every row, each value double-quoted and
+   * NULL as an empty unquoted field. Undefined for a query that has not SUCCEEDED.
+   */
+  resultCsv(id: string): string | undefined {
+    const q = this.queries.get(id);
+    if (q?.state !== 'SUCCEEDED') return undefined;
+    return [...this.resultCsvChunks(q)].join('');
+  }
+
+  /**
+   * The same file as a stream of 1,000-row chunks, so a large one is served without blocking the event loop;
+   * `chunkDelayMs` paces it like a slow download.
+   */
+  resultCsvStream(id: string, chunkDelayMs = 0): Readable | undefined {
+    const q = this.queries.get(id);
+    if (q?.state !== 'SUCCEEDED') return undefined;
+    const chunks = this.resultCsvChunks(q);
+    return Readable.from(
+      (async function* () {
+        for (const chunk of chunks) {
+          if (chunkDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, chunkDelayMs));
+          yield chunk;
+        }
+      })(),
+    );
+  }
+
+  private *resultCsvChunks(q: Query): Generator<string> {
+    const quote = (v: string | null) => (v === null ? '' : `"${v.replaceAll('"', '""')}"`);
+    yield `${RESULT_COLUMNS.map(quote).join(',')}\n`;
+    for (let start = 0; start < q.rows; start += 1000) {
+      const lines: string[] = [];
+      for (let i = start; i < Math.min(q.rows, start + 1000); i++) lines.push(resultRow(q.id, i).map(quote).join(','));
+      yield `${lines.join('\n')}\n`;
+    }
+  }
+
   private throttle(operation: string, rate: number | undefined): [number, unknown] | undefined {
     if (!rate || !this.rng.chance(rate)) return undefined;
     this.throttled[operation] = (this.throttled[operation] ?? 0) + 1;
@@ -162,6 +208,10 @@ export class StatefulFakeAthena {
     if (token.length < 32 || token.length > 128) {
       return [400, { __type: 'InvalidRequestException', Message: 'ClientRequestToken must be 32 to 128 characters' }];
     }
+    // "The query string may be at most 262144 bytes" (service-limits.html, tech-facts §2).
+    if (Buffer.byteLength(queryString, 'utf8') > 262_144) {
+      return [400, { __type: 'InvalidRequestException', Message: 'Query string exceeds the 262144 byte limit' }];
+    }
     const params = body.ExecutionParameters as string[] | undefined;
     if (params !== undefined && (params.length === 0 || params.some((p) => p.length < 1 || p.length > 1024))) {
       return [400, { __type: 'InvalidRequestException', Message: 'ExecutionParameters: 1 to 1024 characters each' }];
@@ -182,7 +232,7 @@ export class StatefulFakeAthena {
         queryString,
         polls: 0,
         fate: this.rng.chance(this.o.failRate ?? 0) ? 'FAILED' : 'SUCCEEDED',
-        rows: this.rng.int((this.o.maxRows ?? 2500) + 1),
+        rows: this.o.rows ?? this.rng.int((this.o.maxRows ?? 2500) + 1),
         state: 'QUEUED',
       };
       this.queries.set(id, q);
@@ -229,6 +279,9 @@ export class StatefulFakeAthena {
             TotalExecutionTimeInMillis: 1000,
           },
           WorkGroup: 'trailbot',
+          ...(this.o.outputLocation !== undefined
+            ? { ResultConfiguration: { OutputLocation: `${this.o.outputLocation}${q.id}.csv` } }
+            : {}),
         },
       },
     ];

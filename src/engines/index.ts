@@ -59,5 +59,7 @@ export function createEngine(
     outputLocation: e.outputLocation,
     reuseMaxAgeMinutes: e.reuseMaxAgeMinutes,
     estimator,
+    // The results bucket is the workgroup's, in Athena's Region: large answers are streamed from its CSV file.
+    resultsClient: createS3Client({ region: e.region }),
   });
 }

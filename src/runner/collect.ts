@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { QueryEngine } from '../engines/types';
 import type { ResultSummary, RiskFlag } from '../surfaces/types';
@@ -15,6 +15,12 @@ export interface CollectOptions {
   /** Flags kept (the total is still counted). */
   maxFlags?: number;
   annotate?: Annotator;
+  /**
+   * Called after every page. The runner renews its lease here: a large answer can take longer to fetch than the
+   * lease lasts, and without renewal a second task would take the execution over and repeat the work. Throwing
+   * stops the collection (the partial file is removed).
+   */
+  onPage?: () => Promise<void>;
 }
 
 /** Where an execution's spooled result lives. */
@@ -67,10 +73,17 @@ export async function collectResults(
         }
         totalRows += 1;
       }
+      await options.onPage?.();
     }
+  } catch (err) {
+    out.destroy();
+    await rm(tmp, { force: true });
+    throw err;
   } finally {
-    out.end();
-    await once(out, 'close');
+    if (!out.destroyed) {
+      out.end();
+      await once(out, 'close');
+    }
   }
   if (!columns) {
     // Zero pages (an engine may send none for an empty result): the CSV still has no header we can know.

@@ -502,6 +502,7 @@ export class Runner {
         const summary = await collectResults(this.o.engine, engineId, spoolPaths(this.o.resultsDir, e.id), {
           topRows: this.o.topRows,
           annotate: this.o.annotatorFor?.(e.command),
+          onPage: () => this.renew(e.id),
         });
         // The CSV and the summary on disk are what publishing reads from now on (and a restart re-runs the query).
         await this.o.engine.release?.(engineId).catch(() => {});
@@ -538,7 +539,11 @@ export class Runner {
     const annotate = this.o.annotatorFor?.(e.command);
     if (e.engineExecutionId) {
       try {
-        return await collectResults(this.o.engine, e.engineExecutionId, files, { topRows: this.o.topRows, annotate });
+        return await collectResults(this.o.engine, e.engineExecutionId, files, {
+          topRows: this.o.topRows,
+          annotate,
+          onPage: () => this.renew(e.id),
+        });
       } catch (err) {
         if (!(err instanceof UnknownQueryError)) throw err;
       }
@@ -554,7 +559,11 @@ export class Runner {
       await this.sleep(delay);
       delay = Math.min(this.poll.maxMs, delay * this.poll.factor);
     }
-    return collectResults(this.o.engine, engineId, files, { topRows: this.o.topRows, annotate });
+    return collectResults(this.o.engine, engineId, files, {
+      topRows: this.o.topRows,
+      annotate,
+      onPage: () => this.renew(e.id),
+    });
   }
 
   /**

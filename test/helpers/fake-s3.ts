@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { S3Client } from '@aws-sdk/client-s3';
 
 /** One request the fake saw. */
@@ -40,6 +41,8 @@ export class FakeS3 {
   maxInFlight = 0;
   /** When set, every ListObjectsV2 gets this error. */
   listFault: S3Fault | undefined;
+  /** Asked for a key that was never put (e.g. a result file another fake produces on demand). */
+  onMissing: ((key: string) => string | Readable | undefined) | undefined;
   private inFlight = 0;
   private readonly objects: Map<string, string | number>;
   private sorted: string[] | undefined;
@@ -144,7 +147,15 @@ export class FakeS3 {
       answer(200, xml, this.page(bucket, record.prefix, record.continuationToken));
       return;
     }
-    const body = this.objects.get(key);
+    const body = this.objects.get(key) ?? this.onMissing?.(key);
+    if (body instanceof Readable) {
+      // Streamed with chunked encoding, as S3 serves a large object: the first bytes go out at once.
+      record.status = 200;
+      this.inFlight -= 1;
+      res.writeHead(200, { 'x-amz-bucket-region': this.bucketRegion, 'content-type': 'text/csv' });
+      body.pipe(res);
+      return;
+    }
     if (typeof body !== 'string') {
       answer(404, xml, s3Error('NoSuchKey', 'The specified key does not exist.'));
       return;

@@ -10,6 +10,7 @@ import {
   type StartQueryExecutionCommandInput,
   StopQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { ConfigError, TrailError } from '../../errors';
 import { sqlLiteral } from '../../query/literal';
 import type { BoundQuery } from '../../query/types';
@@ -29,6 +30,7 @@ import {
   isUnknownQuery,
 } from './errors';
 import type { PartitionEstimate, PartitionEstimator } from './estimate';
+import { parseS3Url, resultFilePages } from './result-file';
 import { type BackoffOptions, DEFAULT_BACKOFF, realSleep, withBackoff } from './retry';
 
 export interface AthenaEngineOptions {
@@ -46,6 +48,12 @@ export interface AthenaEngineOptions {
    * the workgroup's result configuration (reusing-query-results.html), i.e. when `outputLocation` is sent.
    */
   reuseMaxAgeMinutes?: number;
+  /**
+   * Reads a SELECT's result file (`<OutputLocation>/<id>.csv`) with one streamed GetObject instead of paging
+   * GetQueryResults; when the file cannot be read (no `s3:GetObject`, another account's bucket) the engine pages the
+   * API as before. Build it with `createS3Client` (s3.ts).
+   */
+  resultsClient?: S3Client;
   /** Cost pre-flight (`estimate`); without it the engine has no `estimate`. */
   estimator?: PartitionEstimator;
   /** Backoff for throttled calls. Defaults: 6 attempts, 200 ms base, 5 s cap. */
@@ -94,6 +102,7 @@ export class AthenaEngine implements QueryEngine {
   private readonly outputLocation: string | undefined;
   private readonly reuseMaxAgeMinutes: number;
   private readonly backoff: BackoffOptions;
+  private readonly resultsClient: S3Client | undefined;
 
   constructor(options: AthenaEngineOptions) {
     const problems: string[] = [];
@@ -119,6 +128,7 @@ export class AthenaEngine implements QueryEngine {
       catalog: options.catalog ?? 'AwsDataCatalog',
     };
     this.outputLocation = options.outputLocation;
+    this.resultsClient = options.resultsClient;
     this.reuseMaxAgeMinutes = reuse;
     this.backoff = {
       ...DEFAULT_BACKOFF,
@@ -234,6 +244,20 @@ export class AthenaEngine implements QueryEngine {
       );
     }
     const headerExpected = returnsHeaderRow(execution);
+    const file = parseS3Url(execution.ResultConfiguration?.OutputLocation ?? '');
+    if (this.resultsClient && headerExpected && file?.key.endsWith('.csv')) {
+      let yielded = false;
+      try {
+        for await (const page of resultFilePages(this.resultsClient, file, maxResults)) {
+          yielded = true;
+          yield page;
+        }
+        return;
+      } catch (err) {
+        // Before the first page nothing is lost: fall back to GetQueryResults. After it, the caller has rows already.
+        if (yielded) throw err;
+      }
+    }
     let columns: string[] | undefined;
     let nextToken: string | undefined;
     let firstPage = true;
