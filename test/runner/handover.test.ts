@@ -1,0 +1,79 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type QuerySubmission, Runner } from '../../src/runner/runner';
+import type { DynamoExecutionStore } from '../../src/store/dynamo';
+import { queryOf } from '../helpers/commands';
+import { RecordingPublisher } from '../helpers/recording-publisher';
+import { ScriptedEngine } from '../helpers/scripted-engine';
+import { type LocalDynamo, startLocalDynamo } from '../store/helpers';
+
+/**
+ * SIGTERM hand-over (src/main.ts calls Runner.handOver): the stopping process drops its leases, and another process
+ * takes the execution over at once. The store's clock does not move in this test, so a lease left behind would
+ * block the second process for good: only a released lease lets it in.
+ */
+let dynamo: LocalDynamo;
+let resultsDir: string;
+beforeAll(async () => {
+  dynamo = await startLocalDynamo();
+  resultsDir = mkdtempSync(path.join(os.tmpdir(), 'trail-handover-'));
+});
+afterAll(async () => {
+  await dynamo.close();
+  rmSync(resultsDir, { recursive: true, force: true });
+});
+
+function runner(store: DynamoExecutionStore, engine: ScriptedEngine, publisher: RecordingPublisher, workerId: string) {
+  return new Runner({
+    engine,
+    store,
+    publisher,
+    resultsDir,
+    limits: { perUser: 3, perChannel: 10, dedupeSeconds: 0 },
+    sleep: () => new Promise((r) => setTimeout(r, 2)),
+    poll: { initialMs: 1, maxMs: 2, factor: 2 },
+    workerId,
+    leaseMs: 60_000,
+  });
+}
+
+test('a stopping process releases its lease and a second process finishes the same query at once', async () => {
+  const { store } = await dynamo.newStore();
+  const engine = new ScriptedEngine();
+  engine.pollsBeforeDone = Number.MAX_SAFE_INTEGER;
+  const publisher = new RecordingPublisher();
+  const a = runner(store, engine, publisher, 'task-old');
+  const r = queryOf('sg sg-5887f224 12h');
+  const s: QuerySubmission = {
+    command: r.command.name,
+    commandText: 'sg sg-5887f224 12h',
+    normalized: r.normalized,
+    query: r.query,
+    userId: 'U1',
+    channelId: 'C1',
+    surface: 'slack',
+  };
+  const submitted = a.submit(s);
+  while (engine.starts.length === 0) await new Promise((res) => setTimeout(res, 5));
+  const [running] = await store.listUnfinished();
+  expect(running).toMatchObject({ state: 'RUNNING', leaseOwner: 'task-old' });
+
+  // SIGTERM on the old task.
+  expect(await a.handOver()).toBe(1);
+  await submitted;
+  const released = await store.get(running!.id);
+  expect(released?.leaseOwner).toBeUndefined();
+  expect(released?.state).toBe('RUNNING');
+  // It takes no more work.
+  expect(await a.resume()).toBe(0);
+
+  // The new task's first sweep claims it at once and carries on with the same engine query.
+  engine.pollsBeforeDone = 0;
+  const b = runner(store, engine, publisher, 'task-new');
+  expect(await b.resume()).toBe(1);
+  await b.idle();
+  expect(await store.get(running!.id)).toMatchObject({ state: 'PUBLISHED' });
+  expect(engine.starts).toHaveLength(1);
+  expect(publisher.of('result', running!.id)).toHaveLength(1);
+});
