@@ -319,14 +319,15 @@ export function engineCases(data: BenchData, knownNetworks: readonly string[]): 
 // ---------------------------------------------------------------------------------------------------------------
 // Running one side
 
-interface Timed {
+export interface Timed {
   ms: number;
   rows: number;
 }
 
-interface TrailbotRun extends Timed {
+export interface TrailbotRun extends Timed {
   filesRead: number;
   bytesScanned: number;
+  cachedPartitions?: number;
 }
 
 /**
@@ -345,7 +346,7 @@ export async function awaitQuery(engine: QueryEngine, id: string): Promise<Query
 }
 
 /** trailbot's user-visible cost: start → SUCCEEDED → every result page. */
-async function runTrailbot(engine: QueryEngine, query: BoundQuery, label: string): Promise<TrailbotRun> {
+export async function runTrailbot(engine: QueryEngine, query: BoundQuery, label: string): Promise<TrailbotRun> {
   const began = performance.now();
   const id = await engine.start(query, { executionId: `bench-${label}` });
   const status = await awaitQuery(engine, id);
@@ -353,7 +354,13 @@ async function runTrailbot(engine: QueryEngine, query: BoundQuery, label: string
   let rows = 0;
   for await (const page of engine.results(id)) rows += page.rows.length;
   const elapsed = performance.now() - began;
-  return { ms: elapsed, rows, filesRead: status.stats.filesRead ?? 0, bytesScanned: status.stats.bytesScanned };
+  return {
+    ms: elapsed,
+    rows,
+    filesRead: status.stats.filesRead ?? 0,
+    bytesScanned: status.stats.bytesScanned,
+    ...(status.stats.cachedPartitions ? { cachedPartitions: status.stats.cachedPartitions } : {}),
+  };
 }
 
 /** How many of the table's columns the engine reads for a query (its own analysis, src/engines/duckdb/view.ts). */
@@ -375,7 +382,7 @@ export function handSql(hand: HandQuery, files: readonly LogFile[], query: Bound
 }
 
 /** The hand-written query on a fresh connection of a fresh in-memory instance; only the query and the fetch are timed. */
-async function runHand(sql: string): Promise<Timed> {
+export async function runHand(sql: string): Promise<Timed> {
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   try {

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { UsageError } from '../src/errors';
 import { quietKnownWarnings } from '../src/util/quiet-warnings';
+import { type CacheReport, cacheTargets, runCacheBench } from './cache';
 import { type EngineReport, engineTargets, runEngineBench, type TargetLine } from './engine';
 import { BENCH_USAGE, type BenchOptions, parseBenchArgs } from './lib';
 import { runSlackBench, type SlackReport, slackTargets } from './slack';
@@ -29,6 +30,7 @@ export interface BenchRun {
   };
   options: Omit<BenchOptions, 'jsonOut' | 'writeReadme'>;
   engine?: EngineReport;
+  cache?: CacheReport;
   slack?: SlackReport;
   targets: TargetLine[];
 }
@@ -88,6 +90,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
   const sections: string[] = [];
   const targets: TargetLine[] = [];
   let engine: EngineReport | undefined;
+  let cache: CacheReport | undefined;
   let slack: SlackReport | undefined;
   for (const part of options.parts) {
     say(`== ${part} ==`);
@@ -95,6 +98,10 @@ export async function runBench(argv: readonly string[]): Promise<number> {
       engine = await runEngineBench(options, say);
       sections.push(...engine.tables);
       targets.push(...engineTargets(engine));
+    } else if (part === 'cache') {
+      cache = await runCacheBench(options, say);
+      sections.push(...cache.tables);
+      targets.push(...cacheTargets(cache));
     } else {
       slack = await runSlackBench(options, say);
       sections.push(...slack.tables);
@@ -108,6 +115,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
     machine: machine(),
     options: recorded,
     ...(engine ? { engine } : {}),
+    ...(cache ? { cache } : {}),
     ...(slack ? { slack } : {}),
     targets,
   };

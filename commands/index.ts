@@ -1,3 +1,4 @@
+import { CacheStatus } from './cache';
 import { CancelExecution } from './cancel';
 import { ConfirmQuestion } from './confirm';
 import { ErrorSummary } from './errors';
@@ -35,6 +36,7 @@ export const COMMANDS: readonly Command[] = [
   ScheduleQuestion,
   ScheduleList,
   Unschedule,
+  CacheStatus,
   Help,
 ];
 

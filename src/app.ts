@@ -1,4 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { cacheStatusText } from '../commands/cache';
 import type { TrailConfig } from './config';
 import { createEngine } from './engines';
 import type { QueryEngine } from './engines/types';
@@ -89,6 +90,8 @@ export async function buildTrail(o: BuildOptions): Promise<TrailParts> {
       ...o.scheduler,
     });
   }
+  // `cache status` reads the engine's columnar cache (the embedded engine's; Athena has none).
+  controls = { cache: async () => cacheStatusText(engine.cache?.status(), engine.kind), ...controls };
   const dispatcher = new TrailDispatcher({
     config,
     runner,

@@ -53,6 +53,18 @@ export interface QueryEngine {
     query: BoundQuery,
   ): Promise<{ bytes: number; objects: number; partial?: { listed: number; total: number; reason: string } }>;
   close?(): Promise<void>;
+  /** The columnar cache of closed days, where the engine keeps one (DuckDB). */
+  cache?: {
+    status(): {
+      partitions: number;
+      days: number;
+      bytes: number;
+      sourceBytes: number;
+      hits: number;
+      misses: number;
+      pending: number;
+    };
+  };
 }
 
 export class UnknownQueryError extends Error {

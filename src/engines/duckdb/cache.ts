@@ -153,6 +153,12 @@ export class ColumnarCache {
     return { cached, raw, convertible };
   }
 
+  /** Whether the manifest has the partition of this file (still to be checked against its sources by `plan`). */
+  mayHold(file: { layout?: string; account?: string; region?: string; day?: string }): boolean {
+    if (file.layout !== 's3' || !file.account || !file.region || !file.day) return false;
+    return `${file.account}/${file.region}/${file.day}` in this.manifest.partitions;
+  }
+
   /** A day folder is closed once the day is over and the delivery lag has passed. */
   isClosed(day: string): boolean {
     const start = Date.parse(`${day.replaceAll('/', '-')}T00:00:00Z`);

@@ -23,7 +23,7 @@ import {
   UnknownQueryError,
 } from '../types';
 import { type CachedPartition, type ColumnarCache, partitionKeyOf } from './cache';
-import { discoverLogFiles, type LogFile, probeFormats } from './files';
+import { discoverLogFiles, type LogFile, probeFormats, probeLogFiles } from './files';
 import { installTrinoShims } from './trino';
 import { branchesOf, type ColumnNeeds, columnNeeds, fileCheckSql, viewSql } from './view';
 
@@ -165,7 +165,7 @@ export class DuckDbEngine implements QueryEngine {
   }
 
   private readonly threads?: number;
-  private readonly cache?: ColumnarCache;
+  readonly cache?: ColumnarCache;
 
   private instance(): Promise<DuckDBInstance> {
     // Spill (large results, big sorts) under the OS temp folder, not into the working directory.
@@ -320,16 +320,21 @@ export class DuckDbEngine implements QueryEngine {
   private async execute(job: Job): Promise<void> {
     const { query } = job;
     const instance = await this.instance();
+    const cache = query.noCache ? undefined : this.cache;
     const discovery = await discoverLogFiles(this.dataDir, {
       partitions: query.partitions,
       ...(query.scope ? { scope: query.scope } : {}),
+      // Files of days the cache holds are only stat'ed (their size and time decide whether the day is still valid).
+      ...(cache ? { probe: (f: { day?: string }) => !cache.mayHold(f) } : {}),
     });
     for (const bad of discovery.unreadable) this.badFile(bad.path, bad.reason);
     let files = discovery.files;
     let cached: CachedPartition[] = [];
-    if (this.cache && !query.noCache) {
-      const plan = this.cache.plan(files);
-      files = plan.raw;
+    if (cache) {
+      const plan = cache.plan(files);
+      const probed = await probeLogFiles(plan.raw);
+      for (const bad of probed.unreadable) this.badFile(bad.path, bad.reason);
+      files = probed.files;
       cached = plan.cached;
     }
     job.files = files;
@@ -403,7 +408,8 @@ export class DuckDbEngine implements QueryEngine {
         // the day is converted again later.
         const damaged = cached.find((c) => message.includes(c.parquet));
         if (damaged && this.cache) {
-          const itsFiles = discovery.files.filter((f) => partitionKeyOf(f) === damaged.key);
+          const itsFiles = (await probeLogFiles(discovery.files.filter((f) => partitionKeyOf(f) === damaged.key)))
+            .files;
           this.cache.invalidate(damaged, message, itsFiles);
           cached = cached.filter((c) => c !== damaged);
           job.cached = cached;

@@ -43,6 +43,8 @@ export interface LogFile {
   objectBytes: number;
   layout: LogLayout;
   format: LogFormat;
+  /** Discovered without opening it (size and time only): `probeLogFiles` reads its head before DuckDB does. */
+  unprobed?: true;
   /** S3 layout only: values of the partition columns. */
   account?: string;
   region?: string;
@@ -58,8 +60,12 @@ export interface DiscoveryRequest {
   /** Day partitions `yyyy/MM/dd`. */
   partitions: readonly string[];
   scope?: { accounts?: readonly string[]; regions?: readonly string[] };
-  /** Open files to learn their format and uncompressed size (default true; an estimate needs on-disk sizes only). */
-  probe?: boolean;
+  /**
+   * Open files to learn their format and uncompressed size (default true; an estimate needs on-disk sizes only). A
+   * function decides per file: the columnar cache skips the files of days it holds (`probeLogFiles` finishes any of
+   * them that end up read raw after all).
+   */
+  probe?: boolean | ((file: { layout: LogLayout; account?: string; region?: string; day?: string }) => boolean);
 }
 
 export interface Discovery {
@@ -254,6 +260,43 @@ export async function probeFormats(files: readonly LogFile[]): Promise<void> {
   }
 }
 
+/** Format and largest object of one file; null when it holds no events. */
+function probeOne(file: string, layout: LogLayout, bytes: number): Pick<LogFile, 'objectBytes' | 'format'> | null {
+  const probed = withFile(file, (fd) => {
+    const objectBytes = uncompressedBytes(fd, file, bytes);
+    const format: LogFormat | null =
+      layout === 'flat' ? formatOf(fd, file, bytes, objectBytes) : bytes > 0 ? 'records' : null;
+    return { objectBytes, format };
+  });
+  if (probed.format === null) return null;
+  // Only a `{"Records":…}` file is one JSON object; arrays and NDJSON are read one event at a time.
+  const wrapped = probed.format === 'records' || probed.format === 'records-multiline';
+  return { objectBytes: wrapped ? probed.objectBytes : 0, format: probed.format };
+}
+
+/** Probes the files discovery left unopened (see `DiscoveryRequest.probe`); drops those that hold nothing. */
+export async function probeLogFiles(files: readonly LogFile[]): Promise<Discovery> {
+  const out: LogFile[] = [];
+  const unreadable: UnreadableFile[] = [];
+  for (let i = 0; i < files.length; i++) {
+    if (i > 0 && i % BATCH === 0) await yieldToEventLoop();
+    const file = files[i]!;
+    if (!file.unprobed) {
+      out.push(file);
+      continue;
+    }
+    try {
+      const probed = probeOne(file.path, file.layout, file.bytes);
+      const { unprobed: _, ...rest } = file;
+      if (probed) out.push({ ...rest, ...probed });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      unreadable.push({ path: file.path, reason: (err as Error).message });
+    }
+  }
+  return { files: out, unreadable };
+}
+
 /**
  * The files a query reads, in path order, with size and format. S3-layout files are taken to be one-line
  * `{"Records":…}` (their gzip trailer is read for the size); flat files are probed (~2 KB) for their format. A file
@@ -272,27 +315,15 @@ export async function discoverLogFiles(dataDir: string, request: DiscoveryReques
       const stat = fs.statSync(candidate.path);
       const bytes = stat.size;
       const mtimeMs = Math.floor(stat.mtimeMs);
-      if (request.probe === false) {
-        files.push({ ...candidate, path: posixPath, bytes, mtimeMs, objectBytes: bytes, format: 'records' });
+      const probe = typeof request.probe === 'function' ? request.probe(candidate) : request.probe !== false;
+      if (!probe) {
+        const file: LogFile = { ...candidate, path: posixPath, bytes, mtimeMs, objectBytes: bytes, format: 'records' };
+        if (request.probe !== false) file.unprobed = true;
+        files.push(file);
         continue;
       }
-      const probed = withFile(candidate.path, (fd) => {
-        const objectBytes = uncompressedBytes(fd, candidate.path, bytes);
-        const format: LogFormat | null =
-          candidate.layout === 'flat' ? formatOf(fd, candidate.path, bytes, objectBytes) : bytes > 0 ? 'records' : null;
-        return { objectBytes, format };
-      });
-      if (probed.format === null) continue;
-      // Only a `{"Records":…}` file is one JSON object; arrays and NDJSON are read one event at a time.
-      const wrapped = probed.format === 'records' || probed.format === 'records-multiline';
-      files.push({
-        ...candidate,
-        path: posixPath,
-        bytes,
-        mtimeMs,
-        objectBytes: wrapped ? probed.objectBytes : 0,
-        format: probed.format,
-      });
+      const probed = probeOne(candidate.path, candidate.layout, bytes);
+      if (probed) files.push({ ...candidate, path: posixPath, bytes, mtimeMs, ...probed });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') continue; // removed since the listing
