@@ -30,8 +30,8 @@ export interface RunnerOptions {
    * Failed publish attempts in all (recorded in the execution, so sweeps and restarts count too) after which the
    * runner stops trying to post the answer: it posts a failure note into the thread, updates the parent and marks the
    * execution published. A refusal the surface calls permanent uses up the rest of its round's `publishAttempts`, so
-   * either way a round that fails costs `publishAttempts`. Default 50: ten rounds (ten sweeps, about ten minutes in
-   * the bot) of Slack being down or refusing.
+   * either way a round that fails costs `publishAttempts`. Default 50: ten rounds (the first drive, then sweeps) of
+   * Slack being down or refusing.
    */
   maxPublishAttempts?: number;
   /** Progress updates at most this often while a query runs. Default 10 s. */
