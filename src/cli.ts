@@ -173,7 +173,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const memory = await openMemoryStore('trailbot-cli');
   const { store } = memory;
   const width = (io.out as { columns?: number }).columns;
-  const publisher = new TerminalPublisher({ out: screen, progressOut: errScreen, timeZone: config.timeZone, width });
+  const publisher = new TerminalPublisher({
+    out: screen,
+    progressOut: errScreen,
+    timeZone: config.timeZone,
+    width,
+    moreHint: '--limit N shows more',
+  });
   if (args.limit !== undefined) publisher.nextAnswer(text, { limit: args.limit });
   const parts = await buildTrail({
     config,

@@ -149,7 +149,7 @@ describe('npx trail', () => {
     expect(r.code).toBe(0);
     const shown = r.out.split('\n').filter((l) => /^ {2}\d{4}-\d\d-\d\dT/.test(l));
     expect(shown).toHaveLength(25);
-    expect(r.out).toMatch(/\(rows 1–25 of [\d,]+; more shows the next\)/);
+    expect(r.out).toMatch(/\(rows 1–25 of [\d,]+; --limit N shows more\)/);
     const bytes = readFileSync(csv);
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     expect(bytes.subarray(3, 12).toString()).toBe('eventtime');

@@ -70,7 +70,7 @@ function ranked(columns: readonly string[], priority: readonly string[]): number
 /**
  * Lays out rows as an aligned table that fits `width`. The `essential` columns are always kept, their widest cells
  * cut (ARNs from the front) until they fit side by side; the other columns follow in priority order while they fit
- * whole. When not even the essential columns fit, every record is shown vertically (`column  value`, one per line),
+ * whole, and the first that does not is cut to the room left (when there is a useful amount). When not even the essential columns fit, every record is shown vertically (`column  value`, one per line),
  * so nothing important disappears.
  */
 export function layoutTable(
@@ -98,9 +98,18 @@ export function layoutTable(
   const kept = new Set(essential);
   let used = total(essential);
   for (const i of order) {
-    if (kept.has(i) || used + 2 + widths[i]! > width) continue;
-    kept.add(i);
-    used += 2 + widths[i]!;
+    if (kept.has(i)) continue;
+    const room = width - used - 2;
+    if (widths[i]! <= room) {
+      kept.add(i);
+      used += 2 + widths[i]!;
+    } else if (room >= Math.max(MIN_CUT + 4, widthOf(columns[i]!)) && !KEEP_WHOLE.test(columns[i]!)) {
+      // The next column by priority, cut to the room left (a rule's request parameters are worth their first
+      // characters); columns after it would have come after it anyway.
+      widths[i] = room;
+      kept.add(i);
+      break;
+    }
   }
   const shownColumns = columns.map((_, i) => i).filter((i) => kept.has(i));
   const cell = (r: readonly (string | null)[], i: number) => shorten(r[i] ?? null, Math.min(CELL_MAX, widths[i]!));

@@ -119,6 +119,32 @@ describe('per-command column priorities (issue 18)', () => {
     for (const line of t.text.split('\n')) expect(line.length).toBeLessThanOrEqual(78);
   });
 
+  test('sg at 120 columns shows the start of the request parameters rather than narrower, later columns', () => {
+    const columns = [
+      'eventname',
+      'username',
+      'sourceipaddress',
+      'eventtime',
+      'requestparameters',
+      'awsregion',
+      'errorcode',
+    ];
+    const row = [
+      'AuthorizeSecurityGroupIngress',
+      'bobodell',
+      '198.51.100.134',
+      '2026-11-30T09:14:16Z',
+      '{"groupId":"sg-5887f224","ipPermissions":{"items":[{"ipProtocol":"tcp","fromPort":143}]}}',
+      'us-east-1',
+      null,
+    ];
+    const t = layout('sg', columns, row, 118);
+    expect(header(t.text)).toEqual(['eventname', 'username', 'sourceipaddress', 'eventtime', 'requestparameters']);
+    expect(t.text).toContain('{"groupId":"sg-5887f224"');
+    expect(t.hidden).toEqual(['awsregion', 'errorcode']);
+    for (const line of t.text.split('\n')) expect(line.length).toBeLessThanOrEqual(118);
+  });
+
   test('too narrow for the essential columns: one field per line, important ones first, nothing hidden', () => {
     const t = layout('recent', RECENT_COLUMNS, RECENT_ROW, 40);
     expect(t.vertical).toBe(true);

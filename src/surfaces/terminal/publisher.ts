@@ -26,6 +26,8 @@ export interface TerminalPublisherOptions {
   timeZone: string;
   /** Terminal width for tables. */
   width?: number | (() => number);
+  /** How to see the rows not shown (default: the REPL's `more`; the one-shot CLI says `--limit`). */
+  moreHint?: string;
 }
 
 /**
@@ -231,7 +233,7 @@ export class TerminalPublisher implements Publisher {
     const last = first + rows.length;
     if (last < total || first > 0) {
       notes.push(
-        `rows ${first + 1}–${last} of ${total.toLocaleString('en-US')}${last < total ? '; `more` shows the next' : ''}`,
+        `rows ${first + 1}–${last} of ${total.toLocaleString('en-US')}${last < total ? `; ${this.o.moreHint ?? '`more` shows the next'}` : ''}`,
       );
     }
     if (notes.length) this.print(`(${notes.join('; ')})`, 'dim', '  ');

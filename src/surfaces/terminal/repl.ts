@@ -12,6 +12,12 @@ export const HISTORY_SIZE = 1000;
 /** Most rows `--limit` and `more N` show at once (the CSV has them all). */
 export const LIMIT_MAX = 10_000;
 
+/** What only the terminal has, added to `help`. */
+export const TERMINAL_HELP =
+  'In this terminal: more [N] shows the next rows of the last answer; add --limit N to a question to show N rows, ' +
+  'and --bom to start its CSV with a byte-order mark (for Excel). Tab completes commands and ids, ↑ recalls earlier ' +
+  'lines (kept across runs), Ctrl-C cancels a running question, Ctrl-D ends.';
+
 export interface ReplOptions {
   dispatcher: Dispatcher;
   input: NodeJS.ReadableStream;
@@ -222,8 +228,10 @@ export async function runRepl(o: ReplOptions): Promise<void> {
     if (limit !== undefined || bom)
       o.publisher.nextAnswer(text, { ...(limit ? { limit } : {}), ...(bom ? { bom } : {}) });
     const prepared = o.dispatcher.prepare({ text, userId: o.userId, channelId: 'terminal', surface: 'terminal' });
-    if (prepared.kind === 'reply') o.screen.line(plainText(prepared.text));
-    else {
+    if (prepared.kind === 'reply') {
+      o.screen.line(plainText(prepared.text));
+      if (/^(help|--help|-h)$/i.test(text)) o.screen.line(TERMINAL_HELP);
+    } else {
       if (prepared.ackText) o.screen.line(plainText(prepared.ackText));
       await prepared.run();
     }
