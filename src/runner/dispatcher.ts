@@ -67,6 +67,9 @@ export function statusText(e: ExecutionRecord, timeZone: string): string {
   // An engine's reason can quote what was queried; a cancellation's is trailbot's own and said on the next line.
   if (e.error && !e.cancelledBy) lines.push(codeSpan(e.error.length > 1000 ? `${e.error.slice(0, 999)}…` : e.error));
   if (e.cancelledBy) lines.push(`cancelled by <@${e.cancelledBy}>`);
+  // Finished but not posted yet: say why, so "where is my answer?" has one (the runner keeps trying, then gives up).
+  if (e.state !== 'PUBLISHED' && e.lastPublishError)
+    lines.push(`not posted yet after ${e.publishAttempts ?? 0} attempts: ${codeSpan(e.lastPublishError)}`);
   return lines.join('\n');
 }
 

@@ -85,6 +85,15 @@ describe('echoed command text is data', () => {
     }
   });
 
+  test('status of an answer not posted yet says why, as data', () => {
+    const text = statusText(
+      { ...crafted, publishAttempts: 4, lastPublishError: 'Could not post the result in Slack (invalid_blocks)' },
+      'UTC',
+    );
+    expect(text).toContain('not posted yet after 4 attempts: `Could not post the result in Slack (invalid_blocks)`');
+    expect(statusText({ ...crafted, state: 'PUBLISHED', lastPublishError: 'old' }, 'UTC')).not.toContain('not posted');
+  });
+
   test('schedules list', () => {
     const schedule: Schedule = {
       id: 'k3x9a1b2q7zc',
