@@ -36,11 +36,16 @@ export interface TerminalPublisherOptions {
  * values from records are escaped, never rewritten.
  */
 export function plainText(text: string): string {
-  return text
-    .replace(/<@([A-Za-z0-9._-]+)(?:\|([^>]*))?>/g, (_, id: string, name?: string) => name || id)
-    .replace(/<#([A-Za-z0-9._-]+)(?:\|([^>]*))?>/g, (_, id: string, name?: string) => `#${name || id}`)
-    .replace(/<(https?:[^|>\s]+)\|([^>]*)>/g, '$2 ($1)')
-    .replace(/```\n?|`/g, '');
+  return (
+    text
+      .replace(/<@([A-Za-z0-9._-]+)(?:\|([^>]*))?>/g, (_, id: string, name?: string) => name || id)
+      .replace(/<#([A-Za-z0-9._-]+)(?:\|([^>]*))?>/g, (_, id: string, name?: string) => `#${name || id}`)
+      .replace(/<(https?:[^|>\s]+)\|([^>]*)>/g, '$2 ($1)')
+      .replace(/```\n?|`/g, '')
+      // Slack's three HTML entities (text made for Slack escapes `&`, `<`, `>`), decoded last so that nothing decoded is
+      // read as a mention or a link.
+      .replace(/&(lt|gt|amp);/g, (_, name: string) => ({ lt: '<', gt: '>', amp: '&' })[name] ?? '')
+  );
 }
 
 /** What an execution cost and took, as one phrase: `2 rows · 1.2 MB read · 340 ms`. */

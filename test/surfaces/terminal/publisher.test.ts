@@ -126,6 +126,7 @@ describe('terminal publisher: plain text, colour and progress', () => {
     expect(plainText('Cancelled by <@root>.')).toBe('Cancelled by root.');
     expect(plainText('see `/trail status mx36abc`')).toBe('see /trail status mx36abc');
     expect(plainText('in <#C0SECOPS|secops>')).toBe('in #secops');
+    expect(plainText('`a &lt;@U1&gt; &amp;amp; b`')).toBe('a <@U1> &amp; b');
   });
 
   test('a cancelled question reads as plain text', async () => {
