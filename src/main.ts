@@ -117,7 +117,13 @@ async function startSlack(config: TrailConfig, log: Logger): Promise<void> {
   });
   const publisher = new SlackPublisher({ client: slack.client, timeZone: config.timeZone, logger: consoleStyle(log) });
   const workerId = config.store.kind === 'dynalite' ? await stableWorkerId(config.store.stateDir) : undefined;
-  const parts = await buildTrail({ config, logger: log, publisher, runner: { workerId } });
+  // In Slack the spooled CSV is a staging copy for the upload: deleted once published, the folder kept bounded.
+  const parts = await buildTrail({
+    config,
+    logger: log,
+    publisher,
+    runner: { workerId, spool: { deleteAfterPublish: true } },
+  });
   dispatcher.target = parts.dispatcher;
   await slack.start();
   const resumed = await parts.runner.resume();

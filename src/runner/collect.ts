@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { QueryEngine } from '../engines/types';
 import type { ResultSummary, RiskFlag } from '../surfaces/types';
@@ -95,6 +95,61 @@ export async function collectResults(
   await writeFile(`${files.summary}.partial`, JSON.stringify(summary));
   await rename(`${files.summary}.partial`, files.summary);
   return summary;
+}
+
+/** Deletes an execution's spooled files (CSV, summary, and a partial CSV a crash left behind). */
+export async function dropSpool(resultsDir: string, executionId: string): Promise<void> {
+  const files = spoolPaths(resultsDir, executionId);
+  await Promise.all(
+    [files.csv, files.summary, `${files.csv}.partial`, `${files.summary}.partial`].map((f) => rm(f, { force: true })),
+  );
+}
+
+export interface SpoolLimits {
+  /** Files older than this are deleted (a publish that never happened, a crash mid-collection). Default 6 h. */
+  maxAgeMs?: number;
+  /** Above this total the oldest files go first. Default 5 GiB (a Fargate task has 20 GiB of ephemeral storage). */
+  maxBytes?: number;
+}
+
+/**
+ * Keeps the spool folder bounded: spooled files of executions nobody here is driving are deleted when too old, then
+ * oldest first while the folder is over its size. Deleting a file an unfinished execution still needs is safe: the
+ * runner fetches the result from the engine again (summaryOf). Returns the bytes freed.
+ */
+export async function pruneSpool(
+  resultsDir: string,
+  inUse: (executionId: string) => boolean,
+  limits: SpoolLimits = {},
+  now = Date.now(),
+): Promise<number> {
+  const maxAge = limits.maxAgeMs ?? 6 * 3_600_000;
+  const maxBytes = limits.maxBytes ?? 5 * 1024 ** 3;
+  let names: string[];
+  try {
+    names = await readdir(resultsDir);
+  } catch {
+    return 0;
+  }
+  const files: { file: string; bytes: number; mtime: number }[] = [];
+  let total = 0;
+  for (const name of names) {
+    const m = /^(.+?)\.(csv|summary\.json)(\.partial)?$/.exec(name);
+    if (!m) continue;
+    const file = path.join(resultsDir, name);
+    const info = await stat(file).catch(() => undefined);
+    if (!info?.isFile()) continue;
+    total += info.size;
+    if (!inUse(m[1]!)) files.push({ file, bytes: info.size, mtime: info.mtimeMs });
+  }
+  files.sort((x, y) => x.mtime - y.mtime);
+  let freed = 0;
+  for (const f of files) {
+    if (now - f.mtime < maxAge && total - freed <= maxBytes) continue;
+    await rm(f.file, { force: true });
+    freed += f.bytes;
+  }
+  return freed;
 }
 
 /** The summary a previous run spooled, if both files are complete. */

@@ -8,7 +8,15 @@ import { type ExecutionRecord, type ExecutionState, type ExecutionStore, Illegal
 import type { Publisher, Recipient, ResultSummary } from '../surfaces/types';
 import { formatBytes } from '../time/format';
 import { echoCommand } from '../util/echo';
-import { type Annotator, collectResults, readSpooledSummary, spoolPaths } from './collect';
+import {
+  type Annotator,
+  collectResults,
+  dropSpool,
+  pruneSpool,
+  readSpooledSummary,
+  type SpoolLimits,
+  spoolPaths,
+} from './collect';
 
 export interface RunnerOptions {
   engine: QueryEngine;
@@ -47,6 +55,11 @@ export interface RunnerOptions {
   workerId?: string;
   /** How long a claim lasts without renewal. Default 60 s; renewed every third of it while driving. */
   leaseMs?: number;
+  /**
+   * Slack: the spooled CSV is only a staging copy for the upload, so it is deleted once the execution is published,
+   * and the sweep keeps the folder bounded (SpoolLimits). Unset (the terminal), the CSV is the user's result file.
+   */
+  spool?: { deleteAfterPublish: true } & SpoolLimits;
 }
 
 /** The lease on an execution passed to another worker (ours ran out): stop driving it. */
@@ -330,6 +343,11 @@ export class Runner {
   /** Resumes every unfinished execution (on boot, and periodically as a sweep). Returns how many were picked up. */
   async resume(): Promise<number> {
     if (this.stopping) return 0;
+    if (this.o.spool) {
+      await pruneSpool(this.o.resultsDir, (id) => this.driving.has(id), this.o.spool).catch((err) =>
+        this.log.warn('could not prune the spool folder', { error: String(err) }),
+      );
+    }
     const unfinished = await this.o.store.listUnfinished();
     const picked = unfinished.filter((e) => !this.driving.has(e.id));
     for (const e of picked) {
@@ -400,7 +418,10 @@ export class Runner {
           if (e.state === 'SUBMITTED') e = await this.start(e);
           else if (e.state === 'RUNNING') e = await this.wait(e);
           else if (!(await this.publish(e))) return e;
-          else e = await this.o.store.get(id);
+          else {
+            if (this.o.spool) await dropSpool(this.o.resultsDir, id).catch(() => {});
+            e = await this.o.store.get(id);
+          }
         } catch (err) {
           if (err instanceof LeaseLostError) return this.o.store.get(id);
           if (!(err instanceof IllegalTransitionError)) throw err;
