@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { generateSampleData, sampleAccountIds } from '../../../src/sample/generate';
@@ -162,6 +162,53 @@ describeTmux('the terminal bot in a pseudo-terminal', () => {
     await second.waitFor((t) => t.includes('EXIT=0'), 'a clean exit');
     expect(stderrOf('redraw2')).toBe('');
   }, 120_000);
+});
+
+describeTmux('colour on a terminal', () => {
+  let dir: string;
+  let session: TmuxSession | undefined;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'trail-pty-colour-'));
+    writeFileSync(path.join(dir, 'gate'), 'open'); // the engine answers at once
+    // Any file makes the folder "your own logs", so no sample is generated (the gated engine reads nothing).
+    mkdirSync(path.join(dir, 'data'));
+    writeFileSync(path.join(dir, 'data', 'export.json'), '{"Records":[]}');
+  });
+  afterAll(() => {
+    session?.kill();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test.each([
+    ['NO_COLOR unset', {}, true],
+    ['NO_COLOR=1', { NO_COLOR: '1' }, false],
+  ])(
+    '%s',
+    async (_label, extra, coloured) => {
+      session?.kill();
+      session = new TmuxSession('colour');
+      const state = mkdtempSync(path.join(dir, 'state-'));
+      session.start([process.execPath, '--require', 'tsx/cjs', 'test/surfaces/terminal/pty-bot.ts'], {
+        cwd: ROOT,
+        env: {
+          TRAIL_DATA_DIR: path.join(dir, 'data'),
+          TRAIL_STATE_DIR: state,
+          TRAIL_RESULTS_DIR: path.join(state, 'results'),
+          TERM: 'xterm-256color',
+          PTY_GATE_FILE: path.join(dir, 'gate'),
+          ...extra,
+        },
+      });
+      const s = session;
+      await s.waitFor((t) => t.split('\n').some((l) => l.startsWith('trail> ')), 'the prompt');
+      s.type('recent 1h');
+      s.keys('Enter');
+      await s.waitFor((t) => t.includes('✔ recent: 2 rows'), 'the answer');
+      // tmux re-encodes what it shows (`ESC[32m ESC[49m ✔`): green is SGR 32, with any other attributes after it.
+      expect(/\u001b\[32m(?:\u001b\[[0-9;]*m)*✔ recent/.test(s.screen({ escapes: true }))).toBe(coloured);
+    },
+    120_000,
+  );
 });
 
 describe('npm start with piped input', () => {

@@ -62,9 +62,10 @@ export class TmuxSession {
     this.tmux('send-keys', '-t', this.name, ...names);
   }
 
-  /** Everything on the screen and in its scrollback, trailing blank lines removed. */
-  screen(): string {
-    return this.tmux('capture-pane', '-p', '-J', '-t', this.name, '-S', '-5000').replace(/\n+$/, '');
+  /** Everything on the screen and in its scrollback, trailing blank lines removed; `escapes` keeps the colours. */
+  screen(o: { escapes?: boolean } = {}): string {
+    const flags = o.escapes ? ['-e'] : [];
+    return this.tmux('capture-pane', '-p', '-J', ...flags, '-t', this.name, '-S', '-5000').replace(/\n+$/, '');
   }
 
   /** The last line that is not blank (where the prompt and the typed text are), without trailing spaces. */
