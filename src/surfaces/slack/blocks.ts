@@ -11,7 +11,7 @@
  * cell holding `<!channel>` cannot ping anyone: Slack parses `<…>` as links and mentions and asks apps to escape
  * `&`, `<` and `>` as HTML entities (https://docs.slack.dev/messaging/formatting-message-text#escaping). Values that
  * sit inside sentences (risk flags, the command, failure reasons) go further and are shown as inline code on one
- * line (src/util/echo.ts), in `verbatim` text objects where they hold data, so they cannot forge a line, a quote,
+ * line (src/util/echo.ts), in `verbatim` text objects, so they cannot forge a line, a quote,
  * bold text, a link or an `@here` (issue 13 item 3).
  */
 
@@ -153,21 +153,23 @@ const count = (n: number): string => n.toLocaleString('en-US');
 const plural = (n: number, one: string, many = `${one}s`): string => `${count(n)} ${n === 1 ? one : many}`;
 
 /**
- * `verbatim` for sections that hold data: Slack then does not turn URLs into links or parse channel names and
- * mentions such as `@here` ("verbatim", Block Kit text object reference).
+ * Every mrkdwn object trailbot sends is `verbatim`: Slack then still applies formatting and the manual strings
+ * trailbot writes itself (`<@U…>`), but does not turn URLs into links or parse channel names and `@here` in the plain
+ * text ("verbatim", Block Kit text object reference), so data that slipped past inline code still cannot link or ping.
  */
-function mrkdwnSection(text: string, o: { verbatim?: boolean } = {}): SectionBlock {
-  return {
-    type: 'section',
-    text: { type: 'mrkdwn', text: truncateEscaped(text, MAX_SECTION_TEXT), ...(o.verbatim ? { verbatim: true } : {}) },
-  };
+function mrkdwn(text: string): { type: 'mrkdwn'; text: string; verbatim: true } {
+  return { type: 'mrkdwn', text: truncateEscaped(text, MAX_SECTION_TEXT), verbatim: true };
+}
+
+function mrkdwnSection(text: string): SectionBlock {
+  return { type: 'section', text: mrkdwn(text) };
 }
 
 function context(parts: string[]): ContextBlock {
   const elements = parts
     .filter((p) => p.length > 0)
     .slice(0, MAX_CONTEXT_ELEMENTS)
-    .map((p) => ({ type: 'mrkdwn' as const, text: truncateEscaped(p, MAX_SECTION_TEXT) }));
+    .map((p) => mrkdwn(p));
   return { type: 'context', elements };
 }
 
@@ -299,7 +301,7 @@ export function renderParent(e: ExecutionRecord, o: RenderOptions & { elapsedMs?
   const headline = `${emoji} *${word}*${cancelled}${elapsed} · ${whoAsked(e)}`;
 
   const blocks: KnownBlock[] = [mrkdwnSection(headline + scheduledLine(e))];
-  if (outcome === 'failed') blocks.push(mrkdwnSection(`> ${reasonText(e, outcome)}`, { verbatim: true }));
+  if (outcome === 'failed') blocks.push(mrkdwnSection(`> ${reasonText(e, outcome)}`));
   const facts = [escapeMrkdwn(window), ...statsParts(e, outcome)];
   blocks.push(context([facts.join(' · '), `${e.engine === 'athena' ? 'Athena' : 'DuckDB'} · ${inlineCode(e.id)}`]));
 
@@ -452,7 +454,7 @@ function flagsSection(result: ResultSummary, maxFlags: number): SectionBlock | u
   }
   const more = total - lines.length;
   if (more > 0) lines.push(`_…and ${count(more)} more; the CSV has every row._`);
-  return mrkdwnSection([head, ...lines].join('\n'), { verbatim: true });
+  return mrkdwnSection([head, ...lines].join('\n'));
 }
 
 /**
@@ -582,7 +584,7 @@ export function renderPlainResult(
 /** The parent as one section of text: what `renderParent` says, without context, buttons or anything else. */
 export function renderPlainParent(e: ExecutionRecord, o: RenderOptions): SlackMessage {
   const { text } = renderParent(e, o);
-  return { text, blocks: [mrkdwnSection(text, { verbatim: true })] };
+  return { text, blocks: [mrkdwnSection(text)] };
 }
 
 function capitalise(s: string): string {
@@ -607,7 +609,7 @@ export function renderFailure(e: ExecutionRecord, o: RenderOptions): SlackMessag
         ? `:x: *The answer could not be posted* · ${whoAsked(e)} · ${escapeMrkdwn(window)}`
         : `:x: *The query failed* · ${whoAsked(e)} · ${escapeMrkdwn(window)}`;
   const blocks: KnownBlock[] = [mrkdwnSection(headline + scheduledLine(e))];
-  if (outcome === 'failed') blocks.push(mrkdwnSection(`> ${reason}`, { verbatim: true }));
+  if (outcome === 'failed') blocks.push(mrkdwnSection(`> ${reason}`));
   const stats = statsParts(e, outcome);
   blocks.push(context([[...stats, 'Re-run or Show SQL on the message above'].join(' · ')]));
   const text = fallback([

@@ -165,6 +165,28 @@ describe('summaries and failure reasons with hostile data', () => {
   });
 });
 
+test('every mrkdwn object trailbot renders is verbatim: no auto-linked URL, channel name or @here in plain text', () => {
+  const objects: Record<string, unknown>[] = [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (typeof v === 'object' && v !== null) {
+      const o = v as Record<string, unknown>;
+      if (o.type === 'mrkdwn') objects.push(o);
+      Object.values(o).forEach(walk);
+    }
+  };
+  const e = execution({ commandText: 'who my-bucket.example.com' });
+  for (const m of [
+    renderResult(e, summary(hostileFlags()), opts),
+    renderParent(e, opts),
+    renderFailure({ ...e, state: 'FAILED', error: 'see https://evil.example #general @here' }, opts),
+    renderShowSql(e, opts),
+  ])
+    walk(m.blocks);
+  expect(objects.length).toBeGreaterThan(8);
+  for (const o of objects) expect(o).toMatchObject({ verbatim: true });
+});
+
 describe('code fences (issue 13 item 5)', () => {
   /** The runs of three or more backticks in a text. */
   const fences = (text: string) => text.match(/`{3,}/g) ?? [];
