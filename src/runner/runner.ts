@@ -4,7 +4,13 @@ import { type QueryEngine, type QueryStatus, UnknownQueryError } from '../engine
 import { userMessageOf } from '../errors';
 import { type Logger, silentLogger } from '../logger';
 import type { BoundQuery } from '../query/types';
-import { type ExecutionRecord, type ExecutionState, type ExecutionStore, IllegalTransitionError } from '../store/types';
+import {
+  type CreateResult,
+  type ExecutionRecord,
+  type ExecutionState,
+  type ExecutionStore,
+  IllegalTransitionError,
+} from '../store/types';
 import type { Publisher, Recipient, ResultSummary } from '../surfaces/types';
 import { formatBytes } from '../time/format';
 import { echoCommand } from '../util/echo';
@@ -160,36 +166,40 @@ export class Runner {
     recipient: Recipient,
     requestKey: string,
   ): Promise<SubmitOutcome | { kind: 'created'; execution: ExecutionRecord }> {
+    const slotted = s.surface !== 'schedule' && this.o.store.acquireSlots !== undefined;
     if (s.surface !== 'schedule') {
-      const mine = await this.o.store.countActive({ userId: s.userId });
-      if (mine >= this.o.limits.perUser) {
-        const message = `You already have ${mine} questions running (the limit is ${this.o.limits.perUser}). Wait for one to finish or cancel one with \`/trail cancel <id>\`.`;
-        await this.notify(recipient, message);
-        return { kind: 'limited', message };
-      }
-      const channel = await this.o.store.countActive({ channelId: s.channelId });
-      if (channel >= this.o.limits.perChannel) {
-        const message = `This channel already has ${channel} questions running (the limit is ${this.o.limits.perChannel}). Try again when one has finished.`;
-        await this.notify(recipient, message);
-        return { kind: 'limited', message };
+      const refused = slotted ? await this.takeSlots(s, requestKey) : await this.countLimits(s);
+      if (refused) {
+        await this.notify(recipient, refused);
+        return { kind: 'limited', message: refused };
       }
     }
-    const { execution, created } = await this.o.store.create(
-      {
-        requestKey,
-        commandText: s.commandText,
-        command: s.command,
-        request: { normalized: s.normalized },
-        query: s.query,
-        userId: s.userId,
-        channelId: s.channelId,
-        surface: s.surface,
-        engine: this.o.engine.kind,
-        ...(s.scheduleId ? { scheduleId: s.scheduleId } : {}),
-      },
-      { dedupeSeconds: this.o.limits.dedupeSeconds },
-    );
+    let result: CreateResult;
+    try {
+      result = await this.o.store.create(
+        {
+          requestKey,
+          commandText: s.commandText,
+          command: s.command,
+          request: { normalized: s.normalized },
+          query: s.query,
+          userId: s.userId,
+          channelId: s.channelId,
+          surface: s.surface,
+          engine: this.o.engine.kind,
+          ...(s.scheduleId ? { scheduleId: s.scheduleId } : {}),
+        },
+        { dedupeSeconds: this.o.limits.dedupeSeconds },
+      );
+    } catch (err) {
+      if (slotted) await this.giveSlotsBack(s, requestKey);
+      throw err;
+    }
+    const { execution, created } = result;
     if (!created) {
+      // A duplicate already answered holds no slot, so the one just taken goes back. A running duplicate shares the
+      // request key: taking its slot again changed nothing.
+      if (slotted && execution.state === 'PUBLISHED') await this.giveSlotsBack(s, requestKey);
       const where = execution.state === 'PUBLISHED' ? 'was just answered' : 'is already running';
       await this.notify(
         recipient,
@@ -198,6 +208,47 @@ export class Runner {
       return { kind: 'duplicate', execution };
     }
     return { kind: 'created', execution };
+  }
+
+  /** The scopes a question's slots live in. */
+  private slotScopes(s: { userId: string; channelId: string }): { user: string; channel: string } {
+    return { user: `user:${s.userId}`, channel: `channel:${s.channelId}` };
+  }
+
+  /**
+   * Per-user and per-channel limits as conditional counter items: exact across replicas, unlike a count through the
+   * eventually consistent index (src/store/slots.ts). Returns the refusal text, or undefined when admitted.
+   */
+  private async takeSlots(s: QuerySubmission, requestKey: string): Promise<string | undefined> {
+    const scopes = this.slotScopes(s);
+    const outcome = await this.o.store.acquireSlots!(requestKey, [
+      { scope: scopes.user, limit: this.o.limits.perUser },
+      { scope: scopes.channel, limit: this.o.limits.perChannel },
+    ]);
+    if (outcome.ok) return undefined;
+    return outcome.scope === scopes.user
+      ? `You already have ${outcome.holders} questions running (the limit is ${outcome.limit}). Wait for one to finish or cancel one with \`/trail cancel <id>\`.`
+      : `This channel already has ${outcome.holders} questions running (the limit is ${outcome.limit}). Try again when one has finished.`;
+  }
+
+  private async giveSlotsBack(s: { userId: string; channelId: string }, requestKey: string): Promise<void> {
+    const scopes = this.slotScopes(s);
+    await this.o.store
+      .releaseSlots?.(requestKey, [scopes.user, scopes.channel])
+      .catch((err) => this.log.warn('could not release limit slots', { error: String(err) }));
+  }
+
+  /** Limits counted through the store's index: a store without slot counters. */
+  private async countLimits(s: QuerySubmission): Promise<string | undefined> {
+    const mine = await this.o.store.countActive({ userId: s.userId });
+    if (mine >= this.o.limits.perUser) {
+      return `You already have ${mine} questions running (the limit is ${this.o.limits.perUser}). Wait for one to finish or cancel one with \`/trail cancel <id>\`.`;
+    }
+    const channel = await this.o.store.countActive({ channelId: s.channelId });
+    if (channel >= this.o.limits.perChannel) {
+      return `This channel already has ${channel} questions running (the limit is ${this.o.limits.perChannel}). Try again when one has finished.`;
+    }
+    return undefined;
   }
 
   /**
@@ -420,6 +471,7 @@ export class Runner {
           else if (!(await this.publish(e))) return e;
           else {
             if (this.o.spool) await dropSpool(this.o.resultsDir, id).catch(() => {});
+            if (e.surface !== 'schedule') await this.giveSlotsBack(e, e.requestKey);
             e = await this.o.store.get(id);
           }
         } catch (err) {

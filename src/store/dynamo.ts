@@ -17,6 +17,7 @@ import { AuditTrail } from './audit';
 import { newExecutionId } from './ids';
 import { fromItem, type Item, toAttribute, toItem } from './marshal';
 import { INTERNAL_ATTRIBUTES, keys, STORE_TABLE, tableDefinition, UNFINISHED } from './schema';
+import { SlotCounters, type SlotLimit, type SlotOutcome } from './slots';
 import { epochSeconds, type TableOptions, TableStore } from './table';
 import {
   type AuditEntry,
@@ -89,10 +90,25 @@ interface RequestLock {
  */
 export class DynamoExecutionStore extends TableStore implements ExecutionStore {
   private readonly auditTrail: AuditTrail;
+  private readonly slots: SlotCounters;
 
   constructor(options: DynamoExecutionStoreOptions) {
     super(options);
     this.auditTrail = new AuditTrail(options);
+    this.slots = new SlotCounters(options);
+  }
+
+  /** Per-user and per-channel limits (src/store/slots.ts); a holder is a request key, active while unpublished. */
+  acquireSlots(requestKey: string, limits: SlotLimit[]): Promise<SlotOutcome> {
+    return this.slots.acquire(requestKey, limits, async (key) => {
+      const lock = await this.getRequestLock(key);
+      const execution = lock ? await this.get(lock.executionId) : undefined;
+      return execution !== undefined && execution.requestKey === key && execution.state !== 'PUBLISHED';
+    });
+  }
+
+  releaseSlots(requestKey: string, scopes: string[]): Promise<void> {
+    return this.slots.release(requestKey, scopes);
   }
 
   /**

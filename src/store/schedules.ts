@@ -27,6 +27,7 @@
  * claimer holding a stale copy could be left behind claiming a slot nobody ran. A crash between claim and start is
  * repaired by the scheduler's recovery (src/scheduler/scheduler.ts), which looks the run's request key up below.
  */
+
 import {
   type DynamoDBClient,
   GetItemCommand,
@@ -38,6 +39,7 @@ import type { Schedule, ScheduleRequest, ScheduleResult, ScheduleRun } from '../
 import { newExecutionId } from './ids';
 import { fromItem, type Item, type JsonValue, toAttribute, toItem } from './marshal';
 import { keys, STORE_TABLE } from './schema';
+import { SlotCounters } from './slots';
 import { epochSeconds, TableStore } from './table';
 
 /** `gsi1pk` of every active schedule. */
@@ -83,20 +85,27 @@ export class ScheduleLimitError extends Error {
   }
 }
 
+/** The slot scope of a channel's schedules (src/store/slots.ts). */
+const scheduleScope = (channelId: string) => `schedules:${channelId}`;
+
 export class ScheduleStore extends TableStore {
+  private readonly slots = new SlotCounters({ client: this.client, tableName: this.tableName, now: this.now });
+
   /**
-   * Writes a new schedule. With `maxPerChannel`, refuses (ScheduleLimitError) when the channel already has that many;
-   * the count is read before the write, so two simultaneous creates may both pass (a soft limit, like the runner's).
+   * Writes a new schedule. With `maxPerChannel`, refuses (ScheduleLimitError) when the channel already has that many,
+   * counted with a conditional counter item (src/store/slots.ts), so the limit holds when two replicas create at once.
    */
   async create(input: NewSchedule, options: { maxPerChannel?: number } = {}): Promise<Schedule> {
-    if (options.maxPerChannel !== undefined) {
-      const existing = await this.listByChannel(input.channelId);
-      if (existing.length >= options.maxPerChannel)
-        throw new ScheduleLimitError(input.channelId, options.maxPerChannel);
-    }
     for (let attempt = 0; ; attempt++) {
       const now = this.now();
       const id = newExecutionId(now);
+      const scope = scheduleScope(input.channelId);
+      if (options.maxPerChannel !== undefined) {
+        const slot = await this.slots.acquire(id, [{ scope, limit: options.maxPerChannel }], async (holder) =>
+          Boolean(await this.get(holder)),
+        );
+        if (!slot.ok) throw new ScheduleLimitError(input.channelId, options.maxPerChannel);
+      }
       const schedule: Schedule = {
         id,
         channelId: input.channelId,
@@ -125,6 +134,7 @@ export class ScheduleStore extends TableStore {
         ),
       );
       if (written) return schedule;
+      if (options.maxPerChannel !== undefined) await this.slots.release(id, [scope]);
       // 4 random characters per millisecond: a collision is rare, two in a row rarer still.
       if (attempt >= 4) throw new Error('could not find a free schedule id');
     }
@@ -365,7 +375,10 @@ export class ScheduleStore extends TableStore {
         }),
       ),
     );
-    return done?.Attributes ? toSchedule(fromItem(done.Attributes)) : undefined;
+    if (!done?.Attributes) return undefined;
+    const deleted = toSchedule(fromItem(done.Attributes));
+    await this.slots.release(id, [scheduleScope(deleted.channelId)]);
+    return deleted;
   }
 
   // ── internals ──────────────────────────────────────────────────────────────────────────────────────────────

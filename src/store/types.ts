@@ -1,5 +1,6 @@
 import type { QueryStats } from '../engines/types';
 import type { BoundQuery } from '../query/types';
+import type { SlotOutcome } from './slots';
 
 /**
  * Lifecycle of one question. Legal transitions:
@@ -129,6 +130,13 @@ export interface ExecutionStore {
   /** Most recent first. */
   listByChannel(channelId: string, limit: number): Promise<ExecutionRecord[]>;
   countActive(filter: { userId?: string; channelId?: string }): Promise<number>;
+  /**
+   * Concurrency limits held as conditional counter items (src/store/slots.ts), exact across replicas: takes a slot
+   * for the request in every scope, or none. Optional so a store without them falls back to `countActive`.
+   */
+  acquireSlots?(requestKey: string, limits: { scope: string; limit: number }[]): Promise<SlotOutcome>;
+  /** Gives the request's slots back (idempotent). */
+  releaseSlots?(requestKey: string, scopes: string[]): Promise<void>;
   audit(entry: AuditEntry): Promise<void>;
   listAudit(options?: { channelId?: string; limit?: number }): Promise<AuditEntry[]>;
   /**
