@@ -1,6 +1,6 @@
 /** Words about schedules, shared by the control replies and the renderers of scheduled results. */
 
-import { echoCommand } from '../util/echo';
+import { codeSpan, echoCommand } from '../util/echo';
 import { describeCadence, formatSlot } from './cadence';
 import type { Cadence, Schedule, ScheduleResult } from './types';
 
@@ -40,7 +40,8 @@ export function resultText(result: ScheduleResult | undefined, timeZone: string)
   if (!result) return 'not run yet';
   const when = formatSlot(new Date(result.slot), timeZone);
   const id = result.executionId ? ` \`${result.executionId}\`` : '';
-  const reason = result.error ? `: ${clip(result.error)}` : '';
+  // A reason can quote the question's own words or an engine's message, and `schedules` shows it to the whole channel.
+  const reason = result.error ? `: ${codeSpan(clip(result.error))}` : '';
   switch (result.outcome) {
     case 'succeeded':
       return `${result.rows === 0 ? 'nothing found' : result.rows === 1 ? '1 row' : `${result.rows ?? '?'} rows`} (${when}${id})`;

@@ -109,6 +109,19 @@ describe('echoed command text is data', () => {
     const line = scheduleLine(schedule);
     expect(foreignControls(line)).toEqual([]);
     expect(line).toContain(echoCommand(CRAFTED));
+    // The last run's reason quotes the question's words: data too.
+    const skipped = scheduleLine({
+      ...schedule,
+      lastResult: {
+        slot: '2026-11-21T09:00:00.000Z',
+        outcome: 'skipped',
+        error:
+          '`who`: resource `arn:aws:iam::1:user/<https://evil.example|Approve>` is not a resource id or ARN.\n> ok',
+        at: '2026-11-21T09:00:01.000Z',
+      },
+    } as Schedule);
+    expect(foreignControls(skipped)).toEqual([]);
+    expect(skipped.split('\n')).toHaveLength(1);
   });
 });
 
