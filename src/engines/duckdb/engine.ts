@@ -166,6 +166,7 @@ export class DuckDbEngine implements QueryEngine {
 
   private readonly threads?: number;
   readonly cache?: ColumnarCache;
+  private readonly idleConnections: DuckDBConnection[] = [];
 
   private instance(): Promise<DuckDBInstance> {
     // Spill (large results, big sorts) under the OS temp folder, not into the working directory.
@@ -275,6 +276,7 @@ export class DuckDbEngine implements QueryEngine {
     await Promise.all(jobs.map((job) => this.cancel(job.id).catch(() => undefined)));
     await Promise.all(jobs.map((job) => job.settled));
     await Promise.all(jobs.map((job) => this.forget(job)));
+    for (const connection of this.idleConnections.splice(0)) connection.closeSync();
     await this.cache?.close();
     if (this.ownsInstance && this.instancePromise) {
       const instance = await this.instancePromise.catch(() => undefined);
@@ -341,9 +343,8 @@ export class DuckDbEngine implements QueryEngine {
     job.cached = cached;
     if (!isRunning(job)) return;
 
-    const connection = await instance.connect();
+    const connection = await this.acquireConnection(instance);
     job.connection = connection;
-    await installTrinoShims(connection);
     const needs = columnNeeds(query.sql);
     job.needs = needs;
     const sql = asSubquery(query.sql);
@@ -364,6 +365,8 @@ export class DuckDbEngine implements QueryEngine {
         );
         const described = await connection.prepare(sql);
         const columns = Array.from({ length: described.columnCount }, (_, i) => described.columnName(i));
+        // The spooled table has exactly these columns and types (renamed c0, c1, …): no second prepare to learn them.
+        const types = Array.from({ length: described.columnCount }, (_, i) => described.columnType(i));
         const statementType = described.statementType;
         const parameterCount = described.parameterCount;
         described.destroySync();
@@ -381,19 +384,17 @@ export class DuckDbEngine implements QueryEngine {
           `CREATE OR REPLACE TEMP TABLE ${RESULT_TABLE} AS SELECT * FROM (\n${sql}\n) AS q(${aliases})`,
         );
         bindParams(spool, query.params);
+        let rowCount: number;
         try {
-          await spool.run();
+          // CREATE TABLE … AS answers with the number of rows it wrote.
+          rowCount = Number((await spool.runAndReadAll()).getRows()[0]![0]);
         } finally {
           spool.destroySync();
         }
-        const shape = await connection.prepare(`SELECT * FROM ${RESULT_TABLE}`);
-        const types = Array.from({ length: shape.columnCount }, (_, i) => shape.columnType(i));
-        shape.destroySync();
-        const count = await connection.runAndReadAll(`SELECT count(*) FROM ${RESULT_TABLE}`);
         if (!isRunning(job)) return;
         job.columns = columns;
         job.types = types;
-        job.rowCount = Number(count.getRows()[0]![0]);
+        job.rowCount = rowCount;
         job.files = files;
         this.finish(job, 'SUCCEEDED');
         return;
@@ -543,11 +544,40 @@ export class DuckDbEngine implements QueryEngine {
     for (const job of finished.slice(0, Math.max(0, finished.length - this.maxRetained))) void this.forget(job);
   }
 
-  /** Drops a query and, once any page being read is done, its connection and result. */
+  /** Drops a query and, once any page being read is done, its result; its connection goes back to the pool. */
   private forget(job: Job): Promise<unknown> {
     this.jobs.delete(job.id);
-    job.lock = job.lock.then(() => this.closeConnection(job)).catch(() => undefined);
+    job.lock = job.lock.then(() => this.recycleConnection(job)).catch(() => undefined);
     return job.lock;
+  }
+
+  /**
+   * A connection with the Trino shims installed. Installing them costs ~20 ms (about 20 macros), as much as a whole
+   * answer from the columnar cache, so connections of finished queries are kept (up to maxConcurrent) and reused.
+   */
+  private async acquireConnection(instance: DuckDBInstance): Promise<DuckDBConnection> {
+    const pooled = this.idleConnections.pop();
+    if (pooled) return pooled;
+    const connection = await instance.connect();
+    await installTrinoShims(connection);
+    return connection;
+  }
+
+  /** Drops what a finished query left on its connection (result, view) and keeps the connection for the next one. */
+  private async recycleConnection(job: Job): Promise<void> {
+    const connection = job.connection;
+    if (!connection || this.closed || !succeeded(job) || this.idleConnections.length >= this.maxConcurrent) {
+      this.closeConnection(job);
+      return;
+    }
+    job.connection = undefined;
+    try {
+      await connection.run(`DROP TABLE IF EXISTS ${RESULT_TABLE}; DROP VIEW IF EXISTS cloudtrail_logs`);
+      if (this.closed) connection.closeSync();
+      else this.idleConnections.push(connection);
+    } catch {
+      connection.closeSync();
+    }
   }
 }
 
