@@ -608,7 +608,7 @@ async function hostileData(
       `${count(r.events)} (${r.shapes} shapes, ${count(r.realRecords)} real) / ${count(r.placements)}`,
     ),
     info(
-      '  rows answered / renders: terminal, Slack, CSV',
+      '  rows answered / checked: terminal renderings, Slack message versions, CSV files',
       `${count(rows)} / ${count(r.renders.terminal)}, ${count(r.renders.slack)}, ${count(r.renders.csv)}`,
     ),
   ];

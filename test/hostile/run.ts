@@ -60,6 +60,7 @@ export interface HostileDataReport {
   surfaces: Surface[];
   /** Rows answered per command (over the whole run). */
   rows: Record<string, number>;
+  /** Terminal renderings, Slack message versions and CSV files checked. */
   renders: Record<Surface, number>;
   /** Renders in which hostile data visibly arrived (a telltale `evil.example`): proof the checks saw data. */
   reached: Record<Surface, number>;
@@ -183,13 +184,13 @@ export async function runHostileData(o: HostileDataOptions): Promise<HostileData
             example: JSON.stringify(String(err).slice(0, 200)),
           }),
         );
-        renders.slack++;
       }
     }
 
     // 4. Everything the Slack bot and the publisher sent, every version of every message, every upload.
     for (const m of bot.fake.messages)
       for (const version of [...m.history, m]) {
+        renders.slack++;
         violations.push(...slackViolations(version, `message ${m.channel}/${m.ts}`, { allowedTokens }));
         seen('slack', JSON.stringify(version.blocks ?? version.text));
       }
@@ -211,7 +212,6 @@ export async function runHostileData(o: HostileDataOptions): Promise<HostileData
       seen('csv', csv);
       renders.csv++;
     }
-    renders.slack += bot.fake.messages.length;
   } finally {
     await bot.close();
     rmSync(work, { recursive: true, force: true });
