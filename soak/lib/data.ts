@@ -36,6 +36,7 @@ export const LOGIN_COLUMNS = [
   'sourceipaddress',
   'result',
   'mfa_used',
+  'used_mfa',
   'mobile',
   'errormessage',
   'useragent',
@@ -147,6 +148,8 @@ export async function loginsDataset(
         ip,
         success ? 'Success' : 'Failure',
         mfa,
+        // The shared "used MFA" (sql/_used_mfa.sql): a sign-in used MFA when MFAUsed is Yes.
+        mfa === 'Yes' ? 'true' : 'false',
         mobile,
         success ? '' : 'Failed authentication',
         agent,
@@ -166,6 +169,6 @@ export async function loginsDataset(
     files++;
     bytes += body.length;
   }
-  expected.sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : a[12]! < b[12]! ? -1 : a[12]! > b[12]! ? 1 : 0));
+  expected.sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : a[13]! < b[13]! ? -1 : a[13]! > b[13]! ? 1 : 0));
   return { expectedRows: expected, files, bytes };
 }
