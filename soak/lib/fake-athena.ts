@@ -21,8 +21,15 @@ import { Random } from '../../src/sample/random';
 
 export interface FakeAthenaOptions {
   seed: number;
-  /** Share of StartQueryExecution calls answered with ThrottlingException. */
+  /** Share of StartQueryExecution calls answered with ThrottlingException (or `startRefusal`). */
   throttleStart?: number;
+  /**
+   * What a refused start says: the API rate limit (`ThrottlingException: Rate exceeded`) or the active-query quota
+   * (`TooManyRequestsException`, tech-facts §2 "Quotas"). Default ThrottlingException.
+   */
+  startRefusal?: 'ThrottlingException' | 'TooManyRequestsException';
+  /** The first this many queries end FAILED with `AthenaError.Retryable: true` (a transient engine failure). */
+  retryableFailures?: number;
   /** Share of GetQueryExecution / GetQueryResults calls answered with ThrottlingException. */
   throttleRead?: number;
   /** Share of queries that end FAILED. */
@@ -55,6 +62,7 @@ interface Query {
   queryString: string;
   polls: number;
   fate: 'SUCCEEDED' | 'FAILED';
+  retryable: boolean;
   rows: number;
   state: 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
 }
@@ -177,16 +185,26 @@ export class StatefulFakeAthena {
     }
   }
 
-  private throttle(operation: string, rate: number | undefined): [number, unknown] | undefined {
+  private throttle(
+    operation: string,
+    rate: number | undefined,
+    type: 'ThrottlingException' | 'TooManyRequestsException' = 'ThrottlingException',
+  ): [number, unknown] | undefined {
     if (!rate || !this.rng.chance(rate)) return undefined;
     this.throttled[operation] = (this.throttled[operation] ?? 0) + 1;
+    if (type === 'TooManyRequestsException') {
+      return [
+        400,
+        { __type: type, Message: 'You have exceeded the limit for the number of queries you can run concurrently.' },
+      ];
+    }
     return [400, { __type: 'ThrottlingException', message: 'Rate exceeded' }];
   }
 
   private handle(operation: string, body: Record<string, unknown>): [number, unknown] {
     switch (operation) {
       case 'StartQueryExecution':
-        return this.throttle(operation, this.o.throttleStart) ?? this.startQuery(body);
+        return this.throttle(operation, this.o.throttleStart, this.o.startRefusal) ?? this.startQuery(body);
       case 'GetQueryExecution':
         return this.throttle(operation, this.o.throttleRead) ?? this.getExecution(String(body.QueryExecutionId));
       case 'GetQueryResults':
@@ -231,7 +249,11 @@ export class StatefulFakeAthena {
         token,
         queryString,
         polls: 0,
-        fate: this.rng.chance(this.o.failRate ?? 0) ? 'FAILED' : 'SUCCEEDED',
+        fate:
+          this.queries.size < (this.o.retryableFailures ?? 0) || this.rng.chance(this.o.failRate ?? 0)
+            ? 'FAILED'
+            : 'SUCCEEDED',
+        retryable: this.queries.size < (this.o.retryableFailures ?? 0),
         rows: this.o.rows ?? this.rng.int((this.o.maxRows ?? 2500) + 1),
         state: 'QUEUED',
       };
@@ -261,7 +283,14 @@ export class StatefulFakeAthena {
     const status: Record<string, unknown> = { State: q.state, SubmissionDateTime: 1763640000.123 };
     if (q.state === 'FAILED') {
       status.StateChangeReason = FAILED_REASON;
-      status.AthenaError = { ErrorCategory: 2, ErrorType: 1002, Retryable: false, ErrorMessage: FAILED_REASON };
+      status.AthenaError = q.retryable
+        ? {
+            ErrorCategory: 1,
+            ErrorType: 401,
+            Retryable: true,
+            ErrorMessage: 'Query exhausted resources at this scale factor',
+          }
+        : { ErrorCategory: 2, ErrorType: 1002, Retryable: false, ErrorMessage: FAILED_REASON };
     }
     if (q.state === 'CANCELLED') status.StateChangeReason = 'Query was cancelled by the user';
     return [

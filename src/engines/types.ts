@@ -18,6 +18,8 @@ export interface QueryStatus {
   state: QueryState;
   /** For FAILED / CANCELLED: a message that says what to do, not a stack trace. */
   reason?: string;
+  /** FAILED, but the engine says the same query may succeed if run again (Athena's `AthenaError.Retryable`). */
+  retryable?: boolean;
   stats: QueryStats;
 }
 

@@ -74,6 +74,15 @@ class LeaseLostError extends Error {}
 /** This process is shutting down (handOver): stop driving, release the lease, leave the rest to another process. */
 class HandedOverError extends LeaseLostError {}
 
+/** The engine is at its quota of active queries: stop driving for now and leave the question to the next sweep. */
+class QueuedForSweepError extends LeaseLostError {}
+
+/** How long a question may wait for the engine's active-query quota before it fails. */
+const QUEUE_MAX_MS = 15 * 60_000;
+/** Times one drive restarts a query the engine forgot, and reruns a query that failed with a retryable error. */
+const MAX_RESTARTS = 3;
+const MAX_RETRIES = 2;
+
 /** What to run: the validated request, as produced by parseRequest. */
 export interface QuerySubmission {
   command: string;
@@ -520,6 +529,9 @@ export class Runner {
       engineExecutionId = await this.o.engine.start(e.query, { executionId: e.id });
     } catch (err) {
       this.log.warn('engine start failed', { id: e.id, error: String(err) });
+      // Athena's TooManyRequestsException (the active-query quota, tech-facts §2 "Quotas") passes when other queries
+      // finish: the question stays SUBMITTED and the sweep starts it, instead of failing after the ~6 s of backoff.
+      if (isBusy(err) && Date.now() - Date.parse(e.createdAt) < QUEUE_MAX_MS) throw new QueuedForSweepError(e.id);
       return this.o.store.transition(e.id, 'SUBMITTED', 'FAILED', {
         error: userMessageOf(err),
         finishedAt: this.now().toISOString(),
@@ -537,6 +549,8 @@ export class Runner {
     let delay = this.poll.initialMs;
     const began = Date.parse(e.startedAt ?? e.createdAt);
     let lastProgress = Date.now();
+    let restarts = 0;
+    let retries = 0;
     for (;;) {
       await this.renew(e.id);
       if (!engineId) {
@@ -548,8 +562,16 @@ export class Runner {
         status = await this.o.engine.status(engineId);
       } catch (err) {
         if (err instanceof UnknownQueryError) {
-          // The embedded engine forgets queries when the process dies: run it again.
-          this.log.info('engine lost the query; starting it again', { id: e.id });
+          // The embedded engine forgets queries when the process dies: run it again, with a pause and a limit so an
+          // engine that keeps forgetting cannot spin.
+          if (++restarts > MAX_RESTARTS) {
+            return this.o.store.transition(e.id, 'RUNNING', 'FAILED', {
+              finishedAt: this.now().toISOString(),
+              error: `The query engine lost this query ${MAX_RESTARTS} times in a row; ask again in a moment.`,
+            });
+          }
+          this.log.info('engine lost the query; starting it again', { id: e.id, restarts });
+          await this.sleep(delay);
           engineId = undefined;
           continue;
         }
@@ -585,6 +607,15 @@ export class Runner {
         });
         await this.recordBytes(done);
         return done;
+      }
+      if (status.state === 'FAILED' && status.retryable && retries < MAX_RETRIES) {
+        // A new execution id: the same ClientRequestToken would return the failed query again.
+        retries += 1;
+        this.log.info('query failed with a retryable error; running it again', { id: e.id, retries });
+        engineId = await this.o.engine.start(e.query, { executionId: `${e.id}-retry${retries}` });
+        e = await this.o.store.patch(e.id, { engineExecutionId: engineId }, 'RUNNING');
+        delay = this.poll.initialMs;
+        continue;
       }
       const failed = await this.o.store.transition(e.id, 'RUNNING', status.state, {
         stats,
@@ -622,7 +653,13 @@ export class Runner {
       }
     }
     // Run it again without changing the recorded state: the answer was computed once already.
-    const engineId = await this.o.engine.start(e.query, { executionId: `${e.id}-republish` });
+    // Athena refuses a reused ClientRequestToken with a different query string, and the SQL of a template may have
+    // changed since (a deploy): the token follows the SQL and its parameters.
+    const sqlDigest = createHash('sha256')
+      .update(JSON.stringify([e.query.sql, e.query.params]))
+      .digest('hex')
+      .slice(0, 12);
+    const engineId = await this.o.engine.start(e.query, { executionId: `${e.id}-republish-${sqlDigest}` });
     let delay = this.poll.initialMs;
     for (;;) {
       const s = await this.o.engine.status(engineId);
@@ -745,4 +782,9 @@ export class Runner {
 /** A failure the surface says a retry will not fix (SlackPublishError and others carry `retryable`). */
 function isPermanent(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { retryable?: unknown }).retryable === false;
+}
+
+/** The engine refused a start because it is at its quota (AthenaThrottledError after trailbot's backoff). */
+function isBusy(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'ATHENA_THROTTLED';
 }

@@ -223,6 +223,9 @@ export class AthenaEngine implements QueryEngine {
       if (StateChangeReason !== undefined) failure.stateChangeReason = StateChangeReason;
       if (AthenaError !== undefined) failure.error = AthenaError;
       status.reason = explainAthenaFailure(failure, this.context);
+      // "FAILED is always terminal with no automatic retry" (API_QueryExecutionStatus): Athena marks transient
+      // failures Retryable and leaves the retry to the caller.
+      if (state === 'FAILED' && AthenaError?.Retryable === true) status.retryable = true;
     }
     return status;
   }
