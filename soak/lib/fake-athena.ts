@@ -234,6 +234,19 @@ export class StatefulFakeAthena {
     if (params !== undefined && (params.length === 0 || params.some((p) => p.length < 1 || p.length > 1024))) {
       return [400, { __type: 'InvalidRequestException', Message: 'ExecutionParameters: 1 to 1024 characters each' }];
     }
+    // "The values are applied sequentially to the parameters in the query" (API_StartQueryExecution): one value per
+    // `?` marker, so a count that differs is refused, as the engine refuses a prepared statement's wrong arity.
+    const markers = placeholderCount(queryString);
+    if ((params?.length ?? 0) !== markers) {
+      return [
+        400,
+        {
+          __type: 'InvalidRequestException',
+          AthenaErrorCode: 'INVALID_INPUT',
+          Message: `Query has ${markers} parameter markers but ${params?.length ?? 0} ExecutionParameters were given`,
+        },
+      ];
+    }
     let q = this.byToken.get(token);
     if (q && q.queryString !== queryString) {
       return [
@@ -360,6 +373,25 @@ export function resultRow(id: string, i: number): (string | null)[] {
     `203.0.113.${i % 250}`,
     `${id}-${i}`,
   ];
+}
+
+/** `?` markers outside string literals, quoted identifiers and comments. */
+export function placeholderCount(sql: string): number {
+  let count = 0;
+  for (let i = 0; i < sql.length; i++) {
+    const c = sql[i];
+    if (c === "'" || c === '"') {
+      const end = sql.indexOf(c, i + 1);
+      i = end < 0 ? sql.length : end;
+    } else if (c === '-' && sql[i + 1] === '-') {
+      const end = sql.indexOf('\n', i);
+      i = end < 0 ? sql.length : end;
+    } else if (c === '/' && sql[i + 1] === '*') {
+      const end = sql.indexOf('*/', i + 2);
+      i = end < 0 ? sql.length : end + 1;
+    } else if (c === '?') count++;
+  }
+  return count;
 }
 
 function notFound(id: string): [number, unknown] {
