@@ -33,6 +33,8 @@ const MIDNIGHT = Date.parse('2026-11-21T00:00:00Z');
 const NOW = new Date(MIDNIGHT + 2 * 86_400_000);
 /** Datasets per command; raise it for a deeper search (`TRAIL_PROPERTY_RUNS=200 npx jest test/reference`). */
 const NUM_RUNS = Number(process.env.TRAIL_PROPERTY_RUNS ?? 20);
+/** Seconds per command before fast-check stops (shrinking a failure included), so a failure cannot hold npm test. */
+const TIME_LIMIT_MS = Number(process.env.TRAIL_PROPERTY_SECONDS ?? 20) * 1000;
 
 const hhmm = (ms: number) => new Date(ms).toISOString().slice(0, 16);
 
@@ -242,7 +244,7 @@ describe('reference evaluator = DuckDB running the templates (property)', () => 
           }
         }),
         // Shrinking re-runs DuckDB; the time limit keeps a failing run from holding npm test for minutes.
-        { numRuns: NUM_RUNS, interruptAfterTimeLimit: 20_000 },
+        { numRuns: NUM_RUNS, interruptAfterTimeLimit: TIME_LIMIT_MS },
       );
     },
     120_000,

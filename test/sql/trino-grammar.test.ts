@@ -93,8 +93,21 @@ function variants(): Variant[] {
 
 interface Rendered {
   text: string;
+  /** The text plus the settings that change the SQL, so each test name is unique. */
+  name: string;
   template: string;
   sql: string;
+}
+
+function nameOf(variant: Variant): string {
+  const c = variant.config ?? {};
+  const notes = [
+    c.knownNetworks ? `${c.knownNetworks.length} known networks` : '',
+    c.offHours ? `off-hours ${c.offHours.start}-${c.offHours.end}${c.offHours.weekends ? ' + weekends' : ''}` : '',
+    c.timeZone ?? '',
+    c.trail ? 'account/region partitions' : '',
+  ].filter((n) => n !== '');
+  return notes.length ? `${variant.text} [${notes.join(', ')}]` : variant.text;
 }
 
 /** The SQL a variant renders to, or why it could not be rendered (reported by a test, not at collection time). */
@@ -103,7 +116,7 @@ function render(variant: Variant): Rendered | { text: string; error: string } {
   try {
     const request = parseRequest(variant.text, ctx);
     if (request.kind !== 'query') return { text: variant.text, error: 'not a query' };
-    return { text: variant.text, template: request.query.template, sql: request.query.sql };
+    return { text: variant.text, name: nameOf(variant), template: request.query.template, sql: request.query.sql };
   } catch (err) {
     return { text: variant.text, error: (err as Error).message };
   }
@@ -119,6 +132,30 @@ function functionsCalled(trino: TrinoSQL, sql: string): Set<string> {
   })();
   trino.listen(listener, trino.parse(sql));
   return names;
+}
+
+/**
+ * `?` markers outside every WHERE clause. Athena: "Currently, `?` parameters can be placed only in the WHERE clause"
+ * (Athena User Guide, "Querying with parameterized queries"), which the grammar alone does not check (Trino itself
+ * takes them in LIMIT or the select list too).
+ */
+function parametersOutsideWhere(trino: TrinoSQL, sql: string): number {
+  let depth = 0;
+  let outside = 0;
+  const listener = new (class extends TrinoSqlListener {
+    override enterWhereClause = () => {
+      depth += 1;
+    };
+    override exitWhereClause = () => {
+      depth -= 1;
+    };
+    // Every `?` token: a parameter expression, but also LIMIT's and OFFSET's row count, which are tokens only.
+    override visitTerminal = (node: { getText(): string }) => {
+      if (node.getText() === '?' && depth === 0) outside += 1;
+    };
+  })();
+  trino.listen(listener, trino.parse(sql));
+  return outside;
 }
 
 /** The fixture: function names from the Trino documentation's function list, `#` comments and blank lines aside. */
@@ -150,10 +187,14 @@ describe('every rendered template is Trino SQL that Athena engine v3 accepts', (
     console.log(`trino grammar: ${rendered.length} variants, ${distinct.length} distinct SQL texts`);
   });
 
-  test.each(distinct.map((r) => [r.text, r] as const))('%s parses with the Trino grammar', (_text, r) => {
-    const errors = trino.validate(r.sql).map((e) => `line ${e.startLine}:${e.startColumn} ${e.message}`);
-    expect({ sql: r.sql, errors }).toEqual({ sql: r.sql, errors: [] });
-  });
+  test.each(distinct.map((r) => [r.name, r] as const))(
+    '%s parses with the Trino grammar, every ? in a WHERE clause',
+    (_text, r) => {
+      const errors = trino.validate(r.sql).map((e) => `line ${e.startLine}:${e.startColumn} ${e.message}`);
+      if (parametersOutsideWhere(trino, r.sql) > 0) errors.push('a ? parameter outside the WHERE clause');
+      expect({ sql: r.sql, errors }).toEqual({ sql: r.sql, errors: [] });
+    },
+  );
 
   test('every function the templates call is in Trino’s function list (test/sql/trino-functions.txt)', () => {
     const known = trinoFunctions();
@@ -176,6 +217,9 @@ describe('every rendered template is Trino SQL that Athena engine v3 accepts', (
     expect(trino.validate("SELECT requestparameters->>'groupId' FROM cloudtrail_logs").length).toBeGreaterThan(0);
     expect(trino.validate('SELECT eventtime::timestamp FROM cloudtrail_logs').length).toBeGreaterThan(0);
     expect(trino.validate('SELECT eventname FROM cloudtrail_logs WHERE').length).toBeGreaterThan(0);
+    expect(trino.validate('SELECT eventname FROM cloudtrail_logs WHERE eventname = ? ?').length).toBeGreaterThan(0);
+    expect(parametersOutsideWhere(trino, 'SELECT eventname FROM cloudtrail_logs WHERE eventname = ? LIMIT ?')).toBe(1);
+    expect(parametersOutsideWhere(trino, 'SELECT * FROM (SELECT ? AS a FROM t) WHERE a = ?')).toBe(1);
     const duckOnly = functionsCalled(trino, "SELECT json_extract_string(requestparameters, '$.groupId') FROM t");
     expect([...duckOnly].filter((n) => !trinoFunctions().has(n))).toEqual(['json_extract_string']);
   });
