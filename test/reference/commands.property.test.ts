@@ -8,7 +8,7 @@ import { DuckDbEngine } from '../../src/engines/duckdb';
 import { testConfig } from '../helpers/config';
 import { runCommand } from '../helpers/run-query';
 import { answerOf, flaggedByDirection } from './answers';
-import { ACCOUNTS, eventSeed, eventsOf, REGIONS, type WrittenFile, writeDataset } from './dataset';
+import { ACCOUNTS, eventSeed, eventsOf, REGIONS } from './dataset';
 import {
   type Answer,
   type CloudTrailEvent,
@@ -18,6 +18,7 @@ import {
   type Scope,
   worldOpen,
 } from './evaluator';
+import { type WrittenFile, writeDataset } from './files';
 
 /**
  * For every query command, DuckDB running the real template over generated CloudTrail files must give the reference

@@ -1,8 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import type { CloudTrailEvent } from './evaluator';
+import type { CloudTrailEvent } from './fields';
+import { type DeliveredEvent, LAYOUTS } from './files';
 
 /**
  * fast-check arbitraries for CloudTrail-shaped events with the shapes real logs have, and a writer that lays them
@@ -33,12 +31,6 @@ export const SOURCES = [
   'AWS Internal',
   '253.252.51.07',
 ];
-
-/**
- * Every layout the embedded engine reads: the S3 layout of a trail (`.json.gz` and `.json`), an organization trail,
- * and flat exports (`{"Records":[…]}`, a pretty-printed bare array, NDJSON as `.json`, `.ndjson` and `.jsonl`).
- */
-export const LAYOUTS = ['s3-gz', 's3-json', 'org-gz', 'flat-records', 'flat-array', 'ndjson-json', 'ndjson', 'jsonl'];
 
 const pick = <T>(values: readonly T[]) => fc.constantFrom(...values);
 /** Missing, null or the empty string: three spellings of "absent" that real logs and exports use. */
@@ -319,10 +311,7 @@ function withoutMissing(v: unknown): unknown {
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** Events from seeds, with eventTime around the anchors and unique eventIDs. */
-export function eventsOf(
-  seeds: EventSeed[],
-  anchors: number[],
-): (CloudTrailEvent & { deliveredAt: number; layout: number })[] {
+export function eventsOf(seeds: EventSeed[], anchors: number[]): DeliveredEvent[] {
   return seeds.map((s, i) => {
     const time = anchors[s.anchor % anchors.length]! + s.offsetSeconds * 1000;
     // eventIDs sort in an order unrelated to generation order (the hex part) and never collide (the index).
@@ -341,101 +330,4 @@ export function eventsOf(
     }) as CloudTrailEvent;
     return Object.assign(record, { deliveredAt: time + s.lagSeconds * 1000, layout: s.layout });
   });
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Files
-
-const pad = (n: number) => String(n).padStart(2, '0');
-
-export interface WrittenFile {
-  path: string;
-  layout: string;
-  /** eventIDs of the events the file holds. */
-  ids: string[];
-}
-
-/**
- * Writes events into files as a trail delivers them: each file holds events of one account and region, is delivered
- * after its newest event (within the lag) and sits in the day folder of its delivery time, which may be the next day.
- */
-export function writeDataset(dir: string, events: ReturnType<typeof eventsOf>): WrittenFile[] {
-  const groups = new Map<string, typeof events>();
-  for (const e of events) {
-    const key = `${e.recipientAccountId}|${e.awsRegion}|${e.layout}`;
-    groups.set(key, [...(groups.get(key) ?? []), e]);
-  }
-  const written: WrittenFile[] = [];
-  let n = 0;
-  for (const [key, group] of groups) {
-    const [account, region, layoutIndex] = key.split('|') as [string, string, string];
-    const layout = LAYOUTS[Number(layoutIndex)]!;
-    group.sort((a, b) => Date.parse(String(a.eventTime)) - Date.parse(String(b.eventTime)));
-    let i = 0;
-    while (i < group.length) {
-      // A file closes at its first event's delivery time; every later event up to then rides along.
-      const deliveredAt = group[i]!.deliveredAt;
-      const batch = [];
-      while (i < group.length && Date.parse(String(group[i]!.eventTime)) <= deliveredAt && batch.length < 6) {
-        const { deliveredAt: _d, layout: _l, ...record } = group[i]!;
-        batch.push(record);
-        i++;
-      }
-      n++;
-      written.push(writeFile(dir, layout, account, region, deliveredAt, batch, n));
-    }
-  }
-  return written;
-}
-
-function writeFile(
-  dir: string,
-  layout: string,
-  account: string,
-  region: string,
-  deliveredAt: number,
-  batch: CloudTrailEvent[],
-  n: number,
-): WrittenFile {
-  const d = new Date(deliveredAt);
-  const day = `${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())}`;
-  const stamp = `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}T${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}Z`;
-  const name = `${account}_CloudTrail_${region}_${stamp}_${String(n).padStart(6, '0')}`;
-  let rel: string;
-  let body: Buffer;
-  const records = Buffer.from(JSON.stringify({ Records: batch }));
-  const ndjson = Buffer.from(`${batch.map((e) => JSON.stringify(e)).join('\n')}\n`);
-  switch (layout) {
-    case 's3-gz':
-      rel = `AWSLogs/${account}/CloudTrail/${region}/${day}/${name}.json.gz`;
-      body = gzipSync(records);
-      break;
-    case 's3-json':
-      rel = `AWSLogs/${account}/CloudTrail/${region}/${day}/${name}.json`;
-      body = records;
-      break;
-    case 'org-gz':
-      rel = `org/AWSLogs/o-exampleorg1/${account}/CloudTrail/${region}/${day}/${name}.json.gz`;
-      body = gzipSync(records);
-      break;
-    case 'flat-records':
-      rel = `exports/records-${n}.json`;
-      body = records;
-      break;
-    case 'flat-array':
-      rel = `exports/lookup-events-${n}.json`;
-      body = Buffer.from(JSON.stringify(batch, null, 2));
-      break;
-    case 'ndjson-json':
-      rel = `exports/ndjson-${n}.json`;
-      body = ndjson;
-      break;
-    default:
-      rel = `exports/events-${n}.${layout}`;
-      body = ndjson;
-  }
-  const file = path.join(dir, rel);
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, body);
-  return { path: rel, layout, ids: batch.map((e) => String(e.eventID)) };
 }

@@ -1,5 +1,11 @@
 import { TZDate } from '@date-fns/tz';
 import ipaddr from 'ipaddr.js';
+import { at, type CloudTrailEvent, names, objectOf, present, str } from './fields';
+import { SG_CHANGES, SG_DESCRIBES } from './security-groups';
+
+export type { CloudTrailEvent } from './fields';
+export { present } from './fields';
+export { worldOpen } from './security-groups';
 
 /**
  * The reference evaluator: what every query command means, written a second time in plain TypeScript over parsed
@@ -18,8 +24,6 @@ import ipaddr from 'ipaddr.js';
  * - "Finding your CloudTrail log files": a file sits under the day folder of its *delivery* time, so which folder
  *   holds an event is no part of any answer here: the evaluator sees all events and filters on `eventTime`.
  */
-
-export type CloudTrailEvent = Record<string, unknown>;
 
 export interface Scope {
   accounts?: string[];
@@ -50,52 +54,6 @@ export type Question = { window: { start: Date; end: Date }; scope?: Scope } & (
   | { command: 'ip'; network: string }
   | { command: 'recent'; mode: 'all' | 'writes' | 'errors' }
 );
-
-// ---------------------------------------------------------------------------------------------------------------
-// Field access
-
-function at(event: unknown, ...path: string[]): unknown {
-  let v: unknown = event;
-  for (const key of path) {
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
-    v = (v as Record<string, unknown>)[key];
-  }
-  return v;
-}
-
-/** A field is present when it is neither missing, null nor the empty string (exports write "" for absent fields). */
-export function present(v: unknown): boolean {
-  return v !== undefined && v !== null && v !== '';
-}
-
-/** The field as text when present, else null (numbers and booleans as their JSON text, as a string column holds them). */
-function text(v: unknown): string | null {
-  if (!present(v)) return null;
-  return typeof v === 'string' ? v : JSON.stringify(v);
-}
-
-const str = (event: CloudTrailEvent, ...path: string[]): string | null => text(at(event, ...path));
-
-/** requestParameters etc. are JSON objects in the record, or JSON text in exports that flattened them. */
-function objectOf(v: unknown): unknown {
-  if (typeof v !== 'string') return v;
-  try {
-    return JSON.parse(v);
-  } catch {
-    return v;
-  }
-}
-
-/** Every string (and number) value anywhere inside a JSON value: what "the request names X" looks at. */
-function leaves(v: unknown, out: string[] = []): string[] {
-  if (typeof v === 'string') out.push(v);
-  else if (typeof v === 'number' || typeof v === 'boolean') out.push(String(v));
-  else if (Array.isArray(v)) for (const x of v) leaves(x, out);
-  else if (v && typeof v === 'object') for (const x of Object.values(v)) leaves(x, out);
-  return out;
-}
-
-const names = (v: unknown, needle: string): boolean => leaves(objectOf(v)).some((s) => s.includes(needle));
 
 // ---------------------------------------------------------------------------------------------------------------
 // Shared definitions
@@ -161,65 +119,6 @@ export function cmp(a: string | null, b: string | null): number {
   if (a === null) return 1;
   if (b === null) return -1;
   return a < b ? -1 : 1;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Security groups
-
-export const SG_CHANGES = [
-  'AuthorizeSecurityGroupIngress',
-  'AuthorizeSecurityGroupEgress',
-  'RevokeSecurityGroupIngress',
-  'RevokeSecurityGroupEgress',
-  'CreateSecurityGroup',
-  'DeleteSecurityGroup',
-  'ModifySecurityGroupRules',
-  'UpdateSecurityGroupRuleDescriptionsIngress',
-  'UpdateSecurityGroupRuleDescriptionsEgress',
-  'ModifyNetworkInterfaceAttribute',
-];
-export const SG_DESCRIBES = ['DescribeSecurityGroups', 'DescribeSecurityGroupRules', 'DescribeNetworkInterfaces'];
-
-/** Open to the world: a CIDR whose prefix length is 0 covers every address of its family, whatever the address part. */
-const isWorld = (cidr: unknown): boolean => typeof cidr === 'string' && /\/0$/.test(cidr.trim());
-
-const itemsOf = (v: unknown): Record<string, unknown>[] => {
-  const items = at(v, 'items');
-  return Array.isArray(items) ? (items as Record<string, unknown>[]) : [];
-};
-
-/**
- * World-open rules a successful Authorize… or ModifySecurityGroupRules call added, by direction. A security group is
- * created with an egress rule to 0.0.0.0/0, so world-open egress is the default and only world-open ingress is the
- * finding (Amazon VPC User Guide, "Security group rules"). Shapes: nested `ipPermissions.items[].ipRanges.items[]
- * .cidrIp` / `ipv6Ranges.items[].cidrIpv6`, flat `cidrIp` (older API), and ModifySecurityGroupRules'
- * `SecurityGroupRule` entries (one or a list), whose direction is the rule's `IsEgress` when recorded.
- */
-export function worldOpen(e: CloudTrailEvent): { ingress: number; egress: number } {
-  const found = { ingress: 0, egress: 0 };
-  const name = String(e.eventName);
-  if (present(e.errorCode)) return found;
-  const request = objectOf(e.requestParameters);
-  if (name === 'AuthorizeSecurityGroupIngress' || name === 'AuthorizeSecurityGroupEgress') {
-    const direction = name.endsWith('Egress') ? 'egress' : 'ingress';
-    for (const perm of itemsOf(at(request, 'ipPermissions'))) {
-      for (const r of itemsOf(perm.ipRanges)) if (isWorld(r.cidrIp)) found[direction] += 1;
-      for (const r of itemsOf(perm.ipv6Ranges)) if (isWorld(r.cidrIpv6)) found[direction] += 1;
-    }
-    if (isWorld(at(request, 'cidrIp'))) found[direction] += 1;
-  } else if (name === 'ModifySecurityGroupRules') {
-    const wrapper = at(request, 'ModifySecurityGroupRulesRequest', 'SecurityGroupRule');
-    for (const w of Array.isArray(wrapper) ? wrapper : [wrapper]) {
-      const rule = at(w, 'SecurityGroupRule');
-      // No marker: the request names an existing rule by id and does not say its direction; reported as ingress
-      // (the finding), the safe reading.
-      const egress = String(at(rule, 'IsEgress') ?? at(w, 'IsEgress')) === 'true';
-      for (const cidr of [at(rule, 'CidrIpv4'), at(rule, 'CidrIpv6')]) {
-        if (isWorld(cidr)) found[egress ? 'egress' : 'ingress'] += 1;
-      }
-    }
-  }
-  return found;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
