@@ -15,6 +15,7 @@ import {
   evaluate,
   inQuestion,
   type Question,
+  type QuestionSpec,
   type Scope,
   worldOpen,
 } from './evaluator';
@@ -77,7 +78,7 @@ const OFFHOURS_CONFIGS = [
   { offHours: { start: '22:00', end: '06:00', weekends: true }, timeZone: 'Europe/Berlin' },
 ];
 
-type Spec = Question extends infer Q ? (Q extends Question ? Omit<Q, 'window' | 'scope'> : never) : never;
+type Spec = QuestionSpec;
 
 function ask(d: Dataset, spec: Spec, words: string, config = OFFHOURS_CONFIGS[0]!): Asked {
   const cfg = testConfig(config);

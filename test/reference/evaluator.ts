@@ -55,6 +55,13 @@ export type Question = { window: { start: Date; end: Date }; scope?: Scope } & (
   | { command: 'recent'; mode: 'all' | 'writes' | 'errors' }
 );
 
+/** A question without its window and scope: what a command's words say (one variant per command). */
+export type QuestionSpec = Question extends infer Q
+  ? Q extends Question
+    ? Omit<Q, 'window' | 'scope'>
+    : never
+  : never;
+
 // ---------------------------------------------------------------------------------------------------------------
 // Shared definitions
 

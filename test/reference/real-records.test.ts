@@ -5,7 +5,7 @@ import { DuckDbEngine } from '../../src/engines/duckdb';
 import { testConfig } from '../helpers/config';
 import { runCommand } from '../helpers/run-query';
 import { answerOf, flaggedByDirection } from './answers';
-import { type CloudTrailEvent, evaluate, type Question, worldOpen } from './evaluator';
+import { type CloudTrailEvent, evaluate, type Question, type QuestionSpec, worldOpen } from './evaluator';
 
 /**
  * The reference evaluator and DuckDB agree on real CloudTrail records too (the stratus-red-team detonation logs, see
@@ -41,7 +41,7 @@ if (!available) console.log(`skipping the reference check on real records: ${LOG
   };
 
   const logins = { knownNetworks: ctx.config.knownNetworks, offHours: ctx.config.offHours, timeZone: 'UTC' };
-  type Spec = () => Omit<Question, 'window'>;
+  type Spec = () => QuestionSpec;
   const cases: (readonly [string, Spec])[] = [
     ['sg', () => ({ command: 'sg', ids: [], all: false })],
     ['sg --all', () => ({ command: 'sg', ids: [], all: true })],
