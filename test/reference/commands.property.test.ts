@@ -40,12 +40,13 @@ const TIME_LIMIT_MS = Number(process.env.TRAIL_PROPERTY_SECONDS ?? 20) * 1000;
 
 const hhmm = (ms: number) => new Date(ms).toISOString().slice(0, 16);
 
-/** Windows that start before midnight and end on it or after it: whole days, evenings, the last minutes of a day. */
+/** Windows around one midnight: two days, a whole day, evenings, the last minutes of a day, just before midnight. */
 const windowArb = fc
   .record({
-    startMinutes: fc.constantFrom(-1440, -360, -60, -30, -10),
-    endMinutes: fc.constantFrom(0, 0, 10, 60, 180),
+    startMinutes: fc.constantFrom(-2880, -1440, -360, -60, -30, -10),
+    endMinutes: fc.constantFrom(-5, 0, 0, 10, 60, 180),
   })
+  .filter(({ startMinutes, endMinutes }) => startMinutes < endMinutes)
   .map(({ startMinutes, endMinutes }) => ({
     start: new Date(MIDNIGHT + startMinutes * 60_000),
     end: new Date(MIDNIGHT + endMinutes * 60_000),

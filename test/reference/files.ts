@@ -7,9 +7,21 @@ import type { CloudTrailEvent } from './fields';
 
 /**
  * Every layout the embedded engine reads: the S3 layout of a trail (`.json.gz` and `.json`), an organization trail,
- * and flat exports (`{"Records":[…]}`, a pretty-printed bare array, NDJSON as `.json`, `.ndjson` and `.jsonl`).
+ * and flat exports (`{"Records":[…]}` compact or pretty-printed, a pretty-printed bare array, NDJSON as `.json`,
+ * `.json.gz`, `.ndjson` and `.jsonl`).
  */
-export const LAYOUTS = ['s3-gz', 's3-json', 'org-gz', 'flat-records', 'flat-array', 'ndjson-json', 'ndjson', 'jsonl'];
+export const LAYOUTS = [
+  's3-gz',
+  's3-json',
+  'org-gz',
+  'flat-records',
+  'flat-records-pretty',
+  'flat-array',
+  'ndjson-json',
+  'ndjson-gz',
+  'ndjson',
+  'jsonl',
+];
 
 /** An event with when its file was delivered and which layout holds it (neither is written into the record). */
 export type DeliveredEvent = CloudTrailEvent & { deliveredAt: number; layout: number };
@@ -53,7 +65,34 @@ export function writeDataset(dir: string, events: DeliveredEvent[]): WrittenFile
       written.push(writeFile(dir, layout, account, region, deliveredAt, batch, n));
     }
   }
+  writeDigest(dir, events);
   return written;
+}
+
+/**
+ * A digest file beside the logs, as a trail with log file validation writes it (CloudTrail User Guide, "CloudTrail
+ * digest file structure"): JSON, but no events. The engine must skip it, whatever day it is in.
+ */
+function writeDigest(dir: string, events: DeliveredEvent[]): void {
+  const first = events[0];
+  if (!first) return;
+  const d = new Date(first.deliveredAt);
+  const day = `${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())}`;
+  const account = String(first.recipientAccountId);
+  const region = String(first.awsRegion);
+  const file = path.join(
+    dir,
+    `AWSLogs/${account}/CloudTrail-Digest/${region}/${day}/${account}_CloudTrail-Digest_${region}_digest.json.gz`,
+  );
+  const digest = {
+    awsAccountId: account,
+    digestStartTime: new Date(first.deliveredAt - 3_600_000).toISOString(),
+    digestEndTime: d.toISOString(),
+    digestS3Bucket: 'trail-bucket-1',
+    logFiles: [],
+  };
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, gzipSync(JSON.stringify(digest)));
 }
 
 function writeFile(
@@ -89,6 +128,14 @@ function writeFile(
     case 'flat-records':
       rel = `exports/records-${n}.json`;
       body = records;
+      break;
+    case 'flat-records-pretty':
+      rel = `exports/records-pretty-${n}.json`;
+      body = Buffer.from(JSON.stringify({ Records: batch }, null, 2));
+      break;
+    case 'ndjson-gz':
+      rel = `exports/ndjson-${n}.json.gz`;
+      body = gzipSync(ndjson);
       break;
     case 'flat-array':
       rel = `exports/lookup-events-${n}.json`;
