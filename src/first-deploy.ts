@@ -42,6 +42,13 @@ export async function waitForTokens(
   env: NodeJS.ProcessEnv,
   o: { heartbeatMs?: number; write?: (line: string) => void } = {},
 ): Promise<void> {
+  // Healthy before anyone reads the line below: the health check passes from the first moment.
+  const file = healthFile(resultsDirOf(env));
+  const beat = async () => {
+    await mkdir(path.dirname(file), { recursive: true }).catch(() => {});
+    await writeFile(file, new Date().toISOString()).catch(() => {});
+  };
+  await beat();
   const write = o.write ?? ((line: string) => process.stderr.write(line));
   write(
     `${JSON.stringify({
@@ -55,12 +62,6 @@ export async function waitForTokens(
       waitingFor: fields,
     })}\n`,
   );
-  const file = healthFile(resultsDirOf(env));
-  const beat = async () => {
-    await mkdir(path.dirname(file), { recursive: true }).catch(() => {});
-    await writeFile(file, new Date().toISOString()).catch(() => {});
-  };
-  await beat();
   const timer = setInterval(() => void beat(), o.heartbeatMs ?? 30_000);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', () => resolve());

@@ -130,10 +130,10 @@ async function startSlack(config: TrailConfig, log: Logger): Promise<void> {
   parts.scheduler?.start();
   const mode = config.chat.appToken ? 'socket' : 'http';
   log.info('trailbot is listening', { mode, resumed });
-  // One line whatever the log level, for whoever watches the task start (ECS console, `docker logs`).
-  readyLine({ mode, resumed, engine: config.engine.kind, store: config.store.kind });
   const heartbeat = healthFile(config.resultsDir);
   await beat(heartbeat, log);
+  // One line whatever the log level, for whoever watches the task start (ECS console, `docker logs`).
+  readyLine({ mode, resumed, engine: config.engine.kind, store: config.store.kind });
   const sweep = setInterval(() => {
     void parts.runner.resume().catch(() => {});
     void beat(heartbeat, log);

@@ -65,6 +65,7 @@ test('the first task, given the secret as created, waits healthy for its tokens 
   // What ECS injects on the first deploy: each secret field as created, and the container's plain environment.
   const injected = JSON.parse(secret.GenerateSecretString.SecretStringTemplate) as Record<string, string>;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'trail-first-deploy-'));
+  let afterCleanup = () => {};
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     ...deployedEnvironment(template, { region: 'us-east-1', tableName: 'Trailbot-Table-1' }),
@@ -78,6 +79,7 @@ test('the first task, given the secret as created, waits healthy for its tokens 
       err += String(d);
     });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    afterCleanup = () => child.kill('SIGKILL');
     const until = Date.now() + 60_000;
     while (!err.includes('waiting for its Slack tokens') && child.exitCode === null && Date.now() < until) {
       await new Promise((r) => setTimeout(r, 50));
@@ -90,6 +92,7 @@ test('the first task, given the secret as created, waits healthy for its tokens 
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   } finally {
+    afterCleanup();
     rmSync(dir, { recursive: true, force: true });
   }
 }, 120_000);
