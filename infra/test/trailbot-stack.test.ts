@@ -303,6 +303,7 @@ describe('the bot service', () => {
       TRAIL_ACCOUNTS: '111122223333',
       TRAIL_REGIONS: 'us-east-1',
       TRAIL_TIME_ZONE: 'UTC',
+      TRAIL_PROJECTION_START: '2020/01/01',
       TRAIL_ACCESS_POLICY: 'open',
     });
   });
