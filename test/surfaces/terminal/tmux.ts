@@ -1,4 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import path from 'node:path';
 
 /** True when tmux can be run here (the pseudo-terminal tests skip, saying so, when it cannot). */
 export function tmuxAvailable(): boolean {
@@ -96,5 +98,8 @@ export class TmuxSession {
     } catch {
       // already gone
     }
+    // A killed server can leave its socket file behind (tmux(1): sockets live in $TMUX_TMPDIR/tmux-<uid>/).
+    const uid = process.getuid?.() ?? 0;
+    rmSync(path.join(process.env.TMUX_TMPDIR || '/tmp', `tmux-${uid}`, this.socket), { force: true });
   }
 }
