@@ -26,7 +26,7 @@ import { type WrittenFile, writeDataset } from './files';
  * evaluator's answer (test/reference/evaluator.ts): the same event ids in the same order for listings, the same rows
  * in the same top-N order for summaries, and for `sg` the same events flagged world-open, by direction.
  *
- * Each run generates one dataset (up to 60 events clustered at the window's edges and around midnight, written in
+ * Each run generates one dataset (4 to 40 events clustered at the window's edges and around midnight, written in
  * every supported layout, files in the day folder of their delivery up to 15 minutes late) and asks it one or more
  * questions. The number of questions compared per command is printed at the end.
  */
