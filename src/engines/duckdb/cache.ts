@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { CLOUDTRAIL_COLUMNS } from '../../ddl/table';
 import { sqlLiteral } from '../../query/literal';
-import type { LogFile } from './files';
+import type { LogFile, TrustedDay } from './files';
 import { branchesOf, type ColumnNeeds, PARTITION_COLUMNS, viewSql } from './view';
 
 /**
@@ -15,9 +15,12 @@ import { branchesOf, type ColumnNeeds, PARTITION_COLUMNS, viewSql } from './view
  * - A partition is converted only once it is *closed*: CloudTrail names a folder by the delivery time of its files
  *   (CloudTrail User Guide, "Finding your CloudTrail log files"), so no file lands in day D's folder after D ends;
  *   the delivery lag is added as a margin for clocks.
- * - The manifest records each partition's source files (path, size, modification time). A partition is used only
- *   while its sources are exactly those; a new, changed or removed file sends the question back to the raw files and
- *   the partition is rebuilt. A missing or unreadable Parquet file is the same: raw files, then a rebuild.
+ * - The manifest records each partition's source files (path, size, modification time) and its folder's modification
+ *   time. While the folder's time is unchanged, nothing was added, removed or replaced in it (sync tools write a file
+ *   under a temporary name and rename it into place), and the day is used without listing it; otherwise its files
+ *   are compared one by one, and a new, changed or removed file sends the question back to the raw files and the
+ *   partition is rebuilt. A missing or unreadable Parquet file is the same: raw files, then a rebuild. A file
+ *   rewritten in place (same name, the folder untouched) is not noticed: `--no-cache` or `cache clear` then.
  * - Conversion runs on its own DuckDB instance with one thread, one partition at a time, only while no question is
  *   running (the engine asks between partitions), so it never takes a core from an answer.
  * - Flat exports (no day in their path) are always read raw.
@@ -40,6 +43,11 @@ export interface CachedPartition {
   bytes: number;
   /** Compressed bytes per top-level column: what a query naming only some columns reads. */
   columnBytes: Record<string, number>;
+  /**
+   * The day folder's modification time when its files were checked for the conversion. While the folder still has
+   * it, no file was added, removed or renamed into it, and the day is used without listing it.
+   */
+  folderMtimeMs?: number;
   builtAt: string;
 }
 
@@ -124,8 +132,17 @@ export class ColumnarCache {
     this.manifest = this.load();
   }
 
-  /** Splits a question's files into cached partitions and raw files; notes closed raw partitions to convert. */
-  plan(files: readonly LogFile[]): CachePlan {
+  /** For discovery (`trustDay`): a day held in the cache whose folder has not changed since it was converted. */
+  trusts(day: TrustedDay): boolean {
+    const entry = this.manifest.partitions[`${day.account}/${day.region}/${day.day}`];
+    return entry?.folderMtimeMs === day.folderMtimeMs && this.intact(entry);
+  }
+
+  /**
+   * Splits a question's files into cached partitions and raw files; notes closed raw partitions to convert. `trusted`
+   * are the days discovery did not list because `trusts` vouched for them.
+   */
+  plan(files: readonly LogFile[], trusted: readonly TrustedDay[] = []): CachePlan {
     const groups = new Map<string, LogFile[]>();
     const raw: LogFile[] = [];
     for (const file of files) {
@@ -135,6 +152,13 @@ export class ColumnarCache {
     }
     const cached: CachedPartition[] = [];
     const convertible: string[] = [];
+    for (const day of trusted) {
+      const entry = this.manifest.partitions[`${day.account}/${day.region}/${day.day}`];
+      if (entry) {
+        cached.push(entry);
+        this.hits += 1;
+      }
+    }
     for (const [key, group] of groups) {
       const entry = this.manifest.partitions[key];
       if (entry && sameSources(entry.sources, sourcesOf(group)) && this.intact(entry)) {
@@ -157,6 +181,23 @@ export class ColumnarCache {
   mayHold(file: { layout?: string; account?: string; region?: string; day?: string }): boolean {
     if (file.layout !== 's3' || !file.account || !file.region || !file.day) return false;
     return `${file.account}/${file.region}/${file.day}` in this.manifest.partitions;
+  }
+
+  /** The raw files a cached day was made from (unprobed: `probeLogFiles` reads their heads if they are read). */
+  filesOf(entry: CachedPartition): LogFile[] {
+    const [account, region, ...day] = entry.key.split('/');
+    return entry.sources.map((src) => ({
+      path: src.path,
+      bytes: src.bytes,
+      mtimeMs: src.mtimeMs,
+      objectBytes: src.bytes,
+      format: 'records' as const,
+      layout: 's3' as const,
+      account: account!,
+      region: region!,
+      day: day.join('/'),
+      unprobed: true as const,
+    }));
   }
 
   /** A day folder is closed once the day is over and the delivery lag has passed. */
@@ -258,6 +299,8 @@ export class ColumnarCache {
   }
 
   private async convert(key: string, files: readonly LogFile[]): Promise<void> {
+    // The folder's time first: a file arriving from here on changes it, and the next question lists the day again.
+    const folderMtimeMs = files[0] ? fs.statSync(path.dirname(files[0].path)).mtimeMs : undefined;
     // The files may have changed since the question listed them: convert what is there now, and record exactly that.
     const sources = sourcesOf(files.filter((f) => fs.existsSync(f.path)));
     for (const s of sources) {
@@ -295,6 +338,7 @@ export class ColumnarCache {
         bytes: fs.statSync(target).size,
         columnBytes,
         builtAt: this.now().toISOString(),
+        ...(folderMtimeMs !== undefined ? { folderMtimeMs } : {}),
       };
       this.save();
     } finally {

@@ -327,13 +327,13 @@ export class DuckDbEngine implements QueryEngine {
       partitions: query.partitions,
       ...(query.scope ? { scope: query.scope } : {}),
       // Files of days the cache holds are only stat'ed (their size and time decide whether the day is still valid).
-      ...(cache ? { probe: (f: { day?: string }) => !cache.mayHold(f) } : {}),
+      ...(cache ? { probe: (f: { day?: string }) => !cache.mayHold(f), trustDay: (d) => cache.trusts(d) } : {}),
     });
     for (const bad of discovery.unreadable) this.badFile(bad.path, bad.reason);
     let files = discovery.files;
     let cached: CachedPartition[] = [];
     if (cache) {
-      const plan = cache.plan(files);
+      const plan = cache.plan(files, discovery.trusted);
       const probed = await probeLogFiles(plan.raw);
       for (const bad of probed.unreadable) this.badFile(bad.path, bad.reason);
       files = probed.files;
@@ -409,8 +409,8 @@ export class DuckDbEngine implements QueryEngine {
         // the day is converted again later.
         const damaged = cached.find((c) => message.includes(c.parquet));
         if (damaged && this.cache) {
-          const itsFiles = (await probeLogFiles(discovery.files.filter((f) => partitionKeyOf(f) === damaged.key)))
-            .files;
+          const listed = discovery.files.filter((f) => partitionKeyOf(f) === damaged.key);
+          const itsFiles = (await probeLogFiles(listed.length ? listed : this.cache.filesOf(damaged))).files;
           this.cache.invalidate(damaged, message, itsFiles);
           cached = cached.filter((c) => c !== damaged);
           job.cached = cached;

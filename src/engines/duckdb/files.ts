@@ -66,10 +66,25 @@ export interface DiscoveryRequest {
    * them that end up read raw after all).
    */
   probe?: boolean | ((file: { layout: LogLayout; account?: string; region?: string; day?: string }) => boolean);
+  /**
+   * Asked once per S3 day folder with the folder's modification time: true means the caller already holds this day
+   * (the columnar cache) and the folder is neither listed nor are its files stat'ed. Any file added, removed or
+   * renamed into the folder changes its modification time.
+   */
+  trustDay?: (day: TrustedDay) => boolean;
+}
+
+export interface TrustedDay {
+  account: string;
+  region: string;
+  day: string;
+  folderMtimeMs: number;
 }
 
 export interface Discovery {
   files: LogFile[];
+  /** Day folders `trustDay` vouched for: not listed, their files not in `files`. */
+  trusted: TrustedDay[];
   /** Files whose first bytes already show they are not CloudTrail JSON (bad gzip header, binary …). */
   unreadable: UnreadableFile[];
 }
@@ -133,7 +148,7 @@ interface Candidate {
 }
 
 /** Walks the data folder: S3 trees are entered only at the requested days; everything else is scanned for exports. */
-function findCandidates(dataDir: string, request: DiscoveryRequest): Candidate[] {
+function findCandidates(dataDir: string, request: DiscoveryRequest, trusted: TrustedDay[] = []): Candidate[] {
   for (const p of request.partitions) if (!PARTITION.test(p)) throw new InvalidPartitionError(p);
   const days = [...new Set(request.partitions)];
   const accounts = request.scope?.accounts?.length ? new Set(request.scope.accounts) : undefined;
@@ -147,6 +162,15 @@ function findCandidates(dataDir: string, request: DiscoveryRequest): Candidate[]
       const regionDir = path.join(dir, regionEntry.name);
       for (const day of days) {
         const dayDir = path.join(regionDir, ...day.split('/'));
+        if (request.trustDay) {
+          const folderMtimeMs = folderTime(dayDir);
+          if (folderMtimeMs === undefined) continue;
+          const held = { account, region: regionEntry.name, day, folderMtimeMs };
+          if (request.trustDay(held)) {
+            trusted.push(held);
+            continue;
+          }
+        }
         for (const fileEntry of listDir(dayDir)) {
           if (!isLogFileName(fileEntry.name) || kindOf(dayDir, fileEntry) !== 'file') continue;
           found.push({
@@ -178,6 +202,17 @@ function findCandidates(dataDir: string, request: DiscoveryRequest): Candidate[]
 
   walk(path.resolve(dataDir), 0);
   return found;
+}
+
+/** A folder's modification time, or undefined when it does not exist. */
+function folderTime(dir: string): number | undefined {
+  try {
+    return fs.statSync(dir).mtimeMs;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR')
+      return undefined;
+    throw err;
+  }
 }
 
 /** Top-level keys of a CloudTrail event, any of which may come first in an exported object. */
@@ -294,7 +329,7 @@ export async function probeLogFiles(files: readonly LogFile[]): Promise<Discover
       unreadable.push({ path: file.path, reason: (err as Error).message });
     }
   }
-  return { files: out, unreadable };
+  return { files: out, unreadable, trusted: [] };
 }
 
 /**
@@ -303,7 +338,8 @@ export async function probeLogFiles(files: readonly LogFile[]): Promise<Discover
  * whose first bytes are not JSON is returned in `unreadable` for the engine to report.
  */
 export async function discoverLogFiles(dataDir: string, request: DiscoveryRequest): Promise<Discovery> {
-  const candidates = findCandidates(dataDir, request);
+  const trusted: TrustedDay[] = [];
+  const candidates = findCandidates(dataDir, request, trusted);
   candidates.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const files: LogFile[] = [];
   const unreadable: UnreadableFile[] = [];
@@ -330,5 +366,5 @@ export async function discoverLogFiles(dataDir: string, request: DiscoveryReques
       unreadable.push({ path: posixPath, reason: (err as Error).message });
     }
   }
-  return { files, unreadable };
+  return { files, unreadable, trusted };
 }

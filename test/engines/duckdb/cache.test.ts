@@ -148,6 +148,29 @@ describe('columnar cache', () => {
     }
   });
 
+  test('a log file replaced the way sync tools do (new content under a temporary name, renamed over it) is noticed', async () => {
+    const cache = cacheFor();
+    const engine = new DuckDbEngine({ dataDir, logger: () => {}, cache });
+    try {
+      const q = `users top 50 ${WINDOW}`;
+      expect((await runCommand(engine, q, ctx)).stats.cachedPartitions).toBe(6);
+      const [account] = sampleAccountIds(1);
+      const day = path.join(dataDir, 'AWSLogs', account!, 'CloudTrail', 'eu-west-1', '2026', '11', '19');
+      const victim = path.join(day, fs.readdirSync(day).find((f) => f.endsWith('.json.gz'))!);
+      const doc = JSON.parse(zlib.gunzipSync(fs.readFileSync(victim)).toString('utf8')) as { Records: object[] };
+      const extra = { ...(doc.Records[0] as Record<string, unknown>), eventID: 'replaced-0001' };
+      fs.writeFileSync(`${victim}.tmp`, zlib.gzipSync(JSON.stringify({ Records: [...doc.Records, extra] })));
+      fs.renameSync(`${victim}.tmp`, victim);
+      const after = await runCommand(engine, q, ctx);
+      expect(after.stats.cachedPartitions).toBe(5);
+      expect(comparable(after)).toEqual(comparable(await runCommand(raw, q, ctx)));
+      expect(await engine.convertCache()).toBe(1);
+      expect((await runCommand(engine, q, ctx)).stats.cachedPartitions).toBe(6);
+    } finally {
+      await engine.close();
+    }
+  });
+
   test('a damaged or missing cache file falls back to the raw files and is rebuilt', async () => {
     const cache = cacheFor();
     const engine = new DuckDbEngine({ dataDir, logger: () => {}, cache });
