@@ -4,6 +4,7 @@ import os from 'node:os';
 import { pipeline } from 'node:stream/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { buildTrail } from './app';
+import { cacheCommand } from './cli-cache';
 import { loadConfig, type TrailConfig } from './config';
 import { renderCloudTrailDdl } from './ddl/render';
 import { createAthenaClient } from './engines/athena';
@@ -28,6 +29,9 @@ export const CLI_USAGE = `Usage: npx trail <command> [arguments] [window] [--dat
                   [--limit N] [--sql]
        npx trail help [command]    every command, or one in detail
        npx trail ddl               the Athena CREATE TABLE for the configured trail (TRAIL_BUCKET, TRAIL_ACCOUNTS, …)
+       npx trail cache status | warm <window> | clear
+                                   the embedded engine's columnar cache of closed days: what it holds, fill it for a
+                                   window now, or empty it
        npx trail setup             create what the configuration needs and lacks: the Athena database and CloudTrail
                                    table; the DynamoDB table with TTL (needs admin credentials; the CDK stack does both)
 
@@ -136,6 +140,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
   }
   if (first === 'setup') return setup(config, print, fail);
+  if (first === 'cache') return cacheCommand(config, args.words.slice(1), (io.now ?? (() => new Date()))(), print);
   const now = io.now ?? (() => new Date());
   const text = args.words.join(' ');
   let request: ReturnType<typeof parseRequest>;

@@ -260,6 +260,7 @@ function statsParts(e: ExecutionRecord, outcome: Outcome): string[] {
   if (e.stats?.rows !== undefined) parts.push(plural(e.stats.rows, 'row'));
   if (e.stats?.bytesScanned !== undefined) parts.push(`${formatBytes(e.stats.bytesScanned)} scanned`);
   if (e.stats?.reusedResult) parts.push('reused result');
+  if (e.stats?.cachedPartitions) parts.push(`${plural(e.stats.cachedPartitions, 'day folder')} from the cache`);
   const cost = costText(e, outcome);
   if (cost) parts.push(cost);
   const ms = durationMs(e);

@@ -56,6 +56,8 @@ export function outcomePhrase(e: ExecutionRecord): string {
   if (s.bytesScanned !== undefined)
     parts.push(`${formatBytes(s.bytesScanned)} ${e.engine === 'athena' ? 'scanned' : 'read'}`);
   if (s.filesRead !== undefined) parts.push(`${s.filesRead} file${s.filesRead === 1 ? '' : 's'}`);
+  if (s.cachedPartitions)
+    parts.push(`${s.cachedPartitions} day folder${s.cachedPartitions === 1 ? '' : 's'} from the cache`);
   if (e.engine === 'athena' && s.costUsd !== undefined) parts.push(formatUsd(s.costUsd));
   if (s.elapsedMs !== undefined) parts.push(formatDuration(s.elapsedMs));
   return parts.join(' · ');
