@@ -223,7 +223,29 @@ describe('engine', () => {
       kind: 'duckdb',
       dataDir: '/srv/logs',
       strict: true,
+      cacheDir: '.trailbot/cache',
     });
+  });
+
+  test('TRAIL_CACHE=false turns the columnar cache off; it lives under TRAIL_STATE_DIR', () => {
+    expect(loadConfig({ TRAIL_CACHE: 'false' }).engine).toEqual({ kind: 'duckdb', dataDir: './data', strict: false });
+    expect(loadConfig({ TRAIL_STATE_DIR: '/var/lib/trailbot' }).engine).toMatchObject({
+      cacheDir: '/var/lib/trailbot/cache',
+    });
+    expect(() => loadConfig({ TRAIL_CACHE: 'maybe' })).toThrow(/TRAIL_CACHE: `maybe` is not a yes\/no value/);
+  });
+
+  test('TRAIL_DELIVERY_LAG and TRAIL_PROJECTION_START', () => {
+    expect(loadConfig({ TRAIL_DELIVERY_LAG: '1h', TRAIL_PROJECTION_START: '2024-07-01' }).window).toMatchObject({
+      deliveryLagMinutes: 60,
+      projectionStart: '2024/07/01',
+    });
+    expect(loadConfig({ TRAIL_DELIVERY_LAG: '0m' }).window.deliveryLagMinutes).toBe(0);
+    expect(() => loadConfig({ TRAIL_DELIVERY_LAG: '2d' })).toThrow(/TRAIL_DELIVERY_LAG: `2d` is not a duration/);
+    expect(() => loadConfig({ TRAIL_DELIVERY_LAG: '25h' })).toThrow(/TRAIL_DELIVERY_LAG: 25h is out of range/);
+    expect(() => loadConfig({ TRAIL_PROJECTION_START: '2024/02/30' })).toThrow(
+      /TRAIL_PROJECTION_START: `2024\/02\/30` is not a day/,
+    );
   });
 
   test('TRAIL_ATHENA_DATABASE selects Athena with defaults for the rest', () => {

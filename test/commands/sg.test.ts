@@ -55,7 +55,7 @@ describe('sg', () => {
 
   test('an unknown option is named', () => {
     expect(usageMessage('sg --everything')).toBe(
-      '`sg`: unknown option `--everything`. Accepted: --all, --sql, --help.',
+      '`sg`: unknown option `--everything`. Accepted: --all, --sql, --no-cache, --help.',
     );
   });
 
