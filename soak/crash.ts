@@ -92,7 +92,7 @@ function startBot(dir: string): {
 
 /** Where in its life a run was killed, read from what it printed. */
 function phaseOf(out: string): string {
-  if (!out.includes('Ctrl-D ends')) return 'starting up';
+  if (!out.includes('Type help')) return 'starting up';
   const lines = out.trimEnd().split('\n');
   let at = lines.length - 1;
   while (at >= 0 && !/running \(id|^✔|^✖|^ {2}CSV|^Resuming/.test(lines[at]!)) at--;
@@ -138,7 +138,8 @@ export async function runKillRestart(o: KillOptions): Promise<PartReport> {
         const delay = startup ? rng.between(minDelay, 1500) : rng.between(0, maxDelay);
         if (!startup) {
           const until = Date.now() + 60_000;
-          while (!bot.out().includes('Ctrl-D ends') && Date.now() < until) {
+          // The REPL's banner ends with its first hint; questions typed before it are read once it is ready.
+          while (!bot.out().includes('Type help') && Date.now() < until) {
             if ((await Promise.race([sleep(20).then(() => 'waiting'), bot.exited.then(() => 'exited')])) === 'exited')
               break;
           }
