@@ -130,6 +130,19 @@ export class ColumnarCache {
     this.now = options.now ?? (() => new Date());
     this.log = options.logger ?? ((m) => console.warn(m));
     this.manifest = this.load();
+    this.removeLeftovers();
+  }
+
+  /** A process killed while converting leaves a `.tmp` Parquet file behind: nothing refers to it. */
+  private removeLeftovers(): void {
+    const parts = path.join(this.dir, 'parts');
+    let names: string[];
+    try {
+      names = fs.readdirSync(parts);
+    } catch {
+      return;
+    }
+    for (const name of names) if (name.endsWith('.tmp')) fs.rmSync(path.join(parts, name), { force: true });
   }
 
   /** For discovery (`trustDay`): a day held in the cache whose folder has not changed since it was converted. */

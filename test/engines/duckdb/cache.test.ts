@@ -201,6 +201,9 @@ describe('columnar cache', () => {
         .readdirSync(d, { withFileTypes: true })
         .flatMap((e) => (e.isDirectory() ? inLogs(path.join(d, e.name)) : [e.name]));
     expect(inLogs(dataDir).some((f) => f.endsWith('.parquet'))).toBe(false);
+    // What a conversion killed half-way leaves behind is removed by the next process.
+    fs.writeFileSync(path.join(cache.dir, 'parts', 'x.parquet.123.tmp'), 'half');
+    expect(fs.readdirSync(path.join(cacheFor().dir, 'parts')).some((f) => f.endsWith('.tmp'))).toBe(false);
     expect(await cache.clear()).toBe(6);
     expect(fs.existsSync(cache.dir)).toBe(false);
     expect(cacheFor().status().partitions).toBe(0);
