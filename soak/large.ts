@@ -91,7 +91,8 @@ export async function runLarge(o: LargeOptions): Promise<PartReport> {
       (f) => f.completed && f.channel_id === CHANNEL && f.thread_ts === execution?.parentRef,
     );
     const file = files[0];
-    const csvText = file?.bytes?.toString('utf8') ?? '';
+    // The upload starts with a UTF-8 byte-order mark (for Excel); the RFC 4180 text follows it.
+    const csvText = (file?.bytes?.toString('utf8') ?? '').replace(/^\uFEFF/, '');
     const csv = parseCsvStrict(csvText);
     const header = csv.records[0] ?? [];
     const rows = csv.records.slice(1);

@@ -5,6 +5,7 @@ import type { WebClient } from '@slack/web-api';
 import { TrailError } from '../../errors';
 import type { ExecutionRecord } from '../../store/types';
 import { formatBytes } from '../../time/format';
+import { UTF8_BOM } from '../../util/csv-name';
 import { oneLine } from '../../util/echo';
 import type { Publisher, Recipient, ResultSummary } from '../types';
 import {
@@ -31,6 +32,8 @@ interface Rendering {
   message: () => { text: string; blocks?: SlackMessage['blocks'] };
 }
 
+const BOM_BYTES = Buffer.from(UTF8_BOM, 'utf8');
+
 export interface SlackPublisherOptions {
   /** The bot-token client, shared with the Bolt app (see createWebClient / createSlackApp). */
   client: WebClient;
@@ -45,6 +48,12 @@ export interface SlackPublisherOptions {
   fetch?: typeof fetch;
   /** Table rendering of the result reply. */
   result?: Omit<ResultRenderOptions, 'timeZone' | 'now'>;
+  /**
+   * Start the uploaded CSV with a UTF-8 byte-order mark (default true). A CSV clicked in a Slack thread usually opens
+   * in Excel, which reads a file without the mark in the system's legacy code page and garbles non-ASCII user names;
+   * Sheets, LibreOffice, Numbers and pandas all accept the mark. The file on disk keeps none (scripts read it).
+   */
+  csvBom?: boolean;
 }
 
 /** Posts executions into Slack: parent in the channel, results and CSV in its thread, final state on the parent. */
@@ -56,6 +65,7 @@ export class SlackPublisher implements Publisher {
   private readonly now: () => number;
   private readonly fetchFn: typeof fetch;
   private readonly resultOptions: Omit<ResultRenderOptions, 'timeZone' | 'now'>;
+  private readonly csvBom: boolean;
   /** When each running execution's parent was last written, for progress throttling. */
   private readonly lastParentWrite = new Map<string, number>();
 
@@ -67,6 +77,7 @@ export class SlackPublisher implements Publisher {
     this.now = o.now ?? Date.now;
     this.fetchFn = o.fetch ?? globalThis.fetch;
     this.resultOptions = o.result ?? {};
+    this.csvBom = o.csvBom ?? true;
   }
 
   async announce(execution: ExecutionRecord): Promise<string | undefined> {
@@ -126,20 +137,26 @@ export class SlackPublisher implements Publisher {
 
   async uploadCsv(execution: ExecutionRecord, result: ResultSummary): Promise<string | undefined> {
     const parent = this.parentOf(execution, 'upload the CSV');
-    let size: number;
+    let fileSize: number;
     try {
-      size = (await stat(result.csvPath)).size;
+      fileSize = (await stat(result.csvPath)).size;
     } catch (err) {
       throw new TrailError('CSV_MISSING', `The result file ${result.csvPath} cannot be read; re-run the query.`, {
         cause: err,
       });
     }
-    if (size === 0) {
+    if (fileSize === 0) {
       // files.getUploadURLExternal needs a positive length; a spooled CSV always has a header, so this is a bug.
       throw new TrailError('CSV_EMPTY', `The result file ${result.csvPath} is empty; re-run the query.`);
     }
     const rows = result.totalRows.toLocaleString('en-US');
     const filename = csvFileName(execution);
+    const bom = this.csvBom ? BOM_BYTES : Buffer.alloc(0);
+    const size = fileSize + bom.length;
+    const body = async function* (): AsyncGenerator<Buffer> {
+      if (bom.length) yield bom;
+      yield* createReadStream(result.csvPath);
+    };
     // The three steps of files.uploadV2 (tech-facts §3), done here so the file is streamed from disk: WebClient 8.2
     // reads it into memory and copies it twice more for its multipart body, which put a 100,000-row answer's upload
     // at 361 MB RSS in the soak suite.
@@ -155,7 +172,7 @@ export class SlackPublisher implements Publisher {
       response = await this.fetchFn(uploadUrl, {
         method: 'POST',
         headers: { 'content-type': 'text/csv', 'content-length': String(size) },
-        body: Readable.toWeb(createReadStream(result.csvPath)) as ReadableStream<Uint8Array>,
+        body: Readable.toWeb(Readable.from(body())) as ReadableStream<Uint8Array>,
         duplex: 'half',
       } as RequestInit);
     } catch (err) {

@@ -66,7 +66,9 @@ describe('Slack end to end on the embedded engine', () => {
     const pages: ResultPage[] = [];
     for await (const p of engine.results(id)) pages.push(p);
     await engine.close();
-    const csv = parseCsv(file.bytes!.toString('utf8'));
+    // The upload starts with a UTF-8 byte-order mark (for Excel); the rest is the spooled RFC 4180 file.
+    expect([...file.bytes!.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const csv = parseCsv(file.bytes!.subarray(3).toString('utf8'));
     expect(csv[0]).toEqual(pages[0]!.columns);
     expect(csv.slice(1)).toEqual(pages.flatMap((p) => p.rows.map((r) => r.map((c) => c ?? ''))));
     expect(csv.slice(1).map((r) => r[0])).toEqual(['ModifyNetworkInterfaceAttribute', 'AuthorizeSecurityGroupIngress']);

@@ -48,7 +48,9 @@ describe('SlackPublisher against the fake Slack Web API', () => {
     expect(slack.files).toHaveLength(1);
     const file = slack.files[0];
     expect(file.id).toBe(fileId);
-    expect(file.bytes?.equals(csv)).toBe(true);
+    // The file on disk, after a UTF-8 byte-order mark (so Excel reads non-ASCII names right); the declared length counts it.
+    expect(file.bytes?.equals(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), csv]))).toBe(true);
+    expect(file.length).toBe(csv.length + 3);
     expect(file).toMatchObject({
       completed: true,
       channel_id: 'C0SECOPS',
