@@ -179,7 +179,8 @@ async function rootOnSample(say: (line: string) => void): Promise<CacheReport['r
   try {
     const r = parseRequest('root 30d', { config, now: BENCH_NOW });
     if (r.kind !== 'query') throw new Error('root is a query');
-    const cold = await runTrailbot(engine, { ...r.query, noCache: true }, 'root-cold');
+    // The first question reads the raw files (and plans its days for the cache), as on a fresh `npm start`.
+    const cold = await runTrailbot(engine, r.query, 'root-cold');
     await engine.convertCache();
     await runTrailbot(engine, r.query, 'root-warm');
     const warm: TrailbotRun[] = [];
