@@ -34,6 +34,13 @@ describe('parseDeployment', () => {
     });
   });
 
+  test('projectionStart sets the Glue projection range start; a malformed day is refused naming the key', () => {
+    expect(parseDeployment({ ...minimal, projectionStart: '2024/07/01' }).projectionStart).toBe('2024/07/01');
+    expect(problemsOf({ ...minimal, projectionStart: '2024-7-1' })).toEqual([
+      'projectionStart `2024-7-1` must be a day written yyyy/MM/dd (e.g. 2020/01/01)',
+    ]);
+  });
+
   test('reports every missing required value at once, naming the context key', () => {
     const problems = problemsOf({});
     expect(problems).toHaveLength(4);

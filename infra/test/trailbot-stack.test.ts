@@ -242,6 +242,22 @@ describe('Glue database and CloudTrail table', () => {
       expect(ddl).toContain(`'${key}'='${value}'`);
     }
   });
+
+  test('projectionStart moves the projection range and reaches the bot as TRAIL_PROJECTION_START', () => {
+    const other = synthesize({ ...SINGLE_TRAIL_CONTEXT, projectionStart: '2024/07/01' });
+    try {
+      const parameters = (onlyResource(other.template, 'AWS::Glue::Table').TableInput as Json).Parameters as Record<
+        string,
+        string
+      >;
+      expect(parameters['projection.timestamp.range']).toBe('2024/07/01,NOW');
+      expect(JSON.stringify(other.template.findResources('AWS::ECS::TaskDefinition'))).toContain(
+        '{"Name":"TRAIL_PROJECTION_START","Value":"2024/07/01"}',
+      );
+    } finally {
+      other.cleanup();
+    }
+  });
 });
 
 describe('Slack tokens', () => {
