@@ -49,6 +49,11 @@ export async function waitForTokens(
     await writeFile(file, new Date().toISOString()).catch(() => {});
   };
   await beat();
+  // Listen for the stop before saying we wait: whoever reads the line below may stop us at once.
+  const stopped = new Promise<void>((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  });
   const write = o.write ?? ((line: string) => process.stderr.write(line));
   write(
     `${JSON.stringify({
@@ -63,10 +68,7 @@ export async function waitForTokens(
     })}\n`,
   );
   const timer = setInterval(() => void beat(), o.heartbeatMs ?? 30_000);
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', () => resolve());
-    process.once('SIGINT', () => resolve());
-  });
+  await stopped;
   clearInterval(timer);
   await rm(file, { force: true }).catch(() => {});
 }

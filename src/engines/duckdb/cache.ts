@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { CLOUDTRAIL_COLUMNS } from '../../ddl/table';
 import { sqlLiteral } from '../../query/literal';
-import type { LogFile, TrustedDay } from './files';
+import { isLogFileName, type LogFile, probeLogFiles, type TrustedDay } from './files';
 import { branchesOf, type ColumnNeeds, PARTITION_COLUMNS, viewSql } from './view';
 
 /**
@@ -311,16 +311,18 @@ export class ColumnarCache {
     return converted;
   }
 
-  private async convert(key: string, files: readonly LogFile[]): Promise<void> {
+  private async convert(key: string, given: readonly LogFile[]): Promise<void> {
+    let files = given;
+    const first = files[0];
+    if (!first) return;
+    const folder = path.dirname(first.path);
     // The folder's time first: a file arriving from here on changes it, and the next question lists the day again.
-    const folderMtimeMs = files[0] ? fs.statSync(path.dirname(files[0].path)).mtimeMs : undefined;
-    // The files may have changed since the question listed them: convert what is there now, and record exactly that.
-    const sources = sourcesOf(files.filter((f) => fs.existsSync(f.path)));
-    for (const s of sources) {
-      const stat = fs.statSync(s.path);
-      if (stat.size !== s.bytes || Math.floor(stat.mtimeMs) !== s.mtimeMs) return; // changed: the next question plans again
-    }
-    if (sources.length === 0) return;
+    const folderMtimeMs = fs.statSync(folder).mtimeMs;
+    // The folder may have changed since the question listed it: convert what is in it now, and record exactly that.
+    const listed = (await probeLogFiles(listDayFolder(folder, first))).files;
+    if (listed.length === 0) return;
+    files = listed;
+    const sources = sourcesOf(files);
     const target = path.join(this.dir, 'parts', `${key.replaceAll('/', '_')}.parquet`);
     fs.mkdirSync(path.dirname(target), { recursive: true });
     const tmp = `${target}.${process.pid}.tmp`;
@@ -402,6 +404,30 @@ export class ColumnarCache {
     fs.writeFileSync(tmp, JSON.stringify(this.manifest));
     fs.renameSync(tmp, file);
   }
+}
+
+/** The log files of one S3 day folder as it is now (unprobed: `probeLogFiles` reads their heads). */
+function listDayFolder(folder: string, like: LogFile): LogFile[] {
+  const out: LogFile[] = [];
+  for (const name of fs.readdirSync(folder).sort()) {
+    if (!isLogFileName(name)) continue;
+    const file = path.join(folder, name);
+    const stat = fs.statSync(file, { throwIfNoEntry: false });
+    if (!stat?.isFile()) continue;
+    out.push({
+      path: file.split(path.sep).join('/'),
+      bytes: stat.size,
+      mtimeMs: Math.floor(stat.mtimeMs),
+      objectBytes: stat.size,
+      format: 'records',
+      layout: 's3',
+      account: like.account!,
+      region: like.region!,
+      day: like.day!,
+      unprobed: true,
+    });
+  }
+  return out;
 }
 
 function firstLine(err: unknown): string {
