@@ -31,8 +31,8 @@ export const SG_ACCEPTS = 'sg- or eni- followed by 8 or 17 hex digits (e.g. sg-5
  * paths ("IAM identifiers": letters, digits and `+=,.@_-`), plus `/` and `:` that separate resource type, path and
  * id, and `*` of wildcard ARNs. Anything else (backticks, `<`, `>`, `|`, quotes, spaces) is refused: the command
  * text is echoed into replies other people read (issue 13 item 4). At most 1,000 characters: Athena takes each
- * ExecutionParameter up to 1,024 characters, quotes included (tech-facts §2), so a longer value would fail on Athena
- * only; both engines refuse it here instead.
+ * ExecutionParameter up to 1,024 characters, quotes included (Athena API Reference, "StartQueryExecution"), so a longer
+ * value would fail on Athena only; both engines refuse it here instead.
  */
 export const ARN_MAX = 1000;
 export const ARN =

@@ -26,7 +26,7 @@ export interface LoadOptions {
   eventsPerDay?: number;
 }
 
-/** Slack shows an error unless the ack arrives "within 3000 milliseconds" (tech-facts §3). */
+/** Slack shows an error unless the ack arrives "within 3000 milliseconds" (Slack, "Implementing slash commands"). */
 export const ACK_DEADLINE_MS = 3000;
 const PER_USER = 3;
 const PER_CHANNEL = 10;

@@ -2,9 +2,9 @@ import type { QueryState, QueryStats } from './engines/types';
 
 /**
  * What a query costs. Athena bills "$5.00 per TB of data scanned", each query rounded up to the nearest megabyte with
- * a 10 MB minimum (tech-facts §2 "Workgroup cost control": 10 MB minimum per query, KensioSoftware/rainlytics#21
- * [secondary]; the per-MB rounding as stated by athena.guide "Athena Basics: Pricing Model" and the Stanford rcpedia
- * Athena page, both quoting aws.amazon.com/athena/pricing).
+ * a 10 MB minimum (10 MB minimum per query: KensioSoftware/rainlytics#21 [secondary]; the per-MB rounding as stated by
+ * athena.guide "Athena Basics: Pricing Model" and the Stanford rcpedia Athena page, both quoting
+ * aws.amazon.com/athena/pricing).
  *
  * Rounding rule chosen: decimal units, 1 MB = 10^6 bytes and 1 TB = 10^12 bytes. AWS does not say whether its TB
  * is decimal or binary; decimal gives the higher figure (about 10% above 2^40), so an estimate shown before a query
@@ -30,7 +30,7 @@ export function athenaCostUsd(bytesScanned: number): number {
 /**
  * USD for a finished execution on either engine. DuckDB runs locally: 0. On Athena a FAILED query is not billed
  * ("You are not charged for failed queries", Athena pricing page, quoted secondhand by awsnegotiations.com), a
- * CANCELLED one is billed for what it scanned (workgroups-setting-control-limits-cloudwatch.html, tech-facts §2),
+ * CANCELLED one is billed for what it scanned (Athena User Guide, workgroups-setting-control-limits-cloudwatch.html),
  * and a result-reuse hit scans nothing.
  */
 export function queryCostUsd(

@@ -81,8 +81,8 @@ export const DEPLOYMENT_DEFAULTS = {
 } as const;
 
 /**
- * Athena's smallest BytesScannedCutoffPerQuery is 10,000,000 bytes (AWS::Athena::WorkGroup WorkGroupConfiguration;
- * tech-facts §2 "Workgroup cost control").
+ * Athena's smallest BytesScannedCutoffPerQuery is 10,000,000 bytes (AWS::Athena::WorkGroup WorkGroupConfiguration,
+ * CloudFormation User Guide).
  */
 export const MIN_BYTES_SCANNED_CUTOFF = 10_000_000;
 

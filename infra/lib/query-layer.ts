@@ -76,7 +76,8 @@ export class QueryLayer extends Construct {
         engineVersion: { selectedEngineVersion: 'Athena engine version 3' },
         publishCloudWatchMetricsEnabled: true,
         requesterPaysEnabled: false,
-        // A query that would scan more is cancelled by Athena (tech-facts §2 "Workgroup cost control").
+        // A query that would scan more is cancelled by Athena (Athena User Guide,
+        // workgroups-setting-control-limits-cloudwatch.html).
         bytesScannedCutoffPerQuery: props.bytesScannedCutoffPerQuery,
         resultConfiguration: {
           outputLocation: `s3://${this.resultsBucket.bucketName}/${RESULTS_PREFIX}`,

@@ -4,11 +4,12 @@
  * unit tests (test/engines/athena/fake-athena.ts) it runs any number of queries at once:
  *
  * - StartQueryExecution is idempotent on `ClientRequestToken` ("repeating a token returns the same
- *   QueryExecutionId", tech-facts §2) and may answer `ThrottlingException: Rate exceeded` (HTTP 400).
+ *   QueryExecutionId", Athena API Reference, "StartQueryExecution") and may answer `ThrottlingException: Rate exceeded`
+ *   (HTTP 400).
  * - A query goes QUEUED → RUNNING → SUCCEEDED over a few GetQueryExecution calls, or ends FAILED with a
  *   `StateChangeReason` and an `AthenaError`, as Athena reports a failed query.
  * - GetQueryResults pages at most 1000 rows with `NextToken`; the first row of the first page repeats the column
- *   labels, as Athena does for a SELECT (tech-facts §2).
+ *   labels, as Athena does for a SELECT (undocumented; uber/athenadriver resources/UndocumentedAthena.md).
  *
  * Every request is kept, so a soak can check what the engine sent (ExecutionParameters, QueryString) and count the
  * distinct QueryExecutionIds per token.
@@ -25,7 +26,7 @@ export interface FakeAthenaOptions {
   throttleStart?: number;
   /**
    * What a refused start says: the API rate limit (`ThrottlingException: Rate exceeded`) or the active-query quota
-   * (`TooManyRequestsException`, tech-facts §2 "Quotas"). Default ThrottlingException.
+   * (`TooManyRequestsException`, Athena User Guide, "Service Quotas"). Default ThrottlingException.
    */
   startRefusal?: 'ThrottlingException' | 'TooManyRequestsException';
   /** The first this many queries end FAILED with `AthenaError.Retryable: true` (a transient engine failure). */
@@ -226,7 +227,7 @@ export class StatefulFakeAthena {
     if (token.length < 32 || token.length > 128) {
       return [400, { __type: 'InvalidRequestException', Message: 'ClientRequestToken must be 32 to 128 characters' }];
     }
-    // "The query string may be at most 262144 bytes" (service-limits.html, tech-facts §2).
+    // The query string may be at most 262144 bytes, not adjustable (Athena User Guide, service-limits.html).
     if (Buffer.byteLength(queryString, 'utf8') > 262_144) {
       return [400, { __type: 'InvalidRequestException', Message: 'Query string exceeds the 262144 byte limit' }];
     }

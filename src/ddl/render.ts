@@ -17,7 +17,8 @@ export const DDL_DIR = path.resolve(__dirname, '..', '..', 'sql', 'ddl');
 
 /**
  * Storage of the current AWS CloudTrail DDLs, for both the partition-projection and the org-wide trail tables: the
- * Hive JSON SerDe with CloudTrailInputFormat (tech-facts §1 "Which SerDe to use").
+ * Hive JSON SerDe with CloudTrailInputFormat (Athena User Guide, "Create the table for CloudTrail logs in Athena
+ * using partition projection" and "Create the table for an AWS Organizations trail").
  */
 export const CLOUDTRAIL_STORAGE = {
   serde: 'org.apache.hive.hcatalog.data.JsonSerDe',
@@ -134,10 +135,11 @@ function storageTemplateOf(location: ValidTrailLocation): string {
 }
 
 /**
- * TBLPROPERTIES for partition projection (tech-facts §1): `timestamp` is a daily `date` projection in CloudTrail's
- * `yyyy/MM/dd` layout up to NOW; `region` and `account` are `enum` projections of the configured values. AWS advises
- * keeping enums to "a few dozen or less" (partition-projection-supported-types.html); `injected` would avoid listing
- * accounts but makes every query name an account, which the templates do not do.
+ * TBLPROPERTIES for partition projection (Athena User Guide, create-cloudtrail-table-partition-projection.html):
+ * `timestamp` is a daily `date` projection in CloudTrail's `yyyy/MM/dd` layout up to NOW; `region` and `account` are
+ * `enum` projections of the configured values. AWS advises keeping enums to "a few dozen or less"
+ * (partition-projection-supported-types.html); `injected` would avoid listing accounts but makes every query name an
+ * account, which the templates do not do.
  */
 export function cloudTrailTableProperties(
   location: TrailLocation,

@@ -529,8 +529,9 @@ export class Runner {
       engineExecutionId = await this.o.engine.start(e.query, { executionId: e.id });
     } catch (err) {
       this.log.warn('engine start failed', { id: e.id, error: String(err) });
-      // Athena's TooManyRequestsException (the active-query quota, tech-facts §2 "Quotas") passes when other queries
-      // finish: the question stays SUBMITTED and the sweep starts it, instead of failing after the ~6 s of backoff.
+      // Athena's TooManyRequestsException (the active-query quota, which counts queued queries too: Athena User
+      // Guide, "Service Quotas") passes when other queries finish: the question stays SUBMITTED and the sweep starts
+      // it, instead of failing after the ~6 s of backoff.
       if (isBusy(err) && Date.now() - Date.parse(e.createdAt) < QUEUE_MAX_MS) throw new QueuedForSweepError(e.id);
       return this.o.store.transition(e.id, 'SUBMITTED', 'FAILED', {
         error: userMessageOf(err),

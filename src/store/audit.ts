@@ -52,7 +52,8 @@ export class AuditTrail extends TableStore {
     if (limit <= 0) return items;
     const pages = this.queryPages({
       KeyConditionExpression: '#pk = :pk',
-      // Expired items linger for up to two days on AWS and forever in dynalite (tech-facts §4).
+      // Expired items linger for up to two days on AWS and forever in dynalite (DynamoDB Developer Guide, "Time to
+      // Live"; dynalite has no TTL deletion).
       FilterExpression: '#ttl > :ttlNow',
       ExpressionAttributeNames: { '#pk': STORE_TABLE.partitionKey, '#ttl': STORE_TABLE.ttlAttribute },
       ExpressionAttributeValues: {

@@ -84,9 +84,9 @@ interface RequestLock {
 
 /**
  * ExecutionStore on one DynamoDB table (layout: src/store/schema.ts). Runs unchanged against AWS and against dynalite,
- * so it uses only what both support: conditional Put/Update, GetItem, Query (tech-facts §4: no transactions, no
- * `ReturnValuesOnConditionCheckFailure` in dynalite). At runtime it needs only dynamodb:GetItem, PutItem, UpdateItem
- * and Query, the permissions the CDK stack grants.
+ * so it uses only what both support: conditional Put/Update, GetItem, Query (dynalite has no transactions, per the
+ * operations in its README, and silently drops `ReturnValuesOnConditionCheckFailure`). At runtime it needs only
+ * dynamodb:GetItem, PutItem, UpdateItem and Query, the permissions the CDK stack grants.
  */
 export class DynamoExecutionStore extends TableStore implements ExecutionStore {
   private readonly auditTrail: AuditTrail;
@@ -185,7 +185,8 @@ export class DynamoExecutionStore extends TableStore implements ExecutionStore {
     if (FINISHED_STATES.includes(to) && patch.finishedAt === undefined) update.set('finishedAt', now.toISOString());
     if (to === 'PUBLISHED') {
       if (patch.publishedAt === undefined) update.set('publishedAt', now.toISOString());
-      // Leaves the sparse index of unfinished executions (tech-facts §4 "GSI for status queries").
+      // Leaves the sparse index of unfinished executions: only items with the index keys appear in it (DynamoDB
+      // Developer Guide, "Take advantage of sparse indexes").
       update.remove(STORE_TABLE.indexes.unfinished.partitionKey);
       update.remove(STORE_TABLE.indexes.unfinished.sortKey);
     }
@@ -228,8 +229,9 @@ export class DynamoExecutionStore extends TableStore implements ExecutionStore {
   }
 
   /**
-   * Oldest first. The sparse index is eventually consistent (tech-facts §4), so each listed item is re-read with a
-   * consistent GetItem: one that was PUBLISHED a moment ago is not handed to the runner again.
+   * Oldest first. The sparse index is eventually consistent (DynamoDB Developer Guide, "Read consistency"), so each
+   * listed item is re-read with a consistent GetItem: one that was PUBLISHED a moment ago is not handed to the runner
+   * again.
    */
   async listUnfinished(): Promise<ExecutionRecord[]> {
     const index = STORE_TABLE.indexes.unfinished;
@@ -562,7 +564,8 @@ export class DynamoExecutionStore extends TableStore implements ExecutionStore {
     const pages = this.queryPages(
       {
         ...input,
-        // Expired items linger for up to two days on AWS and forever in dynalite (tech-facts §4).
+        // Expired items linger for up to two days on AWS and forever in dynalite (DynamoDB Developer Guide, "Time to
+        // Live"; dynalite has no TTL deletion).
         FilterExpression: '#ttl > :ttlNow',
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
@@ -588,9 +591,10 @@ export interface EnsureTableOptions {
 
 /**
  * Creates the table (schema.ts) if it does not exist and waits until it and its indexes are ACTIVE (dynalite answers
- * CREATING for `createTableMs`, tech-facts §4). Safe to call concurrently: a second creator's ResourceInUseException
- * just means "someone else is creating it". Fails clearly when an existing table lacks the store's keys or indexes.
- * Does not enable TTL: dynalite rejects UpdateTimeToLive; production calls `enableTimeToLive` (or the CDK stack does).
+ * CREATING for `createTableMs`, 500 ms by default, per its README). Safe to call concurrently: a second creator's
+ * ResourceInUseException just means "someone else is creating it". Fails clearly when an existing table lacks the
+ * store's keys or indexes. Does not enable TTL: dynalite rejects UpdateTimeToLive; production calls `enableTimeToLive`
+ * (or the CDK stack does).
  */
 export async function ensureTable(
   client: DynamoDBClient,
@@ -627,7 +631,8 @@ export async function ensureTable(
 
 /**
  * Turns on TTL for `expiresAt` (production setup only: dynalite answers UnknownOperationException). A second
- * UpdateTimeToLive within an hour fails with ValidationException (tech-facts §4), so it asks first.
+ * UpdateTimeToLive within an hour fails with ValidationException (DynamoDB API Reference, "UpdateTimeToLive"), so
+ * it asks first.
  */
 export async function enableTimeToLive(
   client: DynamoDBClient,

@@ -1,7 +1,7 @@
 /**
  * Schedules on the store's single table (schema.ts), with the same DynamoDBClient as the ExecutionStore. Only
  * GetItem, PutItem, UpdateItem and Query: the permissions the bot's role has (no DeleteItem, no Scan, no
- * transactions, which dynalite lacks anyway: tech-facts §4).
+ * transactions, which dynalite lacks anyway: TransactWriteItems is not among the operations in its README).
  *
  * | item             | pk                   | sk               | other attributes                                          |
  * |------------------|----------------------|------------------|-----------------------------------------------------------|
@@ -14,8 +14,8 @@
  * Index use: `gsi1` partition `SCHED#ALL` holds every active schedule sorted by its next run, so "what is due" is one
  * Query with `gsi1sk <= <now>#~` and "a channel's schedules" is the same partition filtered on `channelId` (a
  * channel has at most a few dozen, the whole bot a few hundred: one partition is plenty). GSI reads are eventually
- * consistent (tech-facts §4), so a listed schedule may be a moment stale; every write that matters is conditioned
- * on what its writer read, so a stale read can only lose a race, never win it twice.
+ * consistent (DynamoDB Developer Guide, "Read consistency"), so a listed schedule may be a moment stale; every write
+ * that matters is conditioned on what its writer read, so a stale read can only lose a race, never win it twice.
  *
  * Claiming a run (`claimRun`) is two conditional writes:
  * 1. UpdateItem on the schedule: `nextRunAt := the slot after the claimed one`, conditioned on `nextRunAt` still

@@ -3,8 +3,8 @@
  * dynalite for the embedded mode (`ensureTable`) and in AWS by the CDK stack (infra/lib/execution-table.ts).
  *
  * Keys: `pk` (S, partition) and `sk` (S, sort). Every item carries `expiresAt`, the TTL attribute: a Number in epoch
- * seconds (tech-facts §4). DynamoDB deletes expired items up to two days late and dynalite never does, so every read
- * also filters `expiresAt > now`.
+ * seconds (DynamoDB API Reference, "UpdateTimeToLive"). DynamoDB deletes expired items up to two days late and dynalite
+ * never does, so every read also filters `expiresAt > now`.
  *
  * | item                | pk                         | sk                   | other attributes                                   |
  * |---------------------|----------------------------|----------------------|----------------------------------------------------|
@@ -27,14 +27,15 @@
  *   `gsi1sk = <createdAt ISO>#<id>`, queried newest first.
  * - `gsi2` (`gsi2pk`, `gsi2sk`): sparse index of unfinished executions. `gsi2pk = UNFINISHED`,
  *   `gsi2sk = <createdAt ISO>#<id>`, present from creation until the execution enters PUBLISHED, then REMOVEd, so
- *   the index holds only what a restarted bot must resume (tech-facts §4 "GSI for status queries": GSIs are
- *   sparse). GSI reads are eventually consistent, so the store confirms each listed item with a consistent GetItem.
+ *   the index holds only what a restarted bot must resume (a GSI holds only items that carry its keys: DynamoDB
+ *   Developer Guide, "Take advantage of sparse indexes"). GSI reads are eventually consistent, so the store confirms
+ *   each listed item with a consistent GetItem.
  *
- * The request lock makes `create` idempotent without transactions (dynalite has no TransactWriteItems, tech-facts
- * §4): `PutItem` with `attribute_not_exists(pk)` takes it; a lock whose execution is done (PUBLISHED and outside the
- * dedupe window), expired or belongs to another request is taken over with `UpdateItem` conditioned on the old
- * `executionId`. Whether a lock still dedupes is decided from the execution it points to (read consistently), never
- * from a copy on the lock, so there is no window in which the two disagree.
+ * The request lock makes `create` idempotent without transactions (dynalite has no TransactWriteItems, per the
+ * operations in its README): `PutItem` with `attribute_not_exists(pk)` takes it; a lock whose execution is done
+ * (PUBLISHED and outside the dedupe window), expired or belongs to another request is taken over with `UpdateItem`
+ * conditioned on the old `executionId`. Whether a lock still dedupes is decided from the execution it points to (read
+ * consistently), never from a copy on the lock, so there is no window in which the two disagree.
  *
  * Audit entries are append-only for the bot. Its IAM role (infra/lib/bot-permissions.ts) may only PutItem under the
  * `AUDIT#` partition keys: no GetItem, Query, UpdateItem or DeleteItem there (`dynamodb:LeadingKeys`), and no Scan at

@@ -27,7 +27,7 @@ const GRACE_MS = 120_000;
  * `size(holders) < :limit` (or already holding it). DynamoDB applies a conditional update atomically to the item, so
  * of two simultaneous takers of the last slot exactly one wins, on any replica. Counting through the sparse index
  * could not promise that: "all reads from a GSI are eventually consistent" (DynamoDB Developer Guide, "Read
- * consistency"; tech-facts §4), so a burst read counts that do not include each other yet.
+ * consistency"), so a burst read counts that do not include each other yet.
  *
  * A set rather than a number: taking and giving back are idempotent (a retried request, a duplicate question, a
  * release after a crash), so the count cannot drift. A holder that was never given back (the process died) is found

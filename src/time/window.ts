@@ -15,7 +15,8 @@
  *   two times the end is the first such time after the start, so `22:00..02:00` runs past midnight.
  * - An end after `now` is cut at `now`: there are no logs from the future, and a shorter window reads fewer partitions.
  * - Partitions are UTC days because CloudTrail files land under `…/CloudTrail/<region>/yyyy/MM/dd/` by UTC day
- *   (the `"timestamp"` partition key of the AWS partition-projection DDL, reference/tech-facts.md).
+ *   (the `"timestamp"` partition key of the AWS partition-projection DDL, Athena User Guide
+ *   create-cloudtrail-table-partition-projection.html).
  */
 
 import { TZDate } from '@date-fns/tz';

@@ -98,7 +98,8 @@ describe('renderCloudTrailDdl', () => {
     const ddl = renderCloudTrailDdl(single);
     const columns = block(ddl, 'EXISTS `cloudtrail_logs` (').map((l) => /^ {2}`(\w+)` /.exec(l)?.[1]);
     expect(columns).toEqual(CLOUDTRAIL_COLUMNS.map((c) => c.name));
-    // tech-facts §1, the AWS partition-projection DDL's top-level columns.
+    // The top-level columns of the AWS partition-projection DDL (Athena User Guide,
+    // create-cloudtrail-table-partition-projection.html).
     expect(columns).toEqual([
       'eventversion',
       'useridentity',

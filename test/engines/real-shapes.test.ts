@@ -7,8 +7,8 @@ import { testConfig } from '../helpers/config';
 import { runCommand } from '../helpers/run-query';
 
 /**
- * The shapes real CloudTrail logs have and trailbot's own generator did not (tech-facts §7; issue 12): files in the
- * folder of their delivery time, MFA in two fields, empty strings for absent fields, egress rules, NDJSON exports,
+ * The shapes real CloudTrail logs have and trailbot's own generator did not (CloudTrail User Guide; issue 12): files in
+ * the folder of their delivery time, MFA in two fields, empty strings for absent fields, egress rules, NDJSON exports,
  * mixed IPv4/IPv6, file names with glob characters. Records follow the CloudTrail record format; where the real
  * stratus-red-team records are present they are laid out across midnight as a trail delivers them.
  */

@@ -4,7 +4,7 @@
  * stricter than Slack where strictness catches our bugs early: a message that breaks a Block Kit limit is rejected
  * with `invalid_blocks` and a description of every problem.
  *
- * Wire facts it mirrors (reference/tech-facts.md §3):
+ * Wire facts it mirrors (Slack docs "Implementing slash commands", the files.* and rate-limits pages):
  * - WebClient 8 sends `application/x-www-form-urlencoded` bodies and JSON-encodes object arguments (`blocks`,
  *   `files`) into strings; `respond()` POSTs `application/json` to the response_url. Both are accepted everywhere.
  * - `filesUploadV2` = `files.getUploadURLExternal` → POST the bytes to the returned absolute `upload_url` (WebClient
@@ -129,7 +129,7 @@ export interface FakeSlack {
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
-// Block Kit limits (https://docs.slack.dev/reference/block-kit/blocks and each block's page; tech-facts §3, §6)
+// Block Kit limits (https://docs.slack.dev/reference/block-kit/blocks and each block's page, e.g. table-block)
 // ---------------------------------------------------------------------------------------------------------------------
 
 const MAX_BLOCKS = 50;

@@ -1,7 +1,8 @@
 /**
  * Builds requests exactly as Slack sends them to an HTTP Request URL, so tests drive Bolt's real receiver:
  * form-encoded bodies signed with `v0=HMAC-SHA256(signing secret, "v0:{timestamp}:{raw body}")` in
- * `X-Slack-Signature`, plus `X-Slack-Request-Timestamp` (reference/tech-facts.md §3, "Request signing").
+ * `X-Slack-Signature`, plus `X-Slack-Request-Timestamp` (Slack docs,
+ * "Verifying requests from Slack").
  */
 import { createHmac } from 'node:crypto';
 

@@ -8,8 +8,8 @@ const withWindow = (window: Partial<TrailConfig['window']>) =>
   context({ window: { ...testConfig().window, ...window } });
 
 /**
- * CloudTrail folders a file by its delivery time, minutes after its events (tech-facts §7, CloudTrail User Guide
- * "Finding your CloudTrail log files"): the day after a window must be read as far as the delivery lag reaches.
+ * CloudTrail folders a file by its delivery time, minutes after its events (CloudTrail User Guide, "Finding your
+ * CloudTrail log files"): the day after a window must be read as far as the delivery lag reaches.
  */
 describe('delivery lag: the day folders a question reads', () => {
   test('a window ending at midnight also reads the next day (the file delivered at 00:03 holds 23:5x)', () => {

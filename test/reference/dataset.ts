@@ -116,7 +116,8 @@ const sgRequest = (eventName: string) => {
   const flat = fc.record({ groupId, ipProtocol: pick(['tcp', 'udp']), fromPort: port, toPort: port, cidrIp: cidr4 });
   const rule = fc.record({
     SecurityGroupRuleId: fc.constant('sgr-0123456789abcdef0'),
-    // The request names the rule by id; a direction marker is recorded only in some shapes (tech-facts §7).
+    // The request names the rule by id; a direction marker (`IsEgress`) is recorded only in some shapes of
+    // ModifySecurityGroupRules requests.
     SecurityGroupRule: fc.oneof(
       fc.record({ IpProtocol: pick(['tcp', '-1']), FromPort: port, ToPort: port, CidrIpv4: cidr4, IsEgress: isEgress }),
       fc.record({ IpProtocol: pick(['tcp', '-1']), FromPort: port, ToPort: port, CidrIpv6: cidr6, IsEgress: isEgress }),

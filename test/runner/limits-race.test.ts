@@ -13,9 +13,9 @@ import { type LocalDynamo, startLocalDynamo } from '../store/helpers';
 /**
  * Two bot processes (two runners, each with its own in-process locks) on one table, and a burst of ten questions from
  * one user whose limit is 3. The table behaves like DynamoDB rather than dynalite: its global secondary indexes lag
- * ("all reads from a GSI are eventually consistent", tech-facts §4), modelled by hiding from every index query the
- * items written in the last two seconds. Counting through the index let all ten run; the conditional counter items
- * let exactly three.
+ * ("all reads from a GSI are eventually consistent", DynamoDB Developer Guide), modelled by hiding from every index
+ * query the items written in the last two seconds. Counting through the index let all ten run; the conditional counter
+ * items let exactly three.
  */
 const LAG_MS = 2000;
 

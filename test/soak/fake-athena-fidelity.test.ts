@@ -8,9 +8,9 @@ import { placeholderCount, StatefulFakeAthena } from '../../soak/lib/fake-athena
 import { createAthenaClient } from '../../src/engines/athena/client';
 
 /**
- * The soak's fake Athena refuses what Athena refuses (tech-facts §2, API_StartQueryExecution), so a client bug shows
- * in the tests instead of in production: token length, parameter count and size, query size, a reused token with a
- * different query; and it answers by execution id and NextToken, whatever the order of the calls.
+ * The soak's fake Athena refuses what Athena refuses (Athena API Reference, API_StartQueryExecution.html), so a client
+ * bug shows in the tests instead of in production: token length, parameter count and size, query size, a reused token
+ * with a different query; and it answers by execution id and NextToken, whatever the order of the calls.
  */
 let fake: StatefulFakeAthena;
 const client = () =>

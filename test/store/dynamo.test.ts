@@ -347,7 +347,7 @@ describe('TTL', () => {
     const old = await executionIn(store, 'RUNNING', { channelId: 'CTTL' });
     clock.advance(DAY_MS / 2);
     const young = await executionIn(store, 'RUNNING', { channelId: 'CTTL' });
-    clock.advance(DAY_MS / 2 + 1_000); // `old` is past its TTL; dynalite never deletes it (tech-facts §4)
+    clock.advance(DAY_MS / 2 + 1_000); // `old` is past its TTL; dynalite never deletes expired items
 
     expect(await store.get(old)).toBeUndefined();
     expect(await store.get(young)).toBeDefined();

@@ -4,8 +4,9 @@ import { enableTimeToLive } from '../../src/store/dynamo';
 import { dynamoClient } from './helpers';
 
 /**
- * dynalite has no UpdateTimeToLive (tech-facts §4), so this speaks the two TTL operations of the DynamoDB JSON
- * protocol (`X-Amz-Target: DynamoDB_20120810.<Operation>`) from a tiny local server, to the real SDK client.
+ * dynalite has no UpdateTimeToLive (it answers UnknownOperationException), so this speaks the two TTL operations of the
+ * DynamoDB JSON protocol (`X-Amz-Target: DynamoDB_20120810.<Operation>`) from a tiny local server, to the real SDK
+ * client.
  */
 function fakeTtlServer(description: Record<string, string>) {
   const calls: { operation: string; body: Record<string, unknown> }[] = [];

@@ -81,9 +81,9 @@ const MAX_PAGE_ROWS = 1000;
 const WORKGROUP = /^[a-zA-Z0-9._-]{1,128}$/;
 
 /**
- * ClientRequestToken for an execution: "32 to 128 characters … repeating a token returns the same QueryExecutionId"
- * (tech-facts §2). Derived from trailbot's execution id, so a start retried by this engine, by the runner after a
- * crash or by a second replica lands on the one Athena query.
+ * ClientRequestToken for an execution: 32 to 128 characters, and repeating a token returns the same QueryExecutionId
+ * (Athena API Reference, "StartQueryExecution"). Derived from trailbot's execution id, so a start retried by this
+ * engine, by the runner after a crash or by a second replica lands on the one Athena query.
  */
 export function clientRequestToken(executionId: string): string {
   return createHash('sha256').update(`trailbot:${executionId}`).digest('hex');
@@ -233,8 +233,9 @@ export class AthenaEngine implements QueryEngine {
   /**
    * One ResultPage per GetQueryResults page (at most 1000 rows), fetched as the consumer asks for it, so a large
    * result is never held in memory. For a SELECT the first row of the first page repeats the column names
-   * (undocumented; tech-facts §2), so it is dropped there and only there. One GetQueryExecution comes first: it
-   * refuses early when the query has not SUCCEEDED and tells whether the statement is a SELECT.
+   * (undocumented by AWS; described in uber/athenadriver's resources/UndocumentedAthena.md), so it is dropped there
+   * and only there. One GetQueryExecution comes first: it refuses early when the query has not SUCCEEDED and tells
+   * whether the statement is a SELECT.
    */
   async *results(engineId: string, options: { pageSize?: number } = {}): AsyncIterable<ResultPage> {
     const maxResults = Math.min(MAX_PAGE_ROWS, Math.max(1, Math.floor(options.pageSize ?? MAX_PAGE_ROWS)));

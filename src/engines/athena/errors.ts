@@ -68,7 +68,10 @@ const THROTTLING_NAMES = new Set([
   'SlowDown',
 ]);
 
-/** Throttled by the API rate limit or the active-query quota (tech-facts §2 "Quotas"). */
+/**
+ * Throttled by the API rate limit (`ThrottlingException`) or the active-query quota (`TooManyRequestsException`,
+ * Athena User Guide, "Service Quotas").
+ */
 export function isThrottling(err: unknown): boolean {
   const e = asServiceError(err);
   const status = e.$metadata?.httpStatusCode;

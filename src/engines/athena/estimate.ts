@@ -47,9 +47,9 @@ export interface S3PartitionEstimatorOptions {
 const DAY = /^\d{4}\/\d{2}\/\d{2}$/;
 const DAY_MS = 86_400_000;
 /**
- * A day folder is named by the time CloudTrail delivered the file (tech-facts §7), so once that UTC day is over
- * nothing more is written under it and its size never changes. An hour of margin covers clock skew and a delivery
- * started just before midnight.
+ * A day folder is named by the time CloudTrail delivered the file, not by its events' times (CloudTrail User Guide,
+ * "Finding your CloudTrail log files"), so once that UTC day is over nothing more is written under it and its size
+ * never changes. An hour of margin covers clock skew and a delivery started just before midnight.
  */
 const CLOSED_AFTER_MS = DAY_MS + 3_600_000;
 

@@ -5,7 +5,8 @@ import type { ResultPage } from '../types';
  * Athena writes every SELECT's result to `<OutputLocation>/<QueryExecutionId>.csv` (Athena User Guide, "Working with
  * query results, recent queries, and output files"), header row first. Reading that file is one streamed GetObject
  * instead of one GetQueryResults call per 1,000 rows, so a 300,000-row answer is not 300 API calls (and throttling)
- * long. The role already needs `s3:GetObject` on the results location for GetQueryResults (tech-facts §2).
+ * long. The role already needs `s3:GetObject` on the results location for GetQueryResults (Athena API Reference,
+ * "GetQueryResults").
  */
 export function parseS3Url(url: string): { bucket: string; key: string } | undefined {
   const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(url);

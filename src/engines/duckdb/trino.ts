@@ -3,7 +3,9 @@ import ipaddr from 'ipaddr.js';
 
 /**
  * Trino (Athena engine v3) functions the templates in sql/ use, provided on a DuckDB connection so the same SQL text
- * runs on both engines (sql/README.md lists them). Facts behind each choice: tech-facts §5.
+ * runs on both engines (sql/README.md lists them). DuckDB has no `json_extract_scalar` or `from_iso8601_timestamp`,
+ * and its own `date_add` takes two arguments (checked on DuckDB 1.5; Trino's signatures: https://trino.io/docs/current/
+ * functions/datetime.html and Athena User Guide, functions-env3.html).
  *
  * Everything is connection-scoped (TEMP) so an instance handed in by the caller is not changed, except the one JS
  * scalar function, which DuckDB registers instance-wide under a trailbot-prefixed name.
@@ -18,7 +20,8 @@ const IPV4 = `${IPV4_OCTET}(\\.${IPV4_OCTET}){3}`;
 
 /**
  * One statement per shim. DuckDB allows overloads of a macro only inside one CREATE MACRO, and a macro by an existing
- * name shadows the built-in for every arity (tech-facts §5), hence both `date_add` forms and both `contains` forms.
+ * name shadows the built-in for every arity (DuckDB docs, "CREATE MACRO Statement":
+ * https://duckdb.org/docs/stable/sql/statements/create_macro), hence both `date_add` forms and both `contains` forms.
  */
 export const TRINO_SHIM_STATEMENTS: readonly string[] = [
   // Results, hour() and date_trunc() must not depend on the machine's time zone: Athena works in UTC.

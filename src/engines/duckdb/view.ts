@@ -9,7 +9,8 @@ import type { LogFile, LogFormat, LogLayout } from './files';
  * an object or array as its JSON text, a boolean or number as its text and a string as the string itself: what Athena's
  * JsonSerDe does for a string column (`readOnly: false` → 'false', `requestParameters: {…}` → '{…}'). A JSON target
  * would quote plain strings, and measured no faster. Structs are pinned with CloudTrail's camelCase keys (key matching
- * in `columns` is case-sensitive, tech-facts §5) and cast to the table's lowercase fields.
+ * in `read_json`'s `columns` is case-sensitive, as checked locally on DuckDB 1.5) and cast to the table's lowercase
+ * fields.
  *
  * Speed comes from three choices, measured on ~1M events / 1,440 files (numbers in the engine's report):
  * - `records='true'` with pinned `columns`: without it read_json samples up to 32 files while binding (~0.4 s).
@@ -22,7 +23,10 @@ import type { LogFile, LogFormat, LogLayout } from './files';
 /** Partition columns after the table columns, as in the Athena DDL (`timestamp`) plus region / account. */
 export const PARTITION_COLUMNS = ['timestamp', 'region', 'account'] as const;
 
-/** DuckDB's smallest maximum_object_size (it ignores lower values); larger objects need it raised (tech-facts §5). */
+/**
+ * DuckDB's default and smallest maximum_object_size (it ignores lower values); a larger JSON object needs it raised
+ * (DuckDB docs, "Loading JSON": https://duckdb.org/docs/stable/data/json/loading_json).
+ */
 export const DEFAULT_MAX_OBJECT_BYTES = 16 * 1024 * 1024;
 
 const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;

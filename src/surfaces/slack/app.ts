@@ -2,7 +2,8 @@
  * The Slack app: Bolt v5 in Socket Mode (when an app-level token is set) or behind its HTTP receiver. Transport only
  * (STYLE.md): the `/trail` listener hands the text to the Dispatcher and `ack()`s with what `prepare()` returned
  * within milliseconds; the slow part (`run()`) starts after the ack and is never awaited by the listener, because
- * Slack shows an error unless it gets HTTP 200 "within 3000 milliseconds" (tech-facts §3).
+ * Slack shows an error unless it gets HTTP 200 "within 3000 milliseconds" (Slack docs,
+ * "Implementing slash commands").
  */
 import type { Server } from 'node:http';
 import {

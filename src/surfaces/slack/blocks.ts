@@ -4,8 +4,9 @@
  * Every message respects Block Kit limits BY CONSTRUCTION: text is cut with "…" and a note, rows and columns are
  * capped, and nothing here can produce a message Slack would reject (≤ 50 blocks, section text ≤ 3000, header ≤ 150,
  * one table of ≤ 100 rows × ≤ 20 cells, context ≤ 10 elements; https://docs.slack.dev/reference/block-kit/blocks,
- * reference/tech-facts.md §3 and §6). Total block text is also kept under ~12k characters, because bolt-js issue
- * #2509 saw `msg_blocks_too_long` near 13.2k, below any documented limit.
+ * its header-block page and https://docs.slack.dev/reference/block-kit/blocks/table-block). Total block text is also
+ * kept under ~12k characters, because bolt-js issue #2509 saw `msg_blocks_too_long` near 13.2k, below any documented
+ * limit.
  *
  * Every value that comes from a user or from CloudTrail goes through `escapeMrkdwn` before it lands in mrkdwn, so a
  * cell holding `<!channel>` cannot ping anyone: Slack parses `<…>` as links and mentions and asks apps to escape

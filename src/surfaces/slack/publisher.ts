@@ -157,9 +157,10 @@ export class SlackPublisher implements Publisher {
       if (bom.length) yield bom;
       yield* createReadStream(result.csvPath);
     };
-    // The three steps of files.uploadV2 (tech-facts §3), done here so the file is streamed from disk: WebClient 8.2
-    // reads it into memory and copies it twice more for its multipart body, which put a 100,000-row answer's upload
-    // at 361 MB RSS in the soak suite.
+    // The three steps of files.uploadV2 (getUploadURLExternal, POST to upload_url, completeUploadExternal; Slack
+    // docs, https://docs.slack.dev/reference/methods/files.completeUploadExternal/), done here so the file is streamed
+    // from disk: WebClient 8.2 reads it into memory and copies it twice more for its multipart body, which put a
+    // 100,000-row answer's upload at 361 MB RSS in the soak suite.
     const target = await this.call('upload the CSV', () =>
       this.client.files.getUploadURLExternal({ filename, length: size }),
     );
@@ -246,8 +247,9 @@ export class SlackPublisher implements Publisher {
 
   /**
    * An ephemeral message. Through the response_url when there is one (works in channels trailbot is not in); Slack
-   * allows 5 uses within 30 minutes (tech-facts §3), so an expired or used-up URL falls back to chat.postEphemeral.
-   * `text` is trailbot's own mrkdwn (it may hold links and code); callers escape user values in it.
+   * allows 5 uses within 30 minutes of the command (Slack docs, "Implementing slash commands"), so an expired or
+   * used-up URL falls back to chat.postEphemeral. `text` is trailbot's own mrkdwn (it may hold links and code); callers
+   * escape user values in it.
    */
   async askConfirmation(to: Recipient, text: string, token: string): Promise<void> {
     await this.ephemeral(to, renderConfirmation(text, token));
