@@ -2,6 +2,7 @@ import type { CommandContext } from '../../commands/types';
 import type { TrailConfig } from '../../src/config';
 import { UsageError } from '../../src/errors';
 import { parseRequest, type TrailRequest } from '../../src/query/request';
+import type { QuerySubmission } from '../../src/runner/runner';
 import { testConfig } from './config';
 
 /** The fixed instant every command test renders at: windows and partitions are stable. */
@@ -34,3 +35,18 @@ export function usageMessage(text: string, ctx = context()): string {
 
 /** Values of the parameters, in placeholder order. */
 export const paramValues = (text: string, ctx = context()) => queryOf(text, ctx).query.params.map((p) => p.value);
+
+/** What a surface hands the runner for `text`: asked by U1 in C1 on Slack unless `over` says otherwise. */
+export function querySubmission(text: string, over: Partial<QuerySubmission> = {}, ctx = context()): QuerySubmission {
+  const r = queryOf(text, ctx);
+  return {
+    command: r.command.name,
+    commandText: text,
+    normalized: r.normalized,
+    query: r.query,
+    userId: 'U1',
+    channelId: 'C1',
+    surface: 'slack',
+    ...over,
+  };
+}

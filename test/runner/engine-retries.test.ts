@@ -6,7 +6,7 @@ import { createAthenaClient } from '../../src/engines/athena/client';
 import { AthenaEngine } from '../../src/engines/athena/engine';
 import { UnknownQueryError } from '../../src/engines/types';
 import { type QuerySubmission, Runner, type RunnerOptions } from '../../src/runner/runner';
-import { queryOf } from '../helpers/commands';
+import { querySubmission } from '../helpers/commands';
 import { RecordingPublisher } from '../helpers/recording-publisher';
 import { ScriptedEngine } from '../helpers/scripted-engine';
 import { type LocalDynamo, startLocalDynamo } from '../store/helpers';
@@ -25,16 +25,7 @@ afterAll(async () => {
 });
 
 function submission(text = 'sg sg-5887f224 12h'): QuerySubmission {
-  const r = queryOf(text);
-  return {
-    command: r.command.name,
-    commandText: text,
-    normalized: r.normalized,
-    query: r.query,
-    userId: 'U1',
-    channelId: 'C1',
-    surface: 'slack',
-  };
+  return querySubmission(text);
 }
 
 async function runnerWith(engine: RunnerOptions['engine']) {

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type QuerySubmission, Runner } from '../../src/runner/runner';
+import { Runner } from '../../src/runner/runner';
 import type { DynamoExecutionStore } from '../../src/store/dynamo';
-import { queryOf } from '../helpers/commands';
+import { querySubmission } from '../helpers/commands';
 import { RecordingPublisher } from '../helpers/recording-publisher';
 import { ScriptedEngine } from '../helpers/scripted-engine';
 import { type LocalDynamo, startLocalDynamo } from '../store/helpers';
@@ -44,16 +44,7 @@ test('a stopping process releases its lease and a second process finishes the sa
   engine.pollsBeforeDone = Number.MAX_SAFE_INTEGER;
   const publisher = new RecordingPublisher();
   const a = runner(store, engine, publisher, 'task-old');
-  const r = queryOf('sg sg-5887f224 12h');
-  const s: QuerySubmission = {
-    command: r.command.name,
-    commandText: 'sg sg-5887f224 12h',
-    normalized: r.normalized,
-    query: r.query,
-    userId: 'U1',
-    channelId: 'C1',
-    surface: 'slack',
-  };
+  const s = querySubmission('sg sg-5887f224 12h');
   const submitted = a.submit(s);
   while (engine.starts.length === 0) await new Promise((res) => setTimeout(res, 5));
   const [running] = await store.listUnfinished();

@@ -6,8 +6,8 @@ import { RESULT_COLUMNS, StatefulFakeAthena } from '../../soak/lib/fake-athena';
 import { createAthenaClient } from '../../src/engines/athena/client';
 import { AthenaEngine } from '../../src/engines/athena/engine';
 import { createS3Client } from '../../src/engines/athena/s3';
-import { type QuerySubmission, Runner } from '../../src/runner/runner';
-import { queryOf } from '../helpers/commands';
+import { Runner } from '../../src/runner/runner';
+import { querySubmission } from '../helpers/commands';
 import { FakeS3 } from '../helpers/fake-s3';
 import { RecordingPublisher } from '../helpers/recording-publisher';
 import { type LocalDynamo, startLocalDynamo, type TestClock } from '../store/helpers';
@@ -76,16 +76,7 @@ test('300,000 rows streamed from the result file, the lease renewed while they a
     });
   const a = make('replica-a');
   const b = make('replica-b');
-  const r = queryOf('logins all 24h');
-  const s: QuerySubmission = {
-    command: r.command.name,
-    commandText: 'logins all 24h',
-    normalized: r.normalized,
-    query: r.query,
-    userId: 'U1',
-    channelId: 'C1',
-    surface: 'slack',
-  };
+  const s = querySubmission('logins all 24h');
 
   // Replica B sweeps all along, as a second task would: it must never get the execution while A is collecting.
   let sweeping = true;

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type DynamoDBClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/client-dynamodb';
-import { type QuerySubmission, Runner, type SubmitOutcome } from '../../src/runner/runner';
+import { Runner, type SubmitOutcome } from '../../src/runner/runner';
 import { DynamoExecutionStore } from '../../src/store/dynamo';
 import { fromItem } from '../../src/store/marshal';
-import { queryOf } from '../helpers/commands';
+import { querySubmission } from '../helpers/commands';
 import { RecordingPublisher } from '../helpers/recording-publisher';
 import { ScriptedEngine } from '../helpers/scripted-engine';
 import { type LocalDynamo, startLocalDynamo } from '../store/helpers';
@@ -70,16 +70,7 @@ test('a burst of 10 from one user across two processes: exactly the limit of 3 r
   const outcomes: SubmitOutcome[] = [];
   const burst = Array.from({ length: 10 }, (_, i) => {
     const text = `sg sg-0000000${i} 12h`;
-    const r = queryOf(text);
-    const s: QuerySubmission = {
-      command: r.command.name,
-      commandText: text,
-      normalized: r.normalized,
-      query: r.query,
-      userId: 'U1',
-      channelId: 'C1',
-      surface: 'slack',
-    };
+    const s = querySubmission(text);
     return (i % 2 === 0 ? a : b).submit(s).then((o) => {
       outcomes.push(o);
       return o;

@@ -6,7 +6,7 @@ import { createS3Client } from '../../src/engines/athena/s3';
 import type { Logger } from '../../src/logger';
 import type { BoundQuery } from '../../src/query/types';
 import { type QuerySubmission, Runner } from '../../src/runner/runner';
-import { queryOf } from '../helpers/commands';
+import { querySubmission } from '../helpers/commands';
 import { FakeS3 } from '../helpers/fake-s3';
 import { RecordingPublisher } from '../helpers/recording-publisher';
 import { ScriptedEngine } from '../helpers/scripted-engine';
@@ -71,16 +71,7 @@ async function runnerOverS3(logs: { level: string; msg: string; fields?: Record<
 }
 
 function submission(text = 'logins 24h'): QuerySubmission {
-  const r = queryOf(text);
-  return {
-    command: r.command.name,
-    commandText: text,
-    normalized: r.normalized,
-    query: r.query,
-    userId: 'U1',
-    channelId: 'C1',
-    surface: 'slack',
-  };
+  return querySubmission(text);
 }
 
 describe.each([

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { type QuerySubmission, Runner, type RunnerOptions } from '../../src/runner/runner';
 import type { DynamoExecutionStore } from '../../src/store/dynamo';
 import { parseCsv } from '../../src/util/csv';
-import { queryOf } from '../helpers/commands';
+import { querySubmission } from '../helpers/commands';
 import { RecordingPublisher } from '../helpers/recording-publisher';
 import { ScriptedEngine } from '../helpers/scripted-engine';
 import { type LocalDynamo, startLocalDynamo } from '../store/helpers';
@@ -49,17 +49,7 @@ async function setup(overrides: Partial<RunnerOptions> = {}): Promise<Setup> {
 }
 
 function submission(text = 'sg sg-5887f224 12h', over: Partial<QuerySubmission> = {}): QuerySubmission {
-  const r = queryOf(text);
-  return {
-    command: r.command.name,
-    commandText: text,
-    normalized: r.normalized,
-    query: r.query,
-    userId: 'U1',
-    channelId: 'C1',
-    surface: 'slack',
-    ...over,
-  };
+  return querySubmission(text, over);
 }
 
 /** An execution recorded by a process that never got further (no runner involved). */

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pruneSpool, spoolPaths } from '../../src/runner/collect';
 import { type QuerySubmission, Runner } from '../../src/runner/runner';
-import { queryOf } from '../helpers/commands';
+import { querySubmission } from '../helpers/commands';
 import { RecordingPublisher } from '../helpers/recording-publisher';
 import { ScriptedEngine } from '../helpers/scripted-engine';
 import { type LocalDynamo, startLocalDynamo } from '../store/helpers';
@@ -20,16 +20,7 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 function submission(): QuerySubmission {
-  const r = queryOf('sg sg-5887f224 12h');
-  return {
-    command: r.command.name,
-    commandText: 'sg sg-5887f224 12h',
-    normalized: r.normalized,
-    query: r.query,
-    userId: 'U1',
-    channelId: 'C1',
-    surface: 'slack',
-  };
+  return querySubmission('sg sg-5887f224 12h');
 }
 
 async function run(spool: boolean) {
