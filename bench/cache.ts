@@ -8,11 +8,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { parseRequest } from '../commands';
+import type { BoundQuery } from '../src/core/query';
 import { discoverLogFiles } from '../src/engines/duckdb';
 import { ColumnarCache } from '../src/engines/duckdb/cache';
 import { DuckDbEngine } from '../src/engines/duckdb/engine';
-import { parseRequest } from '../src/query/request';
-import type { BoundQuery } from '../src/query/types';
 import {
   benchConfig,
   engineCases,

@@ -9,13 +9,13 @@
 import { fork, spawn } from 'node:child_process';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { parseRequest } from '../commands';
 import { loadConfig, type TrailConfig } from '../src/config';
+import type { QueryEngine, QueryStatus } from '../src/core/engine';
+import type { BoundQuery } from '../src/core/query';
 import { DuckDbEngine, discoverLogFiles, type LogFile } from '../src/engines/duckdb';
 import { columnNeeds } from '../src/engines/duckdb/view';
-import type { QueryEngine, QueryStatus } from '../src/engines/types';
 import { sqlLiteral } from '../src/query/literal';
-import { parseRequest } from '../src/query/request';
-import type { BoundQuery } from '../src/query/types';
 import { SG_SCENARIO } from '../src/sample/generate';
 import {
   BENCH_NOW,

@@ -7,7 +7,7 @@
 import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { UsageError } from '../src/errors';
+import { UsageError } from '../src/core/errors';
 import {
   generateSampleData,
   SAMPLE_MANIFEST_FILE,

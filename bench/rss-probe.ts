@@ -5,8 +5,9 @@
  *
  * Usage (by bench/engine.ts): node --import tsx bench/rss-probe.ts <data dir> <question> <now ISO>
  */
+
+import { parseRequest } from '../commands';
 import { DuckDbEngine } from '../src/engines/duckdb';
-import { parseRequest } from '../src/query/request';
 import { quietKnownWarnings } from '../src/util/quiet-warnings';
 import { awaitQuery, benchConfig } from './engine';
 

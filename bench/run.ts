@@ -6,7 +6,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { UsageError } from '../src/errors';
+import { UsageError } from '../src/core/errors';
 import { quietKnownWarnings } from '../src/util/quiet-warnings';
 import { type CacheReport, cacheTargets, runCacheBench } from './cache';
 import { type EngineReport, engineTargets, runEngineBench, type TargetLine } from './engine';

@@ -1,6 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
-import { UsageError } from '../src/errors';
+import { UsageError } from '../src/core/errors';
 import { shown } from '../src/util/shown';
 import type { CommandArgs, CommandInfo } from './types';
 

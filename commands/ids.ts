@@ -1,4 +1,4 @@
-import { UsageError } from '../src/errors';
+import { UsageError } from '../src/core/errors';
 import { shown } from './args';
 import type { CommandArgs, CommandInfo } from './types';
 

@@ -1,3 +1,4 @@
+import type { TimeWindow } from '../src/core/window';
 import { CacheStatus } from './cache';
 import { CancelExecution } from './cancel';
 import { ConfirmQuestion } from './confirm';
@@ -6,20 +7,21 @@ import { Help } from './help';
 import { ExecutionHistory } from './history';
 import { SourceIpActivity } from './ip';
 import { ConsoleLogins } from './logins';
+import { findCommand as findIn, renderHelp as helpFor, type ParseOptions, parseWith, type TrailRequest } from './parse';
 import { RecentEvents } from './recent';
 import { RootActivity } from './root';
-import { ScheduleQuestion } from './schedule';
+import { scheduleCommand } from './schedule';
+import { bindScheduledQuestion as bindScheduled } from './schedule-args';
 import { ScheduleList } from './schedules';
 import { SecurityGroupChanges } from './sg';
 import { ExecutionStatus } from './status';
-import type { Command } from './types';
+import type { Command, CommandContext, QueryCommand } from './types';
 import { Unschedule } from './unschedule';
 import { PrincipalActivity } from './user';
 import { TopUsers } from './users';
 import { ResourceActivity } from './who';
 
-/** Every `/trail` subcommand, in the order `help` lists them. */
-export const COMMANDS: readonly Command[] = [
+const QUESTIONS: readonly QueryCommand[] = [
   SecurityGroupChanges,
   ConsoleLogins,
   ErrorSummary,
@@ -29,11 +31,16 @@ export const COMMANDS: readonly Command[] = [
   PrincipalActivity,
   SourceIpActivity,
   RecentEvents,
+];
+
+/** Every `/trail` subcommand, in the order `help` lists them. */
+export const COMMANDS: readonly Command[] = [
+  ...QUESTIONS,
   ExecutionStatus,
   CancelExecution,
   ConfirmQuestion,
   ExecutionHistory,
-  ScheduleQuestion,
+  scheduleCommand(QUESTIONS),
   ScheduleList,
   Unschedule,
   CacheStatus,
@@ -41,7 +48,24 @@ export const COMMANDS: readonly Command[] = [
 ];
 
 export function findCommand(name: string, catalog: readonly Command[] = COMMANDS): Command | undefined {
-  return catalog.find((c) => c.name === name);
+  return findIn(name, catalog);
 }
 
+/** What was typed after `/trail`, parsed against the whole catalog (commands/parse.ts). */
+export function parseRequest(text: string, ctx: CommandContext, options: Partial<ParseOptions> = {}): TrailRequest {
+  return parseWith(text, ctx, { catalog: COMMANDS, ...options });
+}
+
+/** A stored schedule's question bound to its run's window, against the whole catalog (commands/schedule-args.ts). */
+export function bindScheduledQuestion(commandText: string, window: TimeWindow, ctx: CommandContext) {
+  return bindScheduled(commandText, window, { ...ctx, catalog: COMMANDS });
+}
+
+/** `help` over the whole catalog: every command, or one in detail. */
+export function renderHelp(topic?: string, ctx?: CommandContext): string {
+  return helpFor(COMMANDS, topic, ctx);
+}
+
+export type { TrailRequest } from './parse';
+export { ScheduledQuestionInvalid } from './schedule-args';
 export type { Command, CommandContext, ControlCommand, QueryCommand } from './types';

@@ -1,4 +1,4 @@
-import { UsageError } from '../src/errors';
+import { UsageError } from '../src/core/errors';
 import { isOffHours, minutesOf } from '../src/time/window';
 import { inNetworks } from '../src/util/ip';
 import { shown } from './args';

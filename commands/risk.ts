@@ -1,4 +1,4 @@
-import type { RiskFlag } from '../src/surfaces/types';
+import type { RiskFlag } from '../src/core/publisher';
 
 type Flag = Omit<RiskFlag, 'row'>;
 

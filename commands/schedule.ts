@@ -1,6 +1,5 @@
-import { parseScheduleArgs } from '../src/scheduler/request';
-import { COMMANDS } from './index';
-import type { Command, ControlCommand } from './types';
+import { parseScheduleArgs } from './schedule-args';
+import type { Command, ControlCommand, QueryCommand } from './types';
 
 /**
  * Flags `schedule` accepts: those of the questions it can schedule (handed on to the question, e.g. `sg --all`), plus
@@ -19,8 +18,11 @@ export function scheduleFlags(catalog: readonly Command[]): Record<string, strin
   return flags;
 }
 
-/** `/trail schedule root daily 09:00 Europe/Berlin`: a standing question, answered in this channel without asking. */
-export const ScheduleQuestion: ControlCommand = {
+/**
+ * `/trail schedule root daily 09:00 Europe/Berlin`: a standing question, answered in this channel without asking.
+ * Built from the questions it may schedule (their flags are its flags), so the catalog hands them in.
+ */
+export const scheduleCommand = (questions: readonly QueryCommand[]): ControlCommand => ({
   kind: 'control',
   name: 'schedule',
   summary: 'ask a question every day or week in this channel; each run covers the time since the previous one',
@@ -31,11 +33,8 @@ export const ScheduleQuestion: ControlCommand = {
     'schedule logins nomfa weekly monday 08:30',
     'schedule errors top 5 weekly fri 17:00 America/New_York',
   ],
-  // A getter: the catalog imports this file, so it is read when asked for, not while the modules load.
-  get flags() {
-    return scheduleFlags(COMMANDS);
-  },
+  flags: scheduleFlags(questions),
   parse(args, ctx) {
     return { ...parseScheduleArgs(this, args, ctx) };
   },
-};
+});

@@ -1,4 +1,4 @@
-import { UsageError } from '../src/errors';
+import { UsageError } from '../src/core/errors';
 import { SG_ACCEPTS, securityGroupOrEni, validateWord } from './args';
 import { securityGroupFlags } from './risk';
 import type { QueryCommand } from './types';

@@ -1,11 +1,13 @@
 import type { TrailConfig } from '../src/config';
+import type { RiskFlag } from '../src/core/publisher';
 import type { TemplateValues } from '../src/query/bind';
-import type { RiskFlag } from '../src/surfaces/types';
 
 /** What every command sees besides its arguments. */
 export interface CommandContext {
   config: TrailConfig;
   now: Date;
+  /** The whole catalog, handed in by the parser (a command that parses another question, like `schedule`, needs it). */
+  catalog?: readonly Command[];
 }
 
 /** A command's arguments after the window, options and flags were taken out. */

@@ -1,4 +1,4 @@
-import { UsageError } from '../src/errors';
+import { UsageError } from '../src/core/errors';
 import { ARN, expectNoMore, IAM_ACCEPTS, iamNameOrArn, validateWord } from './args';
 import type { QueryCommand } from './types';
 

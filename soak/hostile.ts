@@ -13,13 +13,13 @@
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
+import { parseRequest, type TrailRequest } from '../commands';
 import { loadConfig } from '../src/config';
+import type { QueryEngine } from '../src/core/engine';
+import { TrailError, UsageError } from '../src/core/errors';
+import type { BoundQuery, SqlParam } from '../src/core/query';
 import { AthenaEngine, createAthenaClient } from '../src/engines/athena';
 import { DuckDbEngine } from '../src/engines/duckdb';
-import type { QueryEngine } from '../src/engines/types';
-import { TrailError, UsageError } from '../src/errors';
-import { parseRequest, type TrailRequest } from '../src/query/request';
-import type { BoundQuery, SqlParam } from '../src/query/types';
 import { SAMPLE_KNOWN_NETWORKS, SAMPLE_USER_NAMES } from '../src/sample/generate';
 import { Random } from '../src/sample/random';
 import { runHostileData } from '../test/hostile/run';

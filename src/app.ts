@@ -1,18 +1,18 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { cacheStatusText } from '../commands/cache';
 import type { TrailConfig } from './config';
+import type { QueryEngine } from './core/engine';
+import type { ExecutionStore } from './core/execution';
+import type { Dispatcher } from './core/input';
+import type { Publisher } from './core/publisher';
+import { annotatorsFrom, TrailDispatcher } from './dispatch/dispatcher';
 import { createEngine } from './engines';
-import type { QueryEngine } from './engines/types';
 import type { Logger } from './logger';
-import { annotatorsFrom, TrailDispatcher } from './runner/dispatcher';
 import { Runner } from './runner/runner';
-import type { Dispatcher } from './runner/types';
 import { scheduleControls } from './scheduler/controls';
 import { Scheduler, type SchedulerOptions } from './scheduler/scheduler';
 import { openStore } from './store/dynalite';
 import { ScheduleStore } from './store/schedules';
-import type { ExecutionStore } from './store/types';
-import type { Publisher } from './surfaces/types';
 
 export interface TrailParts {
   config: TrailConfig;

@@ -1,8 +1,8 @@
 import { cacheStatusText } from '../commands/cache';
 import type { TrailConfig } from './config';
+import { UsageError, userMessageOf } from './core/errors';
 import { ColumnarCache } from './engines/duckdb/cache';
 import { discoverLogFiles } from './engines/duckdb/files';
-import { UsageError, userMessageOf } from './errors';
 import { readPartitions } from './query/bind';
 import { parseWindow } from './time/window';
 

@@ -51,7 +51,7 @@
  *
  * Access policy JSON: `{"default":{"channels":["C…"],"users":["U…"]},"commands":{"root":{"channels":["C0COMPLIANCE"]}}}`.
  * Channel ids start with C, G or D; user ids with U or W (copy them from Slack, not `#names`). A command's rule
- * replaces the default; an empty or missing list means anyone (src/policy.ts). `"admins":["U…"]` lists who may cancel
+ * replaces the default; an empty or missing list means anyone (src/dispatch/policy.ts). `"admins":["U…"]` lists who may cancel
  * other people's questions and stop their schedules (everyone else only their own). With Slack and Athena together a
  * policy is required; `open` is the explicit "everyone, everywhere".
  */
@@ -59,7 +59,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
-import { ConfigError, UsageError } from './errors';
+import { ConfigError, UsageError } from './core/errors';
 import { parseWindow } from './time/window';
 
 /** Access rule: which channels / users may run a command. An empty or missing list means "anyone". */
@@ -73,7 +73,7 @@ export interface AccessPolicy {
   default: AccessRule;
   /** Per-command rules, by subcommand name (e.g. `root`: only the compliance channel). */
   commands: Record<string, AccessRule>;
-  /** User ids who may cancel anyone's question and stop anyone's schedule (src/policy.ts `checkOwnership`). */
+  /** User ids who may cancel anyone's question and stop anyone's schedule (src/dispatch/policy.ts `checkOwnership`). */
   admins?: string[];
 }
 

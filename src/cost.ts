@@ -1,4 +1,4 @@
-import type { QueryState, QueryStats } from './engines/types';
+import type { QueryState, QueryStats } from './core/engine';
 
 /**
  * What a query costs. Athena bills "$5.00 per TB of data scanned", each query rounded up to the nearest megabyte with

@@ -1,7 +1,7 @@
 import type { Node } from 'constructs';
 import type { TrailLocation } from '../../src/config';
+import { ConfigError, TrailError } from '../../src/core/errors';
 import { type ValidTrailLocation, validateTrailLocation } from '../../src/ddl/location';
-import { ConfigError, TrailError } from '../../src/errors';
 
 /**
  * What one trailbot deployment needs to know, read from CDK context (`-c key=value` on the command line, or the

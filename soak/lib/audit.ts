@@ -2,7 +2,7 @@
  * Counting what Slack received against what the store says: "every execution published exactly once" and "every
  * command answered exactly once", as numbers a soak reports (and a test asserts).
  */
-import type { ExecutionRecord } from '../../src/store/types';
+import type { ExecutionRecord } from '../../src/core/execution';
 import type { FakeMessage } from '../../test/helpers/fake-slack';
 import type { CommandResult } from './bot';
 import type { TimedFakeSlack } from './slack';

@@ -13,12 +13,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { buildTrail, lateDispatcher } from '../../src/app';
 import { loadConfig } from '../../src/config';
+import type { QueryEngine } from '../../src/core/engine';
+import type { ExecutionRecord } from '../../src/core/execution';
 import { AthenaEngine, createAthenaClient } from '../../src/engines/athena';
-import type { QueryEngine } from '../../src/engines/types';
 import { consoleLogger, type Logger } from '../../src/logger';
 import { startDynalite } from '../../src/store/dynalite';
 import { DynamoExecutionStore, ensureTable } from '../../src/store/dynamo';
-import type { ExecutionRecord } from '../../src/store/types';
 import { createSlackApp } from '../../src/surfaces/slack/app';
 import { SlackPublisher } from '../../src/surfaces/slack/publisher';
 import { quietKnownWarnings } from '../../src/util/quiet-warnings';

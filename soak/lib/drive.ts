@@ -3,7 +3,7 @@
  * execution is published, and audits the result. Shared by the load, fault and hostile (via the bot) parts.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ExecutionRecord } from '../../src/store/types';
+import type { ExecutionRecord } from '../../src/core/execution';
 import { type AnswerAudit, auditAnswers, auditPublications, type PublicationAudit, type SentCommand } from './audit';
 import type { BotProcess } from './bot';
 import type { MemoryFigures, Snapshot } from './bot-child';

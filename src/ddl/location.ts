@@ -1,5 +1,5 @@
 import type { TrailLocation } from '../config';
-import { ConfigError } from '../errors';
+import { ConfigError } from '../core/errors';
 
 /**
  * Where a trail's log files live in S3, checked once. Values from here end up inside SQL string literals (DDL

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TrailLocation } from '../config';
-import { ConfigError } from '../errors';
+import { ConfigError } from '../core/errors';
 import { logsRootKey, type ValidTrailLocation, validateTrailLocation } from './location';
 import { CLOUDTRAIL_COLUMNS, CLOUDTRAIL_TABLE, hiveType } from './table';
 

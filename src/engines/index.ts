@@ -1,12 +1,12 @@
 import os from 'node:os';
 import type { TrailConfig } from '../config';
+import type { QueryEngine } from '../core/engine';
 import type { Logger } from '../logger';
 import { AthenaEngine, createAthenaClient } from './athena';
 import { S3PartitionEstimator } from './athena/estimate';
 import { createS3Client } from './athena/s3';
 import { DuckDbEngine } from './duckdb';
 import { ColumnarCache } from './duckdb/cache';
-import type { QueryEngine } from './types';
 
 /** The engine the configuration asks for: Athena in production, DuckDB over local files otherwise. */
 export function createEngine(

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { TimeWindow } from '../time/types';
+import type { BoundQuery, SqlParam } from '../core/query';
+import type { TimeWindow } from '../core/window';
 import { partitionsFor } from '../time/window';
-import type { BoundQuery, SqlParam } from './types';
 
 /** Where the `.sql` templates live (top-level `sql/`). */
 export const SQL_DIR = path.resolve(__dirname, '..', '..', 'sql');

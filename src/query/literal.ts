@@ -1,4 +1,4 @@
-import type { SqlParam } from './types';
+import type { SqlParam } from '../core/query';
 
 /**
  * Renders one parameter as a Trino SQL literal, the form Athena's ExecutionParameters take: "the values are applied

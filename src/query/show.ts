@@ -1,6 +1,6 @@
+import type { BoundQuery } from '../core/query';
 import { codeBlock } from '../util/echo';
 import { sqlLiteral } from './literal';
-import type { BoundQuery } from './types';
 
 /**
  * The exact SQL and its parameters, as a compliance lead needs to see them (`--sql`, "show SQL"). Parameters are

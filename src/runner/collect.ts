@@ -2,8 +2,8 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { QueryEngine } from '../engines/types';
-import type { ResultSummary, RiskFlag } from '../surfaces/types';
+import type { QueryEngine } from '../core/engine';
+import type { ResultSummary, RiskFlag } from '../core/publisher';
 import { csvRecord } from '../util/csv';
 
 /** Row annotator: flags for one row, given cell lookup by column name. */

@@ -1,17 +1,17 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { athenaCostUsd, formatUsd, queryCostUsd } from '../cost';
-import { type QueryEngine, type QueryStatus, UnknownQueryError } from '../engines/types';
-import { userMessageOf } from '../errors';
-import { type Logger, silentLogger } from '../logger';
-import type { BoundQuery } from '../query/types';
+import { type QueryEngine, type QueryStatus, UnknownQueryError } from '../core/engine';
+import { userMessageOf } from '../core/errors';
 import {
   type CreateResult,
   type ExecutionRecord,
   type ExecutionState,
   type ExecutionStore,
   IllegalTransitionError,
-} from '../store/types';
-import type { Publisher, Recipient, ResultSummary } from '../surfaces/types';
+} from '../core/execution';
+import type { Publisher, Recipient, ResultSummary } from '../core/publisher';
+import type { BoundQuery } from '../core/query';
+import { athenaCostUsd, formatUsd, queryCostUsd } from '../cost';
+import { type Logger, silentLogger } from '../logger';
 import { formatBytes } from '../time/format';
 import { echoCommand } from '../util/echo';
 import {

@@ -5,7 +5,7 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { TrailError, UsageError } from '../errors';
+import { TrailError, UsageError } from '../core/errors';
 import { generateSampleData, SAMPLE_MANIFEST_FILE, type SampleOptions, validateSampleOptions } from './generate';
 import { sampleAccountIds } from './world';
 

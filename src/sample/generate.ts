@@ -11,7 +11,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { UsageError } from '../errors';
+import { UsageError } from '../core/errors';
 import { backgroundEvent, templatePicker } from './background';
 import { dayFolder, digestFileKey, logFileKey } from './layout';
 import { ManifestCollector, type SampleManifest } from './manifest';

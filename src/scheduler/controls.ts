@@ -5,17 +5,17 @@
  * known: scheduling `root` is allowed exactly where running `root` is.
  */
 import type { TrailConfig } from '../config';
-import { checkAccess, checkOwnership } from '../policy';
-import type { CommandInput } from '../runner/types';
+import type { AuditEntry } from '../core/execution';
+import type { CommandInput } from '../core/input';
+import type { ScheduleRequest } from '../core/schedule';
+import { WEEKDAYS } from '../core/schedule';
+import { checkAccess, checkOwnership } from '../dispatch/policy';
 import { ScheduleLimitError, type ScheduleStore } from '../store/schedules';
-import type { AuditEntry } from '../store/types';
+import { describeCadence, formatSlot, slotAfter } from '../time/cadence';
 import { formatDuration } from '../time/format';
+import { periodOf, scheduleLine, slackMention } from '../time/schedule-text';
 import { echoCommand } from '../util/echo';
-import { describeCadence, formatSlot, slotAfter } from './cadence';
 import { DEFAULT_DELIVERY_DELAY_MS } from './scheduler';
-import { periodOf, scheduleLine, slackMention } from './text';
-import type { ScheduleRequest } from './types';
-import { WEEKDAYS } from './types';
 
 /** Schedules one channel may have: enough for a team's standing questions, few enough to read in one list. */
 export const MAX_SCHEDULES_PER_CHANNEL = 20;
@@ -110,7 +110,7 @@ export function scheduleControls(
       const missing = `There is no schedule \`${id}\` in this channel (\`/trail schedules\` lists them).`;
       // Another channel's schedule is not acknowledged: its id says nothing to people here.
       if (!existing || existing.channelId !== input.channelId) return missing;
-      // Only its creator or an admin may stop someone's standing question (src/policy.ts, checkOwnership).
+      // Only its creator or an admin may stop someone's standing question (src/dispatch/policy.ts, checkOwnership).
       const owner = checkOwnership(o.config.policy, {
         command: 'unschedule',
         userId: input.userId,

@@ -20,20 +20,20 @@
  *   it never came into being (the claimer died between claiming and submitting), it is run after `staleClaimMs`.
  */
 import { createHash } from 'node:crypto';
+import { bindScheduledQuestion, ScheduledQuestionInvalid } from '../../commands';
 import type { CommandContext } from '../../commands/types';
 import type { TrailConfig } from '../config';
+import type { ExecutionRecord, ExecutionStore } from '../core/execution';
+import type { Recipient } from '../core/publisher';
+import type { Schedule, ScheduleResult } from '../core/schedule';
+import type { TimeWindow } from '../core/window';
+import { checkAccess } from '../dispatch/policy';
 import { type Logger, silentLogger } from '../logger';
-import { checkAccess } from '../policy';
 import type { QuerySubmission, SubmitOutcome } from '../runner/runner';
 import type { ScheduleStore } from '../store/schedules';
-import type { ExecutionRecord, ExecutionStore } from '../store/types';
-import type { Recipient } from '../surfaces/types';
-import type { TimeWindow } from '../time/types';
+import { localMinute, previousSlot, slotAfter, slotAtOrBefore } from '../time/cadence';
 import { partitionsFor } from '../time/window';
 import { echoCommand } from '../util/echo';
-import { localMinute, previousSlot, slotAfter, slotAtOrBefore } from './cadence';
-import { bindScheduledQuestion, ScheduledQuestionInvalid } from './request';
-import type { Schedule, ScheduleResult } from './types';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

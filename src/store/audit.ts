@@ -4,11 +4,11 @@
  * grants it): written with a conditional put, in no index, under keys the bot's role cannot read back.
  */
 import { PutItemCommand, ScanCommand, type ScanCommandInput } from '@aws-sdk/client-dynamodb';
+import type { AuditEntry } from '../core/execution';
 import { randomSuffix } from './ids';
 import { fromItem, type Item, toAttribute, toItem } from './marshal';
 import { AUDIT_PREFIX, AUDIT_SUFFIX_CHARS, keys, STORE_TABLE } from './schema';
 import { epochSeconds, TableStore } from './table';
-import type { AuditEntry } from './types';
 
 export class AuditTrail extends TableStore {
   /** Adds an entry; never replaces one, not even on a (practically impossible) key collision. */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import type { StoreConfig } from '../config';
-import { TrailError } from '../errors';
+import { TrailError } from '../core/errors';
 import { DynamoExecutionStore, ensureTable } from './dynamo';
 
 export interface DynaliteOptions {

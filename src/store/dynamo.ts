@@ -12,13 +12,7 @@ import {
   UpdateItemCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { TrailError } from '../errors';
-import { AuditTrail } from './audit';
-import { newExecutionId } from './ids';
-import { fromItem, type Item, toAttribute, toItem } from './marshal';
-import { INTERNAL_ATTRIBUTES, keys, STORE_TABLE, tableDefinition, UNFINISHED } from './schema';
-import { SlotCounters, type SlotLimit, type SlotOutcome } from './slots';
-import { epochSeconds, type TableOptions, TableStore } from './table';
+import { TrailError } from '../core/errors';
 import {
   type AuditEntry,
   type CreateResult,
@@ -30,7 +24,14 @@ import {
   LEGAL_TRANSITIONS,
   type NewExecution,
   type PendingOwner,
-} from './types';
+  type SlotOutcome,
+} from '../core/execution';
+import { AuditTrail } from './audit';
+import { newExecutionId } from './ids';
+import { fromItem, type Item, toAttribute, toItem } from './marshal';
+import { INTERNAL_ATTRIBUTES, keys, STORE_TABLE, tableDefinition, UNFINISHED } from './schema';
+import { SlotCounters, type SlotLimit } from './slots';
+import { epochSeconds, type TableOptions, TableStore } from './table';
 
 /** A configured client (region, endpoint, retries: see `openStore`); the store never creates or destroys it. */
 export type DynamoExecutionStoreOptions = TableOptions;

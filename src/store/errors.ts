@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { TrailError } from '../errors';
+import { TrailError } from '../core/errors';
 
 /**
  * AWS errors a person can act on, as TrailErrors that say what to do. Throttling reaches this point only after the

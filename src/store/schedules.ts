@@ -35,7 +35,7 @@ import {
   type QueryCommandInput,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { Schedule, ScheduleRequest, ScheduleResult, ScheduleRun } from '../scheduler/types';
+import type { Schedule, ScheduleRequest, ScheduleResult, ScheduleRun } from '../core/schedule';
 import { newExecutionId } from './ids';
 import { fromItem, type Item, type JsonValue, toAttribute, toItem } from './marshal';
 import { keys, STORE_TABLE } from './schema';

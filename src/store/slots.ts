@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import type { SlotOutcome } from '../core/execution';
 import { toAttribute, toItem } from './marshal';
 import { STORE_TABLE } from './schema';
 import { TableStore } from './table';
@@ -9,8 +10,6 @@ export interface SlotLimit {
   scope: string;
   limit: number;
 }
-
-export type SlotOutcome = { ok: true } | { ok: false; scope: string; limit: number; holders: number };
 
 const slotKey = (scope: string) => ({ [STORE_TABLE.partitionKey]: `SLOTS#${scope}`, [STORE_TABLE.sortKey]: 'SLOTS' });
 /** When a holder took its slot, kept beside the set (one attribute per holder) so a fresh holder is never reaped. */

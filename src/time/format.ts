@@ -4,7 +4,7 @@
  */
 import { TZDate } from '@date-fns/tz';
 import { format } from 'date-fns';
-import type { TimeWindow, TimeWindowJson } from './types';
+import type { TimeWindow, TimeWindowJson } from '../core/window';
 
 /**
  * A window as people read it: `Nov 20 20:00 – Nov 21 08:00 (Europe/Berlin)`. The year appears when either end is not

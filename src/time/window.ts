@@ -21,9 +21,9 @@
 
 import { TZDate } from '@date-fns/tz';
 import { addDays, startOfDay } from 'date-fns';
-import { TrailError, UsageError } from '../errors';
+import { TrailError, UsageError } from '../core/errors';
+import type { TimeWindow, TimeWindowJson } from '../core/window';
 import { shown } from '../util/shown';
-import type { TimeWindow, TimeWindowJson } from './types';
 
 /** Every accepted window form, as one phrase (for `help`). */
 export const WINDOW_FORMS =

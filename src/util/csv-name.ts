@@ -1,4 +1,4 @@
-import type { TimeWindow, TimeWindowJson } from '../time/types';
+import type { TimeWindow, TimeWindowJson } from '../core/window';
 
 /** The UTF-8 byte-order mark: Excel reads a CSV that starts with it as UTF-8 instead of the system's ANSI code page. */
 export const UTF8_BOM = '\uFEFF';

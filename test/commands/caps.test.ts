@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { COMMANDS } from '../../commands';
+import { annotatorsFrom } from '../../src/dispatch/dispatcher';
 import { SQL_DIR } from '../../src/query/bind';
-import { annotatorsFrom } from '../../src/runner/dispatcher';
 import { queryOf } from '../helpers/commands';
 import { testConfig } from '../helpers/config';
 

@@ -6,10 +6,10 @@
  * - A code fence survives any run of backticks in what it holds.
  */
 
+import type { Schedule } from '../../src/core/schedule';
+import { historyLine, statusText } from '../../src/dispatch/dispatcher';
 import { fencedQueryText } from '../../src/query/show';
-import { historyLine, statusText } from '../../src/runner/dispatcher';
-import { scheduleLine } from '../../src/scheduler/text';
-import type { Schedule } from '../../src/scheduler/types';
+import { scheduleLine } from '../../src/time/schedule-text';
 import { codeBlock, codeSpan, echoCommand, fenceBody } from '../../src/util/echo';
 import { queryOf, usageMessage } from '../helpers/commands';
 import { execution } from '../surfaces/slack/fixtures';

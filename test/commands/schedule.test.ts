@@ -1,7 +1,5 @@
-import { COMMANDS } from '../../commands';
+import { bindScheduledQuestion, COMMANDS, renderHelp, ScheduledQuestionInvalid } from '../../commands';
 import { scheduleFlags } from '../../commands/schedule';
-import { renderHelp } from '../../src/query/request';
-import { bindScheduledQuestion, ScheduledQuestionInvalid } from '../../src/scheduler/request';
 import { scheduledWindow } from '../../src/scheduler/scheduler';
 import { context, parse, queryOf, usageMessage } from '../helpers/commands';
 

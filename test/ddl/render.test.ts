@@ -1,5 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${timestamp}` and friends are Athena's own placeholders, expected verbatim in the DDL.
 import type { TrailLocation } from '../../src/config';
+import { ConfigError } from '../../src/core/errors';
 import {
   CLOUDTRAIL_STORAGE,
   cloudTrailTableProperties,
@@ -13,7 +14,6 @@ import {
   tableLocation,
 } from '../../src/ddl/render';
 import { CLOUDTRAIL_COLUMNS } from '../../src/ddl/table';
-import { ConfigError } from '../../src/errors';
 
 const single: TrailLocation = {
   bucket: 'trailbot-logs-111122223333',

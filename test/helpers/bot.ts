@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildTrail, lateDispatcher, type TrailParts } from '../../src/app';
 import type { TrailConfig } from '../../src/config';
-import type { QueryEngine } from '../../src/engines/types';
+import type { QueryEngine } from '../../src/core/engine';
 import { silentLogger } from '../../src/logger';
 import { openMemoryStore } from '../../src/store/dynalite';
 import { createSlackApp } from '../../src/surfaces/slack/app';

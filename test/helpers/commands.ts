@@ -1,7 +1,7 @@
+import { parseRequest, type TrailRequest } from '../../commands';
 import type { CommandContext } from '../../commands/types';
 import type { TrailConfig } from '../../src/config';
-import { UsageError } from '../../src/errors';
-import { parseRequest, type TrailRequest } from '../../src/query/request';
+import { UsageError } from '../../src/core/errors';
 import type { QuerySubmission } from '../../src/runner/runner';
 import { testConfig } from './config';
 

@@ -1,5 +1,5 @@
-import type { ExecutionRecord } from '../../src/store/types';
-import type { Publisher, Recipient, ResultSummary } from '../../src/surfaces/types';
+import type { ExecutionRecord } from '../../src/core/execution';
+import type { Publisher, Recipient, ResultSummary } from '../../src/core/publisher';
 
 export interface PublishedEvent {
   kind: 'announce' | 'result' | 'csv' | 'failure' | 'parent' | 'notify' | 'progress';

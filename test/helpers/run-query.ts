@@ -1,8 +1,7 @@
-import { findCommand } from '../../commands';
+import { findCommand, parseRequest } from '../../commands';
 import type { CommandContext } from '../../commands/types';
-import type { QueryEngine, QueryStats, ResultPage } from '../../src/engines/types';
-import { parseRequest } from '../../src/query/request';
-import type { RiskFlag } from '../../src/surfaces/types';
+import type { QueryEngine, QueryStats, ResultPage } from '../../src/core/engine';
+import type { RiskFlag } from '../../src/core/publisher';
 
 export interface QueryResult {
   columns: string[];

@@ -1,5 +1,5 @@
-import { type QueryEngine, type QueryStatus, type ResultPage, UnknownQueryError } from '../../src/engines/types';
-import type { BoundQuery } from '../../src/query/types';
+import { type QueryEngine, type QueryStatus, type ResultPage, UnknownQueryError } from '../../src/core/engine';
+import type { BoundQuery } from '../../src/core/query';
 
 /**
  * A QueryEngine test double for the runner (the contract is ours, so a double is the right seam here; the real

@@ -1,5 +1,5 @@
+import type { SqlParam } from '../../src/core/query';
 import { countPlaceholders, renderTemplate, TemplateError } from '../../src/query/bind';
-import type { SqlParam } from '../../src/query/types';
 
 const v = (value: string): SqlParam => ({ type: 'varchar', value });
 

@@ -1,7 +1,6 @@
 import fc from 'fast-check';
-import { COMMANDS } from '../../commands';
-import { UsageError } from '../../src/errors';
-import { parseRequest } from '../../src/query/request';
+import { COMMANDS, parseRequest } from '../../commands';
+import { UsageError } from '../../src/core/errors';
 import { context } from '../helpers/commands';
 
 /**

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { BoundQuery } from '../../src/core/query';
 import { S3PartitionEstimator } from '../../src/engines/athena/estimate';
 import { createS3Client } from '../../src/engines/athena/s3';
 import type { Logger } from '../../src/logger';
-import type { BoundQuery } from '../../src/query/types';
 import { type QuerySubmission, Runner } from '../../src/runner/runner';
 import { querySubmission } from '../helpers/commands';
 import { FakeS3 } from '../helpers/fake-s3';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import ipaddr from 'ipaddr.js';
-import { UsageError } from '../../src/errors';
+import { UsageError } from '../../src/core/errors';
 import { generateSampleData, SAMPLE_MANIFEST_FILE, type SampleOptions } from '../../src/sample/generate';
 import type { SampleManifest } from '../../src/sample/manifest';
 import { SAMPLE_KNOWN_NETWORKS } from '../../src/sample/world';

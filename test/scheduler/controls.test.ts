@@ -4,9 +4,9 @@
  */
 
 import type { AccessPolicy } from '../../src/config';
-import { TrailDispatcher } from '../../src/runner/dispatcher';
+import { TrailDispatcher } from '../../src/dispatch/dispatcher';
 import { scheduleControls } from '../../src/scheduler/controls';
-import { scheduleNote } from '../../src/scheduler/text';
+import { scheduleNote } from '../../src/time/schedule-text';
 import { type LocalDynamo, startLocalDynamo, TestClock } from '../store/helpers';
 import { schedulerWorld } from './helpers';
 

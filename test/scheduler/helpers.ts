@@ -11,13 +11,13 @@ import {
   type ResultPage,
   type StartOptions,
   UnknownQueryError,
-} from '../../src/engines/types';
-import type { BoundQuery } from '../../src/query/types';
+} from '../../src/core/engine';
+import type { ExecutionRecord } from '../../src/core/execution';
+import type { Publisher, Recipient, ResultSummary } from '../../src/core/publisher';
+import type { BoundQuery } from '../../src/core/query';
 import { Runner } from '../../src/runner/runner';
 import { Scheduler, type SchedulerOptions } from '../../src/scheduler/scheduler';
 import { ScheduleStore } from '../../src/store/schedules';
-import type { ExecutionRecord } from '../../src/store/types';
-import type { Publisher, Recipient, ResultSummary } from '../../src/surfaces/types';
 import { testConfig } from '../helpers/config';
 import type { LocalDynamo, TestClock } from '../store/helpers';
 

@@ -2,11 +2,11 @@
  * The scheduler with a controllable clock against dynalite, the real Runner and store, a scripted engine and a
  * recording Publisher. Schedules are created through the real `schedule` control (parse → controls → store).
  */
-import { parseRequest } from '../../src/query/request';
+import { parseRequest } from '../../commands';
+import type { Schedule } from '../../src/core/schedule';
 import type { QuerySubmission, SubmitOutcome } from '../../src/runner/runner';
 import { scheduleControls } from '../../src/scheduler/controls';
 import { runRequestKey } from '../../src/scheduler/scheduler';
-import type { Schedule } from '../../src/scheduler/types';
 import { type LocalDynamo, startLocalDynamo, TestClock } from '../store/helpers';
 import { type Bot, schedulerWorld } from './helpers';
 

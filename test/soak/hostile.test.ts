@@ -3,7 +3,7 @@ import path from 'node:path';
 import { checkHostileTexts, decodeLiteral, foreignSql, hostileTexts, INJECTIONS, wellFormed } from '../../soak/hostile';
 import { sampleDataset } from '../../soak/lib/data';
 import { tempDir } from '../../soak/lib/session';
-import type { BoundQuery } from '../../src/query/types';
+import type { BoundQuery } from '../../src/core/query';
 import { quietKnownWarnings } from '../../src/util/quiet-warnings';
 import { queryOf } from '../helpers/commands';
 

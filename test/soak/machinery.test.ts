@@ -6,11 +6,11 @@ import { RESULT_COLUMNS, StatefulFakeAthena } from '../../soak/lib/fake-athena';
 import { percentile } from '../../soak/lib/report';
 import { startTimedFakeSlack, type TimedFakeSlack } from '../../soak/lib/slack';
 import { PARTS, parseSoakArgs, SoakUsageError } from '../../soak/run';
+import type { ResultPage } from '../../src/core/engine';
+import type { ExecutionRecord } from '../../src/core/execution';
 import { AthenaEngine, createAthenaClient } from '../../src/engines/athena';
 import { AthenaThrottledError } from '../../src/engines/athena/errors';
-import type { ResultPage } from '../../src/engines/types';
 import { startDynalite } from '../../src/store/dynalite';
-import type { ExecutionRecord } from '../../src/store/types';
 import { quietKnownWarnings } from '../../src/util/quiet-warnings';
 import { newExecution } from '../store/helpers';
 

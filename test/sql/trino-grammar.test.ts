@@ -1,11 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { TrinoSQL, TrinoSqlListener } from 'dt-sql-parser';
-import { COMMANDS } from '../../commands';
+import { COMMANDS, parseRequest } from '../../commands';
 import type { CommandContext } from '../../commands/types';
 import type { TrailConfig } from '../../src/config';
 import { SQL_DIR } from '../../src/query/bind';
-import { parseRequest } from '../../src/query/request';
 import { testConfig } from '../helpers/config';
 
 /**

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { TrailError } from '../../src/errors';
+import { TrailError } from '../../src/core/errors';
 import { openMemoryStore, openStore, startDynalite } from '../../src/store/dynalite';
 import { ensureTable } from '../../src/store/dynamo';
 import { dynamoClient, newExecution, TestClock } from './helpers';

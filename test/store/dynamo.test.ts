@@ -4,17 +4,17 @@ import {
   GetItemCommand,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { TrailError } from '../../src/errors';
-import { DynamoExecutionStore, ExecutionNotFoundError } from '../../src/store/dynamo';
-import { EXECUTION_ID_PATTERN } from '../../src/store/ids';
-import { fromItem, toItem } from '../../src/store/marshal';
-import { keys } from '../../src/store/schema';
+import { TrailError } from '../../src/core/errors';
 import {
   type ExecutionState,
   type ExecutionStore,
   IllegalTransitionError,
   LEGAL_TRANSITIONS,
-} from '../../src/store/types';
+} from '../../src/core/execution';
+import { DynamoExecutionStore, ExecutionNotFoundError } from '../../src/store/dynamo';
+import { EXECUTION_ID_PATTERN } from '../../src/store/ids';
+import { fromItem, toItem } from '../../src/store/marshal';
+import { keys } from '../../src/store/schema';
 import { type LocalDynamo, newExecution, startLocalDynamo, TestClock } from './helpers';
 
 const DAY_MS = 86_400_000;

@@ -4,10 +4,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type AttributeValue, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import type { NewExecution } from '../../src/core/execution';
 import { type DynaliteServer, startDynalite } from '../../src/store/dynalite';
 import { DynamoExecutionStore, ensureTable } from '../../src/store/dynamo';
 import { fromItem, type JsonValue } from '../../src/store/marshal';
-import type { NewExecution } from '../../src/store/types';
 
 export class TestClock {
   private time: number;

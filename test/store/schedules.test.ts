@@ -1,7 +1,7 @@
 /**
  * ScheduleStore against a real dynalite over HTTP (real DynamoDBClient), one table per test, a clock moved by hand.
  */
-import type { Schedule } from '../../src/scheduler/types';
+import type { Schedule } from '../../src/core/schedule';
 import { type NewSchedule, type RunClaim, ScheduleLimitError, ScheduleStore } from '../../src/store/schedules';
 import { type LocalDynamo, newExecution, startLocalDynamo, TestClock } from './helpers';
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { UsageError } from '../../src/errors';
+import { UsageError } from '../../src/core/errors';
 import {
   isOffHours,
   isWindowToken,

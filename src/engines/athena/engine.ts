@@ -11,9 +11,6 @@ import {
   StopQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { ConfigError, TrailError } from '../../errors';
-import { sqlLiteral } from '../../query/literal';
-import type { BoundQuery } from '../../query/types';
 import {
   type QueryEngine,
   type QueryState,
@@ -21,7 +18,10 @@ import {
   type ResultPage,
   type StartOptions,
   UnknownQueryError,
-} from '../types';
+} from '../../core/engine';
+import { ConfigError, TrailError } from '../../core/errors';
+import type { BoundQuery } from '../../core/query';
+import { sqlLiteral } from '../../query/literal';
 import {
   type AthenaContext,
   type AthenaFailure,

@@ -1,5 +1,5 @@
 import type { AthenaError } from '@aws-sdk/client-athena';
-import { TrailError } from '../../errors';
+import { TrailError } from '../../core/errors';
 
 /**
  * Turning what Athena says into what a person should do. Two kinds of failure reach us:

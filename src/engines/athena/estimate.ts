@@ -1,6 +1,6 @@
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import type { BoundQuery } from '../../core/query';
 import { dayPrefixKey, type ValidTrailLocation, validateTrailLocation } from '../../ddl/location';
-import type { BoundQuery } from '../../query/types';
 import { bucketRegion } from './s3';
 
 /** Bytes and objects a query's partitions hold: what Athena would read at most (cost pre-flight). */

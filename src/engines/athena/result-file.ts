@@ -1,5 +1,5 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { ResultPage } from '../types';
+import type { ResultPage } from '../../core/engine';
 
 /**
  * Athena writes every SELECT's result to `<OutputLocation>/<QueryExecutionId>.csv` (Athena User Guide, "Working with

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { AthenaClient } from '@aws-sdk/client-athena';
 import type { TrailLocation } from '../../config';
+import type { QueryStatus } from '../../core/engine';
+import { TrailError } from '../../core/errors';
 import {
   type CloudTrailDdlOptions,
   renderCloudTrailDdl,
   renderCreateDatabaseDdl,
   renderDropTableDdl,
 } from '../../ddl/render';
-import { TrailError } from '../../errors';
-import type { QueryStatus } from '../types';
 import { AthenaEngine } from './engine';
 import { realSleep } from './retry';
 

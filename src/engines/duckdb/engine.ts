@@ -12,8 +12,6 @@ import {
   StatementType,
   VARCHAR,
 } from '@duckdb/node-api';
-import { TrailError } from '../../errors';
-import type { BoundQuery, SqlParam } from '../../query/types';
 import {
   type QueryEngine,
   type QueryState,
@@ -21,7 +19,9 @@ import {
   type ResultPage,
   type StartOptions,
   UnknownQueryError,
-} from '../types';
+} from '../../core/engine';
+import { TrailError } from '../../core/errors';
+import type { BoundQuery, SqlParam } from '../../core/query';
 import { type CachedPartition, type ColumnarCache, partitionKeyOf } from './cache';
 import { discoverLogFiles, type LogFile, probeFormats, probeLogFiles } from './files';
 import { installTrinoShims } from './trino';

@@ -2,8 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import * as zlib from 'node:zlib';
+import { TrailError } from '../../core/errors';
 import { CLOUDTRAIL_COLUMNS } from '../../ddl/table';
-import { TrailError } from '../../errors';
 
 /**
  * Finding the local CloudTrail files a query must read: the local twin of Athena partition projection.

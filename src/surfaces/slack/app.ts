@@ -15,8 +15,8 @@ import {
   type RespondFn,
 } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import { userMessageOf } from '../../errors';
-import type { ActionName, Dispatcher, Prepared } from '../../runner/types';
+import { userMessageOf } from '../../core/errors';
+import type { ActionName, Dispatcher, Prepared } from '../../core/input';
 import { ACTION_IDS, truncate } from './blocks';
 import { type SlackClientOptions, webClientOptions } from './client';
 import { type TrailLogger, toSlackLogger } from './logger';

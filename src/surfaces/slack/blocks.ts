@@ -17,14 +17,14 @@
  */
 
 import type { ActionsBlock, Button, ContextBlock, KnownBlock, SectionBlock, TableBlock } from '@slack/web-api';
+import type { QueryState } from '../../core/engine';
+import type { ExecutionRecord } from '../../core/execution';
+import type { ResultSummary } from '../../core/publisher';
 import { formatUsd, queryCostUsd } from '../../cost';
-import type { QueryState } from '../../engines/types';
 import { sqlLiteral } from '../../query/literal';
-import { scheduleNote } from '../../scheduler/text';
-import type { ExecutionRecord } from '../../store/types';
 import { formatBytes, formatDuration, formatWindow } from '../../time/format';
+import { scheduleNote } from '../../time/schedule-text';
 import { codeSpan, escapeEntities, fenceBody, MAX_ECHOED_COMMAND, oneLine } from '../../util/echo';
-import type { ResultSummary } from '../types';
 
 /** A message ready for chat.postMessage / chat.update / respond: blocks plus the plain `text` fallback. */
 export interface SlackMessage {

@@ -4,7 +4,7 @@
  * rendering of the same content may pass (issue 12).
  */
 import { ErrorCode } from '@slack/web-api';
-import { TrailError } from '../../errors';
+import { TrailError } from '../../core/errors';
 
 /**
  * A Slack call that did not succeed even after the WebClient's own retries. The runner keeps the execution

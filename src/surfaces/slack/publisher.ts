@@ -2,12 +2,12 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { WebClient } from '@slack/web-api';
-import { TrailError } from '../../errors';
-import type { ExecutionRecord } from '../../store/types';
+import { TrailError } from '../../core/errors';
+import type { ExecutionRecord } from '../../core/execution';
+import type { Publisher, Recipient, ResultSummary } from '../../core/publisher';
 import { formatBytes } from '../../time/format';
 import { UTF8_BOM } from '../../util/csv-name';
 import { oneLine } from '../../util/echo';
-import type { Publisher, Recipient, ResultSummary } from '../types';
 import {
   csvFileName,
   escapeMrkdwn,

@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { Writable } from 'node:stream';
-import type { Dispatcher } from '../../runner/types';
+import type { Dispatcher } from '../../core/input';
 import { plainText, type TerminalPublisher } from './publisher';
 import type { Screen } from './screen';
 

@@ -1,9 +1,9 @@
 import type { AthenaClient } from '@aws-sdk/client-athena';
+import { type ResultPage, UnknownQueryError } from '../../../src/core/engine';
+import type { TrailError } from '../../../src/core/errors';
+import type { BoundQuery, SqlParam } from '../../../src/core/query';
 import { AthenaEngine, clientRequestToken } from '../../../src/engines/athena/engine';
 import { AthenaRequestError, AthenaThrottledError } from '../../../src/engines/athena/errors';
-import { type ResultPage, UnknownQueryError } from '../../../src/engines/types';
-import type { TrailError } from '../../../src/errors';
-import type { BoundQuery, SqlParam } from '../../../src/query/types';
 import { FakeAthena, fixture, withExecution } from './fake-athena';
 
 const QUERY_ID = '7f1c2e9a-3b4d-4e5f-8a9b-0c1d2e3f4a5b';

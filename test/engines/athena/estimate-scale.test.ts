@@ -1,6 +1,6 @@
+import type { BoundQuery } from '../../../src/core/query';
 import { S3PartitionEstimator } from '../../../src/engines/athena/estimate';
 import { createS3Client } from '../../../src/engines/athena/s3';
-import type { BoundQuery } from '../../../src/query/types';
 import { FakeS3 } from '../../helpers/fake-s3';
 
 /**

@@ -1,7 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
+import { ConfigError } from '../../../src/core/errors';
+import type { BoundQuery } from '../../../src/core/query';
 import { mapWithConcurrency, S3PartitionEstimator } from '../../../src/engines/athena/estimate';
-import { ConfigError } from '../../../src/errors';
-import type { BoundQuery } from '../../../src/query/types';
 import { FakeS3 } from '../../helpers/fake-s3';
 
 const ORG = 'o-a1b2c3d4e5';

@@ -1,7 +1,7 @@
 import nock from 'nock';
+import type { ResultPage } from '../../../src/core/engine';
 import { createAthenaClient } from '../../../src/engines/athena/client';
 import { AthenaEngine } from '../../../src/engines/athena/engine';
-import type { ResultPage } from '../../../src/engines/types';
 import { queryOf } from '../../helpers/commands';
 import { fixture } from './fake-athena';
 

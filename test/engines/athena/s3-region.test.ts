@@ -1,7 +1,7 @@
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import type { BoundQuery } from '../../../src/core/query';
 import { S3PartitionEstimator } from '../../../src/engines/athena/estimate';
 import { createS3Client } from '../../../src/engines/athena/s3';
-import type { BoundQuery } from '../../../src/query/types';
 import { FakeS3 } from '../../helpers/fake-s3';
 
 const ACCOUNT = '111122223333';

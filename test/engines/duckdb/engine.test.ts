@@ -2,8 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { BIGINT, BOOLEAN, DuckDBInstance, DuckDBScalarFunction } from '@duckdb/node-api';
+import { UnknownQueryError } from '../../../src/core/engine';
 import { CorruptLogFileError, DuckDbEngine } from '../../../src/engines/duckdb/engine';
-import { UnknownQueryError } from '../../../src/engines/types';
 import {
   allPages,
   days,

@@ -2,8 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import type { QueryEngine, QueryStatus, ResultPage } from '../../../src/engines/types';
-import type { BoundQuery, SqlParam } from '../../../src/query/types';
+import type { QueryEngine, QueryStatus, ResultPage } from '../../../src/core/engine';
+import type { BoundQuery, SqlParam } from '../../../src/core/query';
 
 /** Builders for small CloudTrail trees in a temp folder (S3 layout, org trails, flat exports). */
 

@@ -1,4 +1,4 @@
-import type { ActionInput, CommandInput, Dispatcher, Prepared } from '../../../src/runner/types';
+import type { ActionInput, CommandInput, Dispatcher, Prepared } from '../../../src/core/input';
 import { createSlackApp, type SlackAppHandle, slashCommandText } from '../../../src/surfaces/slack/app';
 import { SLACK_RETRY_POLICY } from '../../../src/surfaces/slack/client';
 import { type FakeSlack, startFakeSlack } from '../../helpers/fake-slack';

@@ -1,5 +1,6 @@
 import type { KnownBlock } from '@slack/web-api';
-import type { ExecutionRecord } from '../../../src/store/types';
+import type { ExecutionRecord } from '../../../src/core/execution';
+import type { ResultSummary, RiskFlag } from '../../../src/core/publisher';
 import {
   ACTION_IDS,
   csvFileName,
@@ -12,7 +13,6 @@ import {
   type SlackMessage,
   truncate,
 } from '../../../src/surfaces/slack/blocks';
-import type { ResultSummary, RiskFlag } from '../../../src/surfaces/types';
 import { blockKitProblems, messageWarnings } from '../../helpers/fake-slack';
 import { execution } from './fixtures';
 

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { ResultPage } from '../../../src/core/engine';
 import { DuckDbEngine } from '../../../src/engines/duckdb';
-import type { ResultPage } from '../../../src/engines/types';
 import { generateSampleData, sampleAccountIds } from '../../../src/sample/generate';
 import { parseCsv } from '../../../src/util/csv';
 import { eventually, type SlackBot, startSlackBot } from '../../helpers/bot';

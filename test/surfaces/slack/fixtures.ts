@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { ExecutionRecord } from '../../../src/store/types';
-import type { ResultSummary } from '../../../src/surfaces/types';
+import type { ExecutionRecord } from '../../../src/core/execution';
+import type { ResultSummary } from '../../../src/core/publisher';
 
 /** A finished Athena execution of `/trail sg 12h` with realistic fields; override what a test is about. */
 export function execution(overrides: Partial<ExecutionRecord> = {}): ExecutionRecord {

@@ -4,6 +4,7 @@
  * line ("approved change"), quote, format, link, ping `@here` or turn text around.
  */
 import type { WebClient } from '@slack/web-api';
+import type { ResultSummary } from '../../../src/core/publisher';
 import {
   renderFailure,
   renderParent,
@@ -13,7 +14,6 @@ import {
 } from '../../../src/surfaces/slack/blocks';
 import { createWebClient } from '../../../src/surfaces/slack/client';
 import { SlackPublisher } from '../../../src/surfaces/slack/publisher';
-import type { ResultSummary } from '../../../src/surfaces/types';
 import { blockKitProblems, type FakeSlack, startFakeSlack } from '../../helpers/fake-slack';
 import { execution, memoryLogger, resultWithCsv } from './fixtures';
 

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { loadConfig } from '../../../src/config';
-import type { QueryStatus } from '../../../src/engines/types';
+import type { QueryStatus } from '../../../src/core/engine';
 import { consoleLogger } from '../../../src/logger';
 import { startTerminal } from '../../../src/main';
 import { quietKnownWarnings } from '../../../src/util/quiet-warnings';

@@ -13,7 +13,7 @@
  *   command's rule: only the asker or the schedule's creator, or one of the policy's `admins`, may do it
  *   (`checkOwnership`). Admins get no other power: every command's rule still applies to them.
  */
-import type { AccessPolicy, AccessRule } from './config';
+import type { AccessPolicy, AccessRule } from '../config';
 
 export interface AccessRequest {
   /** Subcommand name as in the catalog, e.g. `root`. */

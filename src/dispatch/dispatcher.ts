@@ -1,18 +1,17 @@
-import { findCommand } from '../../commands';
+import { findCommand, parseRequest, renderHelp, type TrailRequest } from '../../commands';
 import type { TrailConfig } from '../config';
+import { UsageError, userMessageOf } from '../core/errors';
+import type { ExecutionRecord, ExecutionStore } from '../core/execution';
+import type { ActionInput, CommandInput, Dispatcher, Prepared } from '../core/input';
+import type { Publisher, Recipient } from '../core/publisher';
 import { formatUsd } from '../cost';
-import { UsageError, userMessageOf } from '../errors';
 import { type Logger, silentLogger } from '../logger';
-import { type AccessDecision, checkAccess, checkOwnership } from '../policy';
-import { parseRequest, renderHelp, type TrailRequest } from '../query/request';
 import { fencedQueryText } from '../query/show';
-import type { ExecutionRecord, ExecutionStore } from '../store/types';
-import type { Publisher, Recipient } from '../surfaces/types';
+import type { Annotator } from '../runner/collect';
+import { type QuerySubmission, type Runner, requestKeyOf } from '../runner/runner';
 import { formatBytes, formatDuration, formatInstant } from '../time/format';
 import { codeSpan, echoCommand, escapeEntities } from '../util/echo';
-import type { Annotator } from './collect';
-import { type QuerySubmission, type Runner, requestKeyOf } from './runner';
-import type { ActionInput, CommandInput, Dispatcher, Prepared } from './types';
+import { type AccessDecision, checkAccess, checkOwnership } from './policy';
 
 export interface DispatcherOptions {
   config: TrailConfig;
@@ -147,7 +146,7 @@ export class TrailDispatcher implements Dispatcher {
   }
 
   /**
-   * A button is the command it stands for, under the same policy (src/policy.ts): a click may do no more than typing
+   * A button is the command it stands for, under the same policy (src/dispatch/policy.ts): a click may do no more than typing
    * would. Cancel is `cancel`, Confirm is `confirm`, Show SQL is the question's own command (as `--sql` is), and
    * Re-run goes through `prepare` like the typed command.
    */

@@ -1,5 +1,5 @@
-import type { AccessPolicy } from '../src/config';
-import { checkAccess, checkOwnership, OPEN_POLICY, ruleFor, unknownPolicyCommands } from '../src/policy';
+import type { AccessPolicy } from '../../src/config';
+import { checkAccess, checkOwnership, OPEN_POLICY, ruleFor, unknownPolicyCommands } from '../../src/dispatch/policy';
 
 const policy: AccessPolicy = {
   default: { channels: ['CSECOPS', 'CINCIDENT'] },

@@ -1,3 +1,4 @@
+import type { Cadence } from '../../src/core/schedule';
 import {
   canonicalTimeZone,
   describeCadence,
@@ -8,8 +9,7 @@ import {
   slotAfter,
   slotAtOrBefore,
   wallClockInstant,
-} from '../../src/scheduler/cadence';
-import type { Cadence } from '../../src/scheduler/types';
+} from '../../src/time/cadence';
 
 const iso = (d: Date) => d.toISOString();
 const daily = (at: string): Cadence => ({ every: 'daily', at });

@@ -1,4 +1,4 @@
-import type { BoundQuery } from '../query/types';
+import type { BoundQuery } from './query';
 
 export type QueryState = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
 

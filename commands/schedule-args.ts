@@ -7,16 +7,16 @@
  * `--sql` (there would be nothing to run) and without a window: the schedule supplies the window, the time since its
  * previous run.
  */
-import { findCommand } from '../../commands';
-import type { CommandArgs, CommandContext, CommandInfo, QueryCommand } from '../../commands/types';
-import { UsageError } from '../errors';
-import { parseRequest, type TrailRequest } from '../query/request';
-import type { BoundQuery } from '../query/types';
-import type { TimeWindow } from '../time/types';
-import { takeWindow } from '../time/window';
-import { shown } from '../util/shown';
-import { canonicalTimeZone, parseClock, parseWeekday } from './cadence';
-import type { Cadence, ScheduleRequest, Weekday } from './types';
+
+import { UsageError } from '../src/core/errors';
+import type { BoundQuery } from '../src/core/query';
+import type { Cadence, ScheduleRequest, Weekday } from '../src/core/schedule';
+import type { TimeWindow } from '../src/core/window';
+import { canonicalTimeZone, parseClock, parseWeekday } from '../src/time/cadence';
+import { takeWindow } from '../src/time/window';
+import { shown } from '../src/util/shown';
+import { findCommand, parseWith, type TrailRequest } from './parse';
+import type { Command, CommandArgs, CommandContext, CommandInfo, QueryCommand } from './types';
 
 const WHEN_WORDS = ['daily', 'weekly'];
 export const SCHEDULE_WHEN_HELP =
@@ -74,7 +74,8 @@ export function parseScheduleArgs(command: CommandInfo, args: CommandArgs, ctx: 
   }
   const flags = [...args.flags].filter((f) => f !== 'help').map((f) => `--${f}`);
   const text = [...inner, ...flags].join(' ');
-  const named = findCommand(inner[0]!.toLowerCase());
+  const catalog = catalogOf(ctx);
+  const named = findCommand(inner[0]!.toLowerCase(), catalog);
   if (named?.kind === 'control') {
     throw fail(`only questions can be scheduled, and \`${named.name}\` is not one (try \`/trail help\`).`);
   }
@@ -136,6 +137,12 @@ function parseWhen(
   return { cadence: every === 'daily' ? { every, at } : { every, day: day as Weekday, at }, timeZone };
 }
 
+/** The catalog the parser handed in (commands/parse.ts sets it before a control command parses its words). */
+function catalogOf(ctx: CommandContext): readonly Command[] {
+  if (!ctx.catalog) throw new Error('schedule: the command catalog was not handed in');
+  return ctx.catalog;
+}
+
 type QueryRequest = Extract<TrailRequest, { kind: 'query' }>;
 
 /**
@@ -144,7 +151,7 @@ type QueryRequest = Extract<TrailRequest, { kind: 'query' }>;
  * replaced by the schedule's window anyway. The caller has made sure no window was typed and the command is a query.
  */
 function parseQuestion(text: string, ctx: CommandContext): QueryRequest {
-  const request = parseRequest(`${text} 1m`, ctx);
+  const request = parseWith(`${text} 1m`, ctx, { catalog: catalogOf(ctx) });
   if (request.kind !== 'query')
     throw new UsageError(`\`${request.command.name}\` is not a question that can be scheduled.`);
   return request;
@@ -164,7 +171,7 @@ export function bindScheduledQuestion(
 ): { command: QueryCommand; query: BoundQuery; normalized: string } {
   let request: QueryRequest;
   try {
-    const named = findCommand(commandText.trim().split(/\s+/u)[0]!.toLowerCase());
+    const named = findCommand(commandText.trim().split(/\s+/u)[0]!.toLowerCase(), catalogOf(ctx));
     if (named?.kind === 'control') throw new UsageError(`\`${named.name}\` is not a question that can be scheduled.`);
     request = parseQuestion(commandText, ctx);
   } catch (err) {
@@ -172,7 +179,7 @@ export function bindScheduledQuestion(
     throw err;
   }
   // The same parse again, bound to the schedule's window: one way from text to SQL for typed and scheduled runs.
-  const bound = parseRequest(commandText, ctx, { window });
+  const bound = parseWith(commandText, ctx, { catalog: catalogOf(ctx), window });
   if (bound.kind !== 'query') throw new ScheduledQuestionInvalid(`\`${commandText}\` is not a question.`);
   const { query, normalized } = bound;
   return { command: request.command, query, normalized };

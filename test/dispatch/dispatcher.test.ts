@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { TrailDispatcher } from '../../src/runner/dispatcher';
+import { TrailDispatcher } from '../../src/dispatch/dispatcher';
 import { Runner } from '../../src/runner/runner';
 import { testConfig } from '../helpers/config';
 import { RecordingPublisher } from '../helpers/recording-publisher';

@@ -14,8 +14,8 @@
  */
 import { TZDate, tzOffset } from '@date-fns/tz';
 import { format } from 'date-fns';
-import type { Cadence, Weekday } from './types';
-import { WEEKDAYS } from './types';
+import type { Cadence, Weekday } from '../core/schedule';
+import { WEEKDAYS } from '../core/schedule';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;

@@ -1,5 +1,4 @@
-import { COMMANDS } from '../../commands';
-import { renderHelp } from '../../src/query/request';
+import { COMMANDS, renderHelp } from '../../commands';
 import { context, parse, queryOf, usageMessage } from '../helpers/commands';
 
 describe('parseRequest', () => {

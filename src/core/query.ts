@@ -1,4 +1,4 @@
-import type { TimeWindowJson } from '../time/types';
+import type { TimeWindowJson } from './window';
 
 /**
  * One positional `?` parameter. Values are typed so each engine can bind them natively (DuckDB) or render them as

@@ -1,5 +1,5 @@
-import type { QueryStats } from '../engines/types';
-import type { ExecutionRecord } from '../store/types';
+import type { QueryStats } from './engine';
+import type { ExecutionRecord } from './execution';
 
 /** A row-level finding that deserves attention (ingress open to the world, root without MFA, …). */
 export interface RiskFlag {

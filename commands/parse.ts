@@ -1,13 +1,11 @@
-import type { ControlCommand, QueryCommand } from '../../commands';
-import { COMMANDS, findCommand } from '../../commands';
-import { shown } from '../../commands/args';
-import type { Command, CommandArgs, CommandContext } from '../../commands/types';
-import { partitionColumnNames } from '../ddl/render';
-import { UsageError } from '../errors';
-import type { TimeWindow } from '../time/types';
-import { parseWindow, takeWindow, WINDOW_FORMS } from '../time/window';
-import { bindQuery } from './bind';
-import type { BoundQuery } from './types';
+import { UsageError } from '../src/core/errors';
+import type { BoundQuery } from '../src/core/query';
+import type { TimeWindow } from '../src/core/window';
+import { partitionColumnNames } from '../src/ddl/render';
+import { bindQuery } from '../src/query/bind';
+import { parseWindow, takeWindow, WINDOW_FORMS } from '../src/time/window';
+import { shown } from './args';
+import type { Command, CommandArgs, CommandContext, ControlCommand, QueryCommand } from './types';
 
 /** A validated `/trail` request: either a query to run or a control command for the dispatcher. */
 export type TrailRequest =
@@ -22,6 +20,10 @@ export type TrailRequest =
       showSql: boolean;
     }
   | { kind: 'control'; command: ControlCommand; args: Record<string, unknown> };
+
+export function findCommand(name: string, catalog: readonly Command[]): Command | undefined {
+  return catalog.find((c) => c.name === name);
+}
 
 /** Longest command text accepted; Slack's own limit on slash-command text is a few thousand characters. */
 export const MAX_TEXT = 2000;
@@ -50,7 +52,7 @@ function distance(a: string, b: string): number {
   return prev[b.length]!;
 }
 
-export function suggest(word: string, catalog: readonly Command[] = COMMANDS): string | undefined {
+export function suggest(word: string, catalog: readonly Command[]): string | undefined {
   let best: { name: string; d: number } | undefined;
   for (const c of catalog) {
     const d = distance(word.toLowerCase(), c.name);
@@ -59,12 +61,12 @@ export function suggest(word: string, catalog: readonly Command[] = COMMANDS): s
   return best?.name;
 }
 
-export function usageList(catalog: readonly Command[] = COMMANDS): string {
+export function usageList(catalog: readonly Command[]): string {
   return catalog.map((c) => `/trail ${c.usage}`).join('\n');
 }
 
 /** `help` text: every subcommand, or one in detail. */
-export function renderHelp(topic?: string, ctx?: CommandContext, catalog: readonly Command[] = COMMANDS): string {
+export function renderHelp(catalog: readonly Command[], topic?: string, ctx?: CommandContext): string {
   if (topic) {
     const c = findCommand(topic, catalog);
     if (!c) {
@@ -187,13 +189,14 @@ function checkProjectionStart(command: Command, window: TimeWindow, ctx: Command
  * that says what was wrong and what to type instead; never anything else.
  */
 export interface ParseOptions {
-  catalog?: readonly Command[];
+  /** The commands to parse against; `commands/index.ts` hands in the whole catalog. */
+  catalog: readonly Command[];
   /** Bind to this window instead of a typed or default one (scheduled runs: the period since the previous run). */
   window?: TimeWindow;
 }
 
-export function parseRequest(rawText: string, ctx: CommandContext, options: ParseOptions = {}): TrailRequest {
-  const catalog = options.catalog ?? COMMANDS;
+export function parseWith(rawText: string, ctx: CommandContext, options: ParseOptions): TrailRequest {
+  const { catalog } = options;
   if (rawText.length > MAX_TEXT) {
     throw new UsageError(
       `That command is ${rawText.length} characters long; trailbot accepts up to ${MAX_TEXT}.`,
@@ -219,7 +222,7 @@ export function parseRequest(rawText: string, ctx: CommandContext, options: Pars
   }
   const { args, scope } = splitArgs(command, tokens);
   if (args.flags.has('help') && help) return { kind: 'control', command: help, args: { topic: command.name } };
-  if (command.kind === 'control') return { kind: 'control', command, args: command.parse(args, ctx) };
+  if (command.kind === 'control') return { kind: 'control', command, args: command.parse(args, { ...ctx, catalog }) };
 
   const { windowText, rest } = takeWindow(args.words);
   const windowInput = windowText ?? ctx.config.window.defaults[command.name] ?? command.defaultWindow;

@@ -5,7 +5,7 @@ export type Weekday = (typeof WEEKDAYS)[number];
 /**
  * When a schedule runs, as wall-clock time in the schedule's IANA zone. `at` is `HH:MM` (24-hour, zero-padded). A
  * local time the clocks skip on a DST day runs at the first instant after the gap; one that happens twice runs at
- * the first (src/scheduler/cadence.ts).
+ * the first (src/time/cadence.ts).
  */
 export type Cadence = { every: 'daily'; at: string } | { every: 'weekly'; day: Weekday; at: string };
 

@@ -1,8 +1,8 @@
 /** Words about schedules, shared by the control replies and the renderers of scheduled results. */
 
+import type { Cadence, Schedule, ScheduleResult } from '../core/schedule';
 import { codeSpan, echoCommand } from '../util/echo';
 import { describeCadence, formatSlot } from './cadence';
-import type { Cadence, Schedule, ScheduleResult } from './types';
 
 /** A Slack mention for Slack user ids; anything else (terminal users) as it is. */
 export function slackMention(userId: string): string {

@@ -1,6 +1,5 @@
-import type { QueryStats } from '../engines/types';
-import type { BoundQuery } from '../query/types';
-import type { SlotOutcome } from './slots';
+import type { QueryStats } from './engine';
+import type { BoundQuery } from './query';
 
 /**
  * Lifecycle of one question. Legal transitions:
@@ -117,6 +116,9 @@ export interface CreateResult {
   /** false when an existing execution was returned (idempotent retry or dedupe). */
   created: boolean;
 }
+
+/** What taking concurrency slots came to: all taken, or the first scope that was full and how many hold it. */
+export type SlotOutcome = { ok: true } | { ok: false; scope: string; limit: number; holders: number };
 
 export interface ExecutionStore {
   create(input: NewExecution, options?: { dedupeSeconds?: number }): Promise<CreateResult>;
