@@ -70,3 +70,59 @@ export interface ScheduleRun {
   result?: ScheduleResult;
   expiresAt: number;
 }
+
+export interface NewSchedule extends ScheduleRequest {
+  channelId: string;
+  createdBy: string;
+  /** The first slot after creation. */
+  nextRunAt: string;
+}
+
+export interface RunClaim {
+  /** The slot being run (ISO). */
+  slot: string;
+  /** The slot after it: the schedule's new `nextRunAt`. */
+  nextRunAt: string;
+  windowStart: string;
+  windowEnd: string;
+  requestKey: string;
+}
+
+/** A channel has reached its schedule limit. */
+export class ScheduleLimitError extends Error {
+  readonly code = 'SCHEDULE_LIMIT';
+  constructor(
+    readonly channelId: string,
+    readonly limit: number,
+  ) {
+    super(`channel ${channelId} already has ${limit} schedules`);
+  }
+}
+
+/**
+ * Standing questions and their claimed runs (src/store/schedules.ts keeps them in the execution table). Every claim is
+ * a conditional write, so one replica wins each slot.
+ */
+export interface ScheduleStore {
+  /** Writes a new schedule; with `maxPerChannel`, refuses (ScheduleLimitError) when the channel already has that many. */
+  create(input: NewSchedule, options?: { maxPerChannel?: number }): Promise<Schedule>;
+  /** An active schedule; undefined when missing or unscheduled. */
+  get(id: string): Promise<Schedule | undefined>;
+  /** Every active schedule, soonest next run first. */
+  listAll(): Promise<Schedule[]>;
+  /** A channel's active schedules, soonest next run first. */
+  listByChannel(channelId: string): Promise<Schedule[]>;
+  /** Active schedules whose next run is at or before `now` (claims decide who runs them). */
+  listDue(now: Date): Promise<Schedule[]>;
+  /** Claims one slot of a schedule read as `read`; undefined when another claimer won it. */
+  claimRun(read: Schedule, claim: RunClaim): Promise<Schedule | undefined>;
+  /** Takes over a claim whose execution never appeared (the claimer died); true when this caller won it. */
+  retakeClaim(read: Schedule): Promise<boolean>;
+  recordResult(scheduleId: string, result: ScheduleResult): Promise<void>;
+  /** A schedule's claimed runs, newest first. */
+  listRuns(scheduleId: string, limit?: number): Promise<ScheduleRun[]>;
+  /** The execution started for a run's request key, if any. */
+  executionIdFor(requestKey: string): Promise<string | undefined>;
+  /** Unschedules; returns the schedule as it was, or undefined when there was none. */
+  delete(id: string, by: string): Promise<Schedule | undefined>;
+}

@@ -9,7 +9,7 @@ import {
   IllegalTransitionError,
 } from '../core/execution';
 import type { Publisher, Recipient, ResultSummary } from '../core/publisher';
-import type { BoundQuery } from '../core/query';
+import type { Asker, QueryRunner, QuerySubmission, SubmitOutcome } from '../core/runner';
 import { athenaCostUsd, formatUsd, queryCostUsd } from '../cost';
 import { type Logger, silentLogger } from '../logger';
 import { formatBytes } from '../time/format';
@@ -83,30 +83,6 @@ const QUEUE_MAX_MS = 15 * 60_000;
 const MAX_RESTARTS = 3;
 const MAX_RETRIES = 2;
 
-/** What to run: the validated request, as produced by parseRequest. */
-export interface QuerySubmission {
-  command: string;
-  commandText: string;
-  normalized: string;
-  query: BoundQuery;
-  userId: string;
-  channelId: string;
-  surface: ExecutionRecord['surface'];
-  responseUrl?: string;
-  scheduleId?: string;
-  /** Overrides the dedupe key (Re-run, schedules). */
-  requestKey?: string;
-  /** The asker already confirmed the pre-flight estimate (or it is a scheduled run they set up). */
-  confirmed?: boolean;
-}
-
-export type SubmitOutcome =
-  | { kind: 'started'; execution: ExecutionRecord }
-  | { kind: 'duplicate'; execution: ExecutionRecord }
-  | { kind: 'limited'; message: string }
-  | { kind: 'needs-confirmation'; token: string; bytes: number }
-  | { kind: 'over-budget'; message: string };
-
 /** How long a question waits for its Confirm click (Slack's response_url also lasts 30 minutes). */
 export const CONFIRM_TTL_SECONDS = 30 * 60;
 
@@ -121,7 +97,7 @@ const sleepReal = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
  * submit → record → start → poll → fetch → publish → finalize, with every state change a conditional write in the
  * store. Knows nothing about Slack or AWS: it talks to a QueryEngine, an ExecutionStore and a Publisher.
  */
-export class Runner {
+export class Runner implements QueryRunner {
   private readonly driving = new Map<string, Promise<ExecutionRecord | undefined>>();
   private readonly background = new Set<Promise<unknown>>();
   private readonly locks = new Map<string, Promise<void>>();
@@ -341,10 +317,7 @@ export class Runner {
   }
 
   /** Runs a question its asker confirmed. Returns text for the person who clicked. */
-  async confirm(
-    token: string,
-    by: { userId: string; channelId: string; responseUrl?: string },
-  ): Promise<string | undefined> {
+  async confirm(token: string, by: Asker): Promise<string | undefined> {
     const pending = await this.o.store.takePending(token, { userId: by.userId, channelId: by.channelId });
     if (pending === 'not-owner') return 'Only the person who asked can confirm it, in the channel where it was asked.';
     const s = pending?.submission as QuerySubmission | undefined;
@@ -789,3 +762,5 @@ function isPermanent(err: unknown): boolean {
 function isBusy(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'ATHENA_THROTTLED';
 }
+
+export type { QuerySubmission, SubmitOutcome } from '../core/runner';

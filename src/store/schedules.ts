@@ -35,7 +35,15 @@ import {
   type QueryCommandInput,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { Schedule, ScheduleRequest, ScheduleResult, ScheduleRun } from '../core/schedule';
+import {
+  type NewSchedule,
+  type RunClaim,
+  type Schedule,
+  ScheduleLimitError,
+  type ScheduleResult,
+  type ScheduleRun,
+  type ScheduleStore as ScheduleStorePort,
+} from '../core/schedule';
 import { newExecutionId } from './ids';
 import { fromItem, type Item, type JsonValue, toAttribute, toItem } from './marshal';
 import { keys, STORE_TABLE } from './schema';
@@ -57,38 +65,10 @@ export interface ScheduleStoreOptions {
   retentionDays?: number;
 }
 
-export interface NewSchedule extends ScheduleRequest {
-  channelId: string;
-  createdBy: string;
-  /** The first slot after creation. */
-  nextRunAt: string;
-}
-
-export interface RunClaim {
-  /** The slot being run (ISO). */
-  slot: string;
-  /** The slot after it: the schedule's new `nextRunAt`. */
-  nextRunAt: string;
-  windowStart: string;
-  windowEnd: string;
-  requestKey: string;
-}
-
-/** A channel has reached its schedule limit. */
-export class ScheduleLimitError extends Error {
-  readonly code = 'SCHEDULE_LIMIT';
-  constructor(
-    readonly channelId: string,
-    readonly limit: number,
-  ) {
-    super(`channel ${channelId} already has ${limit} schedules`);
-  }
-}
-
 /** The slot scope of a channel's schedules (src/store/slots.ts). */
 const scheduleScope = (channelId: string) => `schedules:${channelId}`;
 
-export class ScheduleStore extends TableStore {
+export class ScheduleStore extends TableStore implements ScheduleStorePort {
   private readonly slots = new SlotCounters({ client: this.client, tableName: this.tableName, now: this.now });
 
   /**
@@ -438,3 +418,5 @@ function toSchedule(value: Record<string, JsonValue>): Schedule {
   for (const key of INTERNAL) delete copy[key];
   return copy as unknown as Schedule;
 }
+
+export { type NewSchedule, type RunClaim, ScheduleLimitError } from '../core/schedule';
