@@ -59,8 +59,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
-import { ConfigError, UsageError } from './core/errors';
-import { parseWindow } from './time/window';
+import { ConfigError, UsageError } from '../core/errors';
+import { parseWindow } from '../time/window';
 
 /** Access rule: which channels / users may run a command. An empty or missing list means "anyone". */
 export interface AccessRule {

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { closestSetting, loadConfig, normaliseCidr, parseByteSize, type TrailConfig } from '../src/config';
-import { ConfigError } from '../src/core/errors';
+import { closestSetting, loadConfig, normaliseCidr, parseByteSize, type TrailConfig } from '../../src/config';
+import { ConfigError } from '../../src/core/errors';
 
 /** The problems loadConfig reports for `env`; fails the test when it does not throw a ConfigError. */
 function problemsOf(env: NodeJS.ProcessEnv): string[] {
