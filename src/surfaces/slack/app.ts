@@ -17,8 +17,9 @@ import {
 import type { WebClient } from '@slack/web-api';
 import { userMessageOf } from '../../core/errors';
 import type { ActionName, Dispatcher, Prepared } from '../../core/input';
-import { ACTION_IDS, truncate } from './blocks';
 import { type SlackClientOptions, webClientOptions } from './client';
+import { truncate } from './escape';
+import { ACTION_IDS } from './kit';
 import { type TrailLogger, toSlackLogger } from './logger';
 import { toPublishError } from './publisher';
 import { isReplayedRequest, ReplayedRequestError, ReplayGuard } from './replay-guard';

@@ -8,21 +8,19 @@ import type { Publisher, Recipient, ResultSummary } from '../../core/publisher';
 import { formatBytes } from '../../time/format';
 import { UTF8_BOM } from '../../util/csv-name';
 import { oneLine } from '../../util/echo';
+import { escapeMrkdwn, truncate } from './escape';
+import type { ResultRenderOptions, SlackMessage } from './kit';
+import type { TrailLogger } from './logger';
 import {
   csvFileName,
-  escapeMrkdwn,
-  type ResultRenderOptions,
   renderConfirmation,
   renderFailure,
   renderParent,
   renderPlainParent,
-  renderPlainResult,
   renderResult,
-  type SlackMessage,
-  truncate,
-} from './blocks';
-import type { TrailLogger } from './logger';
+} from './messages';
 import { LAYOUT_ERRORS, SlackPublishError, toPublishError } from './publish-errors';
+import { renderPlainResult } from './tables';
 
 export { SlackPublishError, toPublishError } from './publish-errors';
 

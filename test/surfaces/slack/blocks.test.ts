@@ -1,18 +1,16 @@
 import type { KnownBlock } from '@slack/web-api';
 import type { ExecutionRecord } from '../../../src/core/execution';
 import type { ResultSummary, RiskFlag } from '../../../src/core/publisher';
+import { escapeMrkdwn, truncate } from '../../../src/surfaces/slack/escape';
+import { outcomeOf } from '../../../src/surfaces/slack/facts';
+import { ACTION_IDS, type SlackMessage } from '../../../src/surfaces/slack/kit';
 import {
-  ACTION_IDS,
   csvFileName,
-  escapeMrkdwn,
-  outcomeOf,
   renderFailure,
   renderParent,
   renderResult,
   renderShowSql,
-  type SlackMessage,
-  truncate,
-} from '../../../src/surfaces/slack/blocks';
+} from '../../../src/surfaces/slack/messages';
 import { blockKitProblems, messageWarnings } from '../../helpers/fake-slack';
 import { execution } from './fixtures';
 

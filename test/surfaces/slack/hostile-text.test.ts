@@ -5,14 +5,9 @@
  */
 import type { WebClient } from '@slack/web-api';
 import type { ResultSummary } from '../../../src/core/publisher';
-import {
-  renderFailure,
-  renderParent,
-  renderResult,
-  renderShowSql,
-  type SlackMessage,
-} from '../../../src/surfaces/slack/blocks';
 import { createWebClient } from '../../../src/surfaces/slack/client';
+import type { SlackMessage } from '../../../src/surfaces/slack/kit';
+import { renderFailure, renderParent, renderResult, renderShowSql } from '../../../src/surfaces/slack/messages';
 import { SlackPublisher } from '../../../src/surfaces/slack/publisher';
 import { blockKitProblems, type FakeSlack, startFakeSlack } from '../../helpers/fake-slack';
 import { execution, memoryLogger, resultWithCsv } from './fixtures';
