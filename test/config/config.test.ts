@@ -627,7 +627,7 @@ describe('unknown TRAIL_* variables', () => {
 
   test('without a close match, says to remove it', () => {
     expect(problemsOf({ TRAIL_SOMETHING_ELSE_ENTIRELY: '1' })).toEqual([
-      'TRAIL_SOMETHING_ELSE_ENTIRELY is not a trailbot setting; remove it (the settings are listed at the top of src/config.ts)',
+      "TRAIL_SOMETHING_ELSE_ENTIRELY is not a trailbot setting; remove it (the README's Configuration section lists every setting)",
     ]);
   });
 
