@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/web-api';
 import type { ExecutionRecord } from '../../../src/core/execution';
 import type { ResultSummary, RiskFlag } from '../../../src/core/publisher';
-import { escapeMrkdwn, truncate } from '../../../src/surfaces/slack/escape';
+import { escapeMrkdwn } from '../../../src/surfaces/slack/escape';
 import { outcomeOf } from '../../../src/surfaces/slack/facts';
 import { ACTION_IDS, type SlackMessage } from '../../../src/surfaces/slack/kit';
 import {
@@ -77,21 +77,6 @@ function buttons(m: SlackMessage): { action_id?: string; value?: string }[] {
     b.type === 'actions' ? (b.elements as { action_id?: string; value?: string }[]) : [],
   );
 }
-
-describe('escaping and truncation', () => {
-  test('escapeMrkdwn turns the three control characters into entities', () => {
-    expect(escapeMrkdwn('<!channel> & <@U1>')).toBe('&lt;!channel&gt; &amp; &lt;@U1&gt;');
-  });
-
-  test('truncate keeps at most max characters, ends with … and never splits a surrogate pair', () => {
-    expect(truncate('abcdef', 4)).toBe('abc…');
-    expect(truncate('abc', 3)).toBe('abc');
-    const emoji = 'ab😀cd';
-    const cut = truncate(emoji, 4); // 'ab' + half of 😀 would be invalid
-    expect(cut).toBe('ab…');
-    expect(cut.length).toBeLessThanOrEqual(4);
-  });
-});
 
 describe('renderParent', () => {
   test('while running: who asked, the command in code, the window in the team zone, and Cancel', () => {
