@@ -133,7 +133,7 @@ export function slackViolations(
   };
   for (const p of blockKitProblems(message.blocks ?? [])) add('Block Kit limit', 'blocks', JSON.stringify(p));
   for (const t of slackTexts(message)) {
-    // trailbot's own defusal of `<` in table cells (src/surfaces/slack/blocks.ts) is not data.
+    // trailbot's own defusal of `<` in table cells (src/surfaces/slack/tables.ts) is not data.
     const i = INVISIBLE.exec(t.kind === 'raw' ? t.text.replaceAll('<\u200b', '<') : t.text);
     if (i) add('bidi / zero-width character', t.path, excerpt(t.text, i.index));
     const f = forgedLines(t.text);
