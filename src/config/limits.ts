@@ -25,7 +25,7 @@ export const CONFIRM_ABOVE_BYTES = setting('TRAIL_CONFIRM_ABOVE_BYTES', byteSize
   doc: 'ask for confirmation before a query estimated to scan more; bytes or a size like `500MB`, `10GB`, `1TiB`',
 });
 export const DAILY_BUDGET_BYTES = setting('TRAIL_DAILY_BUDGET_BYTES', byteSize(1), {
-  doc: "each user's scanned bytes per day; same units",
+  doc: "each user's scanned bytes per day, in the units of `TRAIL_CONFIRM_ABOVE_BYTES`",
 });
 export const RESULTS_DIR = setting('TRAIL_RESULTS_DIR', folder, {
   default: './results',
