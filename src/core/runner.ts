@@ -1,5 +1,21 @@
+import { createHash } from 'node:crypto';
 import type { ExecutionRecord } from './execution';
+import type { RiskFlag } from './publisher';
 import type { BoundQuery } from './query';
+
+/** How long a question waits for its Confirm click (Slack's response_url also lasts 30 minutes). */
+export const CONFIRM_TTL_SECONDS = 30 * 60;
+
+/**
+ * Dedupe key: the same normalised question in the same channel. The front door derives Re-run keys with it too
+ * (QuerySubmission.requestKey), so it lives beside the submission.
+ */
+export function requestKeyOf(channelId: string, normalized: string): string {
+  return createHash('sha256').update(`${channelId}\n${normalized}`).digest('hex').slice(0, 32);
+}
+
+/** Row annotator: flags for one row, given cell lookup by column name (the catalog's risk flags, bound per question). */
+export type Annotator = (row: (column: string) => string | null) => Omit<RiskFlag, 'row'>[];
 
 /** What to run: the validated request, as the catalog's parser produced it. */
 export interface QuerySubmission {

@@ -1,27 +1,37 @@
-import { findCommand, parseRequest, renderHelp, type TrailRequest } from '../../commands';
+import { COMMANDS, findCommand, parseRequest, type TrailRequest } from '../../commands';
+import { cancelAs } from '../../commands/cancel';
+import { MAX_SCHEDULES_PER_CHANNEL } from '../../commands/schedule';
+import type { ControlContext, ControlPort } from '../../commands/types';
 import type { TrailConfig } from '../config';
 import { UsageError, userMessageOf } from '../core/errors';
 import type { ExecutionRecord, ExecutionStore } from '../core/execution';
 import type { ActionInput, CommandInput, Dispatcher, Prepared } from '../core/input';
 import type { Publisher, Recipient } from '../core/publisher';
-import { formatUsd } from '../cost';
+import { type Annotator, type QueryRunner, type QuerySubmission, requestKeyOf } from '../core/runner';
+import { DEFAULT_DELIVERY_DELAY_MS, type ScheduleStore } from '../core/schedule';
 import { type Logger, silentLogger } from '../logger';
 import { fencedQueryText } from '../query/show';
-import type { Annotator } from '../runner/collect';
-import { type QuerySubmission, type Runner, requestKeyOf } from '../runner/runner';
-import { formatBytes, formatDuration, formatInstant } from '../time/format';
-import { codeSpan, echoCommand, escapeEntities } from '../util/echo';
+import { echoCommand, escapeEntities } from '../util/echo';
 import { type AccessDecision, checkAccess, checkOwnership } from './policy';
+import { runScheduled, type ScheduledOutcome, type ScheduledRun, type ScheduledRuns } from './scheduled';
 
 export interface DispatcherOptions {
   config: TrailConfig;
-  runner: Runner;
+  runner: QueryRunner;
   store: ExecutionStore;
   publisher: Publisher;
   now?: () => Date;
   logger?: Logger;
-  /** Control commands added by later parts (schedule, schedules, unschedule), by name. */
-  controls?: Record<string, (args: Record<string, unknown>, input: CommandInput) => Promise<string>>;
+  /** Standing questions; without them `schedule`, `schedules` and `unschedule` are not available. */
+  schedules?: {
+    store: ScheduleStore;
+    /** Default 20 (commands/schedule.ts). */
+    maxPerChannel?: number;
+    /** The scheduler's delivery delay, so `schedule` says when results arrive. Default 15 min. */
+    deliveryDelayMs?: number;
+  };
+  /** The engine's columnar cache, for `cache status`; without it `cache` is not available. */
+  cache?: ControlContext['cache'];
 }
 
 /** The risk annotator of a query command, bound to the current configuration. */
@@ -47,37 +57,12 @@ export function annotatorsFrom(config: TrailConfig, now: () => Date = () => new 
   };
 }
 
-/** One line of `history`. */
-export function historyLine(e: ExecutionRecord, timeZone: string): string {
-  const rows = e.stats?.rows !== undefined ? `${e.stats.rows} rows` : '';
-  const bytes = e.stats?.bytesScanned !== undefined ? formatBytes(e.stats.bytesScanned) : '';
-  const when = formatInstant(new Date(e.createdAt), timeZone);
-  // The command is someone's typing, shown to everyone in the channel: data only (issue 13 item 4).
-  return [`\`${e.id}\``, when, `<@${e.userId}>`, echoCommand(e.commandText), e.state, rows, bytes]
-    .filter((p) => p !== '')
-    .join(' · ');
-}
-
-/** `status <id>` text. */
-export function statusText(e: ExecutionRecord, timeZone: string): string {
-  const lines = [historyLine(e, timeZone)];
-  if (e.stats?.elapsedMs !== undefined) lines.push(`ran ${formatDuration(e.stats.elapsedMs)}`);
-  if (e.stats?.costUsd !== undefined && e.engine === 'athena') lines.push(`cost ${formatUsd(e.stats.costUsd)}`);
-  // An engine's reason can quote what was queried; a cancellation's is trailbot's own and said on the next line.
-  if (e.error && !e.cancelledBy) lines.push(codeSpan(e.error.length > 1000 ? `${e.error.slice(0, 999)}…` : e.error));
-  if (e.cancelledBy) lines.push(`cancelled by <@${e.cancelledBy}>`);
-  // Finished but not posted yet: say why, so "where is my answer?" has one (the runner keeps trying, then gives up).
-  if (e.state !== 'PUBLISHED' && e.lastPublishError)
-    lines.push(`not posted yet after ${e.publishAttempts ?? 0} attempts: ${codeSpan(e.lastPublishError)}`);
-  return lines.join('\n');
-}
-
 /**
  * Turns what a surface received into an immediate answer (`prepare`, no I/O, so Slack can be acknowledged in
  * milliseconds) plus the slow part to run after the acknowledgement. Nothing thrown here reaches a channel: usage
  * errors become their message, anything else a generic line while the details go to the log.
  */
-export class TrailDispatcher implements Dispatcher {
+export class TrailDispatcher implements Dispatcher, ScheduledRuns {
   private readonly now: () => Date;
   private readonly log: Logger;
 
@@ -116,17 +101,7 @@ export class TrailDispatcher implements Dispatcher {
       return {
         kind: 'run',
         ackText: access.reason,
-        run: () =>
-          this.safely(input, () =>
-            this.o.store.audit({
-              at: this.now().toISOString(),
-              userId: input.userId,
-              channelId: input.channelId,
-              action: 'denied',
-              command: request.command.name,
-              detail: input.text.slice(0, 500),
-            }),
-          ),
+        run: () => this.safely(input, () => this.auditAs(input, 'denied', request.command.name, input.text)),
       };
     }
     if (request.kind === 'control') return this.control(request, input, ctx);
@@ -160,8 +135,12 @@ export class TrailDispatcher implements Dispatcher {
     if (!e) return `There is no execution \`${input.executionId}\`.`;
     if (e.channelId !== input.channelId) return 'That execution belongs to another channel.';
     switch (input.action) {
-      case 'cancel':
-        return (await this.refuse(input, 'cancel', `button cancel ${e.id}`)) ?? this.cancelAs(e, input);
+      case 'cancel': {
+        // The Cancel button is the `cancel` command (commands/cancel.ts) for an execution it has already looked up.
+        const { userId, channelId, responseUrl } = input;
+        const asker: CommandInput = { text: `cancel ${e.id}`, userId, channelId, surface: 'slack', responseUrl };
+        return (await this.refuse(input, 'cancel', `button cancel ${e.id}`)) ?? cancelAs(e, this.controlContext(asker));
+      }
       case 'show_sql':
         return (await this.refuse(input, e.command, `button show_sql ${e.id}`)) ?? fencedQueryText(e.query, 'slack');
       case 'rerun': {
@@ -194,71 +173,61 @@ export class TrailDispatcher implements Dispatcher {
     return { ...prepared, ackText: `Re-running ${echoCommand(e.commandText)}…` };
   }
 
+  /**
+   * A control command answers with its own handler (commands/<name>.ts): at once when it needs no I/O (`help`),
+   * otherwise after the acknowledgement, told to the asker alone.
+   */
   private control(
     request: Extract<TrailRequest, { kind: 'control' }>,
     input: CommandInput,
     ctx: { config: TrailConfig; now: Date },
   ): Prepared {
-    const { name } = request.command;
-    const args = request.args;
-    const recipient = this.recipient(input);
-    const later = (work: () => Promise<string>): Prepared => ({
-      kind: 'run',
-      run: () => this.safely(input, async () => this.o.publisher.notify(recipient, await work())),
-    });
-    switch (name) {
-      case 'help':
-        try {
-          return { kind: 'reply', text: renderHelp(args.topic as string | undefined, ctx) };
-        } catch (err) {
-          return { kind: 'reply', text: err instanceof UsageError ? usageReply(err) : userMessageOf(err) };
-        }
-      case 'status':
-        return later(async () => {
-          const e = await this.o.store.get(String(args.id));
-          if (!e || e.channelId !== input.channelId)
-            return `There is no execution \`${String(args.id)}\` in this channel.`;
-          return statusText(e, this.o.config.timeZone);
-        });
-      case 'cancel':
-        return later(async () => {
-          const e = await this.o.store.get(String(args.id));
-          if (!e || e.channelId !== input.channelId)
-            return `There is no execution \`${String(args.id)}\` in this channel.`;
-          return this.cancelAs(e, input);
-        });
-      case 'confirm':
-        return later(async () => (await this.o.runner.confirm(String(args.token), input)) ?? '');
-      case 'history':
-        return later(async () => {
-          const list = await this.o.store.listByChannel(input.channelId, Number(args.limit));
-          if (list.length === 0) return 'No questions have been asked in this channel yet.';
-          return [
-            `Last ${list.length} questions in this channel:`,
-            ...list.map((e) => historyLine(e, this.o.config.timeZone)),
-          ].join('\n');
-        });
-      default: {
-        const handler = this.o.controls?.[name];
-        if (!handler) return { kind: 'reply', text: `\`${name}\` is not available in this setup.` };
-        return later(() => handler(args, input));
+    const { command, args } = request;
+    if ('reply' in command) {
+      try {
+        return { kind: 'reply', text: command.reply(args, { ...ctx, catalog: COMMANDS }) };
+      } catch (err) {
+        return { kind: 'reply', text: err instanceof UsageError ? usageReply(err) : userMessageOf(err) };
       }
     }
+    const ports: Record<ControlPort, unknown> = { schedules: this.o.schedules, cache: this.o.cache };
+    if ((command.requires ?? []).some((port) => ports[port] === undefined))
+      return { kind: 'reply', text: `\`${command.name}\` is not available in this setup.` };
+    return {
+      kind: 'run',
+      run: () =>
+        this.safely(input, async () =>
+          this.o.publisher.notify(this.recipient(input), await command.handle(args, this.controlContext(input))),
+        ),
+    };
   }
 
-  /** Cancels a question for `input.userId` if they asked it or are an admin; otherwise says who may, and audits. */
-  private async cancelAs(e: ExecutionRecord, input: CommandInput | ActionInput): Promise<string> {
-    const owner = checkOwnership(this.o.config.policy, {
-      command: 'cancel',
-      userId: input.userId,
-      ownerId: e.userId,
-      what: 'question',
-    });
-    if (!owner.allowed) {
-      await this.auditDenied(input, 'cancel', `cancel ${e.id} asked by ${e.userId}`);
-      return owner.reason;
-    }
-    return this.o.runner.cancel(e.id, input.userId);
+  /** What a control handler may use: the ports, and the policy bound to this asker (commands/types.ts). */
+  private controlContext(asker: CommandInput): ControlContext {
+    const { config, schedules } = this.o;
+    const { userId, channelId } = asker;
+    return {
+      config,
+      now: this.now(),
+      catalog: COMMANDS,
+      asker,
+      executions: this.o.store,
+      runner: this.o.runner,
+      schedules: schedules && {
+        store: schedules.store,
+        maxPerChannel: schedules.maxPerChannel ?? MAX_SCHEDULES_PER_CHANNEL,
+        deliveryDelayMs: schedules.deliveryDelayMs ?? DEFAULT_DELIVERY_DELAY_MS,
+      },
+      cache: this.o.cache,
+      mayRun: (command) => checkAccess(config.policy, { command, userId, channelId }),
+      mayStop: ({ command, ownerId, what }) => checkOwnership(config.policy, { command, userId, ownerId, what }),
+      audit: ({ action, command, detail }) => this.auditAs(asker, action, command, detail ?? ''),
+    };
+  }
+
+  /** A scheduled run, asked for by the clock (src/scheduler): parse, policy and runner, as for typed text. */
+  runScheduled(run: ScheduledRun): Promise<ScheduledOutcome> {
+    return runScheduled({ config: this.o.config, runner: this.o.runner, now: this.now() }, run);
   }
 
   /** The policy's denial text for `command` (after auditing it), or undefined when the person may run it. */
@@ -269,16 +238,16 @@ export class TrailDispatcher implements Dispatcher {
       channelId: input.channelId,
     });
     if (access.allowed) return undefined;
-    await this.auditDenied(input, command, detail);
+    await this.auditAs(input, 'denied', command, detail);
     return access.reason;
   }
 
-  private auditDenied(input: CommandInput | ActionInput, command: string, detail: string): Promise<void> {
+  private auditAs(input: CommandInput | ActionInput, action: string, command: string, detail: string): Promise<void> {
     return this.o.store.audit({
       at: this.now().toISOString(),
       userId: input.userId,
       channelId: input.channelId,
-      action: 'denied',
+      action,
       command,
       detail: detail.slice(0, 500),
     });

@@ -4,10 +4,8 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import path from 'node:path';
 import type { QueryEngine } from '../core/engine';
 import type { ResultSummary, RiskFlag } from '../core/publisher';
+import type { Annotator } from '../core/runner';
 import { csvRecord } from '../util/csv';
-
-/** Row annotator: flags for one row, given cell lookup by column name. */
-export type Annotator = (row: (column: string) => string | null) => Omit<RiskFlag, 'row'>[];
 
 export interface CollectOptions {
   /** Rows kept for the thread table. */

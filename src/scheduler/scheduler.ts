@@ -1,7 +1,8 @@
 /**
  * The scheduler tick: finds schedules that are due, claims each due run with a conditional write (so several bot
- * replicas never run it twice, src/store/schedules.ts), and hands the run to the runner as a question with the
- * schedule's window. It knows nothing about Slack: results are published by the runner's Publisher like any other.
+ * replicas never run it twice, src/store/schedules.ts), and asks the front door (src/dispatch/scheduled.ts) to run the
+ * schedule's question over the run's window. The clock is a surface like Slack or the terminal: it knows no catalog,
+ * no runner and no store implementation, and results are published by the runner's Publisher like any other.
  *
  * - A run at slot S covers `[previous slot, S)`: the previous run's slot when there was one, else the cadence's
  *   slot before S. Consecutive windows therefore meet exactly, across DST changes too (cadence.ts).
@@ -11,8 +12,8 @@
  *   "typically delivers logs within an average of about 5 minutes of an API call. This time is not guaranteed"
  *   (AWS CloudTrail User Guide, "Getting and viewing your CloudTrail log files"). Running on the dot would leave the
  *   last minutes before the slot out of this run, and the next run starts at the slot: they would be in no summary.
- * - The access policy is checked again at run time with the schedule's creator and channel: a schedule is not a way
- *   around a policy that was tightened after it was created.
+ * - The front door checks the access policy again at run time with the schedule's creator and channel: a schedule is
+ *   not a way around a policy that was tightened after it was created.
  * - A run that cannot start (policy, a question that no longer validates) is recorded as `skipped` and its creator
  *   told; a run that fails is recorded as failed and its failure posted by the runner. Nothing ends silently.
  * - Recovery (on start and every few ticks): a claimed run without a recorded result is looked up by its request key.
@@ -20,17 +21,13 @@
  *   it never came into being (the claimer died between claiming and submitting), it is run after `staleClaimMs`.
  */
 import { createHash } from 'node:crypto';
-import { bindScheduledQuestion, ScheduledQuestionInvalid } from '../../commands';
-import type { CommandContext } from '../../commands/types';
 import type { TrailConfig } from '../config';
 import type { ExecutionRecord, ExecutionStore } from '../core/execution';
 import type { Recipient } from '../core/publisher';
-import type { Schedule, ScheduleResult } from '../core/schedule';
+import { DEFAULT_DELIVERY_DELAY_MS, type Schedule, type ScheduleResult, type ScheduleStore } from '../core/schedule';
 import type { TimeWindow } from '../core/window';
-import { checkAccess } from '../dispatch/policy';
+import type { ScheduledRuns } from '../dispatch/scheduled';
 import { type Logger, silentLogger } from '../logger';
-import type { QuerySubmission, SubmitOutcome } from '../runner/runner';
-import type { ScheduleStore } from '../store/schedules';
 import { localMinute, previousSlot, slotAfter, slotAtOrBefore } from '../time/cadence';
 import { partitionsFor } from '../time/window';
 import { echoCommand } from '../util/echo';
@@ -40,8 +37,8 @@ const DAY = 24 * HOUR;
 
 export interface SchedulerOptions {
   schedules: ScheduleStore;
-  /** The runner (or anything that runs a submission to a published answer). */
-  runner: { submit(submission: QuerySubmission): Promise<SubmitOutcome> };
+  /** The front door (TrailDispatcher): parses the stored question, checks the policy, submits it to the runner. */
+  frontDoor: ScheduledRuns;
   /** To read a run's execution during recovery. */
   executions: Pick<ExecutionStore, 'get'>;
   config: TrailConfig;
@@ -64,8 +61,6 @@ export interface SchedulerOptions {
   /** Tells a schedule's creator that a run could not start (Publisher#notify fits). */
   notify?: (to: Recipient, text: string) => Promise<void>;
 }
-
-export const DEFAULT_DELIVERY_DELAY_MS = 15 * 60_000;
 
 /** The runner's idempotency key for one run: a repeated claim or a recovery can never create a second execution. */
 export function runRequestKey(scheduleId: string, slotIso: string): string {
@@ -277,35 +272,11 @@ export class Scheduler {
   private async execute({ schedule, slot, windowStart, requestKey, notes }: PlannedRun): Promise<void> {
     const slotIso = slot.toISOString();
     const window = scheduledWindow(schedule, windowStart, slot, notes);
-    const access = checkAccess(this.o.config.policy, {
-      command: schedule.command,
-      userId: schedule.createdBy,
-      channelId: schedule.channelId,
-    });
-    if (!access.allowed) {
-      await this.skip(schedule, slotIso, `The access policy no longer allows this run: ${access.reason}`);
+    const outcome = await this.o.frontDoor.runScheduled({ schedule, window, requestKey });
+    if (outcome.kind === 'skipped') {
+      await this.skip(schedule, slotIso, outcome.reason);
       return;
     }
-    const ctx: CommandContext = { config: this.o.config, now: this.now() };
-    let bound: ReturnType<typeof bindScheduledQuestion>;
-    try {
-      bound = bindScheduledQuestion(schedule.commandText, window, ctx);
-    } catch (err) {
-      if (!(err instanceof ScheduledQuestionInvalid)) throw err;
-      await this.skip(schedule, slotIso, `The scheduled question is no longer valid: ${err.userMessage}`);
-      return;
-    }
-    const outcome = await this.o.runner.submit({
-      command: bound.command.name,
-      commandText: schedule.commandText,
-      normalized: bound.normalized,
-      query: bound.query,
-      userId: schedule.createdBy,
-      channelId: schedule.channelId,
-      surface: 'schedule',
-      scheduleId: schedule.id,
-      requestKey,
-    });
     if (outcome.kind === 'limited' || outcome.kind === 'over-budget') {
       await this.skip(schedule, slotIso, outcome.message);
       return;

@@ -2,7 +2,7 @@ import { parseRequest, type TrailRequest } from '../../commands';
 import type { CommandContext } from '../../commands/types';
 import type { TrailConfig } from '../../src/config';
 import { UsageError } from '../../src/core/errors';
-import type { QuerySubmission } from '../../src/runner/runner';
+import type { QuerySubmission } from '../../src/core/runner';
 import { testConfig } from './config';
 
 /** The fixed instant every command test renders at: windows and partitions are stable. */

@@ -3,9 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { StatefulFakeAthena } from '../../soak/lib/fake-athena';
 import { UnknownQueryError } from '../../src/core/engine';
+import type { QuerySubmission } from '../../src/core/runner';
 import { createAthenaClient } from '../../src/engines/athena/client';
 import { AthenaEngine } from '../../src/engines/athena/engine';
-import { type QuerySubmission, Runner, type RunnerOptions } from '../../src/runner/runner';
+import { type RunnerOptions, runnerContext } from '../../src/runner/context';
+import { Leases } from '../../src/runner/lease';
+import { Results } from '../../src/runner/results';
+import { Runner } from '../../src/runner/runner';
 import { querySubmission } from '../helpers/commands';
 import { RecordingPublisher } from '../helpers/recording-publisher';
 import { ScriptedEngine } from '../helpers/scripted-engine';
@@ -31,7 +35,7 @@ function submission(text = 'sg sg-5887f224 12h'): QuerySubmission {
 async function runnerWith(engine: RunnerOptions['engine']) {
   const { store } = await dynamo.newStore({ clock: { now: () => new Date() } as never });
   const publisher = new RecordingPublisher();
-  const runner = new Runner({
+  const options: RunnerOptions = {
     engine,
     store,
     publisher,
@@ -39,8 +43,8 @@ async function runnerWith(engine: RunnerOptions['engine']) {
     limits: { perUser: 3, perChannel: 10, dedupeSeconds: 0 },
     sleep: () => new Promise((r) => setTimeout(r, 2)),
     poll: { initialMs: 2, maxMs: 5, factor: 2 },
-  });
-  return { runner, store, publisher };
+  };
+  return { runner: new Runner(options), store, publisher, options };
 }
 
 function athenaEngine(fake: StatefulFakeAthena): AthenaEngine {
@@ -116,7 +120,7 @@ test('an engine that keeps forgetting the query: three restarts with a pause, th
 
 test('re-fetching a lost result uses a client token that follows the SQL, so a changed template never reuses one', async () => {
   const engine = new ScriptedEngine();
-  const { runner, store } = await runnerWith(engine);
+  const { runner, store, options } = await runnerWith(engine);
   const first = await runner.submit(submission('sg sg-5887f224 12h'));
   const second = await runner.submit(submission('sg sg-5887f224 6h'));
   const ids = [first, second].map((o) => (o.kind === 'started' ? o.execution.id : ''));
@@ -127,10 +131,13 @@ test('re-fetching a lost result uses a client token that follows the SQL, so a c
   }
   engine.forget();
   const republished = engine.starts.length;
+  // Results.summaryOf is what publishing calls to get the answer back after a restart.
+  const context = runnerContext(options);
+  const results = new Results(context, new Leases(context));
   for (const id of ids) {
     const e = await store.get(id);
-    // summaryOf is what publish calls to get the answer back after a restart.
-    await (runner as unknown as { summaryOf(e: unknown): Promise<unknown> }).summaryOf(e);
+    if (!e) throw new Error(`execution ${id} is missing`);
+    await results.summaryOf(e);
   }
   const tokens = engine.starts.slice(republished).map((s) => s.executionId);
   expect(tokens[0]).toMatch(new RegExp(`^${ids[0]}-republish-[0-9a-f]{12}$`));

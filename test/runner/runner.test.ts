@@ -1,7 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type QuerySubmission, Runner, type RunnerOptions } from '../../src/runner/runner';
+import type { QuerySubmission } from '../../src/core/runner';
+import type { RunnerOptions } from '../../src/runner/context';
+import { Runner } from '../../src/runner/runner';
 import type { DynamoExecutionStore } from '../../src/store/dynamo';
 import { parseCsv } from '../../src/util/csv';
 import { querySubmission } from '../helpers/commands';

@@ -1,8 +1,9 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { QuerySubmission } from '../../src/core/runner';
 import { pruneSpool, spoolPaths } from '../../src/runner/collect';
-import { type QuerySubmission, Runner } from '../../src/runner/runner';
+import { Runner } from '../../src/runner/runner';
 import { querySubmission } from '../helpers/commands';
 import { RecordingPublisher } from '../helpers/recording-publisher';
 import { ScriptedEngine } from '../helpers/scripted-engine';

@@ -3,9 +3,8 @@
  * recording Publisher. Schedules are created through the real `schedule` control (parse → controls → store).
  */
 import { parseRequest } from '../../commands';
+import type { QuerySubmission, SubmitOutcome } from '../../src/core/runner';
 import type { Schedule } from '../../src/core/schedule';
-import type { QuerySubmission, SubmitOutcome } from '../../src/runner/runner';
-import { scheduleControls } from '../../src/scheduler/controls';
 import { runRequestKey } from '../../src/scheduler/scheduler';
 import { type LocalDynamo, startLocalDynamo, TestClock } from '../store/helpers';
 import { type Bot, schedulerWorld } from './helpers';
@@ -27,16 +26,18 @@ async function world(start: string, configOverrides = {}) {
   const clock = new TestClock(start);
   const w = await schedulerWorld(dynamo, clock, configOverrides);
   worlds.push(w);
+  let typist: Bot | undefined;
   const schedule = async (text: string, channelId = 'C0COMPLIANCE', userId = 'U0ALICE'): Promise<Schedule> => {
-    const request = parseRequest(`schedule ${text}`, { config: w.config, now: clock.now() });
-    if (request.kind !== 'control') throw new Error('not a control command');
-    const controls = scheduleControls({
-      schedules: w.schedules,
-      config: w.config,
-      now: clock.now,
-      audit: (e) => w.store.audit(e),
-    });
-    const reply = await controls.schedule(request.args, { text, userId, channelId, surface: 'slack' });
+    // Typed into the front door like any `schedule` (commands/schedule.ts handles it), by a replica that never ticks.
+    typist ??= w.bot();
+    const before = typist.publisher.posted.length;
+    const prepared = typist.dispatcher.prepare({ text: `schedule ${text}`, userId, channelId, surface: 'slack' });
+    if (prepared.kind !== 'run') throw new Error(`not scheduled: ${prepared.text}`);
+    await prepared.run();
+    const reply = typist.publisher.posted
+      .slice(before)
+      .map((p) => (p.kind === 'notify' ? p.text : ''))
+      .join('\n');
     const id = /as `([0-9a-z]{12})`/.exec(reply)?.[1];
     const created = id ? await w.schedules.get(id) : undefined;
     if (!created) throw new Error(`not scheduled: ${reply}`);
@@ -394,7 +395,7 @@ test('a tick claims no more runs than maxConcurrentRuns; the rest stay due for t
       releases.push(() => resolve({ kind: 'limited', message: 'released by the test' })),
     );
   };
-  const { scheduler } = w.bot({ runner: { submit }, maxConcurrentRuns: 2 });
+  const { scheduler } = w.bot({ submit, maxConcurrentRuns: 2 });
   w.clock.set('2026-11-20T09:00:00.000Z');
   expect(await scheduler.tick()).toBe(2);
   await until(() => submitted.length === 2);

@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import type { QueryEngine } from '../core/engine';
+import type { ExecutionStore } from '../core/execution';
+import type { Publisher, Recipient } from '../core/publisher';
+import type { Annotator } from '../core/runner';
+import { type Logger, silentLogger } from '../logger';
+import type { SpoolLimits } from './collect';
+
+export interface RunnerOptions {
+  engine: QueryEngine;
+  store: ExecutionStore;
+  publisher: Publisher;
+  /** Folder for spooled CSV results. */
+  resultsDir: string;
+  limits: { perUser: number; perChannel: number; dedupeSeconds: number };
+  /** Risk annotator per command name. */
+  annotatorFor?: (command: string) => Annotator | undefined;
+  now?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+  logger?: Logger;
+  /** Status polling: capped exponential backoff. Defaults 250 ms → ×1.6 → 5 s. */
+  poll?: { initialMs: number; maxMs: number; factor: number };
+  /** Publish attempts in this process before leaving the execution for the next sweep / boot. Default 5. */
+  publishAttempts?: number;
+  /**
+   * Failed publish attempts in all (recorded in the execution, so sweeps and restarts count too) after which the
+   * runner stops trying to post the answer: it posts a failure note into the thread, updates the parent and marks the
+   * execution published. A refusal the surface calls permanent uses up the rest of its round's `publishAttempts`, so
+   * either way a round that fails costs `publishAttempts`. Default 50: ten rounds (the first drive, then sweeps) of
+   * Slack being down or refusing.
+   */
+  maxPublishAttempts?: number;
+  /** Progress updates at most this often while a query runs. Default 10 s. */
+  progressEveryMs?: number;
+  /** Rows kept for the thread table. Default 20. */
+  topRows?: number;
+  /** Cost pre-flight: ask before scanning more than this; optional per-user daily budget (bytes). */
+  cost?: { confirmAboveBytes: number; dailyBudgetBytesPerUser?: number };
+  /**
+   * Who this runner is, for leases (ExecutionStore.claim). Default: random per process. The embedded bot passes an id
+   * kept in its state folder, so after a crash the restarted process takes its own executions back at once.
+   */
+  workerId?: string;
+  /** How long a claim lasts without renewal. Default 60 s; renewed every third of it while driving. */
+  leaseMs?: number;
+  /**
+   * Slack: the spooled CSV is only a staging copy for the upload, so it is deleted once the execution is published,
+   * and the sweep keeps the folder bounded (SpoolLimits). Unset (the terminal), the CSV is the user's result file.
+   */
+  spool?: { deleteAfterPublish: true } & SpoolLimits;
+}
+
+/** The options with their defaults applied: what each part of the runner (admission, pre-flight, lifecycle) reads. */
+export type RunnerContext = Omit<
+  RunnerOptions,
+  | 'now'
+  | 'sleep'
+  | 'logger'
+  | 'poll'
+  | 'publishAttempts'
+  | 'maxPublishAttempts'
+  | 'progressEveryMs'
+  | 'workerId'
+  | 'leaseMs'
+> & {
+  now: () => Date;
+  sleep: (ms: number) => Promise<void>;
+  log: Logger;
+  poll: { initialMs: number; maxMs: number; factor: number };
+  publishAttempts: number;
+  maxPublishAttempts: number;
+  progressEveryMs: number;
+  workerId: string;
+  leaseMs: number;
+};
+
+const sleepReal = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export function runnerContext(o: RunnerOptions): RunnerContext {
+  const { now, sleep, logger, poll, publishAttempts, maxPublishAttempts, progressEveryMs, workerId, leaseMs, ...rest } =
+    o;
+  return {
+    ...rest,
+    now: now ?? (() => new Date()),
+    sleep: sleep ?? sleepReal,
+    log: logger ?? silentLogger,
+    poll: poll ?? { initialMs: 250, maxMs: 5000, factor: 1.6 },
+    publishAttempts: publishAttempts ?? 5,
+    maxPublishAttempts: maxPublishAttempts ?? 50,
+    progressEveryMs: progressEveryMs ?? 10_000,
+    workerId: workerId ?? randomUUID(),
+    leaseMs: leaseMs ?? 60_000,
+  };
+}
+
+/** Tells the asker something, best effort: a surface that is down must not fail the question. */
+export async function notifyQuietly(c: RunnerContext, to: Recipient, text: string): Promise<void> {
+  try {
+    await c.publisher.notify(to, text);
+  } catch (err) {
+    c.log.warn('notify failed', { error: String(err) });
+  }
+}
