@@ -21,7 +21,7 @@ import { type SlackClientOptions, webClientOptions } from './client';
 import { truncate } from './escape';
 import { ACTION_IDS } from './kit';
 import { type TrailLogger, toSlackLogger } from './logger';
-import { toPublishError } from './publisher';
+import { toPublishError } from './publish-errors';
 import { isReplayedRequest, ReplayedRequestError, ReplayGuard } from './replay-guard';
 
 export { createWebClient } from './client';

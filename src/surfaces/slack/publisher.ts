@@ -22,8 +22,6 @@ import {
 import { LAYOUT_ERRORS, SlackPublishError, toPublishError } from './publish-errors';
 import { renderPlainResult } from './tables';
 
-export { SlackPublishError, toPublishError } from './publish-errors';
-
 /** One way to render a message, named for the log. `blocks` undefined = text only. */
 interface Rendering {
   name: string;

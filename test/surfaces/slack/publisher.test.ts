@@ -1,6 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import { createWebClient, SLACK_RETRY_POLICY } from '../../../src/surfaces/slack/client';
-import { SlackPublishError, SlackPublisher } from '../../../src/surfaces/slack/publisher';
+import { SlackPublishError } from '../../../src/surfaces/slack/publish-errors';
+import { SlackPublisher } from '../../../src/surfaces/slack/publisher';
 import { blockKitProblems, type FakeSlack, startFakeSlack } from '../../helpers/fake-slack';
 import { execution, memoryLogger, resultWithCsv } from './fixtures';
 
