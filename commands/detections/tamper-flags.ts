@@ -122,7 +122,8 @@ export function tamperFlags(e: DetectedEvent): Flag[] {
       return narrowed ? flag('trail-narrowed', `narrowed what${on || ' a trail'} logs${where}: ${narrowed}`) : [];
     }
     case 'PutInsightSelectors':
-      return list(e.request.insightSelectors).length === 0
+      // Only a readable, empty list turns Insights off; a request that cannot be read says nothing.
+      return Array.isArray(e.request.insightSelectors) && e.request.insightSelectors.length === 0
         ? flag('insights-off', `turned off CloudTrail Insights on${on || ' a trail'}${where}`)
         : [];
     case 'DeleteFlowLogs':
