@@ -123,6 +123,16 @@ export class TerminalPublisher implements Publisher {
     this.screen.line(plainText(text), tone, indent);
   }
 
+  /** A scheduled run's answer or failure says so, who created the schedule and how to stop it. */
+  private printScheduleNote(e: ExecutionRecord): void {
+    if (e.scheduleId)
+      this.print(
+        scheduleNote({ id: e.scheduleId, createdBy: e.userId }, (u) => u),
+        'dim',
+        '  ',
+      );
+  }
+
   /**
    * Options for the next answer to exactly this command text: `limit` rows shown instead of 20 (`--limit N`), a
    * byte-order mark at the start of its CSV file (`--bom`).
@@ -155,12 +165,7 @@ export class TerminalPublisher implements Publisher {
     this.progressScreen.endStatus();
     this.running.delete(e.id);
     this.print(`✔ ${e.command}: ${outcomePhrase(e)}`, 'ok');
-    if (e.scheduleId)
-      this.print(
-        scheduleNote({ id: e.scheduleId, createdBy: e.userId }, (u) => u),
-        'dim',
-        '  ',
-      );
+    this.printScheduleNote(e);
     // A flag's text quotes record values: one line each, whatever they hold.
     for (const f of r.flags) this.screen.line(`⚠ ${escapeControls(f.message)}`, 'warn', '  ');
     if (r.flagsTotal > r.flags.length)
@@ -277,12 +282,7 @@ export class TerminalPublisher implements Publisher {
     // An engine's reason can quote record values or typed input: one line.
     const why = escapeControls(plainText(e.error ?? 'no reason given'));
     this.screen.line(`✖ ${e.command} ${e.state === 'CANCELLED' ? 'cancelled' : 'failed'}: ${why}`, 'fail');
-    if (e.scheduleId)
-      this.print(
-        scheduleNote({ id: e.scheduleId, createdBy: e.userId }, (u) => u),
-        'dim',
-        '  ',
-      );
+    this.printScheduleNote(e);
     return `terminal:${e.id}:failure`;
   }
 

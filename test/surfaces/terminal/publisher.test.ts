@@ -136,6 +136,23 @@ describe('terminal publisher: plain text, colour and progress', () => {
     expect(out.text()).toBe('✖ recent cancelled: Cancelled by root.\n');
   });
 
+  test('a scheduled run says who scheduled it and how to stop it, under its answer and under its failure', async () => {
+    const out = capture();
+    const p = new TerminalPublisher({ out: out.stream, timeZone: 'UTC' });
+    const e = execution('recent 1h', { scheduleId: 'k3x9a1b2q7zc', userId: 'alice' });
+    await p.postResult(e, summary(['eventtime'], []));
+    await p.postFailure({ ...e, state: 'FAILED', error: 'boom' });
+    const note = '  Scheduled by alice; stop it with /trail unschedule k3x9a1b2q7zc';
+    expect(out.text().split('\n')).toEqual([
+      '✔ recent: 2 rows · 2 kB read · 3 files · 42 ms',
+      note,
+      '  Nothing found in this window.',
+      '✖ recent failed: boom',
+      note,
+      '',
+    ]);
+  });
+
   test('colour only on a TTY with NO_COLOR unset or empty', () => {
     const pipe = new PassThrough();
     const tty = Object.assign(new PassThrough(), { isTTY: true });
