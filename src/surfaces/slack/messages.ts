@@ -99,8 +99,8 @@ export function renderParent(e: ExecutionRecord, o: RenderOptions & { elapsedMs?
   blocks.push(actions);
 
   const text = fallback([
-    `${word}${cancelled}: ${mention(e.userId)} ${e.scheduleId !== undefined ? 'scheduled' : 'asked'} ${codeSpan(commandLine(e))}`,
-    [escapeMrkdwn(window), ...statsParts(e, outcome)].join(' · '),
+    `${word}${cancelled}: ${whoAsked(e)}`,
+    facts.join(' · '),
     outcome === 'failed' ? reasonText(e, outcome) : '',
   ]);
   return { text, blocks };
