@@ -17,7 +17,7 @@ import { spoolPaths } from './runner/collect';
 import { ensureSampleData } from './sample/bootstrap';
 import { SAMPLE_KNOWN_NETWORKS } from './sample/generate';
 import { openMemoryStore } from './store/dynalite';
-import { enableTimeToLive, ensureTable } from './store/dynamo';
+import { enableTimeToLive, ensureTable } from './store/table-admin';
 import { plainText, TerminalPublisher } from './surfaces/terminal/publisher';
 import { LIMIT_MAX } from './surfaces/terminal/repl';
 import { colourWanted, Screen } from './surfaces/terminal/screen';

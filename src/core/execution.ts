@@ -169,7 +169,10 @@ export class IllegalTransitionError extends Error {
     readonly from: ExecutionState,
     readonly to: ExecutionState,
     readonly current?: ExecutionState,
+    /** The execution as the store found it when the conditional write failed (absent when missing or expired). */
+    readonly record?: ExecutionRecord,
+    options?: { cause?: unknown },
   ) {
-    super(`execution ${executionId}: cannot move ${from} → ${to} (it is ${current ?? 'missing'})`);
+    super(`execution ${executionId}: cannot move ${from} → ${to} (it is ${current ?? 'missing'})`, options);
   }
 }

@@ -3,12 +3,13 @@
  * `AUDIT#<channel>` and are append-only for the bot (src/store/schema.ts explains how, infra/lib/bot-permissions.ts
  * grants it): written with a conditional put, in no index, under keys the bot's role cannot read back.
  */
-import { PutItemCommand, ScanCommand, type ScanCommandInput } from '@aws-sdk/client-dynamodb';
+import { ScanCommand, type ScanCommandInput } from '@aws-sdk/client-dynamodb';
 import type { AuditEntry } from '../core/execution';
+import { epochSeconds, itemIsNew } from './expression';
 import { randomSuffix } from './ids';
-import { fromItem, type Item, toAttribute, toItem } from './marshal';
+import { fromItem, type Item, toAttribute } from './item';
 import { AUDIT_PREFIX, AUDIT_SUFFIX_CHARS, keys, STORE_TABLE } from './schema';
-import { epochSeconds, TableStore } from './table';
+import { TableStore } from './table';
 
 export class AuditTrail extends TableStore {
   /** Adds an entry; never replaces one, not even on a (practically impossible) key collision. */
@@ -25,16 +26,8 @@ export class AuditTrail extends TableStore {
       executionId: entry.executionId,
       expiresAt: this.expiresAt(this.now()),
     };
-    await this.call(() =>
-      this.client.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: toItem(item),
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': STORE_TABLE.partitionKey },
-        }),
-      ),
-    );
+    // No item back on a collision: the bot's role may not read audit entries (infra/lib/bot-permissions.ts).
+    await this.putIf('audit key is unused', item, itemIsNew(), { carryItem: false });
   }
 
   /**

@@ -5,7 +5,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import type { StoreConfig } from '../config';
 import { TrailError } from '../core/errors';
-import { DynamoExecutionStore, ensureTable } from './dynamo';
+import { DynamoExecutionStore } from './dynamo';
+import { ensureTable } from './table-admin';
 
 export interface DynaliteOptions {
   /** LevelDB folder for persistent state (created if missing). In-memory when absent. */

@@ -2,6 +2,31 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { TrailError } from '../core/errors';
 
 /**
+ * A conditional write whose condition did not hold, carrying the item as it was (undefined when there was none), as
+ * the Powertools idempotency layer's IdempotencyItemAlreadyExistsError carries the existing record. `guard` names
+ * what the condition protects ("request lock is free"). The store's methods turn it into what their callers expect
+ * (IllegalTransitionError, `false`, the existing execution); it reaches a person only through a bug.
+ */
+export class ConditionFailedError extends TrailError {
+  constructor(
+    readonly guard: string,
+    readonly item: Record<string, unknown> | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super('STORE_CONDITION_FAILED', `Someone else changed this at the same moment (${guard}); try again.`, options);
+    this.name = 'ConditionFailedError';
+  }
+}
+
+/** `patch` on an execution that does not exist (or has expired). */
+export class ExecutionNotFoundError extends TrailError {
+  constructor(readonly executionId: string) {
+    super('EXECUTION_NOT_FOUND', `No execution \`${executionId}\` (it may have expired).`);
+    this.name = 'ExecutionNotFoundError';
+  }
+}
+
+/**
  * AWS errors a person can act on, as TrailErrors that say what to do. Throttling reaches this point only after the
  * SDK's own retries (standard mode, `maxAttempts` in `openStore`). ConditionalCheckFailedException and anything
  * unknown pass through unchanged.

@@ -28,13 +28,7 @@
  * repaired by the scheduler's recovery (src/scheduler/scheduler.ts), which looks the run's request key up below.
  */
 
-import {
-  type DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  type QueryCommandInput,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   type NewSchedule,
   type RunClaim,
@@ -44,17 +38,34 @@ import {
   type ScheduleRun,
   type ScheduleStore as ScheduleStorePort,
 } from '../core/schedule';
+import {
+  allOf,
+  anyOf,
+  attributeAtMost,
+  attributeIs,
+  beginsWith,
+  type Condition,
+  itemExists,
+  itemIsNew,
+  keyCondition,
+  liveAt,
+  notExists,
+  Placeholders,
+  UpdateExpression,
+} from './expression';
 import { newExecutionId } from './ids';
-import { fromItem, type Item, type JsonValue, toAttribute, toItem } from './marshal';
+import { fromItem } from './item';
 import { keys, STORE_TABLE } from './schema';
 import { SlotCounters } from './slots';
-import { epochSeconds, TableStore } from './table';
+import { TableStore } from './table';
 
 /** `gsi1pk` of every active schedule. */
 export const SCHEDULES_ALL = 'SCHED#ALL';
 /** Above every character a schedule id uses, so `<ISO>#~` sorts after `<ISO>#<any id>`. */
 const AFTER_ANY_ID = '~';
 const RUN_PREFIX = 'RUN#';
+/** Only what the caller needs to know: whether the write happened (no item carried back, no extra read). */
+const NO_ITEM = { carryItem: false } as const;
 
 export interface ScheduleStoreOptions {
   /** The ExecutionStore's client (`openStore(...).client`); never created or destroyed here. */
@@ -67,6 +78,8 @@ export interface ScheduleStoreOptions {
 
 /** The slot scope of a channel's schedules (src/store/slots.ts). */
 const scheduleScope = (channelId: string) => `schedules:${channelId}`;
+/** The schedule exists and has not been unscheduled. */
+const active = (): Condition => allOf(itemExists(), notExists('deletedAt'));
 
 export class ScheduleStore extends TableStore implements ScheduleStorePort {
   private readonly slots = new SlotCounters({ client: this.client, tableName: this.tableName, now: this.now });
@@ -98,22 +111,8 @@ export class ScheduleStore extends TableStore implements ScheduleStorePort {
         timeZone: input.timeZone,
         nextRunAt: input.nextRunAt,
       };
-      const written = await this.conditionalResult(() =>
-        this.client.send(
-          new PutItemCommand({
-            TableName: this.tableName,
-            Item: toItem({
-              ...keys.schedule(id),
-              gsi1pk: SCHEDULES_ALL,
-              gsi1sk: dueKey(schedule.nextRunAt, id),
-              ...schedule,
-            }),
-            ConditionExpression: 'attribute_not_exists(#pk)',
-            ExpressionAttributeNames: { '#pk': STORE_TABLE.partitionKey },
-          }),
-        ),
-      );
-      if (written) return schedule;
+      const item = { ...keys.schedule(id), gsi1pk: SCHEDULES_ALL, gsi1sk: dueKey(schedule.nextRunAt, id), ...schedule };
+      if (await this.applied(() => this.putIf('schedule id is free', item, itemIsNew(), NO_ITEM))) return schedule;
       if (options.maxPerChannel !== undefined) await this.slots.release(id, [scope]);
       // 4 random characters per millisecond: a collision is rare, two in a row rarer still.
       if (attempt >= 4) throw new Error('could not find a free schedule id');
@@ -122,39 +121,24 @@ export class ScheduleStore extends TableStore implements ScheduleStorePort {
 
   /** An active schedule (consistent read); undefined when missing or unscheduled. */
   async get(id: string): Promise<Schedule | undefined> {
-    const result = await this.call(() =>
-      this.client.send(
-        new GetItemCommand({ TableName: this.tableName, Key: toItem(keys.schedule(id)), ConsistentRead: true }),
-      ),
-    );
-    if (!result.Item) return undefined;
-    const value = fromItem(result.Item);
-    if (value.deletedAt !== undefined) return undefined;
-    return toSchedule(value);
+    const value = await this.readItem(keys.schedule(id));
+    return value && value.deletedAt === undefined ? toSchedule(value) : undefined;
   }
 
   /** Every active schedule, soonest next run first. */
   async listAll(): Promise<Schedule[]> {
-    return (await this.queryActive({})).map(toSchedule);
+    return (await this.queryActive()).map(toSchedule);
   }
 
   /** A channel's active schedules, soonest next run first. */
   async listByChannel(channelId: string): Promise<Schedule[]> {
-    const items = await this.queryActive({
-      FilterExpression: '#channel = :channel',
-      ExpressionAttributeNames: { '#channel': 'channelId' },
-      ExpressionAttributeValues: { ':channel': toAttribute(channelId) },
-    });
-    return items.map(toSchedule);
+    return (await this.queryActive({ filter: attributeIs('channelId', channelId) })).map(toSchedule);
   }
 
   /** Active schedules whose next run is at or before `now` (eventually consistent; claims decide). */
   async listDue(now: Date): Promise<Schedule[]> {
-    const items = await this.queryActive({
-      KeyCondition: '#sk <= :due',
-      ExpressionAttributeValues: { ':due': toAttribute(`${now.toISOString()}#${AFTER_ANY_ID}`) },
-    });
-    return items.map(toSchedule);
+    const due = attributeAtMost(STORE_TABLE.indexes.channelHistory.sortKey, `${now.toISOString()}#${AFTER_ANY_ID}`);
+    return (await this.queryActive({ range: due })).map(toSchedule);
   }
 
   /**
@@ -164,38 +148,25 @@ export class ScheduleStore extends TableStore implements ScheduleStorePort {
    */
   async claimRun(read: Schedule, claim: RunClaim): Promise<Schedule | undefined> {
     const now = this.now().toISOString();
-    const advanced = await this.conditionalResult(() =>
-      this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: toItem(keys.schedule(read.id)),
-          UpdateExpression:
-            'SET #next = :next, #last = :slot, #lastWindow = :windowStart, #claimedAt = :now, #updated = :now, #gsk = :gsk',
-          ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(#deleted) AND #next = :expected',
-          ExpressionAttributeNames: {
-            '#pk': STORE_TABLE.partitionKey,
-            '#deleted': 'deletedAt',
-            '#next': 'nextRunAt',
-            '#last': 'lastRunAt',
-            '#lastWindow': 'lastWindowStart',
-            '#claimedAt': 'lastClaimedAt',
-            '#updated': 'updatedAt',
-            '#gsk': STORE_TABLE.indexes.channelHistory.sortKey,
-          },
-          ExpressionAttributeValues: toItem({
-            ':next': claim.nextRunAt,
-            ':slot': claim.slot,
-            ':windowStart': claim.windowStart,
-            ':now': now,
-            ':gsk': dueKey(claim.nextRunAt, read.id),
-            ':expected': read.nextRunAt,
-          }),
-          ReturnValues: 'ALL_NEW',
-        }),
-      ),
-    );
-    if (!advanced?.Attributes) return undefined;
-    const updated = toSchedule(fromItem(advanced.Attributes));
+    const update = new UpdateExpression()
+      .set('nextRunAt', claim.nextRunAt)
+      .set('lastRunAt', claim.slot)
+      .set('lastWindowStart', claim.windowStart)
+      .set('lastClaimedAt', now)
+      .set('updatedAt', now)
+      .set(STORE_TABLE.indexes.channelHistory.sortKey, dueKey(claim.nextRunAt, read.id));
+    let advanced: Record<string, unknown> | undefined;
+    const stillAsRead = allOf(active(), attributeIs('nextRunAt', read.nextRunAt));
+    const won = await this.applied(async () => {
+      advanced = await this.updateIf(
+        `schedule ${read.id} still due at ${read.nextRunAt}`,
+        keys.schedule(read.id),
+        update,
+        stillAsRead,
+        NO_ITEM,
+      );
+    });
+    if (!won || !advanced) return undefined;
     const run: ScheduleRun = {
       scheduleId: read.id,
       slot: claim.slot,
@@ -206,17 +177,11 @@ export class ScheduleStore extends TableStore implements ScheduleStorePort {
       state: 'CLAIMED',
       expiresAt: this.expiresAt(),
     };
-    const recorded = await this.conditionalResult(() =>
-      this.client.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: toItem({ ...keys.scheduleRun(read.id, claim.slot), ...run }),
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': STORE_TABLE.partitionKey },
-        }),
-      ),
+    const runItem = { ...keys.scheduleRun(read.id, claim.slot), ...run };
+    const recorded = await this.applied(() =>
+      this.putIf(`slot ${claim.slot} has no run`, runItem, itemIsNew(), NO_ITEM),
     );
-    return recorded ? updated : undefined;
+    return recorded ? toSchedule(advanced) : undefined;
   }
 
   /**
@@ -225,29 +190,15 @@ export class ScheduleStore extends TableStore implements ScheduleStorePort {
    */
   async retakeClaim(read: Schedule): Promise<boolean> {
     if (read.lastRunAt === undefined || read.lastClaimedAt === undefined) return false;
-    const retaken = await this.conditionalResult(() =>
-      this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: toItem(keys.schedule(read.id)),
-          UpdateExpression: 'SET #claimedAt = :now',
-          ConditionExpression:
-            'attribute_exists(#pk) AND attribute_not_exists(#deleted) AND #last = :slot AND #claimedAt = :claimedAt',
-          ExpressionAttributeNames: {
-            '#pk': STORE_TABLE.partitionKey,
-            '#deleted': 'deletedAt',
-            '#last': 'lastRunAt',
-            '#claimedAt': 'lastClaimedAt',
-          },
-          ExpressionAttributeValues: toItem({
-            ':now': this.now().toISOString(),
-            ':slot': read.lastRunAt,
-            ':claimedAt': read.lastClaimedAt,
-          }),
-        }),
-      ),
+    const update = new UpdateExpression().set('lastClaimedAt', this.now().toISOString());
+    const claimAsRead = allOf(
+      active(),
+      attributeIs('lastRunAt', read.lastRunAt),
+      attributeIs('lastClaimedAt', read.lastClaimedAt),
     );
-    return retaken !== undefined;
+    return this.applied(() =>
+      this.updateIf(`claim of ${read.id} unchanged`, keys.schedule(read.id), update, claimAsRead, NO_ITEM),
+    );
   }
 
   /**
@@ -255,59 +206,40 @@ export class ScheduleStore extends TableStore implements ScheduleStorePort {
    * already there (runs may finish out of order). Recording the same result twice is harmless.
    */
   async recordResult(scheduleId: string, result: ScheduleResult): Promise<void> {
-    await this.conditionalResult(() =>
-      this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: toItem(keys.scheduleRun(scheduleId, result.slot)),
-          UpdateExpression: 'SET #state = :done, #result = :result',
-          ConditionExpression: 'attribute_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': STORE_TABLE.partitionKey, '#state': 'state', '#result': 'result' },
-          ExpressionAttributeValues: toItem({ ':done': 'DONE', ':result': result }),
-        }),
-      ),
+    const onRun = new UpdateExpression().set('state', 'DONE').set('result', result);
+    await this.applied(() =>
+      this.updateIf('run exists', keys.scheduleRun(scheduleId, result.slot), onRun, itemExists(), NO_ITEM),
     );
-    await this.conditionalResult(() =>
-      this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: toItem(keys.schedule(scheduleId)),
-          UpdateExpression: 'SET #result = :result, #resultSlot = :slot',
-          ConditionExpression: 'attribute_exists(#pk) AND (attribute_not_exists(#resultSlot) OR #resultSlot <= :slot)',
-          ExpressionAttributeNames: {
-            '#pk': STORE_TABLE.partitionKey,
-            '#result': 'lastResult',
-            '#resultSlot': 'lastResultSlot',
-          },
-          ExpressionAttributeValues: toItem({ ':result': result, ':slot': result.slot }),
-        }),
-      ),
+    const onSchedule = new UpdateExpression().set('lastResult', result).set('lastResultSlot', result.slot);
+    const notOlder = allOf(
+      itemExists(),
+      anyOf(notExists('lastResultSlot'), attributeAtMost('lastResultSlot', result.slot)),
+    );
+    await this.applied(() =>
+      this.updateIf('no later result recorded', keys.schedule(scheduleId), onSchedule, notOlder, NO_ITEM),
     );
   }
 
   /** A schedule's claimed runs, newest first (TTL-expired ones left out). */
   async listRuns(scheduleId: string, limit = 50): Promise<ScheduleRun[]> {
-    const items: Item[] = [];
+    const x = new Placeholders();
+    const KeyConditionExpression = keyCondition(
+      attributeIs(STORE_TABLE.partitionKey, keys.schedule(scheduleId).pk),
+      beginsWith(STORE_TABLE.sortKey, RUN_PREFIX),
+    )(x);
+    const FilterExpression = liveAt(this.now())(x);
+    const runs: ScheduleRun[] = [];
     for await (const page of this.queryPages({
-      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :run)',
-      FilterExpression: '#ttl > :now',
-      ExpressionAttributeNames: {
-        '#pk': STORE_TABLE.partitionKey,
-        '#sk': STORE_TABLE.sortKey,
-        '#ttl': STORE_TABLE.ttlAttribute,
-      },
-      ExpressionAttributeValues: toItem({
-        ':pk': keys.schedule(scheduleId).pk,
-        ':run': RUN_PREFIX,
-        ':now': epochSeconds(this.now()),
-      }),
+      KeyConditionExpression,
+      FilterExpression,
+      ...x.attributes(),
       ScanIndexForward: false,
       ConsistentRead: true,
     })) {
-      items.push(...(page.Items ?? []));
-      if (items.length >= limit) break;
+      for (const item of page.Items ?? []) runs.push(strip(fromItem(item)) as unknown as ScheduleRun);
+      if (runs.length >= limit) break;
     }
-    return items.slice(0, limit).map((item) => strip(fromItem(item)) as unknown as ScheduleRun);
+    return runs.slice(0, limit);
   }
 
   /**
@@ -316,16 +248,7 @@ export class ScheduleStore extends TableStore implements ScheduleStorePort {
    * it) from "the claimer died before creating it" (run it now) without a second source of truth.
    */
   async executionIdFor(requestKey: string): Promise<string | undefined> {
-    const result = await this.call(() =>
-      this.client.send(
-        new GetItemCommand({
-          TableName: this.tableName,
-          Key: toItem(keys.requestLock(requestKey)),
-          ConsistentRead: true,
-        }),
-      ),
-    );
-    const id = result.Item ? fromItem(result.Item).executionId : undefined;
+    const id = (await this.readItem(keys.requestLock(requestKey)))?.executionId;
     return typeof id === 'string' ? id : undefined;
   }
 
@@ -334,57 +257,43 @@ export class ScheduleStore extends TableStore implements ScheduleStorePort {
    * bot's role has no DeleteItem). Returns the schedule as it was, or undefined when there was no active one.
    */
   async delete(id: string, by: string): Promise<Schedule | undefined> {
-    const now = this.now();
-    const done = await this.conditionalResult(() =>
-      this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: toItem(keys.schedule(id)),
-          UpdateExpression: 'SET #deleted = :now, #deletedBy = :by, #exp = :exp REMOVE #gpk, #gsk',
-          ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(#deleted)',
-          ExpressionAttributeNames: {
-            '#pk': STORE_TABLE.partitionKey,
-            '#deleted': 'deletedAt',
-            '#deletedBy': 'deletedBy',
-            '#exp': STORE_TABLE.ttlAttribute,
-            '#gpk': STORE_TABLE.indexes.channelHistory.partitionKey,
-            '#gsk': STORE_TABLE.indexes.channelHistory.sortKey,
-          },
-          ExpressionAttributeValues: toItem({ ':now': now.toISOString(), ':by': by, ':exp': this.expiresAt() }),
-          ReturnValues: 'ALL_OLD',
-        }),
-      ),
-    );
-    if (!done?.Attributes) return undefined;
-    const deleted = toSchedule(fromItem(done.Attributes));
+    const { partitionKey, sortKey } = STORE_TABLE.indexes.channelHistory;
+    const update = new UpdateExpression()
+      .set('deletedAt', this.now().toISOString())
+      .set('deletedBy', by)
+      .set(STORE_TABLE.ttlAttribute, this.expiresAt())
+      .remove(partitionKey)
+      .remove(sortKey);
+    let before: Record<string, unknown> | undefined;
+    await this.applied(async () => {
+      before = await this.updateIf(`schedule ${id} is active`, keys.schedule(id), update, active(), {
+        ...NO_ITEM,
+        returns: 'ALL_OLD',
+      });
+    });
+    if (!before) return undefined;
+    const deleted = toSchedule(before);
     await this.slots.release(id, [scheduleScope(deleted.channelId)]);
     return deleted;
   }
 
-  // ── internals ──────────────────────────────────────────────────────────────────────────────────────────────
-
-  /** Pages through the `SCHED#ALL` partition of gsi1 (soonest next run first). */
-  private async queryActive(extra: {
-    KeyCondition?: string;
-    FilterExpression?: string;
-    ExpressionAttributeNames?: Record<string, string>;
-    ExpressionAttributeValues?: Item;
-  }): Promise<Record<string, JsonValue>[]> {
+  /** Every item of the `SCHED#ALL` partition of gsi1 (soonest next run first), narrowed by `range` and `filter`. */
+  private async queryActive(
+    options: { range?: Condition; filter?: Condition } = {},
+  ): Promise<Record<string, unknown>[]> {
     const index = STORE_TABLE.indexes.channelHistory;
-    const input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'> = {
+    const x = new Placeholders();
+    const KeyConditionExpression = keyCondition(attributeIs(index.partitionKey, SCHEDULES_ALL), options.range)(x);
+    const FilterExpression = options.filter?.(x);
+    const items: Record<string, unknown>[] = [];
+    for await (const page of this.queryPages({
       IndexName: index.indexName,
-      KeyConditionExpression: `#pk = :pk${extra.KeyCondition ? ` AND ${extra.KeyCondition}` : ''}`,
-      ExpressionAttributeNames: {
-        '#pk': index.partitionKey,
-        // DynamoDB rejects attribute names that no expression uses.
-        ...(extra.KeyCondition ? { '#sk': index.sortKey } : {}),
-        ...extra.ExpressionAttributeNames,
-      },
-      ExpressionAttributeValues: { ':pk': toAttribute(SCHEDULES_ALL), ...extra.ExpressionAttributeValues },
-      ...(extra.FilterExpression ? { FilterExpression: extra.FilterExpression } : {}),
-    };
-    const items: Record<string, JsonValue>[] = [];
-    for await (const page of this.queryPages(input)) for (const item of page.Items ?? []) items.push(fromItem(item));
+      KeyConditionExpression,
+      ...(FilterExpression ? { FilterExpression } : {}),
+      ...x.attributes(),
+    })) {
+      for (const item of page.Items ?? []) items.push(fromItem(item));
+    }
     return items;
   }
 }
@@ -407,14 +316,14 @@ const INTERNAL = [
   'expiresAt',
 ];
 
-function strip(value: Record<string, JsonValue>): Record<string, JsonValue> {
+function strip(value: Record<string, unknown>): Record<string, unknown> {
   const copy = { ...value };
   for (const key of ['pk', 'sk', 'gsi1pk', 'gsi1sk']) delete copy[key];
   return copy;
 }
 
-function toSchedule(value: Record<string, JsonValue>): Schedule {
-  const copy: Record<string, JsonValue> = { ...value };
+function toSchedule(value: Record<string, unknown>): Schedule {
+  const copy = { ...value };
   for (const key of INTERNAL) delete copy[key];
   return copy as unknown as Schedule;
 }

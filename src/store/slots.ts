@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { SlotOutcome } from '../core/execution';
-import { toAttribute, toItem } from './marshal';
+import { anyOf, contains, itemExists, notExists, sizeBelow, UpdateExpression } from './expression';
 import { STORE_TABLE } from './schema';
 import { TableStore } from './table';
 
@@ -11,7 +10,7 @@ export interface SlotLimit {
   limit: number;
 }
 
-const slotKey = (scope: string) => ({ [STORE_TABLE.partitionKey]: `SLOTS#${scope}`, [STORE_TABLE.sortKey]: 'SLOTS' });
+const slotKey = (scope: string) => ({ pk: `SLOTS#${scope}`, sk: 'SLOTS' });
 /** When a holder took its slot, kept beside the set (one attribute per holder) so a fresh holder is never reaped. */
 const takenAtName = (holder: string) => `at_${createHash('sha256').update(holder).digest('hex').slice(0, 20)}`;
 /**
@@ -59,21 +58,12 @@ export class SlotCounters extends TableStore {
   /** Gives the slots back (idempotent: a holder that is not there changes nothing). */
   async release(holder: string, scopes: string[]): Promise<void> {
     for (const scope of scopes) {
-      await this.conditional(() =>
-        this.client.send(
-          new UpdateItemCommand({
-            TableName: this.tableName,
-            Key: toItem(slotKey(scope)),
-            UpdateExpression: 'DELETE #holders :me REMOVE #at',
-            ConditionExpression: 'attribute_exists(#pk)',
-            ExpressionAttributeNames: {
-              '#holders': 'holders',
-              '#pk': STORE_TABLE.partitionKey,
-              '#at': takenAtName(holder),
-            },
-            ExpressionAttributeValues: { ':me': { SS: [holder] } },
-          }),
-        ),
+      const update = new UpdateExpression().deleteFromSet('holders', { SS: [holder] }).remove(takenAtName(holder));
+      await this.applied(() =>
+        this.updateIf(`slots of ${scope} exist`, slotKey(scope), update, itemExists(), {
+          returns: 'NONE',
+          carryItem: false,
+        }),
       );
     }
   }
@@ -84,41 +74,24 @@ export class SlotCounters extends TableStore {
   }
 
   private async read(scope: string): Promise<{ holder: string; takenAt: number }[]> {
-    const out = await this.call(() =>
-      this.client.send(
-        new GetItemCommand({ TableName: this.tableName, Key: toItem(slotKey(scope)), ConsistentRead: true }),
-      ),
-    );
-    const item = out.Item;
-    return (item?.holders?.SS ?? []).map((holder) => ({
-      holder,
-      takenAt: Number(item?.[takenAtName(holder)]?.N ?? 0),
-    }));
+    const item = await this.readItem(slotKey(scope));
+    // util-dynamodb reads a string set as a Set (item.ts).
+    const holders = item?.holders instanceof Set ? [...(item.holders as Set<string>)] : [];
+    return holders.map((holder) => ({ holder, takenAt: Number(item?.[takenAtName(holder)] ?? 0) }));
   }
 
   private take(holder: string, limit: SlotLimit): Promise<boolean> {
-    return this.conditional(() =>
-      this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: toItem(slotKey(limit.scope)),
-          // The TTL moves with every take, so a scope nobody uses any more expires with the rest of the table.
-          UpdateExpression: 'ADD #holders :me SET #exp = :exp, #at = if_not_exists(#at, :now)',
-          ConditionExpression: 'attribute_not_exists(#holders) OR size(#holders) < :limit OR contains(#holders, :one)',
-          ExpressionAttributeNames: {
-            '#holders': 'holders',
-            '#exp': STORE_TABLE.ttlAttribute,
-            '#at': takenAtName(holder),
-          },
-          ExpressionAttributeValues: {
-            ':me': { SS: [holder] },
-            ':one': toAttribute(holder),
-            ':limit': toAttribute(limit.limit),
-            ':exp': toAttribute(this.expiresAt()),
-            ':now': toAttribute(this.now().getTime()),
-          },
-        }),
-      ),
+    const update = new UpdateExpression()
+      .add('holders', { SS: [holder] })
+      // The TTL moves with every take, so a scope nobody uses any more expires with the rest of the table.
+      .set(STORE_TABLE.ttlAttribute, this.expiresAt())
+      .setIfNotExists(takenAtName(holder), this.now().getTime());
+    const room = anyOf(notExists('holders'), sizeBelow('holders', limit.limit), contains('holders', holder));
+    return this.applied(() =>
+      this.updateIf(`a free slot in ${limit.scope}`, slotKey(limit.scope), update, room, {
+        returns: 'NONE',
+        carryItem: false,
+      }),
     );
   }
 

@@ -8,7 +8,7 @@ import { CreateTableCommand, DescribeTableCommand, ListTablesCommand } from '@aw
 import dynalite from 'dynalite';
 import { TrailError } from '../../src/core/errors';
 import { openMemoryStore, openStore, startDynalite } from '../../src/store/dynalite';
-import { ensureTable } from '../../src/store/dynamo';
+import { ensureTable } from '../../src/store/table-admin';
 import { dynamoClient, newExecution, TestClock } from './helpers';
 
 let tmp: string;

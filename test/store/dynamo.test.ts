@@ -11,9 +11,10 @@ import {
   IllegalTransitionError,
   LEGAL_TRANSITIONS,
 } from '../../src/core/execution';
-import { DynamoExecutionStore, ExecutionNotFoundError } from '../../src/store/dynamo';
+import { DynamoExecutionStore } from '../../src/store/dynamo';
+import { ExecutionNotFoundError } from '../../src/store/errors';
 import { EXECUTION_ID_PATTERN } from '../../src/store/ids';
-import { fromItem, toItem } from '../../src/store/marshal';
+import { fromItem, toItem } from '../../src/store/item';
 import { keys } from '../../src/store/schema';
 import { type LocalDynamo, newExecution, startLocalDynamo, TestClock } from './helpers';
 

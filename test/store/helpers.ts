@@ -6,8 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { type AttributeValue, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { NewExecution } from '../../src/core/execution';
 import { type DynaliteServer, startDynalite } from '../../src/store/dynalite';
-import { DynamoExecutionStore, ensureTable } from '../../src/store/dynamo';
-import { fromItem, type JsonValue } from '../../src/store/marshal';
+import { DynamoExecutionStore } from '../../src/store/dynamo';
+import { fromItem } from '../../src/store/item';
+import { ensureTable } from '../../src/store/table-admin';
 
 export class TestClock {
   private time: number;
@@ -37,7 +38,7 @@ export interface LocalDynamo {
     clock: TestClock;
   }>;
   /** Every item in a table, unmarshalled (Scan: tests only, the store never scans). */
-  scan(tableName: string): Promise<Record<string, JsonValue>[]>;
+  scan(tableName: string): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
 }
 
@@ -69,7 +70,7 @@ export async function startLocalDynamo(): Promise<LocalDynamo> {
       return { store, tableName, clock };
     },
     async scan(tableName) {
-      const items: Record<string, JsonValue>[] = [];
+      const items: Record<string, unknown>[] = [];
       let startKey: Record<string, AttributeValue> | undefined;
       do {
         const page = await client.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey }));

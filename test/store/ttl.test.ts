@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { enableTimeToLive } from '../../src/store/dynamo';
+import { enableTimeToLive } from '../../src/store/table-admin';
 import { dynamoClient } from './helpers';
 
 /**
