@@ -1,12 +1,12 @@
 import { UsageError } from '../src/core/errors';
 import { shown } from './args';
-import type { ControlCommand } from './types';
+import type { CacheFigures, DeferredControl } from './types';
 
 /**
  * `/trail cache status`: what the embedded engine's columnar cache of closed days holds (size, days, hit rate).
  * Filling and clearing it are terminal work: `npx trail cache warm <window>` and `npx trail cache clear`.
  */
-export const CacheStatus: ControlCommand = {
+export const CacheStatus: DeferredControl<{ action: string }> = {
   kind: 'control',
   name: 'cache',
   summary: 'the columnar cache of closed days: size, days, hit rate (embedded engine)',
@@ -28,18 +28,12 @@ export const CacheStatus: ControlCommand = {
     if (extra !== undefined) throw new UsageError(`\`cache\`: unexpected argument \`${shown(extra)}\`.`, this.usage);
     return { action };
   },
+  requires: ['cache'],
+  async handle(_args, ctx) {
+    if (!ctx.cache) throw new Error('cache: the engine was not handed in');
+    return cacheStatusText(ctx.cache.status(), ctx.cache.engine);
+  },
 };
-
-/** What `cache status` reports; the embedded engine's cache gives it (src/engines/duckdb/cache.ts). */
-export interface CacheFigures {
-  partitions: number;
-  days: number;
-  bytes: number;
-  sourceBytes: number;
-  hits: number;
-  misses: number;
-  pending: number;
-}
 
 const size = (bytes: number): string => {
   const units = ['B', 'kB', 'MB', 'GB', 'TB'];

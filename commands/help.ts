@@ -1,7 +1,9 @@
 import { expectNoMore } from './args';
-import type { ControlCommand } from './types';
+import { renderHelp } from './parse';
+import type { ImmediateControl } from './types';
 
-export const Help: ControlCommand = {
+/** Answered at once (no I/O), so it is the acknowledgement itself. */
+export const Help: ImmediateControl<{ topic: string | undefined }> = {
   kind: 'control',
   name: 'help',
   summary: 'list every subcommand, or show one in detail',
@@ -10,5 +12,9 @@ export const Help: ControlCommand = {
   parse(args) {
     expectNoMore(this, args, 1);
     return { topic: args.words[0]?.toLowerCase() };
+  },
+  reply({ topic }, ctx) {
+    if (!ctx.catalog) throw new Error('help: the command catalog was not handed in');
+    return renderHelp(ctx.catalog, topic, ctx);
   },
 };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { expectNoMore, validateWord } from './args';
-import type { ControlCommand } from './types';
+import { historyLine } from './status';
+import type { DeferredControl } from './types';
 
 const HISTORY_MAX = 50;
 const count = z.coerce
@@ -11,7 +12,7 @@ const count = z.coerce
     message: `is above ${HISTORY_MAX}`,
   });
 
-export const ExecutionHistory: ControlCommand = {
+export const ExecutionHistory: DeferredControl<{ limit: number }> = {
   kind: 'control',
   name: 'history',
   summary: 'recent questions in this channel: who, command, state, rows, bytes, when',
@@ -23,5 +24,13 @@ export const ExecutionHistory: ControlCommand = {
       word === undefined ? 10 : validateWord(this, 'N', word, count, `a whole number from 1 to ${HISTORY_MAX}`);
     expectNoMore(this, args, word === undefined ? 0 : 1);
     return { limit };
+  },
+  async handle({ limit }, ctx) {
+    const list = await ctx.executions.listByChannel(ctx.asker.channelId, limit);
+    if (list.length === 0) return 'No questions have been asked in this channel yet.';
+    return [
+      `Last ${list.length} questions in this channel:`,
+      ...list.map((e) => historyLine(e, ctx.config.timeZone)),
+    ].join('\n');
   },
 };

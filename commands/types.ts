@@ -1,5 +1,9 @@
 import type { TrailConfig } from '../src/config';
+import type { AuditEntry, ExecutionStore } from '../src/core/execution';
+import type { CommandInput } from '../src/core/input';
 import type { RiskFlag } from '../src/core/publisher';
+import type { QueryRunner } from '../src/core/runner';
+import type { ScheduleStore } from '../src/core/schedule';
 import type { TemplateValues } from '../src/query/bind';
 
 /** What every command sees besides its arguments. */
@@ -55,11 +59,73 @@ export interface QueryCommand extends CommandInfo {
   rowCap?: { rows: number; narrow: string };
 }
 
-/** Commands the dispatcher answers without a query (help, status, history, schedule, …). */
-export interface ControlCommand extends CommandInfo {
-  kind: 'control';
-  /** Validates the arguments into the request the dispatcher acts on. */
-  parse(args: CommandArgs, ctx: CommandContext): Record<string, unknown>;
+/** What the front door decided (src/dispatch/policy.ts): allowed, or why not in words for the asker. */
+export type Decision = { allowed: true } | { allowed: false; reason: string };
+
+/** What the embedded engine's columnar cache holds (src/engines/duckdb/cache.ts), for `cache status`. */
+export interface CacheFigures {
+  partitions: number;
+  days: number;
+  bytes: number;
+  sourceBytes: number;
+  hits: number;
+  misses: number;
+  pending: number;
 }
+
+/**
+ * What a control command's handler is handed by the front door: the ports it may use and the policy decisions bound to
+ * the asker. The catalog imports no store, runner, engine or policy: everything arrives here (ARCHITECTURE.md).
+ */
+export interface ControlContext extends CommandContext {
+  /** Who asked, where, on which surface (Slack's response_url included). */
+  asker: CommandInput;
+  executions: ExecutionStore;
+  runner: QueryRunner;
+  /** Standing questions, when this setup keeps them (the one-shot CLI does not). */
+  schedules?: {
+    store: ScheduleStore;
+    /** Schedules one channel may have. */
+    maxPerChannel: number;
+    /** How long after its slot a run starts (the scheduler's delivery delay), for the confirmation. */
+    deliveryDelayMs: number;
+  };
+  /** The engine's columnar cache, when this setup has an engine (`cache status`). */
+  cache?: { engine: 'athena' | 'duckdb'; status(): CacheFigures | undefined };
+  /** May the asker run `command` here (the access policy)? `schedule` asks it for the question it schedules. */
+  mayRun(command: string): Decision;
+  /** May the asker stop what `ownerId` started (its owner, or an admin)? `command` is `cancel` or `unschedule`. */
+  mayStop(item: { command: string; ownerId: string; what: 'question' | 'schedule' }): Decision;
+  /** Records an audit entry as the asker, in the asker's channel. */
+  audit(entry: Pick<AuditEntry, 'action' | 'command' | 'detail'>): Promise<void>;
+}
+
+/** The ports a control command needs besides the execution store and the runner; without them it is not offered. */
+export type ControlPort = 'schedules' | 'cache';
+
+interface ControlBase<A extends Record<string, unknown>> extends CommandInfo {
+  kind: 'control';
+  /** Validates the arguments into the request its handler acts on. */
+  parse(args: CommandArgs, ctx: CommandContext): A;
+  requires?: readonly ControlPort[];
+}
+
+/** Answers at once, without any I/O (`help`): the answer is the acknowledgement itself. */
+export interface ImmediateControl<A extends Record<string, unknown> = Record<string, unknown>> extends ControlBase<A> {
+  reply(args: A, ctx: CommandContext): string;
+}
+
+/** Answers after the acknowledgement, through the ports in its context (status, cancel, schedule, …). */
+export interface DeferredControl<A extends Record<string, unknown> = Record<string, unknown>> extends ControlBase<A> {
+  handle(args: A, ctx: ControlContext): Promise<string>;
+}
+
+/**
+ * Commands answered without a query. Each carries its own handler, so adding one is its file, its line in
+ * `commands/index.ts` and its test: the front door has no list of them.
+ */
+export type ControlCommand<A extends Record<string, unknown> = Record<string, unknown>> =
+  | ImmediateControl<A>
+  | DeferredControl<A>;
 
 export type Command = QueryCommand | ControlCommand;

@@ -1,5 +1,4 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { cacheStatusText } from '../commands/cache';
 import type { TrailConfig } from './config';
 import type { QueryEngine } from './core/engine';
 import type { ExecutionStore } from './core/execution';
@@ -9,7 +8,6 @@ import { annotatorsFrom, TrailDispatcher } from './dispatch/dispatcher';
 import { createEngine } from './engines';
 import type { Logger } from './logger';
 import { Runner } from './runner/runner';
-import { scheduleControls } from './scheduler/controls';
 import { Scheduler, type SchedulerOptions } from './scheduler/scheduler';
 import { openStore } from './store/dynalite';
 import { ScheduleStore } from './store/schedules';
@@ -38,7 +36,6 @@ export interface BuildOptions {
   store?: { store: ExecutionStore; close(): Promise<void>; client?: DynamoDBClient; tableName?: string };
   scheduler?: Partial<SchedulerOptions>;
   runner?: Partial<ConstructorParameters<typeof Runner>[0]>;
-  controls?: ConstructorParameters<typeof TrailDispatcher>[0]['controls'];
 }
 
 /**
@@ -69,29 +66,15 @@ export async function buildTrail(o: BuildOptions): Promise<TrailParts> {
     logger,
     ...o.runner,
   });
-  let controls = o.controls;
-  let scheduler: Scheduler | undefined;
-  if (opened.client && opened.tableName) {
-    const schedules = new ScheduleStore({
-      client: opened.client,
-      tableName: opened.tableName,
-      now,
-      retentionDays: config.limits.retentionDays,
-    });
-    controls = { ...scheduleControls({ schedules, config, now, audit: (e) => opened.store.audit(e) }), ...controls };
-    scheduler = new Scheduler({
-      schedules,
-      runner,
-      executions: opened.store,
-      config,
-      now,
-      logger,
-      notify: (to, text) => o.publisher.notify(to, text),
-      ...o.scheduler,
-    });
-  }
-  // `cache status` reads the engine's columnar cache (the embedded engine's; Athena has none).
-  controls = { cache: async () => cacheStatusText(engine.cache?.status(), engine.kind), ...controls };
+  const schedules =
+    opened.client && opened.tableName
+      ? new ScheduleStore({
+          client: opened.client,
+          tableName: opened.tableName,
+          now,
+          retentionDays: config.limits.retentionDays,
+        })
+      : undefined;
   const dispatcher = new TrailDispatcher({
     config,
     runner,
@@ -99,8 +82,23 @@ export async function buildTrail(o: BuildOptions): Promise<TrailParts> {
     publisher: o.publisher,
     now,
     logger,
-    controls,
+    ...(schedules ? { schedules: { store: schedules } } : {}),
+    // `cache status` reads the engine's columnar cache (the embedded engine's; Athena has none).
+    cache: { engine: engine.kind, status: () => engine.cache?.status() },
   });
+  // The clock asks the front door for each due run, like any surface.
+  const scheduler = schedules
+    ? new Scheduler({
+        schedules,
+        frontDoor: dispatcher,
+        executions: opened.store,
+        config,
+        now,
+        logger,
+        notify: (to, text) => o.publisher.notify(to, text),
+        ...o.scheduler,
+      })
+    : undefined;
   return {
     config,
     engine,

@@ -20,6 +20,12 @@ export interface ScheduleRequest {
   timeZone: string;
 }
 
+/**
+ * How long after its slot a scheduled run starts by default: CloudTrail delivers events about 5 minutes after the call,
+ * without a guarantee (src/scheduler/scheduler.ts explains). The scheduler waits it; `schedule` says it in its reply.
+ */
+export const DEFAULT_DELIVERY_DELAY_MS = 15 * 60_000;
+
 /** How the last run of a schedule ended, for `/trail schedules`. */
 export interface ScheduleResult {
   /** The slot (ISO, UTC) the run belonged to. */

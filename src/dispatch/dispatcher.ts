@@ -38,7 +38,7 @@ export interface DispatcherOptions {
 export function annotatorsFrom(config: TrailConfig, now: () => Date = () => new Date()) {
   return (name: string): Annotator | undefined => {
     const command = findCommand(name);
-    if (!command || command.kind !== 'query' || (!command.annotate && !command.rowCap)) return undefined;
+    if (command?.kind !== 'query' || (!command.annotate && !command.rowCap)) return undefined;
     const annotate = command.annotate?.bind(command);
     const cap = command.rowCap;
     // One annotator per collection: it counts rows so the answer that reaches the template's LIMIT says so.

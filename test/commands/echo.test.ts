@@ -6,8 +6,8 @@
  * - A code fence survives any run of backticks in what it holds.
  */
 
+import { historyLine, statusText } from '../../commands/status';
 import type { Schedule } from '../../src/core/schedule';
-import { historyLine, statusText } from '../../src/dispatch/dispatcher';
 import { fencedQueryText } from '../../src/query/show';
 import { scheduleLine } from '../../src/time/schedule-text';
 import { codeBlock, codeSpan, echoCommand, fenceBody } from '../../src/util/echo';

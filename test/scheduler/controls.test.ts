@@ -1,11 +1,10 @@
 /**
- * `schedule`, `schedules`, `unschedule` through the real dispatcher (parse → policy → control handler) on dynalite,
- * with the real store's audit trail.
+ * `schedule`, `schedules`, `unschedule` (commands/schedule.ts, schedules.ts, unschedule.ts) through the real dispatcher
+ * (parse → policy → the command's own handler) on dynalite, with the real store's audit trail.
  */
 
 import type { AccessPolicy } from '../../src/config';
 import { TrailDispatcher } from '../../src/dispatch/dispatcher';
-import { scheduleControls } from '../../src/scheduler/controls';
 import { scheduleNote } from '../../src/time/schedule-text';
 import { type LocalDynamo, startLocalDynamo, TestClock } from '../store/helpers';
 import { schedulerWorld } from './helpers';
@@ -41,13 +40,7 @@ async function setup(options: { policy?: AccessPolicy; maxPerChannel?: number } 
     store: w.store,
     publisher: bot.publisher,
     now: clock.now,
-    controls: scheduleControls({
-      schedules: w.schedules,
-      config: w.config,
-      now: clock.now,
-      audit: (e) => w.store.audit(e),
-      maxPerChannel: options.maxPerChannel,
-    }),
+    schedules: { store: w.schedules, maxPerChannel: options.maxPerChannel },
   });
   /** What the person who typed `text` is told. */
   const say = async (text: string, userId = ALICE, channelId = COMPLIANCE): Promise<string> => {

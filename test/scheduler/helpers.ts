@@ -15,6 +15,8 @@ import {
 import type { ExecutionRecord } from '../../src/core/execution';
 import type { Publisher, Recipient, ResultSummary } from '../../src/core/publisher';
 import type { BoundQuery } from '../../src/core/query';
+import type { QueryRunner } from '../../src/core/runner';
+import { TrailDispatcher } from '../../src/dispatch/dispatcher';
 import { Runner } from '../../src/runner/runner';
 import { Scheduler, type SchedulerOptions } from '../../src/scheduler/scheduler';
 import { ScheduleStore } from '../../src/store/schedules';
@@ -113,6 +115,8 @@ export class RecordingPublisher implements Publisher {
 export interface Bot {
   scheduler: Scheduler;
   runner: Runner;
+  /** The front door the scheduler asks (and the one `schedule` is typed into). */
+  dispatcher: TrailDispatcher;
   engine: ScriptedEngine;
   publisher: RecordingPublisher;
 }
@@ -127,7 +131,15 @@ export async function schedulerWorld(dynamo: LocalDynamo, clock: TestClock, conf
   const resultsDir = await mkdtemp(path.join(tmpdir(), 'trail-sched-'));
   const config = testConfig({ resultsDir, ...configOverrides });
   const bots: Bot[] = [];
-  const bot = ({ script, ...options }: { script?: Script } & Partial<SchedulerOptions> = {}): Bot => {
+  const bot = ({
+    script,
+    submit,
+    ...options
+  }: {
+    script?: Script;
+    /** Replaces the runner's submit behind the front door (a test of the scheduler alone). */
+    submit?: QueryRunner['submit'];
+  } & Partial<SchedulerOptions> = {}): Bot => {
     const engine = new ScriptedEngine(script);
     const publisher = new RecordingPublisher();
     const runner = new Runner({
@@ -141,9 +153,21 @@ export async function schedulerWorld(dynamo: LocalDynamo, clock: TestClock, conf
       poll: { initialMs: 1, maxMs: 1, factor: 1 },
       publishAttempts: 1,
     });
+    const dispatcher = new TrailDispatcher({
+      config: options.config ?? config,
+      runner: {
+        submit: submit ?? ((s) => runner.submit(s)),
+        confirm: (token, by) => runner.confirm(token, by),
+        cancel: (id, by) => runner.cancel(id, by),
+      },
+      store,
+      publisher,
+      now: clock.now,
+      schedules: { store: schedules },
+    });
     const scheduler = new Scheduler({
       schedules,
-      runner,
+      frontDoor: dispatcher,
       executions: store,
       config: options.config ?? config,
       now: clock.now,
@@ -152,7 +176,7 @@ export async function schedulerWorld(dynamo: LocalDynamo, clock: TestClock, conf
       notify: (to, text) => publisher.notify(to, text),
       ...options,
     });
-    const made = { scheduler, runner, engine, publisher };
+    const made = { scheduler, runner, dispatcher, engine, publisher };
     bots.push(made);
     return made;
   };

@@ -1,6 +1,6 @@
+import type { ScheduleStore } from '../../src/core/schedule';
 import { silentLogger } from '../../src/logger';
 import { Scheduler } from '../../src/scheduler/scheduler';
-import type { ScheduleStore } from '../../src/store/schedules';
 import { testConfig } from '../helpers/config';
 
 /**
@@ -30,7 +30,7 @@ describe('Scheduler start/stop', () => {
     const errors: string[] = [];
     const scheduler = new Scheduler({
       schedules,
-      runner: { submit: async () => ({ kind: 'limited', message: '' }) },
+      frontDoor: { runScheduled: async () => ({ kind: 'limited', message: '' }) },
       executions: { get: async () => undefined },
       config: testConfig(),
       logger: { ...silentLogger, error: (m: string) => errors.push(m) },
