@@ -11,8 +11,10 @@ import { CacheStatus } from './cache';
 import { CancelExecution } from './cancel';
 import { ConfirmQuestion } from './confirm';
 import { ErrorSummary } from './errors';
+import { ExposedResources } from './exposed';
 import { Help } from './help';
 import { ExecutionHistory } from './history';
+import { IamPersistence } from './iam';
 import { SourceIpActivity } from './ip';
 import { ConsoleLogins } from './logins';
 import { findCommand as findIn, renderHelp as helpFor, type ParseOptions, parseWith, type TrailRequest } from './parse';
@@ -23,6 +25,7 @@ import { bindScheduledQuestion as bindScheduled } from './schedule-args';
 import { ScheduleList } from './schedules';
 import { SecurityGroupChanges } from './sg';
 import { ExecutionStatus } from './status';
+import { TamperEvents } from './tamper';
 import type { Command, CommandContext, QueryCommand } from './types';
 import { Unschedule } from './unschedule';
 import { PrincipalActivity } from './user';
@@ -39,6 +42,9 @@ const QUESTIONS: readonly QueryCommand[] = [
   PrincipalActivity,
   SourceIpActivity,
   RecentEvents,
+  TamperEvents,
+  IamPersistence,
+  ExposedResources,
 ];
 
 /** Every `/trail` subcommand, in the order `help` lists them. */

@@ -10,8 +10,8 @@ import { testConfig } from '../helpers/config';
 describe('row caps', () => {
   const capped = COMMANDS.filter((c) => c.kind === 'query' && c.rowCap);
 
-  test('recent, who, user and ip declare their cap, and it is the LIMIT their template has', () => {
-    expect(capped.map((c) => c.name).sort()).toEqual(['ip', 'recent', 'user', 'who']);
+  test('recent, who, user, ip and the detections (tamper, iam, exposed) declare their cap, and it is the LIMIT their template has', () => {
+    expect(capped.map((c) => c.name).sort()).toEqual(['exposed', 'iam', 'ip', 'recent', 'tamper', 'user', 'who']);
     for (const c of capped) {
       if (c.kind !== 'query' || !c.rowCap) continue;
       const template = queryOf(`${c.examples[0]}`).query.template;

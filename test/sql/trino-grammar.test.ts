@@ -73,6 +73,9 @@ const BASE_VARIANTS: Variant[] = [
   { text: 'recent all' },
   { text: 'recent writes' },
   { text: 'recent errors' },
+  { text: 'tamper' },
+  { text: 'iam' },
+  { text: 'exposed' },
 ];
 /** Windows that render differently: one day, several days, midnight-aligned. */
 const WINDOWS = ['', '30m', '7d', '2026-11-01..2026-11-03'];
