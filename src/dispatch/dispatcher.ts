@@ -1,7 +1,7 @@
 import { COMMANDS, findCommand, parseRequest, type TrailRequest } from '../../commands';
 import { cancelAs } from '../../commands/cancel';
 import { MAX_SCHEDULES_PER_CHANNEL } from '../../commands/schedule';
-import type { ControlContext, ControlPort } from '../../commands/types';
+import type { Command, ControlContext, ControlPort } from '../../commands/types';
 import type { TrailConfig } from '../config';
 import { UsageError, userMessageOf } from '../core/errors';
 import type { ExecutionRecord, ExecutionStore } from '../core/execution';
@@ -32,6 +32,8 @@ export interface DispatcherOptions {
   };
   /** The engine's columnar cache, for `cache status`; without it `cache` is not available. */
   cache?: ControlContext['cache'];
+  /** The commands it answers. Default: the whole catalog (commands/index.ts). */
+  catalog?: readonly Command[];
 }
 
 /** The risk annotator of a query command, bound to the current configuration. */
@@ -65,10 +67,12 @@ export function annotatorsFrom(config: TrailConfig, now: () => Date = () => new 
 export class TrailDispatcher implements Dispatcher, ScheduledRuns {
   private readonly now: () => Date;
   private readonly log: Logger;
+  private readonly catalog: readonly Command[];
 
   constructor(private readonly o: DispatcherOptions) {
     this.now = o.now ?? (() => new Date());
     this.log = o.logger ?? silentLogger;
+    this.catalog = o.catalog ?? COMMANDS;
   }
 
   prepare(input: CommandInput): Prepared {
@@ -80,7 +84,7 @@ export class TrailDispatcher implements Dispatcher, ScheduledRuns {
     let request: TrailRequest;
     const ctx = { config: this.o.config, now: this.now() };
     try {
-      request = parseRequest(input.text, ctx);
+      request = parseRequest(input.text, ctx, { catalog: this.catalog });
     } catch (err) {
       // A usage message quotes what was typed (and a Re-run shows someone's typing to the person who clicked): in chat,
       // `<…>` in it must not become a link or a mention (issue 13 item 4). The terminal shows it as typed.
@@ -185,7 +189,7 @@ export class TrailDispatcher implements Dispatcher, ScheduledRuns {
     const { command, args } = request;
     if ('reply' in command) {
       try {
-        return { kind: 'reply', text: command.reply(args, { ...ctx, catalog: COMMANDS }) };
+        return { kind: 'reply', text: command.reply(args, { ...ctx, catalog: this.catalog }) };
       } catch (err) {
         return { kind: 'reply', text: err instanceof UsageError ? usageReply(err) : userMessageOf(err) };
       }
@@ -209,7 +213,7 @@ export class TrailDispatcher implements Dispatcher, ScheduledRuns {
     return {
       config,
       now: this.now(),
-      catalog: COMMANDS,
+      catalog: this.catalog,
       asker,
       executions: this.o.store,
       runner: this.o.runner,
