@@ -1,11 +1,14 @@
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { QueryEngine } from '../core/engine';
+import { type QueryEngine, UnknownQueryError } from '../core/engine';
+import type { ExecutionRecord } from '../core/execution';
 import type { ResultSummary, RiskFlag } from '../core/publisher';
 import type { Annotator } from '../core/runner';
 import { csvRecord } from '../util/csv';
+import { refetchFailed } from './messages';
 
 export interface CollectOptions {
   /** Rows kept for the thread table. */
@@ -158,5 +161,63 @@ export async function readSpooledSummary(files: { csv: string; summary: string }
     return size === summary.csvBytes ? summary : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** What an execution's answer is made with: the runner's engine, spool folder and polling (RunnerContext has them). */
+export interface ResultSources {
+  engine: QueryEngine;
+  resultsDir: string;
+  topRows?: number;
+  annotatorFor?: (command: string) => Annotator | undefined;
+  poll: { initialMs: number; maxMs: number; factor: number };
+  sleep: (ms: number) => Promise<void>;
+}
+
+/** An execution's answer: spooled once when its query succeeds, read back (or fetched again) to publish it. */
+export class Results {
+  /** `renew` keeps the driver's lease while pages stream in (CollectOptions.onPage). */
+  constructor(
+    private readonly c: ResultSources,
+    private readonly renew: (executionId: string) => Promise<void>,
+  ) {}
+
+  /** Streams the engine's result into the spool (CSV and summary), renewing the lease page by page. */
+  collect(e: ExecutionRecord, engineId: string): Promise<ResultSummary> {
+    return collectResults(this.c.engine, engineId, spoolPaths(this.c.resultsDir, e.id), {
+      topRows: this.c.topRows,
+      annotate: this.c.annotatorFor?.(e.command),
+      onPage: () => this.renew(e.id),
+    });
+  }
+
+  /** The spooled result, or (after a restart that lost it) the result fetched again. */
+  async summaryOf(e: ExecutionRecord): Promise<ResultSummary> {
+    const spooled = await readSpooledSummary(spoolPaths(this.c.resultsDir, e.id));
+    if (spooled) return spooled;
+    if (e.engineExecutionId) {
+      try {
+        return await this.collect(e, e.engineExecutionId);
+      } catch (err) {
+        if (!(err instanceof UnknownQueryError)) throw err;
+      }
+    }
+    // Run it again without changing the recorded state: the answer was computed once already.
+    // Athena refuses a reused ClientRequestToken with a different query string, and the SQL of a template may have
+    // changed since (a deploy): the token follows the SQL and its parameters.
+    const sqlDigest = createHash('sha256')
+      .update(JSON.stringify([e.query.sql, e.query.params]))
+      .digest('hex')
+      .slice(0, 12);
+    const engineId = await this.c.engine.start(e.query, { executionId: `${e.id}-republish-${sqlDigest}` });
+    let delay = this.c.poll.initialMs;
+    for (;;) {
+      const s = await this.c.engine.status(engineId);
+      if (s.state === 'SUCCEEDED') break;
+      if (s.state === 'FAILED' || s.state === 'CANCELLED') throw new Error(refetchFailed(s.reason ?? s.state));
+      await this.c.sleep(delay);
+      delay = Math.min(this.c.poll.maxMs, delay * this.c.poll.factor);
+    }
+    return this.collect(e, engineId);
   }
 }

@@ -3,12 +3,10 @@ import { userMessageOf } from '../core/errors';
 import { type ExecutionRecord, IllegalTransitionError } from '../core/execution';
 import { queryCostUsd } from '../cost';
 import type { Admission } from './admission';
-import { dropSpool } from './collect';
-import type { RunnerContext } from './context';
-import { LeaseLostError, type Leases, QueuedForSweepError } from './lease';
+import { dropSpool, type Results } from './collect';
+import { LeaseLostError, type Leases, QueuedForSweepError, type RunnerContext } from './context';
 import { engineKeptForgetting, queryEnded } from './messages';
 import type { Publishing } from './publish';
-import type { Results } from './results';
 
 /** How long a question may wait for the engine's active-query quota before it fails. */
 const QUEUE_MAX_MS = 15 * 60_000;

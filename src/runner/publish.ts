@@ -1,9 +1,8 @@
 import { userMessageOf } from '../core/errors';
 import { type ExecutionRecord, type ExecutionState, IllegalTransitionError } from '../core/execution';
-import type { RunnerContext } from './context';
-import { LeaseLostError, type Leases } from './lease';
+import type { Results } from './collect';
+import { LeaseLostError, type Leases, type RunnerContext } from './context';
 import { answerNotPosted, noticeNotPosted } from './messages';
-import type { Results } from './results';
 
 /** A failure the surface says a retry will not fix (SlackPublishError and others carry `retryable`). */
 export function isPermanent(err: unknown): boolean {

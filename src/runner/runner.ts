@@ -2,9 +2,8 @@ import { type ExecutionRecord, IllegalTransitionError } from '../core/execution'
 import type { Recipient } from '../core/publisher';
 import { type Asker, type QueryRunner, type QuerySubmission, requestKeyOf, type SubmitOutcome } from '../core/runner';
 import { Admission } from './admission';
-import { pruneSpool } from './collect';
-import { type RunnerContext, type RunnerOptions, runnerContext } from './context';
-import { Leases } from './lease';
+import { pruneSpool, Results } from './collect';
+import { Leases, type RunnerContext, type RunnerOptions, runnerContext } from './context';
 import { Lifecycle } from './lifecycle';
 import {
   cancelled,
@@ -18,7 +17,6 @@ import {
 } from './messages';
 import { preflight } from './preflight';
 import { Publishing } from './publish';
-import { Results } from './results';
 
 /**
  * submit → record → start → poll → fetch → publish → finalize, with every state change a conditional write in the
@@ -40,7 +38,7 @@ export class Runner implements QueryRunner {
     this.c = runnerContext(options);
     this.leases = new Leases(this.c);
     this.admission = new Admission(this.c);
-    const results = new Results(this.c, this.leases);
+    const results = new Results(this.c, (id) => this.leases.renew(id));
     const publishing = new Publishing(this.c, this.leases, results);
     this.lifecycle = new Lifecycle(this.c, this.leases, this.admission, results, publishing);
   }

@@ -6,9 +6,8 @@ import { UnknownQueryError } from '../../src/core/engine';
 import type { QuerySubmission } from '../../src/core/runner';
 import { createAthenaClient } from '../../src/engines/athena/client';
 import { AthenaEngine } from '../../src/engines/athena/engine';
-import { type RunnerOptions, runnerContext } from '../../src/runner/context';
-import { Leases } from '../../src/runner/lease';
-import { Results } from '../../src/runner/results';
+import { Results } from '../../src/runner/collect';
+import { Leases, type RunnerOptions, runnerContext } from '../../src/runner/context';
 import { Runner } from '../../src/runner/runner';
 import { querySubmission } from '../helpers/commands';
 import { RecordingPublisher } from '../helpers/recording-publisher';
@@ -133,7 +132,8 @@ test('re-fetching a lost result uses a client token that follows the SQL, so a c
   const republished = engine.starts.length;
   // Results.summaryOf is what publishing calls to get the answer back after a restart.
   const context = runnerContext(options);
-  const results = new Results(context, new Leases(context));
+  const leases = new Leases(context);
+  const results = new Results(context, (id) => leases.renew(id));
   for (const id of ids) {
     const e = await store.get(id);
     if (!e) throw new Error(`execution ${id} is missing`);
