@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { renderHelp } from '../../commands';
 import { UsageError } from '../../src/core/errors';
 import { SQL_DIR } from '../../src/query/bind';
 import { testConfig } from '../helpers/config';
@@ -76,6 +77,8 @@ describe.each(DETECTIONS.map((c) => [c.name, c] as const))('%s', (name, command)
 
   test('help names the command, its window and examples that parse', () => {
     expect(command.usage).toBe(`${name} [window]`);
+    expect(renderHelp()).toContain(`/trail ${name} [window]`);
+    expect(renderHelp(name, ctx)).toContain('(default 24h)');
     for (const example of command.examples) expect(query(example).command.name).toBe(name);
   });
 });

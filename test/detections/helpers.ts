@@ -2,11 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { COMMANDS } from '../../commands';
-import { ExposedResources } from '../../commands/exposed';
-import { IamPersistence } from '../../commands/iam';
-import { parseWith } from '../../commands/parse';
-import { TamperEvents } from '../../commands/tamper';
+import { findCommand, parseRequest } from '../../commands';
 import type { CommandContext, QueryCommand } from '../../commands/types';
 import type { QueryEngine, ResultPage } from '../../src/core/engine';
 import type { RiskFlag } from '../../src/core/publisher';
@@ -17,12 +13,16 @@ export const HAVE_STRATUS = fs.existsSync(STRATUS);
 
 export type Event = Record<string, unknown>;
 
-export const DETECTIONS: readonly QueryCommand[] = [TamperEvents, IamPersistence, ExposedResources];
-/** The whole catalog with the detection commands in it (whether or not commands/index.ts lists them yet). */
-const CATALOG = [...COMMANDS.filter((c) => !DETECTIONS.some((d) => d.name === c.name)), ...DETECTIONS];
+/** The detection commands, as the catalog (commands/index.ts) lists them. */
+export const DETECTIONS: readonly QueryCommand[] = ['tamper', 'iam', 'exposed'].map((name) => {
+  const command = findCommand(name);
+  if (command?.kind !== 'query') throw new Error(`${name} is not a question in the catalog`);
+  return command;
+});
 
+/** What `/trail <text>` means, parsed against the whole catalog as every surface parses it. */
 export function parseDetection(text: string, ctx: CommandContext) {
-  return parseWith(text, ctx, { catalog: CATALOG });
+  return parseRequest(text, ctx);
 }
 
 export interface Answer {
