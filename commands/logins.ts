@@ -47,6 +47,7 @@ export const ConsoleLogins: QueryCommand = {
         nomfa: mode === 'nomfa',
         failed: mode === 'failed',
         known_networks: mode === 'external' ? knownNetworks.map(varchar) : undefined,
+        offhours,
         offhours_within: offhours && start <= end,
         offhours_wrapping: offhours && start > end,
         offhours_weekends: offhours && offHours.weekends,

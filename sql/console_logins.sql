@@ -1,7 +1,9 @@
 -- /trail logins [all|offhours|mobile|external|nomfa|failed] [window]
 -- Console sign-ins (eventname ConsoleLogin). The result is in responseElements.ConsoleLogin, MFA and mobile use in
 -- additionalEventData (MFAUsed, MobileVersion), as CloudTrail records them for AwsConsoleSignIn events; used_mfa is
--- the shared definition (sql/_used_mfa.sql) that root and the risk flags use too.
+-- the shared definition (sql/_used_mfa.sql) that root and the risk flags use too. Off-hours compare the local
+-- minute of the day (sql/_local_minute.sql) with the configured range; a range that wraps midnight (22:00-06:00) is
+-- one side OR the other, a range within the day (00:00-05:00) one side AND the other.
 SELECT eventtime,
        useridentity.type AS identity_type,
        coalesce(nullif(useridentity.username, ''), useridentity.arn) AS username,
@@ -24,14 +26,7 @@ WHERE {{> window}}
   AND json_extract_scalar(responseelements, '$.ConsoleLogin') = 'Success'{{/nomfa}}
   {{#failed}}AND (json_extract_scalar(responseelements, '$.ConsoleLogin') = 'Failure' OR nullif(errormessage, '') IS NOT NULL){{/failed}}
   {{#known_networks}}AND NOT ({{#each known_networks " OR "}}{{> in_network}}{{/each}}){{/known_networks}}
-  {{#offhours_within}}AND ((hour(at_timezone(from_iso8601_timestamp(eventtime), {{time_zone}})) * 60
-        + minute(at_timezone(from_iso8601_timestamp(eventtime), {{time_zone}}))) >= {{offhours_start}}
-       AND (hour(at_timezone(from_iso8601_timestamp(eventtime), {{time_zone}})) * 60
-        + minute(at_timezone(from_iso8601_timestamp(eventtime), {{time_zone}}))) < {{offhours_end}}
-       {{#offhours_weekends}}OR day_of_week(at_timezone(from_iso8601_timestamp(eventtime), {{time_zone}})) IN (6, 7){{/offhours_weekends}}){{/offhours_within}}
-  {{#offhours_wrapping}}AND ((hour(at_timezone(from_iso8601_timestamp(eventtime), {{time_zone}})) * 60
-        + minute(at_timezone(from_iso8601_timestamp(eventtime), {{time_zone}}))) >= {{offhours_start}}
-       OR (hour(at_timezone(from_iso8601_timestamp(eventtime), {{time_zone}})) * 60
-        + minute(at_timezone(from_iso8601_timestamp(eventtime), {{time_zone}}))) < {{offhours_end}}
-       {{#offhours_weekends}}OR day_of_week(at_timezone(from_iso8601_timestamp(eventtime), {{time_zone}})) IN (6, 7){{/offhours_weekends}}){{/offhours_wrapping}}
+  {{#offhours}}AND (({{> local_minute}} >= {{offhours_start}}
+       {{#offhours_within}}AND{{/offhours_within}}{{#offhours_wrapping}}OR{{/offhours_wrapping}} {{> local_minute}} < {{offhours_end}})
+       {{#offhours_weekends}}OR day_of_week({{> local_time}}) IN (6, 7){{/offhours_weekends}}){{/offhours}}
 ORDER BY eventtime ASC, eventid
