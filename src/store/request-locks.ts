@@ -48,7 +48,7 @@ export class RequestLocks extends TableStore {
       const now = this.now();
       const id = newExecutionId(now);
       const lock = await this.take(input.requestKey, id, now);
-      if (lock === 'taken') {
+      if (lock === 'ours') {
         const written = await this.writeExecution(id, input, now);
         if (written) return written;
         continue;
@@ -88,10 +88,10 @@ export class RequestLocks extends TableStore {
   }
 
   /**
-   * Takes the free lock for `executionId` ('taken'), or returns the lock that holds the key, carried by the failed
+   * Takes the free lock for `executionId` ('ours'), or returns the lock that holds the key, carried by the failed
    * condition ('gone' when it expired and was deleted before it could be read).
    */
-  private async take(requestKey: string, executionId: string, now: Date): Promise<RequestLock | 'taken' | 'gone'> {
+  private async take(requestKey: string, executionId: string, now: Date): Promise<RequestLock | 'ours' | 'gone'> {
     const item = {
       ...keys.requestLock(requestKey),
       executionId,
@@ -100,7 +100,7 @@ export class RequestLocks extends TableStore {
     };
     try {
       await this.putIf('request lock is free', item, itemIsNew());
-      return 'taken';
+      return 'ours';
     } catch (err) {
       if (!(err instanceof ConditionFailedError)) throw err;
       return asLock(err.item) ?? 'gone';
