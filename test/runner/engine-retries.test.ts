@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { StatefulFakeAthena } from '../../soak/lib/fake-athena';
 import { UnknownQueryError } from '../../src/core/engine';
@@ -12,37 +11,26 @@ import { Runner } from '../../src/runner/runner';
 import { querySubmission } from '../helpers/commands';
 import { RecordingPublisher } from '../helpers/recording-publisher';
 import { ScriptedEngine } from '../helpers/scripted-engine';
-import { type LocalDynamo, startLocalDynamo } from '../store/helpers';
+import { runnerWorld, testRunnerOptions } from './helpers';
 
 /** Issue 14 item 10: the engine's quota, retryable failures, the republish token and a forgetful engine. */
 const CREDENTIALS = { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' };
-let dynamo: LocalDynamo;
-let resultsDir: string;
-beforeAll(async () => {
-  dynamo = await startLocalDynamo();
-  resultsDir = mkdtempSync(path.join(os.tmpdir(), 'trail-retries-'));
-});
-afterAll(async () => {
-  await dynamo.close();
-  rmSync(resultsDir, { recursive: true, force: true });
-});
+const world = runnerWorld('trail-retries-');
 
 function submission(text = 'sg sg-5887f224 12h'): QuerySubmission {
   return querySubmission(text);
 }
 
 async function runnerWith(engine: RunnerOptions['engine']) {
-  const { store } = await dynamo.newStore({ clock: { now: () => new Date() } as never });
+  const { store } = await world.dynamo.newStore({ clock: { now: () => new Date() } as never });
   const publisher = new RecordingPublisher();
-  const options: RunnerOptions = {
+  const options = testRunnerOptions({
     engine,
     store,
     publisher,
-    resultsDir,
-    limits: { perUser: 3, perChannel: 10, dedupeSeconds: 0 },
-    sleep: () => new Promise((r) => setTimeout(r, 2)),
+    resultsDir: world.resultsDir,
     poll: { initialMs: 2, maxMs: 5, factor: 2 },
-  };
+  });
   return { runner: new Runner(options), store, publisher, options };
 }
 
@@ -125,8 +113,8 @@ test('re-fetching a lost result uses a client token that follows the SQL, so a c
   const ids = [first, second].map((o) => (o.kind === 'started' ? o.execution.id : ''));
   // The spool is gone and the engine forgot both queries (a restart): publishing again must start them again.
   for (const id of ids) {
-    rmSync(path.join(resultsDir, `${id}.csv`), { force: true });
-    rmSync(path.join(resultsDir, `${id}.summary.json`), { force: true });
+    rmSync(path.join(world.resultsDir, `${id}.csv`), { force: true });
+    rmSync(path.join(world.resultsDir, `${id}.summary.json`), { force: true });
   }
   engine.forget();
   const republished = engine.starts.length;

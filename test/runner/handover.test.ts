@@ -1,45 +1,29 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { Runner } from '../../src/runner/runner';
 import type { DynamoExecutionStore } from '../../src/store/dynamo';
 import { querySubmission } from '../helpers/commands';
 import { RecordingPublisher } from '../helpers/recording-publisher';
 import { ScriptedEngine } from '../helpers/scripted-engine';
-import { type LocalDynamo, startLocalDynamo } from '../store/helpers';
+import { runnerWorld, testRunner } from './helpers';
 
 /**
  * SIGTERM hand-over (src/main.ts calls Runner.handOver): the stopping process drops its leases, and another process
  * takes the execution over at once. The store's clock does not move in this test, so a lease left behind would
  * block the second process for good: only a released lease lets it in.
  */
-let dynamo: LocalDynamo;
-let resultsDir: string;
-beforeAll(async () => {
-  dynamo = await startLocalDynamo();
-  resultsDir = mkdtempSync(path.join(os.tmpdir(), 'trail-handover-'));
-});
-afterAll(async () => {
-  await dynamo.close();
-  rmSync(resultsDir, { recursive: true, force: true });
-});
+const world = runnerWorld('trail-handover-');
 
 function runner(store: DynamoExecutionStore, engine: ScriptedEngine, publisher: RecordingPublisher, workerId: string) {
-  return new Runner({
+  return testRunner({
     engine,
     store,
     publisher,
-    resultsDir,
-    limits: { perUser: 3, perChannel: 10, dedupeSeconds: 0 },
-    sleep: () => new Promise((r) => setTimeout(r, 2)),
-    poll: { initialMs: 1, maxMs: 2, factor: 2 },
+    resultsDir: world.resultsDir,
     workerId,
     leaseMs: 60_000,
   });
 }
 
 test('a stopping process releases its lease and a second process finishes the same query at once', async () => {
-  const { store } = await dynamo.newStore();
+  const { store } = await world.dynamo.newStore();
   const engine = new ScriptedEngine();
   engine.pollsBeforeDone = Number.MAX_SAFE_INTEGER;
   const publisher = new RecordingPublisher();

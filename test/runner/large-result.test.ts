@@ -1,16 +1,15 @@
-import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { RESULT_COLUMNS, StatefulFakeAthena } from '../../soak/lib/fake-athena';
 import { createAthenaClient } from '../../src/engines/athena/client';
 import { AthenaEngine } from '../../src/engines/athena/engine';
 import { createS3Client } from '../../src/engines/athena/s3';
-import { Runner } from '../../src/runner/runner';
 import { querySubmission } from '../helpers/commands';
 import { FakeS3 } from '../helpers/fake-s3';
 import { RecordingPublisher } from '../helpers/recording-publisher';
-import { type LocalDynamo, startLocalDynamo, type TestClock } from '../store/helpers';
+import type { TestClock } from '../store/helpers';
+import { pause, runnerWorld, testRunner } from './helpers';
 
 /**
  * A 300,000-row answer (`sg` and `logins` have no row limit) collected through the real AthenaEngine: streamed from
@@ -20,13 +19,11 @@ import { type LocalDynamo, startLocalDynamo, type TestClock } from '../store/hel
 const ROWS = 300_000;
 const CREDENTIALS = { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' };
 
-let dynamo: LocalDynamo;
+const world = runnerWorld('trail-large-');
 let athena: StatefulFakeAthena;
 let s3: FakeS3;
-let resultsDir: string;
 
 beforeAll(async () => {
-  dynamo = await startLocalDynamo();
   athena = await StatefulFakeAthena.start({
     seed: 7,
     rows: ROWS,
@@ -37,18 +34,15 @@ beforeAll(async () => {
   s3 = await FakeS3.start({});
   // Paced at 10 ms per 1,000 rows: the download lasts at least 3 s, twice the lease below.
   s3.onMissing = (key) => athena.resultCsvStream(key.replace(/^athena\//, '').replace(/\.csv$/, ''), 10);
-  resultsDir = mkdtempSync(path.join(os.tmpdir(), 'trail-large-'));
 });
 afterAll(async () => {
-  await dynamo.close();
   await athena.close();
   await s3.close();
-  rmSync(resultsDir, { recursive: true, force: true });
 });
 
 test('300,000 rows streamed from the result file, the lease renewed while they are written', async () => {
   // The store's clock is the real one, so a lease that is not renewed really runs out.
-  const { store } = await dynamo.newStore({ clock: { now: () => new Date() } as unknown as TestClock });
+  const { store } = await world.dynamo.newStore({ clock: { now: () => new Date() } as unknown as TestClock });
   const engine = new AthenaEngine({
     client: createAthenaClient({ region: 'us-east-1', endpoint: athena.endpoint, credentials: CREDENTIALS }),
     resultsClient: createS3Client({ region: 'us-east-1', endpoint: s3.endpoint, credentials: CREDENTIALS }),
@@ -63,13 +57,12 @@ test('300,000 rows streamed from the result file, the lease renewed while they a
   };
   const leaseMs = 1500;
   const make = (workerId: string) =>
-    new Runner({
+    testRunner({
       engine,
       store,
       publisher: new RecordingPublisher(),
-      resultsDir,
-      limits: { perUser: 3, perChannel: 10, dedupeSeconds: 0 },
-      sleep: () => new Promise((r) => setTimeout(r, 5)),
+      resultsDir: world.resultsDir,
+      sleep: pause(5),
       poll: { initialMs: 5, maxMs: 10, factor: 2 },
       workerId,
       leaseMs,
@@ -101,7 +94,7 @@ test('300,000 rows streamed from the result file, the lease renewed while they a
   expect(new Set(athena.starts.map((x) => x.queryExecutionId)).size).toBe(1);
   // A renewed its lease during the run (more than the first claim), and B never won a claim.
   expect(claims.filter((o) => o === 'replica-a').length).toBeGreaterThan(1);
-  const csv = path.join(resultsDir, `${id}.csv`);
+  const csv = path.join(world.resultsDir, `${id}.csv`);
   let lines = 0;
   let header = '';
   for await (const line of createInterface({ input: createReadStream(csv) })) {

@@ -1,15 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { type DynamoDBClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/client-dynamodb';
 import type { SubmitOutcome } from '../../src/core/runner';
-import { Runner } from '../../src/runner/runner';
 import { DynamoExecutionStore } from '../../src/store/dynamo';
 import { fromItem } from '../../src/store/item';
 import { querySubmission } from '../helpers/commands';
 import { RecordingPublisher } from '../helpers/recording-publisher';
 import { ScriptedEngine } from '../helpers/scripted-engine';
-import { type LocalDynamo, startLocalDynamo } from '../store/helpers';
+import { pause, runnerWorld, testRunner } from './helpers';
 
 /**
  * Two bot processes (two runners, each with its own in-process locks) on one table, and a burst of ten questions from
@@ -39,30 +35,20 @@ function laggingIndexes(client: DynamoDBClient): DynamoDBClient {
   return lagging as unknown as DynamoDBClient;
 }
 
-let dynamo: LocalDynamo;
-let resultsDir: string;
-beforeAll(async () => {
-  dynamo = await startLocalDynamo();
-  resultsDir = mkdtempSync(path.join(os.tmpdir(), 'trail-limits-'));
-});
-afterAll(async () => {
-  await dynamo.close();
-  rmSync(resultsDir, { recursive: true, force: true });
-});
+const world = runnerWorld('trail-limits-');
 
 test('a burst of 10 from one user across two processes: exactly the limit of 3 runs', async () => {
-  const { tableName } = await dynamo.newStore();
+  const { tableName } = await world.dynamo.newStore();
   const engine = new ScriptedEngine();
   engine.pollsBeforeDone = Number.MAX_SAFE_INTEGER;
   const process = (workerId: string) =>
-    new Runner({
+    testRunner({
       engine,
       // Each process has its own client and store on the same table, with the same lagging indexes.
-      store: new DynamoExecutionStore({ client: laggingIndexes(dynamo.client), tableName }),
+      store: new DynamoExecutionStore({ client: laggingIndexes(world.dynamo.client), tableName }),
       publisher: new RecordingPublisher(),
-      resultsDir,
-      limits: { perUser: 3, perChannel: 10, dedupeSeconds: 0 },
-      sleep: () => new Promise((r) => setTimeout(r, 5)),
+      resultsDir: world.resultsDir,
+      sleep: pause(5),
       poll: { initialMs: 5, maxMs: 10, factor: 2 },
       workerId,
     });

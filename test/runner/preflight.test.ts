@@ -1,36 +1,25 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { BoundQuery } from '../../src/core/query';
 import type { QuerySubmission } from '../../src/core/runner';
 import { S3PartitionEstimator } from '../../src/engines/athena/estimate';
 import { createS3Client } from '../../src/engines/athena/s3';
 import type { Logger } from '../../src/logger';
-import { Runner } from '../../src/runner/runner';
 import { querySubmission } from '../helpers/commands';
 import { FakeS3 } from '../helpers/fake-s3';
 import { RecordingPublisher } from '../helpers/recording-publisher';
 import { ScriptedEngine } from '../helpers/scripted-engine';
-import { type LocalDynamo, startLocalDynamo } from '../store/helpers';
+import { runnerWorld, testRunner } from './helpers';
 
 /**
  * The cost pre-flight fails open: when the trail bucket cannot be listed (AccessDenied on a cross-account log
  * archive, S3 SlowDown) the question runs anyway and the reason is logged, instead of "Sorry, that did not work".
  */
-let dynamo: LocalDynamo;
+const world = runnerWorld('trail-preflight-');
 let s3: FakeS3;
-let resultsDir: string;
 
 beforeAll(async () => {
-  dynamo = await startLocalDynamo();
   s3 = await FakeS3.start({}, { bucketRegion: 'eu-west-1' });
-  resultsDir = mkdtempSync(path.join(os.tmpdir(), 'trail-preflight-'));
 });
-afterAll(async () => {
-  await dynamo.close();
-  await s3.close();
-  rmSync(resultsDir, { recursive: true, force: true });
-});
+afterAll(() => s3.close());
 
 function recordingLogger(lines: { level: string; msg: string; fields?: Record<string, unknown> }[]): Logger {
   const at = (level: string) => (msg: string, fields?: Record<string, unknown>) => {
@@ -40,7 +29,7 @@ function recordingLogger(lines: { level: string; msg: string; fields?: Record<st
 }
 
 async function runnerOverS3(logs: { level: string; msg: string; fields?: Record<string, unknown> }[]) {
-  const { store } = await dynamo.newStore();
+  const { store } = await world.dynamo.newStore();
   const engine = new ScriptedEngine();
   const estimator = new S3PartitionEstimator({
     // The bot's Region is not the bucket's: the redirect is followed too.
@@ -57,14 +46,11 @@ async function runnerOverS3(logs: { level: string; msg: string; fields?: Record<
   });
   Object.assign(engine, { estimate: (q: BoundQuery) => estimator.estimate(q) });
   const publisher = new RecordingPublisher();
-  const runner = new Runner({
+  const runner = testRunner({
     engine,
     store,
     publisher,
-    resultsDir,
-    limits: { perUser: 3, perChannel: 10, dedupeSeconds: 0 },
-    sleep: () => new Promise((r) => setTimeout(r, 2)),
-    poll: { initialMs: 1, maxMs: 2, factor: 2 },
+    resultsDir: world.resultsDir,
     cost: { confirmAboveBytes: 1_000_000 },
     logger: recordingLogger(logs),
   });

@@ -1,27 +1,15 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { QuerySubmission } from '../../src/core/runner';
 import type { RunnerOptions } from '../../src/runner/context';
-import { Runner } from '../../src/runner/runner';
+import type { Runner } from '../../src/runner/runner';
 import type { DynamoExecutionStore } from '../../src/store/dynamo';
 import { parseCsv } from '../../src/util/csv';
 import { querySubmission } from '../helpers/commands';
 import { RecordingPublisher } from '../helpers/recording-publisher';
 import { ScriptedEngine } from '../helpers/scripted-engine';
-import { type LocalDynamo, startLocalDynamo } from '../store/helpers';
+import { runnerWorld, testRunner } from './helpers';
 
-let dynamo: LocalDynamo;
-let resultsDir: string;
-
-beforeAll(async () => {
-  dynamo = await startLocalDynamo();
-  resultsDir = mkdtempSync(path.join(os.tmpdir(), 'trail-runner-'));
-});
-afterAll(async () => {
-  await dynamo.close();
-  rmSync(resultsDir, { recursive: true, force: true });
-});
+const world = runnerWorld('trail-runner-');
 
 interface Setup {
   store: DynamoExecutionStore;
@@ -32,18 +20,16 @@ interface Setup {
 }
 
 async function setup(overrides: Partial<RunnerOptions> = {}): Promise<Setup> {
-  const { store } = await dynamo.newStore();
+  const { store } = await world.dynamo.newStore();
   const engine = new ScriptedEngine();
   const publisher = new RecordingPublisher();
   const make = (o: Partial<RunnerOptions> = {}) =>
-    new Runner({
+    testRunner({
       engine,
       store,
       publisher,
-      resultsDir,
+      resultsDir: world.resultsDir,
       limits: { perUser: 3, perChannel: 10, dedupeSeconds: 300 },
-      sleep: () => new Promise((r) => setTimeout(r, 2)),
-      poll: { initialMs: 1, maxMs: 2, factor: 2 },
       ...overrides,
       ...o,
     });

@@ -3,11 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import type { QuerySubmission } from '../../src/core/runner';
 import { pruneSpool, spoolPaths } from '../../src/runner/collect';
-import { Runner } from '../../src/runner/runner';
 import { querySubmission } from '../helpers/commands';
 import { RecordingPublisher } from '../helpers/recording-publisher';
 import { ScriptedEngine } from '../helpers/scripted-engine';
 import { type LocalDynamo, startLocalDynamo } from '../store/helpers';
+import { testRunner } from './helpers';
 
 let dynamo: LocalDynamo;
 let dir: string;
@@ -35,14 +35,11 @@ async function run(spool: boolean) {
     csvSeen.push(readFileSync(summary.csvPath, 'utf8'));
     return upload(e, summary);
   };
-  const runner = new Runner({
+  const runner = testRunner({
     engine,
     store,
     publisher,
     resultsDir: dir,
-    limits: { perUser: 3, perChannel: 10, dedupeSeconds: 0 },
-    sleep: () => new Promise((r) => setTimeout(r, 2)),
-    poll: { initialMs: 1, maxMs: 2, factor: 2 },
     ...(spool ? { spool: { deleteAfterPublish: true as const } } : {}),
   });
   const outcome = await runner.submit(submission());
