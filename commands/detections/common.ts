@@ -56,9 +56,15 @@ export function itemsOf(v: unknown): Json[] {
   return Array.isArray(items) ? (items.filter((x) => x && typeof x === 'object') as Json[]) : [];
 }
 
-/** A string field, or undefined when absent or empty. */
+/** Longest request value a flag quotes: names AWS allows are far shorter; a longer one is cut and marked. */
+const MAX_QUOTED = 200;
+
+/** A string field, or undefined when absent or empty; cut to MAX_QUOTED characters, since a flag quotes it. */
 export function text(v: unknown): string | undefined {
-  if (typeof v === 'string') return v === '' ? undefined : v;
+  if (typeof v === 'string') {
+    if (v === '') return undefined;
+    return v.length > MAX_QUOTED ? `${v.slice(0, MAX_QUOTED)}…` : v;
+  }
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   return undefined;
 }

@@ -115,7 +115,13 @@ export function tamperFlags(e: DetectedEvent): Flag[] {
       return flag('trail-deleted', `deleted${on || ' a trail'}${where}`);
     case 'UpdateTrail': {
       const changes = trailChanges(e.request);
-      return flag('trail-updated', `updated${on || ' a trail'}${where}: ${changes.join('; ') || 'settings changed'}`);
+      // Nothing that narrows or redirects: name the settings the call sent (e.g. snsTopicName), for the reader to judge.
+      const sent = Object.keys(e.request)
+        .filter((k) => k !== 'name')
+        .map((k) => text(k))
+        .slice(0, 8);
+      const what = changes.join('; ') || (sent.length ? `changed ${sent.join(', ')}` : 'settings changed');
+      return flag('trail-updated', `updated${on || ' a trail'}${where}: ${what}`);
     }
     case 'PutEventSelectors': {
       const narrowed = eventSelectorNarrowing(e.request);

@@ -168,6 +168,9 @@ describe('tamper', () => {
     ).toBe(
       `mallory updated trail main in account ${ACCOUNT}: now logs one region only; logs now go to bucket elsewhere`,
     );
+    expect(flags(TamperEvents, 'UpdateTrail', { name: 'main', snsTopicName: 'alerts' })[0]!.message).toBe(
+      `mallory updated trail main in account ${ACCOUNT}: changed snsTopicName`,
+    );
     expect(codes(flags(TamperEvents, 'PutInsightSelectors', { trailName: 'main', insightSelectors: [] }))).toEqual([
       'insights-off',
     ]);
@@ -268,6 +271,14 @@ describe('iam', () => {
 });
 
 describe('hostile or broken requests', () => {
+  test('a request value far longer than AWS allows is quoted cut, not whole', () => {
+    const name = 'x'.repeat(5000);
+    const [flag] = flags(TamperEvents, 'StopLogging', { name }, { errorcode: 'AccessDenied' });
+    expect(flag!.message).toBe(
+      `mallory tried StopLogging on trail ${'x'.repeat(200)}… in account ${ACCOUNT} and was refused (AccessDenied)`,
+    );
+  });
+
   test.each([
     ['not json', '{"bucketName":'],
     ['an array', '[1,2]'],
