@@ -41,6 +41,12 @@ describe.each(DETECTIONS.map((c) => [c.name, c] as const))('%s', (name, command)
     expect(scoped.query.params.map((p) => p.value)).toEqual(expect.arrayContaining(['111122223333', 'eu-west-1']));
   });
 
+  test('renders its template for a fixed window (snapshot)', () => {
+    const r = query(`${name} 12h`);
+    expect(r.query.sql).toMatchSnapshot();
+    expect(r.query.params).toMatchSnapshot();
+  });
+
   test('the template filters the day partition and eventtime, and its LIMIT is the declared row cap', () => {
     const r = query(`${name} 12h`);
     expect(r.query.sql).toContain('"timestamp" BETWEEN ? AND ?');
