@@ -2,10 +2,20 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { CLOUDTRAIL_COLUMNS } from '../../ddl/table';
-import { sqlLiteral } from '../../query/literal';
-import { isLogFileName, type LogFile, probeLogFiles, type TrustedDay } from './files';
-import { branchesOf, type ColumnNeeds, PARTITION_COLUMNS, viewSql } from './view';
+import { convertPartition } from './cache-convert';
+import {
+  type CachedPartition,
+  emptyManifest,
+  loadManifest,
+  type Manifest,
+  partitionKeyOf,
+  removeLeftovers,
+  sameSources,
+  saveManifest,
+  sourcesOf,
+} from './cache-manifest';
+import type { LogFile, TrustedDay } from './files';
+import type { ColumnNeeds } from './view';
 
 /**
  * The columnar cache of closed days (issue 16): each day folder of the S3 layout (one account, one region, one day)
@@ -23,39 +33,10 @@ import { branchesOf, type ColumnNeeds, PARTITION_COLUMNS, viewSql } from './view
  *   rewritten in place (same name, the folder untouched) is not noticed: `--no-cache` or `cache clear` then.
  * - Conversion runs on its own DuckDB instance with one thread, one partition at a time, only while no question is
  *   running (the engine asks between partitions), so it never takes a core from an answer.
+ * - Each build of a partition is written under a new file name (cache-convert.ts says why), and what no manifest
+ *   entry names is removed when a cache is opened.
  * - Flat exports (no day in their path) are always read raw.
  */
-
-export interface SourceFile {
-  path: string;
-  bytes: number;
-  mtimeMs: number;
-}
-
-export interface CachedPartition {
-  /** `<account>/<region>/<yyyy/MM/dd>`. */
-  key: string;
-  /** Absolute path of the Parquet file. */
-  parquet: string;
-  sources: SourceFile[];
-  rows: number;
-  /** Size of the Parquet file. */
-  bytes: number;
-  /** Compressed bytes per top-level column: what a query naming only some columns reads. */
-  columnBytes: Record<string, number>;
-  /**
-   * The day folder's modification time when its files were checked for the conversion. While the folder still has
-   * it, no file was added, removed or renamed into it, and the day is used without listing it.
-   */
-  folderMtimeMs?: number;
-  builtAt: string;
-}
-
-interface Manifest {
-  version: 1;
-  dataDir: string;
-  partitions: Record<string, CachedPartition>;
-}
 
 export interface CachePlan {
   /** Partitions served from Parquet. */
@@ -90,23 +71,7 @@ export interface ColumnarCacheOptions {
   logger?: (message: string) => void;
 }
 
-const MANIFEST = 'manifest.json';
 const DAY_MS = 86_400_000;
-
-/** The cache partition of a file: `<account>/<region>/<yyyy/MM/dd>` for the S3 layout, none for flat exports. */
-export const partitionKeyOf = (file: LogFile): string | undefined =>
-  file.layout === 's3' && file.account && file.region && file.day
-    ? `${file.account}/${file.region}/${file.day}`
-    : undefined;
-
-const sameSources = (a: readonly SourceFile[], b: readonly SourceFile[]): boolean =>
-  a.length === b.length &&
-  a.every((s, i) => s.path === b[i]!.path && s.bytes === b[i]!.bytes && s.mtimeMs === b[i]!.mtimeMs);
-
-const sourcesOf = (files: readonly LogFile[]): SourceFile[] =>
-  files
-    .map((f) => ({ path: f.path, bytes: f.bytes, mtimeMs: f.mtimeMs }))
-    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 
 export class ColumnarCache {
   readonly dir: string;
@@ -129,20 +94,8 @@ export class ColumnarCache {
     this.closeAfterMs = (options.closeAfterMinutes ?? 15) * 60_000;
     this.now = options.now ?? (() => new Date());
     this.log = options.logger ?? ((m) => console.warn(m));
-    this.manifest = this.load();
-    this.removeLeftovers();
-  }
-
-  /** A process killed while converting leaves a `.tmp` Parquet file behind: nothing refers to it. */
-  private removeLeftovers(): void {
-    const parts = path.join(this.dir, 'parts');
-    let names: string[];
-    try {
-      names = fs.readdirSync(parts);
-    } catch {
-      return;
-    }
-    for (const name of names) if (name.endsWith('.tmp')) fs.rmSync(path.join(parts, name), { force: true });
+    this.manifest = loadManifest(this.dir, this.dataDir);
+    removeLeftovers(this.dir, this.manifest);
   }
 
   /** For discovery (`trustDay`): a day held in the cache whose folder has not changed since it was converted. */
@@ -284,7 +237,7 @@ export class ColumnarCache {
     const count = Object.keys(this.manifest.partitions).length;
     this.pending.clear();
     fs.rmSync(this.dir, { recursive: true, force: true });
-    this.manifest = { version: 1, dataDir: this.dataDir, partitions: {} };
+    this.manifest = emptyManifest(this.dataDir);
     return count;
   }
 
@@ -311,54 +264,15 @@ export class ColumnarCache {
     return converted;
   }
 
-  private async convert(key: string, given: readonly LogFile[]): Promise<void> {
-    let files = given;
-    const first = files[0];
-    if (!first) return;
-    const folder = path.dirname(first.path);
-    // The folder's time first: a file arriving from here on changes it, and the next question lists the day again.
-    const folderMtimeMs = fs.statSync(folder).mtimeMs;
-    // The folder may have changed since the question listed it: convert what is in it now, and record exactly that.
-    const listed = (await probeLogFiles(listDayFolder(folder, first))).files;
-    if (listed.length === 0) return;
-    files = listed;
-    const sources = sourcesOf(files);
-    const target = path.join(this.dir, 'parts', `${key.replaceAll('/', '_')}.parquet`);
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    const tmp = `${target}.${process.pid}.tmp`;
+  private async convert(key: string, files: readonly LogFile[]): Promise<void> {
     const connection = await this.connect();
     try {
-      await connection.run(viewSql(branchesOf(files), { needs: 'all' }, 'trailbot_convert'));
-      const columns = [...CLOUDTRAIL_COLUMNS.map((c) => c.name), ...PARTITION_COLUMNS].map((c) => `"${c}"`).join(', ');
-      await connection.run(
-        `COPY (SELECT ${columns} FROM trailbot_convert ORDER BY eventtime) TO ${sqlLiteral({ type: 'varchar', value: tmp })} (FORMAT parquet, COMPRESSION zstd)`,
-      );
-      const meta = await connection.runAndReadAll(
-        `SELECT path_in_schema, sum(total_compressed_size) FROM parquet_metadata(${sqlLiteral({ type: 'varchar', value: tmp })}) GROUP BY path_in_schema`,
-      );
-      const rowsReader = await connection.runAndReadAll(
-        `SELECT count(*) FROM read_parquet(${sqlLiteral({ type: 'varchar', value: tmp })})`,
-      );
-      const columnBytes: Record<string, number> = {};
-      for (const [pathInSchema, bytes] of meta.getRows()) {
-        const top = String(pathInSchema).split(',')[0]!.trim().toLowerCase();
-        columnBytes[top] = (columnBytes[top] ?? 0) + Number(bytes);
-      }
-      fs.renameSync(tmp, target);
-      this.manifest.partitions[key] = {
-        key,
-        parquet: target,
-        sources,
-        rows: Number(rowsReader.getRows()[0]![0]),
-        bytes: fs.statSync(target).size,
-        columnBytes,
-        builtAt: this.now().toISOString(),
-        ...(folderMtimeMs !== undefined ? { folderMtimeMs } : {}),
-      };
-      this.save();
+      const entry = await convertPartition(connection, this.dir, key, files, this.now);
+      if (!entry) return;
+      this.manifest.partitions[key] = entry;
+      saveManifest(this.dir, this.manifest);
     } finally {
       connection.closeSync();
-      fs.rmSync(tmp, { force: true });
     }
   }
 
@@ -381,53 +295,9 @@ export class ColumnarCache {
     if (!entry) return;
     delete this.manifest.partitions[key];
     fs.rmSync(entry.parquet, { force: true });
-    this.save();
+    saveManifest(this.dir, this.manifest);
     this.log(`trailbot: cached day ${key} is rebuilt (${reason})`);
   }
-
-  private load(): Manifest {
-    const empty: Manifest = { version: 1, dataDir: this.dataDir, partitions: {} };
-    try {
-      const parsed = JSON.parse(fs.readFileSync(path.join(this.dir, MANIFEST), 'utf8')) as Manifest;
-      if (parsed.version !== 1 || parsed.dataDir !== this.dataDir || typeof parsed.partitions !== 'object')
-        return empty;
-      return parsed;
-    } catch {
-      return empty;
-    }
-  }
-
-  private save(): void {
-    fs.mkdirSync(this.dir, { recursive: true });
-    const file = path.join(this.dir, MANIFEST);
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(this.manifest));
-    fs.renameSync(tmp, file);
-  }
-}
-
-/** The log files of one S3 day folder as it is now (unprobed: `probeLogFiles` reads their heads). */
-function listDayFolder(folder: string, like: LogFile): LogFile[] {
-  const out: LogFile[] = [];
-  for (const name of fs.readdirSync(folder).sort()) {
-    if (!isLogFileName(name)) continue;
-    const file = path.join(folder, name);
-    const stat = fs.statSync(file, { throwIfNoEntry: false });
-    if (!stat?.isFile()) continue;
-    out.push({
-      path: file.split(path.sep).join('/'),
-      bytes: stat.size,
-      mtimeMs: Math.floor(stat.mtimeMs),
-      objectBytes: stat.size,
-      format: 'records',
-      layout: 's3',
-      account: like.account!,
-      region: like.region!,
-      day: like.day!,
-      unprobed: true,
-    });
-  }
-  return out;
 }
 
 function firstLine(err: unknown): string {

@@ -1,17 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {
-  BIGINT,
-  BOOLEAN,
-  type DuckDBConnection,
-  DuckDBInstance,
-  type DuckDBPreparedStatement,
-  type DuckDBType,
-  DuckDBTypeId,
-  StatementType,
-  VARCHAR,
-} from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import {
   type QueryEngine,
   type QueryState,
@@ -21,11 +11,21 @@ import {
   UnknownQueryError,
 } from '../../core/engine';
 import { TrailError } from '../../core/errors';
-import type { BoundQuery, SqlParam } from '../../core/query';
-import { type CachedPartition, type ColumnarCache, partitionKeyOf } from './cache';
-import { discoverLogFiles, type LogFile, probeFormats, probeLogFiles } from './files';
+import type { BoundQuery } from '../../core/query';
+import type { ColumnarCache } from './cache';
+import { executeJob } from './execute';
+import { discoverLogFiles } from './files';
+import {
+  CorruptLogFileError,
+  firstLine,
+  type Job,
+  messageOf,
+  RESULT_TABLE,
+  succeeded,
+  TERMINAL,
+  textExpression,
+} from './job';
 import { installTrinoShims } from './trino';
-import { branchesOf, type ColumnNeeds, columnNeeds, fileCheckSql, viewSql } from './view';
 
 export interface DuckDbEngineOptions {
   /** Folder holding CloudTrail logs: S3 layout (`AWSLogs/…`) and/or flat exports. */
@@ -44,92 +44,6 @@ export interface DuckDbEngineOptions {
   threads?: number;
   /** The columnar cache of closed days (src/engines/duckdb/cache.ts); without it every question reads raw files. */
   cache?: ColumnarCache;
-}
-
-/** Reason of a query that failed because of one file in strict mode (or a file that could not be read at all). */
-export class CorruptLogFileError extends TrailError {
-  constructor(
-    readonly file: string,
-    readonly detail: string,
-  ) {
-    super(
-      'CORRUPT_LOG_FILE',
-      `CloudTrail log file ${file} is corrupt or truncated (${detail}). Repair or remove it, or turn strict mode off to skip it.`,
-    );
-    this.name = 'CorruptLogFileError';
-  }
-}
-
-interface Job {
-  readonly id: string;
-  readonly executionId: string;
-  readonly query: BoundQuery;
-  state: QueryState;
-  reason?: string;
-  startedAt?: number;
-  finishedAt?: number;
-  files: LogFile[];
-  /** Days read from the columnar cache instead of `files`. */
-  cached: CachedPartition[];
-  needs?: ColumnNeeds;
-  connection?: DuckDBConnection;
-  columns?: string[];
-  types?: DuckDBType[];
-  rowCount?: number;
-  settled: Promise<void>;
-  /** Serialises statements on the job's connection (paging, eviction). */
-  lock: Promise<unknown>;
-}
-
-const RESULT_TABLE = 'trailbot_result';
-/** DuckDB errors that come from reading a file rather than from the query. */
-const FILE_ERROR = /gzip|zstd|decompress|Malformed JSON|JSON transform|maximum_object_size|IO Error/i;
-
-/** A function, not an inline comparison: cancel() changes the state while execute() awaits. */
-const isRunning = (job: Job): boolean => job.state === 'RUNNING';
-const succeeded = (job: Job): boolean => job.state === 'SUCCEEDED';
-const TERMINAL: ReadonlySet<QueryState> = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
-
-const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
-
-/** DuckDB messages end with a `LINE n:` excerpt of the SQL: keep the first line only. */
-const firstLine = (message: string): string => message.split('\n')[0]!.trim();
-
-/** Makes one SQL text safe to wrap in a subquery: no trailing `;` (a trailing `--` comment is closed by a newline). */
-const asSubquery = (sql: string): string => sql.trim().replace(/;+\s*$/, '');
-
-function bindParams(prepared: DuckDBPreparedStatement, params: readonly SqlParam[]): void {
-  if (params.length === 0) return;
-  prepared.bind(
-    params.map((p) => (p.type === 'bigint' ? BigInt(p.value) : p.value)),
-    params.map((p) => (p.type === 'varchar' ? VARCHAR : p.type === 'bigint' ? BIGINT : BOOLEAN)),
-  );
-}
-
-/**
- * How a result column becomes text, as Athena's VarCharValue: numbers as decimal text, booleans `true`/`false`,
- * timestamps ISO-8601 (UTC instants with `Z`), structs / lists / maps as JSON. Done in SQL on each page only.
- */
-export function textExpression(column: string, type: DuckDBType): string {
-  switch (type.typeId) {
-    case DuckDBTypeId.VARCHAR:
-      return column;
-    case DuckDBTypeId.TIMESTAMP_TZ:
-      return `coalesce(try(strftime(timezone('UTC', ${column}), '%Y-%m-%dT%H:%M:%S.%gZ')), CAST(${column} AS VARCHAR))`;
-    case DuckDBTypeId.TIMESTAMP:
-    case DuckDBTypeId.TIMESTAMP_S:
-    case DuckDBTypeId.TIMESTAMP_MS:
-    case DuckDBTypeId.TIMESTAMP_NS:
-      return `coalesce(try(strftime(CAST(${column} AS TIMESTAMP), '%Y-%m-%dT%H:%M:%S.%g')), CAST(${column} AS VARCHAR))`;
-    case DuckDBTypeId.STRUCT:
-    case DuckDBTypeId.LIST:
-    case DuckDBTypeId.ARRAY:
-    case DuckDBTypeId.MAP:
-    case DuckDBTypeId.UNION:
-      return `CAST(to_json(${column}) AS VARCHAR)`;
-    default:
-      return `CAST(${column} AS VARCHAR)`;
-  }
 }
 
 /**
@@ -308,7 +222,14 @@ export class DuckDbEngine implements QueryEngine {
     job.state = 'RUNNING';
     job.startedAt = Date.now();
     try {
-      await this.execute(job);
+      const instance = await this.instance();
+      await executeJob(job, {
+        dataDir: this.dataDir,
+        cache: job.query.noCache ? undefined : this.cache,
+        acquireConnection: () => this.acquireConnection(instance),
+        badFile: (file, detail) => this.badFile(file, detail),
+        finish: (j, state, reason) => this.finish(j, state, reason),
+      });
     } catch (err) {
       // finish() keeps a state that is already terminal (a cancel that raced the failure wins).
       if (err instanceof TrailError) this.finish(job, 'FAILED', err.userMessage);
@@ -317,169 +238,6 @@ export class DuckDbEngine implements QueryEngine {
       // Failed and cancelled queries keep nothing; a successful one keeps its connection (and result) for paging.
       if (!succeeded(job)) this.closeConnection(job);
     }
-  }
-
-  private async execute(job: Job): Promise<void> {
-    const { query } = job;
-    const instance = await this.instance();
-    const cache = query.noCache ? undefined : this.cache;
-    const discovery = await discoverLogFiles(this.dataDir, {
-      partitions: query.partitions,
-      ...(query.scope ? { scope: query.scope } : {}),
-      // Files of days the cache holds are only stat'ed (their size and time decide whether the day is still valid).
-      ...(cache ? { probe: (f: { day?: string }) => !cache.mayHold(f), trustDay: (d) => cache.trusts(d) } : {}),
-    });
-    for (const bad of discovery.unreadable) this.badFile(bad.path, bad.reason);
-    let files = discovery.files;
-    let cached: CachedPartition[] = [];
-    if (cache) {
-      const plan = cache.plan(files, discovery.trusted);
-      const probed = await probeLogFiles(plan.raw);
-      for (const bad of probed.unreadable) this.badFile(bad.path, bad.reason);
-      files = probed.files;
-      cached = plan.cached;
-    }
-    job.files = files;
-    job.cached = cached;
-    if (!isRunning(job)) return;
-
-    const connection = await this.acquireConnection(instance);
-    job.connection = connection;
-    const needs = columnNeeds(query.sql);
-    job.needs = needs;
-    const sql = asSubquery(query.sql);
-    const grown = new Set<LogFile>();
-    let probed = false;
-    let scanned = false;
-    const maxAttempts = files.length * 2 + 3;
-
-    for (let attempt = 1; ; attempt++) {
-      if (!isRunning(job)) return;
-      try {
-        await connection.run(
-          viewSql(branchesOf(files), {
-            needs,
-            ...(query.scope ? { scope: query.scope } : {}),
-            parquet: cached.map((c) => c.parquet),
-          }),
-        );
-        const described = await connection.prepare(sql);
-        const columns = Array.from({ length: described.columnCount }, (_, i) => described.columnName(i));
-        // The spooled table has exactly these columns and types (renamed c0, c1, …): no second prepare to learn them.
-        const types = Array.from({ length: described.columnCount }, (_, i) => described.columnType(i));
-        const statementType = described.statementType;
-        const parameterCount = described.parameterCount;
-        described.destroySync();
-        if (statementType !== StatementType.SELECT) {
-          throw new TrailError('NOT_A_QUERY', `Template ${query.template} is not a SELECT; only queries can run.`);
-        }
-        if (parameterCount !== query.params.length) {
-          throw new TrailError(
-            'PARAMETER_COUNT',
-            `Template ${query.template} has ${parameterCount} ? markers but ${query.params.length} parameters were bound.`,
-          );
-        }
-        const aliases = columns.map((_, i) => `c${i}`).join(', ');
-        const spool = await connection.prepare(
-          `CREATE OR REPLACE TEMP TABLE ${RESULT_TABLE} AS SELECT * FROM (\n${sql}\n) AS q(${aliases})`,
-        );
-        bindParams(spool, query.params);
-        let rowCount: number;
-        try {
-          // CREATE TABLE … AS answers with the number of rows it wrote.
-          rowCount = Number((await spool.runAndReadAll()).getRows()[0]![0]);
-        } finally {
-          spool.destroySync();
-        }
-        if (!isRunning(job)) return;
-        job.columns = columns;
-        job.types = types;
-        job.rowCount = rowCount;
-        job.files = files;
-        this.finish(job, 'SUCCEEDED');
-        return;
-      } catch (err) {
-        if (!isRunning(job) || /INTERRUPT/i.test(messageOf(err))) {
-          this.finish(job, 'CANCELLED', 'Cancelled on request.');
-          return;
-        }
-        if (err instanceof TrailError || attempt >= maxAttempts) throw err;
-        const message = firstLine(messageOf(err));
-        // A cached day that cannot be read (a truncated or damaged Parquet file): its raw files answer instead, and
-        // the day is converted again later.
-        const damaged = cached.find((c) => message.includes(c.parquet));
-        if (damaged && this.cache) {
-          const listed = discovery.files.filter((f) => partitionKeyOf(f) === damaged.key);
-          const itsFiles = (await probeLogFiles(listed.length ? listed : this.cache.filesOf(damaged))).files;
-          this.cache.invalidate(damaged, message, itsFiles);
-          cached = cached.filter((c) => c !== damaged);
-          job.cached = cached;
-          files = [...files, ...itsFiles];
-          job.files = files;
-          continue;
-        }
-        const culprit = fileNamedIn(message, files);
-        if (!culprit) {
-          // Some read errors do not say which file (e.g. "Failed to decode gzip stream"): read each file alone.
-          if (scanned || !FILE_ERROR.test(message)) throw err;
-          scanned = true;
-          const broken = await this.unreadableFiles(connection, files, job);
-          if (broken.length === 0) throw err;
-          for (const { file, detail } of broken) this.badFile(file.path, detail);
-          files = files.filter((f) => !broken.some((b) => b.file === f));
-          job.files = files;
-          continue;
-        }
-        // A file larger than its gzip trailer claimed (multi-member gzip, > 4 GiB): retry once with the size DuckDB saw.
-        const seen = /maximum_object_size.*\(>(\d+) bytes\)/.exec(message);
-        if (seen && !grown.has(culprit)) {
-          grown.add(culprit);
-          culprit.objectBytes = Math.max(culprit.objectBytes, Number(seen[1]) * 2);
-          continue;
-        }
-        // A `{"Records":…}` file that is not on one line after all (pretty-printed by hand): read it as a multi-line
-        // document before judging it, and look at the other files' heads once, so a tree of them costs one retry.
-        if (culprit.format === 'records' && /Malformed JSON/i.test(message)) {
-          if (!probed) {
-            probed = true;
-            await probeFormats(files.filter((f) => f.format === 'records'));
-          }
-          if (culprit.format === 'records') culprit.format = 'records-multiline';
-          continue;
-        }
-        this.badFile(culprit.path, message);
-        files = files.filter((f) => f !== culprit);
-        job.files = files;
-      }
-    }
-  }
-
-  /** Reads each file on its own to find the ones DuckDB cannot get through (only after an error that names none). */
-  private async unreadableFiles(
-    connection: DuckDBConnection,
-    files: readonly LogFile[],
-    job: Job,
-  ): Promise<{ file: LogFile; detail: string }[]> {
-    const broken: { file: LogFile; detail: string }[] = [];
-    for (const file of files) {
-      if (!isRunning(job)) break;
-      try {
-        await connection.run(fileCheckSql(file));
-      } catch (err) {
-        const detail = firstLine(messageOf(err));
-        if (file.format === 'records' && /Malformed JSON/i.test(detail)) {
-          file.format = 'records-multiline';
-          try {
-            await connection.run(fileCheckSql(file));
-            continue;
-          } catch {
-            file.format = 'records';
-          }
-        }
-        broken.push({ file, detail });
-      }
-    }
-    return broken;
   }
 
   /** A file DuckDB cannot read: skipped with a log line, or the query's failure in strict mode. */
@@ -579,13 +337,4 @@ export class DuckDbEngine implements QueryEngine {
       connection.closeSync();
     }
   }
-}
-
-/** The file an error message names (the longest match, so `a.json` does not shadow `a.json.gz`). */
-function fileNamedIn(message: string, files: readonly LogFile[]): LogFile | undefined {
-  let best: LogFile | undefined;
-  for (const file of files) {
-    if (message.includes(file.path) && (!best || file.path.length > best.path.length)) best = file;
-  }
-  return best;
 }

@@ -193,6 +193,34 @@ describe('columnar cache', () => {
     }
   });
 
+  test('a rebuilt day gets a new file name, so the engine never reads a rebuild through what it kept of the old file', async () => {
+    const cache = cacheFor();
+    const engine = new DuckDbEngine({ dataDir, logger: () => {}, cache });
+    try {
+      const q = `errors top 20 ${WINDOW}`;
+      const parts = path.join(cache.dir, 'parts');
+      const before = fs.readdirSync(parts).filter((f) => f.endsWith('.parquet'));
+      expect(before).toHaveLength(6);
+      const victim = path.join(parts, before[0]!);
+      // The engine reads the damaged file first, then the rebuild: within a second, at the same size.
+      fs.writeFileSync(victim, Buffer.alloc(fs.statSync(victim).size, 7));
+      expect((await runCommand(engine, q, ctx)).stats.cachedPartitions).toBe(5);
+      expect(await engine.convertCache()).toBe(1);
+      const after = fs.readdirSync(parts).filter((f) => f.endsWith('.parquet'));
+      expect(after).toHaveLength(6);
+      expect(after).not.toContain(before[0]);
+      expect((await runCommand(engine, q, ctx)).stats.cachedPartitions).toBe(6);
+    } finally {
+      await engine.close();
+    }
+    // A Parquet file no manifest entry names (a process killed between writing it and saving the manifest) goes.
+    const orphan = path.join(cache.dir, 'parts', 'orphan.parquet');
+    fs.writeFileSync(orphan, 'left behind');
+    cacheFor();
+    expect(fs.existsSync(orphan)).toBe(false);
+    expect(cacheFor().status().partitions).toBe(6);
+  });
+
   test('the cache lives in its own folder, never in the logs folder; clear removes it', async () => {
     const cache = cacheFor();
     expect(cache.dir.startsWith(path.join(dir, 'state'))).toBe(true);

@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { BIGINT, BOOLEAN, DuckDBInstance, DuckDBScalarFunction } from '@duckdb/node-api';
 import { UnknownQueryError } from '../../../src/core/engine';
-import { CorruptLogFileError, DuckDbEngine } from '../../../src/engines/duckdb/engine';
+import { DuckDbEngine } from '../../../src/engines/duckdb/engine';
+import { CorruptLogFileError } from '../../../src/engines/duckdb/job';
 import {
   allPages,
   days,

@@ -1,0 +1,103 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { LogFile } from './files';
+
+/**
+ * The columnar cache's manifest (cache.ts): which day partitions are held as Parquet, built from which source files.
+ * It is one JSON file, replaced whole by a rename, so a reader never sees half of it.
+ */
+
+export interface SourceFile {
+  path: string;
+  bytes: number;
+  mtimeMs: number;
+}
+
+export interface CachedPartition {
+  /** `<account>/<region>/<yyyy/MM/dd>`. */
+  key: string;
+  /** Absolute path of the Parquet file. */
+  parquet: string;
+  sources: SourceFile[];
+  rows: number;
+  /** Size of the Parquet file. */
+  bytes: number;
+  /** Compressed bytes per top-level column: what a query naming only some columns reads. */
+  columnBytes: Record<string, number>;
+  /**
+   * The day folder's modification time when its files were checked for the conversion. While the folder still has
+   * it, no file was added, removed or renamed into it, and the day is used without listing it.
+   */
+  folderMtimeMs?: number;
+  builtAt: string;
+}
+
+export interface Manifest {
+  version: 1;
+  dataDir: string;
+  partitions: Record<string, CachedPartition>;
+}
+
+const MANIFEST = 'manifest.json';
+
+/** Where the Parquet files of a cache folder live. */
+export const partsDir = (cacheDir: string): string => path.join(cacheDir, 'parts');
+
+/** The cache partition of a file: `<account>/<region>/<yyyy/MM/dd>` for the S3 layout, none for flat exports. */
+export const partitionKeyOf = (file: LogFile): string | undefined =>
+  file.layout === 's3' && file.account && file.region && file.day
+    ? `${file.account}/${file.region}/${file.day}`
+    : undefined;
+
+export const sameSources = (a: readonly SourceFile[], b: readonly SourceFile[]): boolean =>
+  a.length === b.length &&
+  a.every((s, i) => s.path === b[i]!.path && s.bytes === b[i]!.bytes && s.mtimeMs === b[i]!.mtimeMs);
+
+export const sourcesOf = (files: readonly LogFile[]): SourceFile[] =>
+  files
+    .map((f) => ({ path: f.path, bytes: f.bytes, mtimeMs: f.mtimeMs }))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+
+export const emptyManifest = (dataDir: string): Manifest => ({ version: 1, dataDir, partitions: {} });
+
+/** The manifest of a cache folder, or an empty one when it is missing, unreadable or made for another logs folder. */
+export function loadManifest(cacheDir: string, dataDir: string): Manifest {
+  try {
+    const parsed = JSON.parse(fs.readFileSync(path.join(cacheDir, MANIFEST), 'utf8')) as Manifest;
+    if (parsed.version !== 1 || parsed.dataDir !== dataDir || typeof parsed.partitions !== 'object') {
+      return emptyManifest(dataDir);
+    }
+    return parsed;
+  } catch {
+    return emptyManifest(dataDir);
+  }
+}
+
+export function saveManifest(cacheDir: string, manifest: Manifest): void {
+  fs.mkdirSync(cacheDir, { recursive: true });
+  const file = path.join(cacheDir, MANIFEST);
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(manifest));
+  fs.renameSync(tmp, file);
+}
+
+/**
+ * Removes what no manifest entry refers to: a `.tmp` Parquet file a process killed while converting left behind, and
+ * a finished Parquet file whose entry was never saved (killed between the rename and the save) or was dropped.
+ */
+export function removeLeftovers(cacheDir: string, manifest: Manifest): void {
+  const parts = partsDir(cacheDir);
+  let names: string[];
+  try {
+    names = fs.readdirSync(parts);
+  } catch {
+    return;
+  }
+  const referenced = new Set(Object.values(manifest.partitions).map((p) => path.resolve(p.parquet)));
+  for (const name of names) {
+    const file = path.join(parts, name);
+    if (name.endsWith('.tmp') || (name.endsWith('.parquet') && !referenced.has(path.resolve(file)))) {
+      fs.rmSync(file, { force: true });
+    }
+  }
+}

@@ -1,0 +1,197 @@
+import { type DuckDBConnection, StatementType } from '@duckdb/node-api';
+import type { QueryState } from '../../core/engine';
+import { TrailError } from '../../core/errors';
+import type { ColumnarCache } from './cache';
+import { type CachedPartition, partitionKeyOf } from './cache-manifest';
+import { discoverLogFiles, type LogFile, probeFormats, probeLogFiles } from './files';
+import {
+  asSubquery,
+  bindParams,
+  FILE_ERROR,
+  fileNamedIn,
+  firstLine,
+  isRunning,
+  type Job,
+  messageOf,
+  RESULT_TABLE,
+} from './job';
+import { branchesOf, columnNeeds, fileCheckSql, viewSql } from './view';
+
+/** What running one question needs from the engine that owns it. */
+export interface ExecutionContext {
+  dataDir: string;
+  /** The columnar cache, unless the engine has none or the question asked for `--no-cache`. */
+  cache: ColumnarCache | undefined;
+  /** A connection with the Trino shims installed (from the engine's pool). */
+  acquireConnection: () => Promise<DuckDBConnection>;
+  /** A file DuckDB cannot read: skipped with a log line, or the question's failure in strict mode (it throws). */
+  badFile: (file: string, detail: string) => void;
+  finish: (job: Job, state: QueryState, reason?: string) => void;
+}
+
+/**
+ * Runs one question to SUCCEEDED with its result spooled to a temp table on its connection, or returns once it was
+ * cancelled. Unreadable files are skipped (or fail it in strict mode) and the statement is run again without them; a
+ * cached day whose Parquet file cannot be read is answered from its raw files instead.
+ */
+export async function executeJob(job: Job, context: ExecutionContext): Promise<void> {
+  const { query } = job;
+  const { cache } = context;
+  const discovery = await discoverLogFiles(context.dataDir, {
+    partitions: query.partitions,
+    ...(query.scope ? { scope: query.scope } : {}),
+    // Files of days the cache holds are only stat'ed (their size and time decide whether the day is still valid).
+    ...(cache ? { probe: (f: { day?: string }) => !cache.mayHold(f), trustDay: (d) => cache.trusts(d) } : {}),
+  });
+  for (const bad of discovery.unreadable) context.badFile(bad.path, bad.reason);
+  let files = discovery.files;
+  let cached: CachedPartition[] = [];
+  if (cache) {
+    const plan = cache.plan(files, discovery.trusted);
+    const probed = await probeLogFiles(plan.raw);
+    for (const bad of probed.unreadable) context.badFile(bad.path, bad.reason);
+    files = probed.files;
+    cached = plan.cached;
+  }
+  job.files = files;
+  job.cached = cached;
+  if (!isRunning(job)) return;
+
+  const connection = await context.acquireConnection();
+  job.connection = connection;
+  const needs = columnNeeds(query.sql);
+  job.needs = needs;
+  const sql = asSubquery(query.sql);
+  const grown = new Set<LogFile>();
+  let probed = false;
+  let scanned = false;
+  const maxAttempts = files.length * 2 + 3;
+
+  for (let attempt = 1; ; attempt++) {
+    if (!isRunning(job)) return;
+    try {
+      await connection.run(
+        viewSql(branchesOf(files), {
+          needs,
+          ...(query.scope ? { scope: query.scope } : {}),
+          parquet: cached.map((c) => c.parquet),
+        }),
+      );
+      const described = await connection.prepare(sql);
+      const columns = Array.from({ length: described.columnCount }, (_, i) => described.columnName(i));
+      // The spooled table has exactly these columns and types (renamed c0, c1, …): no second prepare to learn them.
+      const types = Array.from({ length: described.columnCount }, (_, i) => described.columnType(i));
+      const statementType = described.statementType;
+      const parameterCount = described.parameterCount;
+      described.destroySync();
+      if (statementType !== StatementType.SELECT) {
+        throw new TrailError('NOT_A_QUERY', `Template ${query.template} is not a SELECT; only queries can run.`);
+      }
+      if (parameterCount !== query.params.length) {
+        throw new TrailError(
+          'PARAMETER_COUNT',
+          `Template ${query.template} has ${parameterCount} ? markers but ${query.params.length} parameters were bound.`,
+        );
+      }
+      const aliases = columns.map((_, i) => `c${i}`).join(', ');
+      const spool = await connection.prepare(
+        `CREATE OR REPLACE TEMP TABLE ${RESULT_TABLE} AS SELECT * FROM (\n${sql}\n) AS q(${aliases})`,
+      );
+      bindParams(spool, query.params);
+      let rowCount: number;
+      try {
+        // CREATE TABLE … AS answers with the number of rows it wrote.
+        rowCount = Number((await spool.runAndReadAll()).getRows()[0]![0]);
+      } finally {
+        spool.destroySync();
+      }
+      if (!isRunning(job)) return;
+      job.columns = columns;
+      job.types = types;
+      job.rowCount = rowCount;
+      job.files = files;
+      context.finish(job, 'SUCCEEDED');
+      return;
+    } catch (err) {
+      if (!isRunning(job) || /INTERRUPT/i.test(messageOf(err))) {
+        context.finish(job, 'CANCELLED', 'Cancelled on request.');
+        return;
+      }
+      if (err instanceof TrailError || attempt >= maxAttempts) throw err;
+      const message = firstLine(messageOf(err));
+      // A cached day that cannot be read (a truncated or damaged Parquet file): its raw files answer instead, and
+      // the day is converted again later.
+      const damaged = cached.find((c) => message.includes(c.parquet));
+      if (damaged && cache) {
+        const listed = discovery.files.filter((f) => partitionKeyOf(f) === damaged.key);
+        const itsFiles = (await probeLogFiles(listed.length ? listed : cache.filesOf(damaged))).files;
+        cache.invalidate(damaged, message, itsFiles);
+        cached = cached.filter((c) => c !== damaged);
+        job.cached = cached;
+        files = [...files, ...itsFiles];
+        job.files = files;
+        continue;
+      }
+      const culprit = fileNamedIn(message, files);
+      if (!culprit) {
+        // Some read errors do not say which file (e.g. "Failed to decode gzip stream"): read each file alone.
+        if (scanned || !FILE_ERROR.test(message)) throw err;
+        scanned = true;
+        const broken = await unreadableFiles(connection, files, job);
+        if (broken.length === 0) throw err;
+        for (const { file, detail } of broken) context.badFile(file.path, detail);
+        files = files.filter((f) => !broken.some((b) => b.file === f));
+        job.files = files;
+        continue;
+      }
+      // A file larger than its gzip trailer claimed (multi-member gzip, > 4 GiB): retry once with the size DuckDB saw.
+      const seen = /maximum_object_size.*\(>(\d+) bytes\)/.exec(message);
+      if (seen && !grown.has(culprit)) {
+        grown.add(culprit);
+        culprit.objectBytes = Math.max(culprit.objectBytes, Number(seen[1]) * 2);
+        continue;
+      }
+      // A `{"Records":…}` file that is not on one line after all (pretty-printed by hand): read it as a multi-line
+      // document before judging it, and look at the other files' heads once, so a tree of them costs one retry.
+      if (culprit.format === 'records' && /Malformed JSON/i.test(message)) {
+        if (!probed) {
+          probed = true;
+          await probeFormats(files.filter((f) => f.format === 'records'));
+        }
+        if (culprit.format === 'records') culprit.format = 'records-multiline';
+        continue;
+      }
+      context.badFile(culprit.path, message);
+      files = files.filter((f) => f !== culprit);
+      job.files = files;
+    }
+  }
+}
+
+/** Reads each file on its own to find the ones DuckDB cannot get through (only after an error that names none). */
+async function unreadableFiles(
+  connection: DuckDBConnection,
+  files: readonly LogFile[],
+  job: Job,
+): Promise<{ file: LogFile; detail: string }[]> {
+  const broken: { file: LogFile; detail: string }[] = [];
+  for (const file of files) {
+    if (!isRunning(job)) break;
+    try {
+      await connection.run(fileCheckSql(file));
+    } catch (err) {
+      const detail = firstLine(messageOf(err));
+      if (file.format === 'records' && /Malformed JSON/i.test(detail)) {
+        file.format = 'records-multiline';
+        try {
+          await connection.run(fileCheckSql(file));
+          continue;
+        } catch {
+          file.format = 'records';
+        }
+      }
+      broken.push({ file, detail });
+    }
+  }
+  return broken;
+}
