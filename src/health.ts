@@ -10,7 +10,7 @@ export function healthFile(resultsDir: string): string {
 }
 
 /**
- * TRAIL_RESULTS_DIR as src/config.ts reads it (default `./results`), without validating the rest: the health check
+ * TRAIL_RESULTS_DIR as src/config reads it (default `./results`), without validating the rest: the health check
  * must also pass while the bot waits for its Slack tokens, when the full configuration does not load yet.
  */
 export function resultsDirOf(env: NodeJS.ProcessEnv): string {

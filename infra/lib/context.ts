@@ -251,7 +251,7 @@ function json(raw: Record<string, unknown>, key: string, problems: string[]): st
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value === 'object') return JSON.stringify(value);
   const s = String(value);
-  if (s.trim() === 'open') return 'open'; // src/config.ts: everyone, everywhere, on purpose
+  if (s.trim() === 'open') return 'open'; // src/config: everyone, everywhere, on purpose
   try {
     JSON.parse(s);
     return s;

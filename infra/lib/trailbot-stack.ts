@@ -133,7 +133,7 @@ export class TrailbotStack extends Stack {
 }
 
 /**
- * The bot's plain settings (read by src/config.ts). TRAIL_ATHENA_OUTPUT is left out: the workgroup enforces its own
+ * The bot's plain settings (read by src/config). TRAIL_ATHENA_OUTPUT is left out: the workgroup enforces its own
  * results location and encryption.
  */
 export function botEnvironment(

@@ -58,7 +58,7 @@ export function logicalIdOf(construct: IConstruct): string {
 
 /**
  * The bot container's plain environment from the template, with the two deploy-time values (the region and the
- * generated table name) filled in as CloudFormation would, so it can be fed to src/config.ts's loadConfig.
+ * generated table name) filled in as CloudFormation would, so it can be fed to src/config's loadConfig.
  */
 export function deployedEnvironment(
   template: Template,

@@ -146,7 +146,7 @@ describe('an organization trail: several accounts and regions, public network, S
       TRAIL_TIME_ZONE: 'Europe/Berlin',
       TRAIL_ACCESS_POLICY: '{"default":{},"commands":{"root":{"channels":["C0123456789"]}}}',
     });
-    // And src/config.ts reads them back as this trail and this policy.
+    // And src/config reads them back as this trail and this policy.
     const config = loadConfig({ ...env, ...SLACK_SECRET_VALUES });
     expect(config.trail).toEqual({
       bucket: 'acme-org-trail',

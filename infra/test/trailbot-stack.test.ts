@@ -298,8 +298,8 @@ describe('the bot service', () => {
     expect(JSON.stringify(c.Environment)).not.toMatch(/xox[abp]-|xapp-/);
   });
 
-  test('gets the TRAIL_* settings src/config.ts reads, with the workgroup enforcing the output location', () => {
-    // src/config.ts treats an unknown TRAIL_* variable as a typo and refuses to start.
+  test('gets the TRAIL_* settings src/config reads, with the workgroup enforcing the output location', () => {
+    // src/config treats an unknown TRAIL_* variable as a typo and refuses to start.
     const names = (container().Environment as { Name: string }[])
       .map((e) => e.Name)
       .filter((n) => n.startsWith('TRAIL_'));

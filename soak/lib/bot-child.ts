@@ -110,7 +110,7 @@ async function main(): Promise<void> {
           TRAIL_ATHENA_DATABASE: 'trailbot',
           TRAIL_ATHENA_WORKGROUP: 'trailbot',
           AWS_REGION: 'us-east-1',
-          // Slack with Athena needs a policy (src/config.ts); the soak's users may all ask everything.
+          // Slack with Athena needs a policy (src/config); the soak's users may all ask everything.
           TRAIL_ACCESS_POLICY: 'open',
         }
       : {}),

@@ -1,5 +1,5 @@
 /**
- * Access policy: who may run which `/trail` command where. The policy comes from TRAIL_ACCESS_POLICY (src/config.ts).
+ * Access policy: who may run which `/trail` command where. The policy comes from TRAIL_ACCESS_POLICY (src/config).
  *
  * - A command's own rule REPLACES the default rule (it does not add to it): `root` limited to the compliance channel
  *   is not also bound by the default's channel list.
