@@ -231,7 +231,7 @@ export class TrailDispatcher implements Dispatcher, ScheduledRuns {
 
   /** A scheduled run, asked for by the clock (src/scheduler): parse, policy and runner, as for typed text. */
   runScheduled(run: ScheduledRun): Promise<ScheduledOutcome> {
-    return runScheduled({ config: this.o.config, runner: this.o.runner, now: this.now() }, run);
+    return runScheduled({ config: this.o.config, runner: this.o.runner, now: this.now(), catalog: this.catalog }, run);
   }
 
   /** The policy's denial text for `command` (after auditing it), or undefined when the person may run it. */

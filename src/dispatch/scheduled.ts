@@ -3,7 +3,8 @@
  * does for typed text (parse with the catalog, access policy, runner) and says how it went, so the scheduler can
  * record it. The scheduler therefore knows no catalog and no runner (architecture.json: Scheduler → Dispatch only).
  */
-import { bindScheduledQuestion, ScheduledQuestionInvalid } from '../../commands';
+import { bindScheduledQuestion, ScheduledQuestionInvalid } from '../../commands/schedule-args';
+import type { Command } from '../../commands/types';
 import type { TrailConfig } from '../config';
 import type { QueryRunner, SubmitOutcome } from '../core/runner';
 import type { Schedule } from '../core/schedule';
@@ -33,7 +34,7 @@ export interface ScheduledRuns {
  * and configuration, bound to the run's window, and submitted as the creator's.
  */
 export async function runScheduled(
-  o: { config: TrailConfig; runner: Pick<QueryRunner, 'submit'>; now: Date },
+  o: { config: TrailConfig; runner: Pick<QueryRunner, 'submit'>; now: Date; catalog: readonly Command[] },
   { schedule, window, requestKey }: ScheduledRun,
 ): Promise<ScheduledOutcome> {
   const access = checkAccess(o.config.policy, {
@@ -46,7 +47,7 @@ export async function runScheduled(
   }
   let bound: ReturnType<typeof bindScheduledQuestion>;
   try {
-    bound = bindScheduledQuestion(schedule.commandText, window, { config: o.config, now: o.now });
+    bound = bindScheduledQuestion(schedule.commandText, window, { config: o.config, now: o.now, catalog: o.catalog });
   } catch (err) {
     if (!(err instanceof ScheduledQuestionInvalid)) throw err;
     return { kind: 'skipped', reason: `The scheduled question is no longer valid: ${err.userMessage}` };
