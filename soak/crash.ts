@@ -202,7 +202,7 @@ export async function runKillRestart(o: KillOptions): Promise<PartReport> {
     }
     if (publishedTwice > 0) {
       problems.push(
-        `${publishedTwice} executions printed their result twice: a kill between posting the result and recording resultRef (src/runner/runner.ts publish) re-posts it on resume`,
+        `${publishedTwice} executions printed their result twice: a kill between posting the result and recording resultRef (src/runner/publish.ts) re-posts it on resume`,
       );
     }
     const figures: Figure[] = [

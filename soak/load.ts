@@ -99,7 +99,7 @@ export async function runLoad(o: LoadOptions): Promise<PartReport> {
     if (perUser.max > PER_USER) {
       problems.push(
         `per-user limit: ${perUser.key} had ${perUser.max} questions unfinished at once (limit ${PER_USER}); ` +
-          'the limit is counted before the create, so a burst passes it (src/runner/runner.ts submit)',
+          'the limit is counted before the create, so a burst passes it (src/runner/admission.ts)',
       );
     }
     if (lateAcks > 0) problems.push(`${lateAcks} acks took ${ACK_DEADLINE_MS} ms or more`);
