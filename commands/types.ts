@@ -1,4 +1,5 @@
 import type { TrailConfig } from '../src/config';
+import type { QueryEngine } from '../src/core/engine';
 import type { AuditEntry, ExecutionStore } from '../src/core/execution';
 import type { CommandInput } from '../src/core/input';
 import type { RiskFlag } from '../src/core/publisher';
@@ -62,16 +63,8 @@ export interface QueryCommand extends CommandInfo {
 /** What the front door decided (src/dispatch/policy.ts): allowed, or why not in words for the asker. */
 export type Decision = { allowed: true } | { allowed: false; reason: string };
 
-/** What the embedded engine's columnar cache holds (src/engines/duckdb/cache.ts), for `cache status`. */
-export interface CacheFigures {
-  partitions: number;
-  days: number;
-  bytes: number;
-  sourceBytes: number;
-  hits: number;
-  misses: number;
-  pending: number;
-}
+/** What the embedded engine's columnar cache holds (the QueryEngine port's `cache.status()`), for `cache status`. */
+export type CacheFigures = ReturnType<NonNullable<QueryEngine['cache']>['status']>;
 
 /**
  * What a control command's handler is handed by the front door: the ports it may use and the policy decisions bound to
