@@ -1,4 +1,5 @@
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import pLimit from 'p-limit';
 import type { BoundQuery } from '../../core/query';
 import { dayPrefixKey, type ValidTrailLocation, validateTrailLocation } from '../../ddl/location';
 import { bucketRegion } from './s3';
@@ -234,20 +235,12 @@ function narrow(configured: string[], scope: string[] | undefined): string[] {
   return configured.filter((value) => wanted.has(value));
 }
 
-/** `fn` over `items` with at most `limit` calls in flight; results in input order; the first failure rejects. */
-export async function mapWithConcurrency<T, R>(
+/** `fn` over `items` with at most `limit` calls in flight (p-limit); results in input order; the first failure rejects. */
+export function mapWithConcurrency<T, R>(
   items: readonly T[],
   limit: number,
   fn: (item: T) => Promise<R>,
 ): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
+  const run = pLimit(limit);
+  return Promise.all(items.map((item) => run(() => fn(item))));
 }
