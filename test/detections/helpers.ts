@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { findCommand, parseRequest } from '../../commands';
 import type { CommandContext, QueryCommand } from '../../commands/types';
-import type { QueryEngine, ResultPage } from '../../src/core/engine';
+import type { QueryEngine, QueryStats, ResultPage } from '../../src/core/engine';
 import type { RiskFlag } from '../../src/core/publisher';
 
 /** The stratus-red-team detonation logs (../shared/data/README.md), read where they are and never copied here. */
@@ -29,6 +29,7 @@ export interface Answer {
   records: Record<string, string | null>[];
   /** Flags per event id, in row order (only rows that have flags). */
   flagged: Map<string, Omit<RiskFlag, 'row'>[]>;
+  stats: QueryStats;
 }
 
 /** Parses a detection question, runs it on an engine to the end, and annotates every row with the command's flags. */
@@ -36,10 +37,14 @@ export async function runDetection(engine: QueryEngine, text: string, ctx: Comma
   const request = parseDetection(text, ctx);
   if (request.kind !== 'query') throw new Error(`${text} is not a query`);
   const id = await engine.start(request.query, { executionId: `test-${Math.random().toString(36).slice(2)}` });
+  let stats: QueryStats;
   for (;;) {
     const s = await engine.status(id);
     if (s.state === 'FAILED' || s.state === 'CANCELLED') throw new Error(`${text}: ${s.reason}`);
-    if (s.state === 'SUCCEEDED') break;
+    if (s.state === 'SUCCEEDED') {
+      stats = s.stats;
+      break;
+    }
     await new Promise((r) => setTimeout(r, 10));
   }
   const pages: ResultPage[] = [];
@@ -51,7 +56,7 @@ export async function runDetection(engine: QueryEngine, text: string, ctx: Comma
     const flags = request.command.annotate?.((c) => rec[c] ?? null, ctx) ?? [];
     if (flags.length) flagged.set(String(rec.eventid), flags);
   }
-  return { records, flagged };
+  return { records, flagged, stats };
 }
 
 /** Every stratus-red-team file's events, by file name without `aws.` and `.json` (e.g. `persistence.iam-backdoor-user`). */
