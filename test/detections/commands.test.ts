@@ -41,6 +41,12 @@ describe.each(DETECTIONS.map((c) => [c.name, c] as const))('%s', (name, command)
     expect(scoped.query.params.map((p) => p.value)).toEqual(expect.arrayContaining(['111122223333', 'eu-west-1']));
   });
 
+  test('the default window is a setting (TRAIL_DEFAULT_WINDOW_<CMD>)', () => {
+    const config = testConfig({ window: { ...testConfig().window, defaults: { [name]: '15m' } } });
+    const r = parseDetection(name, { config, now: ctx.now });
+    expect(r.kind === 'query' && r.window.label).toBe('15m');
+  });
+
   test('renders its template for a fixed window (snapshot)', () => {
     const r = query(`${name} 12h`);
     expect(r.query.sql).toMatchSnapshot();
