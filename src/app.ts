@@ -1,10 +1,11 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { annotatorsFrom } from '../commands/annotate';
 import type { TrailConfig } from './config';
 import type { QueryEngine } from './core/engine';
 import type { ExecutionStore } from './core/execution';
 import type { Dispatcher } from './core/input';
 import type { Publisher } from './core/publisher';
-import { annotatorsFrom, TrailDispatcher } from './dispatch/dispatcher';
+import { TrailDispatcher } from './dispatch/dispatcher';
 import { createEngine } from './engines';
 import type { Logger } from './logger';
 import { Runner } from './runner/runner';

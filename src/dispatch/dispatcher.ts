@@ -1,4 +1,4 @@
-import { COMMANDS, findCommand, parseRequest, type TrailRequest } from '../../commands';
+import { COMMANDS, parseRequest, type TrailRequest } from '../../commands';
 import { cancelAs } from '../../commands/cancel';
 import { MAX_SCHEDULES_PER_CHANNEL } from '../../commands/schedule';
 import type { Command, ControlContext, ControlPort } from '../../commands/types';
@@ -7,7 +7,7 @@ import { UsageError, userMessageOf } from '../core/errors';
 import type { ExecutionRecord, ExecutionStore } from '../core/execution';
 import type { ActionInput, CommandInput, Dispatcher, Prepared } from '../core/input';
 import type { Publisher, Recipient } from '../core/publisher';
-import { type Annotator, type QueryRunner, type QuerySubmission, requestKeyOf } from '../core/runner';
+import { type QueryRunner, type QuerySubmission, requestKeyOf } from '../core/runner';
 import { DEFAULT_DELIVERY_DELAY_MS, type ScheduleStore } from '../core/schedule';
 import { type Logger, silentLogger } from '../logger';
 import { fencedQueryText } from '../query/show';
@@ -34,29 +34,6 @@ export interface DispatcherOptions {
   cache?: ControlContext['cache'];
   /** The commands it answers. Default: the whole catalog (commands/index.ts). */
   catalog?: readonly Command[];
-}
-
-/** The risk annotator of a query command, bound to the current configuration. */
-export function annotatorsFrom(config: TrailConfig, now: () => Date = () => new Date()) {
-  return (name: string): Annotator | undefined => {
-    const command = findCommand(name);
-    if (command?.kind !== 'query' || (!command.annotate && !command.rowCap)) return undefined;
-    const annotate = command.annotate?.bind(command);
-    const cap = command.rowCap;
-    // One annotator per collection: it counts rows so the answer that reaches the template's LIMIT says so.
-    let rows = 0;
-    return (row) => {
-      const flags = annotate ? annotate(row, { config, now: now() }) : [];
-      rows += 1;
-      if (cap && rows === cap.rows) {
-        flags.push({
-          code: 'row-cap',
-          message: `${command.name} stops at ${cap.rows.toLocaleString('en-US')} rows and this answer reached that: there may be more. Narrow it with ${cap.narrow}.`,
-        });
-      }
-      return flags;
-    };
-  };
 }
 
 /**

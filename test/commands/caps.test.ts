@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { COMMANDS } from '../../commands';
-import { annotatorsFrom } from '../../src/dispatch/dispatcher';
+import { annotatorsFrom } from '../../commands/annotate';
 import { SQL_DIR } from '../../src/query/bind';
 import { queryOf } from '../helpers/commands';
 import { testConfig } from '../helpers/config';
