@@ -26,6 +26,8 @@ export interface ResultSummary {
   /** RFC 4180 CSV of the complete result, header row first. */
   csvPath: string;
   csvBytes: number;
+  /** Rows per time bucket, for commands that declare a chart (ChartSpec). */
+  series?: TimeSeries;
 }
 
 /** Where a message that only the asker should see goes. */
@@ -63,4 +65,40 @@ export interface Publisher {
    * the text and the `/trail confirm <token>` command instead.
    */
   askConfirmation?(to: Recipient, text: string, token: string): Promise<void>;
+}
+
+/**
+ * A command's timeline (issue 17), declared in the catalog: which column holds each row's time, the finest bucket,
+ * and what one row is called. src/charts builds the series from the rows as they stream and draws it.
+ */
+export interface ChartSpec {
+  /** Column with the row's ISO 8601 time (`eventtime` in every per-event template). */
+  timeColumn: string;
+  /** Finest bucket; a window too long for it is drawn in the next coarser one (minute → hour → day). */
+  bucket: TimeBucket;
+  /** What one row is, plural, for the chart's axis: `sign-ins`, `events`. */
+  rows: string;
+  /** Mark rows at off-hours (TRAIL_OFFHOURS in TRAIL_TIME_ZONE), e.g. for sign-ins. */
+  markOffHours?: boolean;
+}
+
+export type TimeBucket = 'minute' | 'hour' | 'day';
+
+/** Rows counted per UTC time bucket over a question's window: what a chart and a sparkline draw. Serialisable. */
+export interface TimeSeries {
+  bucket: TimeBucket;
+  rows: string;
+  /** Start of the first bucket (ISO 8601, UTC); bucket `i` starts `i` buckets later. */
+  start: string;
+  counts: number[];
+  /** Per bucket, how many of its rows are marked (off-hours); absent when the chart marks nothing. */
+  marked?: number[];
+  /** Rows without a readable time or outside the window: counted here, not drawn. */
+  skipped: number;
+}
+
+/** Sees each result row once while it streams (bounded memory) and then gives the series to publish. */
+export interface SeriesBuilder {
+  add(row: (column: string) => string | null): void;
+  finish(): TimeSeries;
 }

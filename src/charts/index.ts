@@ -1,0 +1,19 @@
+/**
+ * Charts (issue 17): a time-shaped answer's rows counted per bucket while they stream (series.ts), drawn as an SVG
+ * bar chart (svg.ts) rendered to PNG without a browser (png.ts) for Slack, and as a one-line sparkline for the
+ * terminal (sparkline.ts). Imports only the core and util (architecture.json).
+ */
+import type { TimeSeries } from '../core/publisher';
+import { svgToPng } from './png';
+import { type ChartText, chartSvg } from './svg';
+
+export { chartFontFiles, svgToPng } from './png';
+export { BUCKET_MS, bucketFor, bucketLabel, MAX_BUCKETS, seriesBuilder, totalOf } from './series';
+export { sparkline } from './sparkline';
+export { CHART_HEIGHT, CHART_WIDTH, type ChartText, chartSvg, xmlText } from './svg';
+
+/** The chart of a series as PNG bytes (and the SVG it was drawn from). */
+export function renderChart(series: TimeSeries, text: ChartText): { svg: string; png: Buffer } {
+  const svg = chartSvg(series, text);
+  return { svg, png: svgToPng(svg) };
+}
