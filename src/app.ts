@@ -83,7 +83,8 @@ export async function buildTrail(o: BuildOptions): Promise<TrailParts> {
     publisher: o.publisher,
     now,
     logger,
-    ...(schedules ? { schedules: { store: schedules } } : {}),
+    // `schedule` tells when results arrive: after the delivery delay this build's scheduler really waits.
+    ...(schedules ? { schedules: { store: schedules, deliveryDelayMs: o.scheduler?.deliveryDelayMs } } : {}),
     // `cache status` reads the engine's columnar cache (the embedded engine's; Athena has none).
     cache: { engine: engine.kind, status: () => engine.cache?.status() },
   });
