@@ -100,6 +100,7 @@ interface ControlBase<A extends Record<string, unknown>> extends CommandInfo {
   kind: 'control';
   /** Validates the arguments into the request its handler acts on. */
   parse(args: CommandArgs, ctx: CommandContext): A;
+  /** Ports its handler cannot work without; where the setup lacks one, the front door says so at once. */
   requires?: readonly ControlPort[];
 }
 
