@@ -2,6 +2,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import os from 'node:os';
 import { pipeline } from 'node:stream/promises';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { parseRequest, renderHelp } from '../commands';
 import { buildTrail } from './app';
@@ -61,30 +62,59 @@ interface CliArgs {
   limit?: number;
 }
 
+/** The options of the one-shot command itself; every other word, options included, belongs to the question. */
+const CLI_OPTIONS = {
+  data: { type: 'string' },
+  csv: { type: 'string' },
+  'csv-raw': { type: 'string' },
+  bom: { type: 'boolean' },
+  limit: { type: 'string' },
+} as const satisfies NonNullable<ParseArgsConfig['options']>;
+
+const isCliOption = (name: string): name is keyof typeof CLI_OPTIONS => Object.hasOwn(CLI_OPTIONS, name);
+
 function parseCliArgs(argv: string[]): CliArgs {
+  // Not strict: an option this command does not know (`--sql`, `--all`, `--no-cache`, `--help`, `-h`) is the
+  // question's, and goes on as it was written, in its place, to the command's parser, which names what it accepts.
+  const { tokens } = parseArgs({
+    args: argv,
+    options: CLI_OPTIONS,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   const words: string[] = [];
   const out: CliArgs = { words };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--data' || a === '--csv' || a === '--csv-raw') {
-      const value = argv[i + 1];
-      if (value === undefined || value.startsWith('--')) throw new UsageError(`${a} needs a value.`);
-      if (a === '--data') out.dataDir = value;
-      else if (a === '--csv') out.csvFile = value;
-      else out.csvRawFile = value;
-      i += 1;
-    } else if (a === '--bom') out.bom = true;
-    else if (a === '--limit' || a.startsWith('--limit=')) {
-      const value = a === '--limit' ? argv[++i] : a.slice(8);
+  let handedOn = -1;
+  for (const token of tokens) {
+    if (token.kind === 'positional') {
+      words.push(token.value);
+      continue;
+    }
+    // `-abc` is one token per letter, all with the same index: the word is handed on once.
+    const foreign = token.kind === 'option-terminator' || !isCliOption(token.name);
+    if (foreign || (token.name === 'bom' && token.value !== undefined)) {
+      if (token.index !== handedOn) words.push(argv[token.index]!);
+      handedOn = token.index;
+      continue;
+    }
+    const { value } = token;
+    if (token.name === 'bom') out.bom = true;
+    else if (token.name === 'limit') {
       const n = value !== undefined && /^\d+$/.test(value) ? Number(value) : Number.NaN;
       if (!(n >= 1 && n <= LIMIT_MAX)) {
         throw new UsageError(`--limit needs a number of rows from 1 to ${LIMIT_MAX}, e.g. --limit 50.`);
       }
       out.limit = n;
-    } else if (a.startsWith('--data=')) out.dataDir = a.slice(7);
-    else if (a.startsWith('--csv=')) out.csvFile = a.slice(6);
-    else if (a.startsWith('--csv-raw=')) out.csvRawFile = a.slice(10);
-    else words.push(a);
+    } else {
+      // parseArgs takes the next word as the value even when it is another option (`--csv --bom`): refuse that.
+      if (value === undefined || (!token.inlineValue && value.startsWith('--'))) {
+        throw new UsageError(`${token.rawName} needs a value.`);
+      }
+      if (token.name === 'data') out.dataDir = value;
+      else if (token.name === 'csv') out.csvFile = value;
+      else out.csvRawFile = value;
+    }
   }
   return out;
 }

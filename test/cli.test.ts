@@ -70,6 +70,19 @@ describe('npx trail', () => {
     expect((await trail('status', 'abcdef123456')).err).toContain('needs the running bot');
   });
 
+  test("trail's options may stand anywhere; the question's own options reach its parser; a value is required", async () => {
+    const sql = await trail('recent', `--data=${path.join(dir, 'data')}`, 'writes', '12h', '--sql');
+    expect(sql.code).toBe(0);
+    expect(sql.out).toContain('-- template: sql/recent_events.sql');
+    const unknown = await trail('recent', '--frob');
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain('recent: unknown option --frob. Accepted: --sql, --no-cache, --help.');
+    const missing = await trail('--data', '--bom', 'recent', '--sql');
+    expect(missing).toMatchObject({ code: 2, out: '' });
+    expect(missing.err).toContain('--data needs a value.');
+    expect((await trail('-h')).out).toContain(`npx trail help [command]`);
+  });
+
   test('runs a question: the rendering on stdout, the full result as RFC 4180 CSV with --csv', async () => {
     const csv = path.join(dir, 'sg.csv');
     const r = await trail('sg', 'sg-5887f224', '12h', '--csv', csv);
