@@ -7,6 +7,7 @@ import { type QueryEngine, UnknownQueryError } from '../core/engine';
 import type { ExecutionRecord } from '../core/execution';
 import type { ResultSummary, RiskFlag } from '../core/publisher';
 import type { Annotator } from '../core/runner';
+import { consoleLinkColumn } from '../util/console-link';
 import { csvRecord } from '../util/csv';
 import { refetchFailed } from './messages';
 
@@ -49,18 +50,22 @@ export async function collectResults(
   const tmp = `${files.csv}.partial`;
   const out = createWriteStream(tmp);
   let columns: string[] | undefined;
+  // Each event's CloudTrail console link, as a `console_url` column (src/util/console-link.ts): in the CSV and the table.
+  let links: ReturnType<typeof consoleLinkColumn> | undefined;
   const topRows: (string | null)[][] = [];
   const flags: RiskFlag[] = [];
   let flagsTotal = 0;
   let totalRows = 0;
   try {
     for await (const page of engine.results(engineId, { pageSize: 1000 })) {
-      if (!columns) {
-        columns = page.columns;
+      if (!columns || !links) {
+        links = consoleLinkColumn(page.columns);
+        columns = links.columns;
         out.write(csvRecord(columns));
       }
       const index = new Map(page.columns.map((c, i) => [c, i]));
-      for (const row of page.rows) {
+      for (const engineRow of page.rows) {
+        const row = links.extend(engineRow);
         if (!out.write(csvRecord(row))) await once(out, 'drain');
         if (topRows.length < topLimit) topRows.push(row);
         if (options.annotate) {

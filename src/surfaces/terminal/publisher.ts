@@ -9,10 +9,10 @@ import { formatUsd } from '../../cost';
 import { formatBytes, formatDuration, formatWindow } from '../../time/format';
 import { scheduleNote } from '../../time/schedule-text';
 import { csvFileName, UTF8_BOM } from '../../util/csv-name';
+import { readCsvRows } from '../../util/csv-rows';
 import { escapeControls } from '../../util/shown';
 import { hiddenNote, layoutTable } from '../text-table';
 import { columnPriority, ESSENTIAL_COLUMNS } from './columns';
-import { readCsvRows } from './pages';
 import { Screen } from './screen';
 
 /** Rows shown per answer, and per `more`, unless `--limit` says otherwise. */

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { exactValue } from '../../util/csv';
+import { exactValue } from './csv';
 
 /**
  * Rows `[from, from + count)` of a spooled result CSV (RFC 4180, header first, as src/runner/collect.ts writes it),
