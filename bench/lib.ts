@@ -18,8 +18,8 @@ import {
 // ---------------------------------------------------------------------------------------------------------------
 // Options
 
-export type BenchPart = 'engine' | 'cache' | 'slack';
-export const BENCH_PARTS: readonly BenchPart[] = ['engine', 'cache', 'slack'];
+export type BenchPart = 'engine' | 'cache' | 'slack' | 'charts';
+export const BENCH_PARTS: readonly BenchPart[] = ['engine', 'cache', 'slack', 'charts'];
 
 export interface BenchOptions {
   parts: BenchPart[];
@@ -51,9 +51,9 @@ export interface BenchOptions {
   writeReadme: boolean;
 }
 
-export const BENCH_USAGE = `Usage: npm run bench [-- [engine] [cache] [slack] [options]]
+export const BENCH_USAGE = `Usage: npm run bench [-- [engine] [cache] [slack] [charts] [options]]
 
-Runs every part unless some are named (cache: the columnar cache, warm and cold, on the engine data). Every figure is a ratio measured side by side in the same run.
+Runs every part unless some are named (cache: the columnar cache, warm and cold, on the engine data; charts: a 30-day hourly chart against the CSV baselines). Every figure is a ratio measured side by side in the same run.
   --events-per-day N      engine data: background events per day (default 33000)
   --days N                engine data: days of logs (default 30)
   --seed N                sample seed (default 42)
@@ -122,7 +122,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | null {
       return next;
     };
     if (flag === '-h' || flag === '--help') return null;
-    if (flag === 'engine' || flag === 'cache' || flag === 'slack') {
+    if (flag === 'engine' || flag === 'cache' || flag === 'slack' || flag === 'charts') {
       if (!options.parts.includes(flag)) options.parts.push(flag);
     } else if (flag === '--no-jq') options.noJq = true;
     else if (flag === '--readme') options.writeReadme = true;

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { UsageError } from '../src/core/errors';
 import { quietKnownWarnings } from '../src/util/quiet-warnings';
 import { type CacheReport, cacheTargets, runCacheBench } from './cache';
+import { type ChartsReport, chartsTargets, runChartsBench } from './charts';
 import { type EngineReport, engineTargets, runEngineBench, type TargetLine } from './engine';
 import { BENCH_USAGE, type BenchOptions, parseBenchArgs } from './lib';
 import { runSlackBench, type SlackReport, slackTargets } from './slack';
@@ -32,6 +33,7 @@ export interface BenchRun {
   engine?: EngineReport;
   cache?: CacheReport;
   slack?: SlackReport;
+  charts?: ChartsReport;
   targets: TargetLine[];
 }
 
@@ -92,6 +94,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
   let engine: EngineReport | undefined;
   let cache: CacheReport | undefined;
   let slack: SlackReport | undefined;
+  let charts: ChartsReport | undefined;
   for (const part of options.parts) {
     say(`== ${part} ==`);
     if (part === 'engine') {
@@ -102,6 +105,10 @@ export async function runBench(argv: readonly string[]): Promise<number> {
       cache = await runCacheBench(options, say);
       sections.push(...cache.tables);
       targets.push(...cacheTargets(cache));
+    } else if (part === 'charts') {
+      charts = await runChartsBench(options, say);
+      sections.push(...charts.tables);
+      targets.push(...chartsTargets(charts));
     } else {
       slack = await runSlackBench(options, say);
       sections.push(...slack.tables);
@@ -117,6 +124,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
     ...(engine ? { engine } : {}),
     ...(cache ? { cache } : {}),
     ...(slack ? { slack } : {}),
+    ...(charts ? { charts } : {}),
     targets,
   };
   const text = [...sections, summary(targets)].join('\n\n');

@@ -52,6 +52,18 @@ export function seriesBuilder(spec: ChartSpec, options: SeriesOptions): SeriesBu
   const mark = spec.markOffHours ? options.isOffHours : undefined;
   const marked = mark ? new Array<number>(counts.length).fill(0) : undefined;
   let skipped = 0;
+  // Off-hours is a property of the minute (zone offsets are whole minutes), and rows mostly arrive in time order:
+  // the last minute's answer is kept, so the zone arithmetic runs about once per minute that has rows.
+  let lastMinute = Number.NaN;
+  let lastOff = false;
+  const offHoursAt = (ms: number): boolean => {
+    const minute = Math.floor(ms / 60_000);
+    if (minute !== lastMinute) {
+      lastMinute = minute;
+      lastOff = mark?.(new Date(minute * 60_000)) ?? false;
+    }
+    return lastOff;
+  };
   return {
     add(row) {
       const value = row(spec.timeColumn);
@@ -62,7 +74,7 @@ export function seriesBuilder(spec: ChartSpec, options: SeriesOptions): SeriesBu
       }
       const i = Math.floor((ms - first) / size);
       counts[i] = (counts[i] ?? 0) + 1;
-      if (marked && mark?.(new Date(ms))) marked[i] = (marked[i] ?? 0) + 1;
+      if (marked && mark && offHoursAt(ms)) marked[i] = (marked[i] ?? 0) + 1;
     },
     finish(): TimeSeries {
       return {
@@ -82,7 +94,9 @@ export function seriesBuilder(spec: ChartSpec, options: SeriesOptions): SeriesBu
  * without a zone is refused rather than read in this process's local zone.
  */
 function parseTime(value: string): number {
-  if (!/(Z|[+-]\d\d:?\d\d)$/i.test(value.trim())) return Number.NaN;
+  const last = value.charCodeAt(value.length - 1);
+  // The common case first (a trailing `Z`): the zone pattern is only tried on the rest.
+  if (last !== 0x5a && last !== 0x7a && !/[+-]\d\d:?\d\d$/.test(value)) return Number.NaN;
   return Date.parse(value);
 }
 
