@@ -127,6 +127,10 @@ export function lateDispatcher(): Dispatcher & { target?: Dispatcher } {
     async action(input) {
       return late.target ? late.target.action(input) : 'trailbot is starting; try again in a moment.';
     },
+    async pivot(input) {
+      if (!late.target?.pivot) return 'trailbot is starting; try again in a moment.';
+      return late.target.pivot(input);
+    },
   };
   return late;
 }

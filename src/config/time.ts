@@ -83,6 +83,11 @@ export const PROJECTION_START = setting('TRAIL_PROJECTION_START', dayText, {
   doc: 'first day of the trail table (Athena partition projection); windows that start earlier are refused on both engines',
 });
 
+export const PIVOT_WINDOW = setting('TRAIL_PIVOT_WINDOW', minutesDuration(1, 24 * 60), {
+  default: '1h',
+  doc: 'how far either side of an event a pivot button looks ("what else this principal did", `1m` to `24h`)',
+});
+
 export const TIME_SETTINGS = [
   TIME_ZONE,
   OFFHOURS,
@@ -92,6 +97,7 @@ export const TIME_SETTINGS = [
   DEFAULT_WINDOW,
   DELIVERY_LAG,
   PROJECTION_START,
+  PIVOT_WINDOW,
 ];
 
 export function readTime(r: EnvReader): Pick<TrailConfig, 'timeZone' | 'offHours' | 'knownNetworks' | 'window'> {
@@ -103,11 +109,12 @@ export function readTime(r: EnvReader): Pick<TrailConfig, 'timeZone' | 'offHours
   const defaults = readDefaultWindows(r, maxDays);
   const deliveryLagMinutes = r.get(DELIVERY_LAG);
   const projectionStart = r.get(PROJECTION_START);
+  const pivotMinutes = r.get(PIVOT_WINDOW);
   return {
     timeZone,
     offHours: { ...offHoursRange, weekends },
     knownNetworks,
-    window: { maxDays, defaults, deliveryLagMinutes, projectionStart },
+    window: { maxDays, defaults, deliveryLagMinutes, projectionStart, pivotMinutes },
   };
 }
 

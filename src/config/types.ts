@@ -79,6 +79,8 @@ export interface TrailConfig {
     deliveryLagMinutes: number;
     /** First day the table covers (`yyyy/MM/dd`, Athena partition projection's range start). Default 2020/01/01. */
     projectionStart: string;
+    /** A pivot's reach either side of the event it starts from, in minutes (TRAIL_PIVOT_WINDOW). Default 60. */
+    pivotMinutes?: number;
   };
   engine: EngineConfig;
   trail: TrailLocation;

@@ -1,4 +1,5 @@
 import type { QueryStats } from './engine';
+import type { PivotOrigin } from './input';
 import type { BoundQuery } from './query';
 
 /**
@@ -44,6 +45,10 @@ export interface NewExecution {
   surface: 'slack' | 'terminal' | 'schedule';
   engine: 'athena' | 'duckdb';
   scheduleId?: string;
+  /** Slack thread the question was asked in (a mention): the parent and the answer are replies in it. */
+  threadTs?: string;
+  /** A pivot: the row of an earlier answer it came from. */
+  origin?: PivotOrigin;
 }
 
 export interface ExecutionRecord extends NewExecution {

@@ -36,6 +36,8 @@ export interface Recipient {
   userId: string;
   /** Slack response_url for ephemeral replies, when there is one. */
   responseUrl?: string;
+  /** Slack thread the question was asked in: an ephemeral without a response_url is shown there. */
+  threadTs?: string;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ExecutionRecord } from './execution';
+import type { PivotOrigin } from './input';
 import type { RiskFlag } from './publisher';
 import type { BoundQuery } from './query';
 
@@ -32,6 +33,10 @@ export interface QuerySubmission {
   requestKey?: string;
   /** The asker already confirmed the pre-flight estimate (or it is a scheduled run they set up). */
   confirmed?: boolean;
+  /** Slack thread to answer in (NewExecution.threadTs). */
+  threadTs?: string;
+  /** A pivot's origin row (NewExecution.origin). */
+  origin?: PivotOrigin;
 }
 
 export type SubmitOutcome =
@@ -46,6 +51,7 @@ export interface Asker {
   userId: string;
   channelId: string;
   responseUrl?: string;
+  threadTs?: string;
 }
 
 /**

@@ -5,13 +5,14 @@ import type { Command, ControlContext, ControlPort } from '../../commands/types'
 import type { TrailConfig } from '../config';
 import { UsageError, userMessageOf } from '../core/errors';
 import type { ExecutionRecord, ExecutionStore } from '../core/execution';
-import type { ActionInput, CommandInput, Dispatcher, Prepared } from '../core/input';
+import type { ActionInput, CommandInput, Dispatcher, PivotInput, Prepared } from '../core/input';
 import type { Publisher, Recipient } from '../core/publisher';
 import { type QueryRunner, type QuerySubmission, requestKeyOf } from '../core/runner';
 import { DEFAULT_DELIVERY_DELAY_MS, type ScheduleStore } from '../core/schedule';
 import { type Logger, silentLogger } from '../logger';
 import { fencedQueryText } from '../query/show';
 import { echoCommand, escapeEntities } from '../util/echo';
+import { PIVOT_MEANING } from './pivots';
 import { type AccessDecision, checkAccess, checkOwnership } from './policy';
 import { runScheduled, type ScheduledOutcome, type ScheduledRun, type ScheduledRuns } from './scheduled';
 
@@ -79,10 +80,13 @@ export class TrailDispatcher implements Dispatcher, ScheduledRuns {
       channelId: input.channelId,
     });
     if (!access.allowed) {
+      const detail = input.origin
+        ? `pivot from ${input.origin.executionId} row ${input.origin.row + 1}: ${input.text}`
+        : input.text;
       return {
         kind: 'run',
         ackText: access.reason,
-        run: () => this.safely(input, () => this.auditAs(input, 'denied', request.command.name, input.text)),
+        run: () => this.safely(input, () => this.auditAs(input, 'denied', request.command.name, detail)),
       };
     }
     if (request.kind === 'control') return this.control(request, input, ctx);
@@ -96,7 +100,14 @@ export class TrailDispatcher implements Dispatcher, ScheduledRuns {
       channelId: input.channelId,
       surface: input.surface,
       responseUrl: input.responseUrl,
-      ...(requestKey ? { requestKey } : {}),
+      ...(input.threadTs ? { threadTs: input.threadTs } : {}),
+      ...(input.origin ? { origin: input.origin } : {}),
+      // In a thread, dedupe is per thread: the same question in two threads is two questions (issue 17 item 1).
+      ...(requestKey
+        ? { requestKey }
+        : input.threadTs
+          ? { requestKey: requestKeyOf(input.channelId, `thread ${input.threadTs}\n${request.normalized}`) }
+          : {}),
     };
     return { kind: 'run', run: () => this.safely(input, () => this.o.runner.submit(submission)) };
   }
@@ -134,6 +145,34 @@ export class TrailDispatcher implements Dispatcher, ScheduledRuns {
   }
 
   /**
+   * A pivot (issue 17 item 2) is the question it stands for, asked by the person who clicked, in the thread of the
+   * answer it came from: parsed, policy-checked, deduplicated (per thread) and audited like typed text. Its parent names
+   * the row and the question it came from.
+   */
+  async pivot(input: PivotInput): Promise<string | undefined> {
+    const e = await this.o.store.get(input.executionId);
+    if (!e) return `There is no execution \`${input.executionId}\`.`;
+    if (e.channelId !== input.channelId) return 'That execution belongs to another channel.';
+    const thread = e.threadTs ?? e.parentRef;
+    const prepared = this.prepareWith({
+      text: input.question,
+      userId: input.userId,
+      channelId: e.channelId,
+      surface: 'slack',
+      responseUrl: input.responseUrl,
+      ...(thread ? { threadTs: thread } : {}),
+      origin: { executionId: e.id, row: input.row, kind: input.kind, commandText: e.commandText },
+    });
+    if (prepared.kind === 'reply') return prepared.text;
+    if (prepared.ackText !== undefined) {
+      await prepared.run(); // a denial: audited before the clicker is told
+      return prepared.ackText;
+    }
+    void prepared.run();
+    return `Asking ${echoCommand(input.question)} in the thread: ${PIVOT_MEANING[input.kind]}.`;
+  }
+
+  /**
    * Re-run: the same text through `prepare` again now (relative windows move, today's access policy applies), never
    * deduplicated against the original; a double click within the same minute is still one re-run.
    */
@@ -146,6 +185,8 @@ export class TrailDispatcher implements Dispatcher, ScheduledRuns {
         channelId: e.channelId,
         surface: 'slack',
         responseUrl: input.responseUrl,
+        // A question asked in a thread is re-run in that thread.
+        ...(e.threadTs ? { threadTs: e.threadTs } : {}),
       },
       requestKeyOf(e.channelId, `rerun ${e.id} ${minute}`),
     );
@@ -235,7 +276,13 @@ export class TrailDispatcher implements Dispatcher, ScheduledRuns {
   }
 
   private recipient(input: CommandInput | ActionInput): Recipient {
-    return { channelId: input.channelId, userId: input.userId, responseUrl: input.responseUrl };
+    const threadTs = 'threadTs' in input ? input.threadTs : undefined;
+    return {
+      channelId: input.channelId,
+      userId: input.userId,
+      responseUrl: input.responseUrl,
+      ...(threadTs ? { threadTs } : {}),
+    };
   }
 
   /** Runs the slow part; a failure is told to the asker in words and logged in full, never lost silently. */

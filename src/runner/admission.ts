@@ -52,6 +52,8 @@ export class Admission {
           surface: s.surface,
           engine: this.c.engine.kind,
           ...(s.scheduleId ? { scheduleId: s.scheduleId } : {}),
+          ...(s.threadTs ? { threadTs: s.threadTs } : {}),
+          ...(s.origin ? { origin: s.origin } : {}),
         },
         { dedupeSeconds: this.c.limits.dedupeSeconds },
       );

@@ -45,7 +45,12 @@ export class Runner implements QueryRunner {
 
   /** Records the question (idempotently), announces it and runs it to a published answer. */
   async submit(s: QuerySubmission): Promise<SubmitOutcome> {
-    const recipient: Recipient = { channelId: s.channelId, userId: s.userId, responseUrl: s.responseUrl };
+    const recipient: Recipient = {
+      channelId: s.channelId,
+      userId: s.userId,
+      responseUrl: s.responseUrl,
+      ...(s.threadTs ? { threadTs: s.threadTs } : {}),
+    };
     const requestKey = s.requestKey ?? requestKeyOf(s.channelId, s.normalized);
     if (!s.confirmed && s.surface !== 'schedule') {
       const gate = await preflight(this.c, s, recipient);

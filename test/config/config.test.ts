@@ -8,7 +8,7 @@ describe('defaults', () => {
       timeZone: 'UTC',
       offHours: { start: '00:00', end: '05:00', weekends: false },
       knownNetworks: [],
-      window: { maxDays: 90, defaults: {}, deliveryLagMinutes: 15, projectionStart: '2020/01/01' },
+      window: { maxDays: 90, defaults: {}, deliveryLagMinutes: 15, projectionStart: '2020/01/01', pivotMinutes: 60 },
       engine: { kind: 'duckdb', dataDir: './data', strict: false, cacheDir: '.trailbot/cache' },
       trail: { prefix: '', accounts: [], regions: [] },
       store: { kind: 'dynalite', stateDir: './.trailbot', tableName: 'trailbot' },
