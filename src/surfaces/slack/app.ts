@@ -109,12 +109,6 @@ export function createSlackApp(options: CreateSlackAppOptions): SlackAppHandle {
       socketMode: true,
       logger: slackLogger,
       clientOptions,
-      // The Socket Mode client calls apps.connections.open with a WebClient of its own, built from
-      // installerOptions.clientOptions rather than clientOptions (Bolt 5.1 App.initReceiver → SocketModeReceiver).
-      // Without this, a Web API base set here (TRAIL_SLACK_API_URL, a test's fake Slack) reaches only the bot's client.
-      ...(clientOptions.slackApiUrl !== undefined
-        ? { installerOptions: { clientOptions: { slackApiUrl: clientOptions.slackApiUrl } } }
-        : {}),
       deferInitialization: true,
     });
   } else {
