@@ -8,6 +8,7 @@ import { AthenaEngine } from '../../src/engines/athena/engine';
 import { Results } from '../../src/runner/collect';
 import { Leases, type RunnerOptions, runnerContext } from '../../src/runner/context';
 import { Runner } from '../../src/runner/runner';
+import { noWaitRetries } from '../engines/athena/no-wait-retries';
 import { querySubmission } from '../helpers/commands';
 import { RecordingPublisher } from '../helpers/recording-publisher';
 import { ScriptedEngine } from '../helpers/scripted-engine';
@@ -36,10 +37,15 @@ async function runnerWith(engine: RunnerOptions['engine']) {
 
 function athenaEngine(fake: StatefulFakeAthena): AthenaEngine {
   return new AthenaEngine({
-    client: createAthenaClient({ region: 'us-east-1', endpoint: fake.endpoint, credentials: CREDENTIALS }),
+    client: createAthenaClient({
+      region: 'us-east-1',
+      endpoint: fake.endpoint,
+      credentials: CREDENTIALS,
+      maxAttempts: 2,
+      retryStrategy: noWaitRetries(2).strategy,
+    }),
     workgroup: 'trailbot',
     database: 'security',
-    retry: { maxAttempts: 2, baseDelayMs: 1 },
   });
 }
 

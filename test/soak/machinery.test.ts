@@ -12,6 +12,7 @@ import { AthenaEngine, createAthenaClient } from '../../src/engines/athena';
 import { AthenaThrottledError } from '../../src/engines/athena/errors';
 import { startDynalite } from '../../src/store/dynalite';
 import { quietKnownWarnings } from '../../src/util/quiet-warnings';
+import { noWaitRetries } from '../engines/athena/no-wait-retries';
 import { newExecution } from '../store/helpers';
 
 quietKnownWarnings();
@@ -198,8 +199,9 @@ describe('stateful fake Athena', () => {
       region: 'us-east-1',
       endpoint: fake.endpoint,
       credentials: { accessKeyId: 'AKID', secretAccessKey: 'x' },
+      retryStrategy: noWaitRetries().strategy,
     });
-    const engine = new AthenaEngine({ client, workgroup: 'trailbot', database: 'trailbot', sleep: async () => {} });
+    const engine = new AthenaEngine({ client, workgroup: 'trailbot', database: 'trailbot' });
     const query = {
       template: 't',
       sql: 'SELECT eventtime FROM cloudtrail_logs WHERE eventname = ?',

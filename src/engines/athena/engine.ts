@@ -25,16 +25,17 @@ import { sqlLiteral } from '../../query/literal';
 import {
   type AthenaContext,
   type AthenaFailure,
+  AthenaThrottledError,
   athenaRequestError,
   explainAthenaFailure,
+  isThrottling,
   isUnknownQuery,
 } from './errors';
 import type { PartitionEstimate, PartitionEstimator } from './estimate';
 import { parseS3Url, resultFilePages } from './result-file';
-import { type BackoffOptions, DEFAULT_BACKOFF, realSleep, withBackoff } from './retry';
 
 export interface AthenaEngineOptions {
-  /** Build it with `createAthenaClient` (client.ts): SDK retries off, this engine retries throttling itself. */
+  /** Build it with `createAthenaClient` (client.ts): the SDK retries throttling and transient faults itself. */
   client: AthenaClient;
   workgroup: string;
   /** Database the templates' unqualified `cloudtrail_logs` resolves in. */
@@ -56,11 +57,6 @@ export interface AthenaEngineOptions {
   resultsClient?: S3Client;
   /** Cost pre-flight (`estimate`); without it the engine has no `estimate`. */
   estimator?: PartitionEstimator;
-  /** Backoff for throttled calls. Defaults: 6 attempts, 200 ms base, 5 s cap. */
-  retry?: Partial<Pick<BackoffOptions, 'maxAttempts' | 'baseDelayMs' | 'maxDelayMs'>>;
-  /** Injected for tests. */
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
 }
 
 export interface StartStatementOptions {
@@ -101,7 +97,6 @@ export class AthenaEngine implements QueryEngine {
   private readonly context: AthenaContext;
   private readonly outputLocation: string | undefined;
   private readonly reuseMaxAgeMinutes: number;
-  private readonly backoff: BackoffOptions;
   private readonly resultsClient: S3Client | undefined;
 
   constructor(options: AthenaEngineOptions) {
@@ -130,12 +125,6 @@ export class AthenaEngine implements QueryEngine {
     this.outputLocation = options.outputLocation;
     this.resultsClient = options.resultsClient;
     this.reuseMaxAgeMinutes = reuse;
-    this.backoff = {
-      ...DEFAULT_BACKOFF,
-      ...options.retry,
-      sleep: options.sleep ?? realSleep,
-      random: options.random ?? Math.random,
-    };
     const estimator = options.estimator;
     if (estimator) this.estimate = (query) => estimator.estimate(query);
   }
@@ -313,16 +302,20 @@ export class AthenaEngine implements QueryEngine {
     return out.QueryExecution;
   }
 
-  /** One API call with throttling retried; other failures become errors that say what to fix. */
+  /**
+   * One API call (the client retries throttling and transient faults, client.ts); what still fails becomes an error
+   * that says what to fix: throttling the SDK gave up on says how often it tried.
+   */
   private async call<T>(
     operation: string,
     send: () => Promise<T>,
     about: { engineId?: string; where?: 'query' | 'results' } = {},
   ): Promise<T> {
     try {
-      return await withBackoff(operation, send, this.backoff);
+      return await send();
     } catch (err) {
       if (err instanceof TrailError) throw err;
+      if (isThrottling(err)) throw new AthenaThrottledError(operation, attemptsOf(err), { cause: err });
       if (about.engineId !== undefined && isUnknownQuery(err)) throw new UnknownQueryError(about.engineId);
       throw athenaRequestError(err, operation, this.context, about.where);
     }
@@ -350,4 +343,10 @@ function returnsHeaderRow(execution: QueryExecution): boolean {
 /** The header row holds each column's label; anything else is data and is kept. */
 function isHeaderRow(row: (string | null)[], info: ColumnInfo[]): boolean {
   return info.length > 0 && info.every((c, i) => row[i] === (c.Label ?? c.Name));
+}
+
+/** How many attempts the SDK made before it gave up (its retry middleware records them on the error). */
+function attemptsOf(err: unknown): number {
+  const attempts = (err as { $metadata?: { attempts?: number } }).$metadata?.attempts;
+  return typeof attempts === 'number' && attempts > 0 ? attempts : 1;
 }

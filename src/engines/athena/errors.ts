@@ -16,7 +16,7 @@ export interface AthenaContext {
   catalog: string;
 }
 
-/** The API refused a call after trailbot's own retries (throttled, or Athena's active-query quota is full). */
+/** The API refused a call after the SDK's retries (throttled, or Athena's active-query quota is full). */
 export class AthenaThrottledError extends TrailError {
   constructor(operation: string, attempts: number, options?: { cause?: unknown }) {
     super(
@@ -79,16 +79,15 @@ export function isThrottling(err: unknown): boolean {
 }
 
 /**
- * Worth another attempt: throttling, or a transient server fault. Every call the engine makes is safe to repeat:
- * StartQueryExecution carries a ClientRequestToken ("repeating a token returns the same QueryExecutionId"),
- * StopQueryExecution is idempotent and the rest only read.
+ * Worth another attempt: throttling, or a transient server fault. The SDK client makes the attempts (client.ts); this
+ * is trailbot's own list of what must be retried, and test/engines/athena/retries.test.ts holds the client to it.
  */
 export function isRetryable(err: unknown): boolean {
   if (isThrottling(err)) return true;
   const e = asServiceError(err);
   const status = e.$metadata?.httpStatusCode;
   if (e.name === 'InternalServerException' || (status !== undefined && status >= 500 && status <= 504)) return true;
-  // A connection dropped mid-call: the SDK would call these transient too, but it runs with maxAttempts 1.
+  // A connection dropped mid-call.
   return e.name === 'TimeoutError' || TRANSIENT_NETWORK_CODES.has(e.code ?? '');
 }
 

@@ -10,7 +10,6 @@ import {
   renderDropTableDdl,
 } from '../../ddl/render';
 import { AthenaEngine } from './engine';
-import { realSleep } from './retry';
 
 /** Where DDL runs: an AthenaEngine, or a bare client plus the workgroup (and optional results location). */
 export type DdlTarget =
@@ -53,7 +52,7 @@ export async function runDdl(
   options: DdlWaitOptions & { database?: string | null; what?: string } = {},
 ): Promise<DdlStep> {
   const engine = engineFor(target);
-  const sleep = options.sleep ?? realSleep;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const pollMs = options.pollMs ?? 1000;
   const timeoutMs = options.timeoutMs ?? 5 * 60_000;
   const what = options.what ?? 'The DDL statement';

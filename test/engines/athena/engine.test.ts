@@ -36,17 +36,14 @@ async function collect(pages: AsyncIterable<ResultPage>): Promise<ResultPage[]> 
 describe('AthenaEngine against a local Athena endpoint', () => {
   let fake: FakeAthena;
   let client: AthenaClient;
-  let sleeps: number[];
+  // The SDK's retries on this fake's clients (each one a backoff the SDK would have slept; here it does not wait).
+  let sleeps: string[];
 
   const engine = (overrides: Partial<ConstructorParameters<typeof AthenaEngine>[0]> = {}) =>
     new AthenaEngine({
       client,
       workgroup: 'trailbot',
       database: 'trailbot',
-      sleep: async (ms) => {
-        sleeps.push(ms);
-      },
-      random: () => 0.5,
       ...overrides,
     });
 
@@ -60,7 +57,7 @@ describe('AthenaEngine against a local Athena endpoint', () => {
   });
   beforeEach(() => {
     fake.reset();
-    sleeps = [];
+    sleeps = fake.retries;
   });
   afterEach(() => {
     expect(fake.unused()).toEqual([]);
@@ -247,15 +244,13 @@ describe('AthenaEngine against a local Athena endpoint', () => {
       fixture('error-too-many-requests'),
       fixture('start-query-execution'),
     );
-    const id = await engine({ retry: { baseDelayMs: 100, maxDelayMs: 1000 } }).start(query(windowParams), {
-      executionId: 'exec-throttled',
-    });
+    const id = await engine().start(query(windowParams), { executionId: 'exec-throttled' });
     expect(id).toBe(QUERY_ID);
     const starts = fake.sent('StartQueryExecution');
     expect(starts).toHaveLength(3);
     expect(new Set(starts.map((s) => s.ClientRequestToken))).toEqual(new Set([clientRequestToken('exec-throttled')]));
-    // Full jitter with random() = 0.5: half of 100·2^n.
-    expect(sleeps).toEqual([50, 100]);
+    // The SDK's schedule (full jitter, 1 s base for throttling) is its own: two retries, both for throttling.
+    expect(sleeps).toEqual(['THROTTLING', 'THROTTLING']);
   });
 
   test('HTTP 429 and 503 are throttling too, whatever the error name', async () => {
@@ -272,14 +267,17 @@ describe('AthenaEngine against a local Athena endpoint', () => {
   test('throttling that never stops gives up after the cap with a clear error; delays are capped', async () => {
     const throttled = Array.from({ length: 5 }, () => fixture('error-throttling'));
     fake.reply('StartQueryExecution', ...throttled);
-    const error = await engine({ retry: { maxAttempts: 5, baseDelayMs: 400, maxDelayMs: 1000 }, random: () => 0.999 })
+    const fiveAttempts = fake.client({ maxAttempts: 5 });
+    const error = await engine({ client: fiveAttempts })
       .start(query(windowParams), { executionId: 'exec-busy' })
       .catch((e: unknown) => e);
+    fiveAttempts.destroy();
     expect(error).toBeInstanceOf(AthenaThrottledError);
     expect((error as TrailError).code).toBe('ATHENA_THROTTLED');
     expect((error as TrailError).userMessage).toMatch(/Athena is busy.*5 times.*Try again/);
     expect(fake.sent('StartQueryExecution')).toHaveLength(5);
-    expect(sleeps).toEqual([399, 799, 999, 999]);
+    // The delays and their cap are the SDK's (20 s); four retries between the five attempts.
+    expect(sleeps).toHaveLength(4);
   });
 
   test('FAILED: table not found says to run the DDL / setup', async () => {

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { AthenaClient } from '@aws-sdk/client-athena';
 import { createAthenaClient } from '../../../src/engines/athena/client';
+import { noWaitRetries } from './no-wait-retries';
 
 /**
  * A local stand-in for the Athena endpoint: the real `@aws-sdk/client-athena` talks to it over HTTP (AWS JSON 1.1,
@@ -36,6 +37,8 @@ export function withExecution(response: FakeResponse, fields: Record<string, unk
 
 export class FakeAthena {
   readonly requests: RecordedRequest[] = [];
+  /** The retries the SDK made on clients from `client()`, by its class of the error (THROTTLING, TRANSIENT). */
+  readonly retries: string[] = [];
   private readonly scripts = new Map<string, FakeResponse[]>();
 
   private constructor(private readonly server: Server) {}
@@ -88,15 +91,21 @@ export class FakeAthena {
 
   reset(): void {
     this.requests.length = 0;
+    this.retries.length = 0;
     this.scripts.clear();
   }
 
-  /** The production client factory pointed at this server, with static test credentials. */
-  client(): AthenaClient {
+  /**
+   * The production client factory pointed at this server, with static test credentials; the SDK's retries happen
+   * without waiting (no-wait-retries.ts) and are counted in `retries`.
+   */
+  client(options: { maxAttempts?: number } = {}): AthenaClient {
     return createAthenaClient({
       region: 'us-east-1',
       endpoint: this.endpoint,
       credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' },
+      ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
+      retryStrategy: noWaitRetries(options.maxAttempts, this.retries).strategy,
     });
   }
 

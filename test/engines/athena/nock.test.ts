@@ -4,6 +4,7 @@ import { createAthenaClient } from '../../../src/engines/athena/client';
 import { AthenaEngine } from '../../../src/engines/athena/engine';
 import { queryOf } from '../../helpers/commands';
 import { fixture } from './fake-athena';
+import { noWaitRetries } from './no-wait-retries';
 
 /**
  * The same recorded Athena responses, intercepted with nock at Athena's real HTTPS endpoint: the real client signs and
@@ -44,14 +45,9 @@ describe('AthenaEngine over nock', () => {
     const client = createAthenaClient({
       region: 'us-east-1',
       credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'x' },
+      retryStrategy: noWaitRetries().strategy,
     });
-    const engine = new AthenaEngine({
-      client,
-      workgroup: 'trailbot',
-      database: 'trailbot',
-      sleep: async () => {},
-      random: () => 0,
-    });
+    const engine = new AthenaEngine({ client, workgroup: 'trailbot', database: 'trailbot' });
     const id = await engine.start(q, { executionId: 'nock-1' });
     expect(starts).toHaveLength(2);
     expect(starts[0]!.ClientRequestToken).toBe(starts[1]!.ClientRequestToken);
