@@ -18,6 +18,7 @@ export const ConsoleLogins: QueryCommand = {
   usage: `logins [${MODES.join('|')}] [window]`,
   examples: ['logins offhours', 'logins external 7d', 'logins nomfa yesterday'],
   defaultWindow: '24h',
+  chart: { timeColumn: 'eventtime', bucket: 'hour', rows: 'sign-ins', markOffHours: true },
   plan(args, ctx) {
     const [word, extra] = args.words;
     const mode = (word?.toLowerCase() ?? 'all') as Mode;

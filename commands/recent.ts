@@ -12,6 +12,7 @@ export const RecentEvents: QueryCommand = {
   usage: 'recent [all|writes|errors] [window]',
   examples: ['recent', 'recent writes 30m', 'recent errors 2h'],
   defaultWindow: '1h',
+  chart: { timeColumn: 'eventtime', bucket: 'minute', rows: 'events' },
   rowCap: {
     rows: 200,
     narrow: 'a shorter window (e.g. `recent 15m`), `recent writes` or `recent errors`, or account:/region:',

@@ -18,6 +18,7 @@ export const SecurityGroupChanges: QueryCommand = {
   flags: { all: 'also list the Describe calls that looked at these groups' },
   // "12 hours before the alarm" in the AWS article.
   defaultWindow: '12h',
+  chart: { timeColumn: 'eventtime', bucket: 'hour', rows: 'changes' },
   plan(args) {
     if (args.words.length > MAX_IDS) {
       throw new UsageError(

@@ -2,7 +2,7 @@ import type { TrailConfig } from '../src/config';
 import type { QueryEngine } from '../src/core/engine';
 import type { AuditEntry, ExecutionStore } from '../src/core/execution';
 import type { CommandInput } from '../src/core/input';
-import type { RiskFlag } from '../src/core/publisher';
+import type { ChartSpec, RiskFlag } from '../src/core/publisher';
 import type { QueryRunner } from '../src/core/runner';
 import type { ScheduleStore } from '../src/core/schedule';
 import type { TemplateValues } from '../src/query/bind';
@@ -58,6 +58,8 @@ export interface QueryCommand extends CommandInfo {
    * `narrow` says how to ask a narrower question.
    */
   rowCap?: { rows: number; narrow: string };
+  /** A timeline of the answer (issue 17): Slack gets a chart image next to the CSV, the terminal a sparkline. */
+  chart?: ChartSpec;
 }
 
 /** What the front door decided (src/dispatch/policy.ts): allowed, or why not in words for the asker. */

@@ -12,6 +12,7 @@ export const PrincipalActivity: QueryCommand = {
   usage: 'user <IAM user name or ARN> [window]',
   examples: ['user bobodell', 'user arn:aws:iam::123456789012:user/alice 7d'],
   defaultWindow: '24h',
+  chart: { timeColumn: 'eventtime', bucket: 'hour', rows: 'calls' },
   rowCap: { rows: 10_000, narrow: 'a shorter window or account:/region:' },
   plan(args) {
     const [word] = args.words;

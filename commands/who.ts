@@ -19,6 +19,7 @@ export const ResourceActivity: QueryCommand = {
   usage: 'who <resource id or ARN> [window]',
   examples: ['who sg-5887f224', 'who arn:aws:s3:::my-bucket 7d', 'who i-0abc123def4567890 24h'],
   defaultWindow: '24h',
+  chart: { timeColumn: 'eventtime', bucket: 'hour', rows: 'calls' },
   rowCap: { rows: 10_000, narrow: 'a shorter window or account:/region:' },
   plan(args) {
     const [word] = args.words;

@@ -1,10 +1,12 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { findCommand } from '../commands';
 import { annotatorsFrom } from '../commands/annotate';
+import { seriesBuilder } from './charts/series';
 import type { TrailConfig } from './config';
 import type { QueryEngine } from './core/engine';
-import type { ExecutionStore } from './core/execution';
+import type { ExecutionRecord, ExecutionStore } from './core/execution';
 import type { Dispatcher } from './core/input';
-import type { Publisher } from './core/publisher';
+import type { Publisher, SeriesBuilder } from './core/publisher';
 import { TrailDispatcher } from './dispatch/dispatcher';
 import { createEngine } from './engines';
 import type { Logger } from './logger';
@@ -12,6 +14,7 @@ import { Runner } from './runner/runner';
 import { Scheduler, type SchedulerOptions } from './scheduler/scheduler';
 import { openStore } from './store/dynalite';
 import { ScheduleStore } from './store/schedules';
+import { isOffHours } from './time/window';
 
 export interface TrailParts {
   config: TrailConfig;
@@ -63,6 +66,7 @@ export async function buildTrail(o: BuildOptions): Promise<TrailParts> {
     limits: config.limits,
     cost: config.cost,
     annotatorFor: annotatorsFrom(config, now),
+    seriesFor: seriesFrom(config),
     now,
     logger,
     ...o.runner,
@@ -114,6 +118,21 @@ export async function buildTrail(o: BuildOptions): Promise<TrailParts> {
       await engine.close?.();
       await opened.close();
     },
+  };
+}
+
+/**
+ * The chart series of an execution whose command declares one (issue 17): the catalog's ChartSpec bound to the
+ * question's window and the configured off-hours. Here because the runner knows neither the catalog nor src/charts.
+ */
+export function seriesFrom(config: TrailConfig) {
+  return (e: ExecutionRecord): SeriesBuilder | undefined => {
+    const command = findCommand(e.command);
+    if (command?.kind !== 'query' || !command.chart) return undefined;
+    return seriesBuilder(command.chart, {
+      window: { start: new Date(e.query.window.start), end: new Date(e.query.window.end) },
+      isOffHours: (t) => isOffHours(t, config.offHours, config.timeZone),
+    });
   };
 }
 

@@ -5,7 +5,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import path from 'node:path';
 import { type QueryEngine, UnknownQueryError } from '../core/engine';
 import type { ExecutionRecord } from '../core/execution';
-import type { ResultSummary, RiskFlag } from '../core/publisher';
+import type { ResultSummary, RiskFlag, SeriesBuilder } from '../core/publisher';
 import type { Annotator } from '../core/runner';
 import { consoleLinkColumn } from '../util/console-link';
 import { csvRecord } from '../util/csv';
@@ -23,6 +23,8 @@ export interface CollectOptions {
    * stops the collection (the partial file is removed).
    */
   onPage?: () => Promise<void>;
+  /** Sees every row of the answer once, for its chart (ResultSummary.series); memory is per bucket, not per row. */
+  series?: SeriesBuilder;
 }
 
 /** Where an execution's spooled result lives. */
@@ -66,6 +68,10 @@ export async function collectResults(
       const index = new Map(page.columns.map((c, i) => [c, i]));
       for (const engineRow of page.rows) {
         const row = links.extend(engineRow);
+        options.series?.add((c) => {
+          const i = index.get(c);
+          return i === undefined ? null : (engineRow[i] ?? null);
+        });
         if (!out.write(csvRecord(row))) await once(out, 'drain');
         if (topRows.length < topLimit) topRows.push(row);
         if (options.annotate) {
@@ -97,7 +103,17 @@ export async function collectResults(
   }
   await rename(tmp, files.csv);
   const csvBytes = (await stat(files.csv)).size;
-  const summary: ResultSummary = { columns, topRows, totalRows, flags, flagsTotal, csvPath: files.csv, csvBytes };
+  const series = options.series?.finish();
+  const summary: ResultSummary = {
+    columns,
+    topRows,
+    totalRows,
+    flags,
+    flagsTotal,
+    csvPath: files.csv,
+    csvBytes,
+    ...(series ? { series } : {}),
+  };
   await writeFile(`${files.summary}.partial`, JSON.stringify(summary));
   await rename(`${files.summary}.partial`, files.summary);
   return summary;
@@ -175,6 +191,8 @@ export interface ResultSources {
   resultsDir: string;
   topRows?: number;
   annotatorFor?: (command: string) => Annotator | undefined;
+  /** The series builder of an execution whose command declares a chart (bound to its window), else undefined. */
+  seriesFor?: (e: ExecutionRecord) => SeriesBuilder | undefined;
   poll: { initialMs: number; maxMs: number; factor: number };
   sleep: (ms: number) => Promise<void>;
 }
@@ -192,6 +210,7 @@ export class Results {
     return collectResults(this.c.engine, engineId, spoolPaths(this.c.resultsDir, e.id), {
       topRows: this.c.topRows,
       annotate: this.c.annotatorFor?.(e.command),
+      series: this.c.seriesFor?.(e),
       onPage: () => this.renew(e.id),
     });
   }

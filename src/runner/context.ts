@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { QueryEngine } from '../core/engine';
-import type { ExecutionStore } from '../core/execution';
-import type { Publisher, Recipient } from '../core/publisher';
+import type { ExecutionRecord, ExecutionStore } from '../core/execution';
+import type { Publisher, Recipient, SeriesBuilder } from '../core/publisher';
 import type { Annotator } from '../core/runner';
 import { type Logger, silentLogger } from '../logger';
 import type { SpoolLimits } from './collect';
@@ -15,6 +15,8 @@ export interface RunnerOptions {
   limits: { perUser: number; perChannel: number; dedupeSeconds: number };
   /** Risk annotator per command name. */
   annotatorFor?: (command: string) => Annotator | undefined;
+  /** A chart's series per execution (the catalog's ChartSpec bound to the window; the Entry wires src/charts). */
+  seriesFor?: (e: ExecutionRecord) => SeriesBuilder | undefined;
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
   logger?: Logger;
