@@ -91,6 +91,11 @@ export interface FakeSlackOptions {
    * for a block type a workspace or client does not support (e.g. `table` before it was rolled out).
    */
   rejectBlockTypes?: string[];
+  /**
+   * The app-level token (`xapp-…`) that apps.connections.open must be called with (default: any `xapp-` token).
+   * `token` (the bot token) is not asked of that method: Socket Mode authenticates with the app-level token.
+   */
+  appToken?: string;
 }
 
 /**
@@ -125,6 +130,12 @@ export interface FakeSlack {
   callsTo(method: string): FakeSlackCall[];
   /** Adds a message as if someone had posted it (to thread under messages this fake did not create). */
   seedMessage(channel: string, text?: string): FakeMessage;
+  /**
+   * Serves apps.connections.open (Socket Mode): each call answers `{ok: true, url: nextUrl()}`, a fresh WebSocket URL
+   * as Slack hands out one per connection (test/helpers/fake-socket-mode.ts). Returns its remover; without it the
+   * method answers `unknown_method`.
+   */
+  serveSocketMode(nextUrl: () => string): () => void;
   close(): Promise<void>;
 }
 
@@ -455,6 +466,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   };
 
   let rejectedTypes = new Set(opts.rejectBlockTypes ?? []);
+  let socketUrl: (() => string) | undefined;
   const refusals = new Set<FakeRefusal>();
 
   const blocksRejection = (params: Record<string, unknown>): Record<string, unknown> | undefined => {
@@ -675,7 +687,16 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     let response: Record<string, unknown>;
     let refused: string | undefined;
     for (const rule of refusals) refused ??= rule(method, params);
-    if (opts.token !== undefined && authorization !== `Bearer ${opts.token}` && params.token !== opts.token) {
+    if (method === 'apps.connections.open') {
+      // Slack documents that this method takes the app-level token, and only in the Authorization header (as a POST
+      // parameter it is an error): https://api.slack.com/methods/apps.connections.open. So `opts.token` (the bot
+      // token) is not what is checked here.
+      const bearer = authorization?.startsWith('Bearer ') ? authorization.slice('Bearer '.length) : undefined;
+      const wanted = opts.appToken === undefined ? bearer?.startsWith('xapp-') : bearer === opts.appToken;
+      if (!wanted) response = { ok: false, error: 'invalid_auth' };
+      else if (refused !== undefined) response = { ok: false, error: refused };
+      else response = socketUrl ? { ok: true, url: socketUrl() } : { ok: false, error: 'unknown_method' };
+    } else if (opts.token !== undefined && authorization !== `Bearer ${opts.token}` && params.token !== opts.token) {
       response = { ok: false, error: 'invalid_auth' };
     } else if (refused !== undefined) {
       response = { ok: false, error: refused };
@@ -720,6 +741,12 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       failures.set(method, { failure, remaining: times });
     },
     callsTo: (method) => calls.filter((c) => c.method === method),
+    serveSocketMode: (nextUrl) => {
+      socketUrl = nextUrl;
+      return () => {
+        if (socketUrl === nextUrl) socketUrl = undefined;
+      };
+    },
     seedMessage: (channel, text = 'seeded') => {
       const message: FakeMessage = { channel, ts: nextTs(), text, history: [] };
       messages.push(message);
