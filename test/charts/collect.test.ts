@@ -1,0 +1,86 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { seriesFrom } from '../../src/app';
+import { bucketLabel, seriesBuilder } from '../../src/charts/series';
+import type { ExecutionRecord } from '../../src/core/execution';
+import { collectResults, readSpooledSummary, spoolPaths } from '../../src/runner/collect';
+import { testConfig } from '../helpers/config';
+import { ScriptedEngine } from '../helpers/scripted-engine';
+
+const WINDOW = { start: '2026-11-30T00:00:00.000Z', end: '2026-11-30T06:00:00.000Z' };
+
+/** Just what seriesFrom reads of an execution: its command and its window. */
+const executionOf = (command: string) =>
+  ({
+    command,
+    query: { window: { ...WINDOW, label: '6h', partitions: ['2026/11/30'] } },
+  }) as unknown as ExecutionRecord;
+
+describe('the runner feeds a chart while it collects', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'trail-chart-collect-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('every row of every page is counted once, and the spooled summary keeps the series for a republish', async () => {
+    const engine = new ScriptedEngine();
+    engine.columns = ['username', 'eventtime'];
+    const times = [
+      '2026-11-30T00:05:00Z',
+      '2026-11-30T00:59:59Z',
+      '2026-11-30T02:00:00Z',
+      '2026-11-30T02:30:00Z',
+      '2026-11-30T02:45:00Z',
+      '2026-11-30T05:59:59Z',
+      null,
+    ];
+    engine.rows = times.map((t, i) => [`user${i}`, t]);
+    engine.pageSize = 3;
+    const id = await engine.start({} as never, { executionId: 'e1' });
+    const files = spoolPaths(dir, 'e1');
+    const series = seriesBuilder(
+      { timeColumn: 'eventtime', bucket: 'hour', rows: 'sign-ins' },
+      { window: { start: new Date(WINDOW.start), end: new Date(WINDOW.end) } },
+    );
+    const summary = await collectResults(engine, id, files, { series });
+    expect(summary.totalRows).toBe(7);
+    expect(summary.series?.counts).toEqual([2, 0, 3, 0, 0, 1]);
+    expect(summary.series?.skipped).toBe(1);
+    expect(summary.series && bucketLabel(summary.series, 2)).toBe('2026-11-30 02:00');
+    expect((await readSpooledSummary(files))?.series).toEqual(summary.series);
+  });
+
+  test('without a builder the summary has no series', async () => {
+    const engine = new ScriptedEngine();
+    const id = await engine.start({} as never, { executionId: 'e2' });
+    const summary = await collectResults(engine, id, spoolPaths(dir, 'e2'));
+    expect(summary).not.toHaveProperty('series');
+  });
+});
+
+describe('which answers get a chart (src/app.ts binds the catalog)', () => {
+  const config = testConfig({ timeZone: 'UTC', offHours: { start: '00:00', end: '05:00', weekends: false } });
+  const feed = (command: string, times: string[]) => {
+    const builder = seriesFrom(config)(executionOf(command));
+    for (const t of times) builder?.add((c) => (c === 'eventtime' ? t : null));
+    return builder?.finish();
+  };
+
+  test('logins: sign-ins per hour over the window, those at off-hours (TRAIL_OFFHOURS) marked', () => {
+    const series = feed('logins', ['2026-11-30T04:59:00Z', '2026-11-30T05:00:00Z', '2026-11-30T05:10:00Z']);
+    expect(series).toMatchObject({ bucket: 'hour', rows: 'sign-ins', start: WINDOW.start });
+    expect(series?.counts).toEqual([0, 0, 0, 0, 1, 2]);
+    expect(series?.marked).toEqual([0, 0, 0, 0, 1, 0]);
+  });
+
+  test('recent: events per minute; user, who, ip and sg per hour; aggregated answers and controls get none', () => {
+    expect(feed('recent', [])).toMatchObject({ bucket: 'minute', rows: 'events' });
+    expect(feed('recent', [])?.counts).toHaveLength(360);
+    for (const command of ['user', 'who', 'ip', 'sg']) expect(feed(command, [])?.bucket).toBe('hour');
+    for (const command of ['errors', 'users', 'root', 'status', 'help', 'nonsense']) {
+      expect(seriesFrom(config)(executionOf(command))).toBeUndefined();
+    }
+  });
+});
