@@ -80,7 +80,7 @@ export function isThrottling(err: unknown): boolean {
 
 /**
  * Worth another attempt: throttling, or a transient server fault. The SDK client makes the attempts (client.ts); this
- * is trailbot's own list of what must be retried, and test/engines/athena/retries.test.ts holds the client to it.
+ * is trailbot's own list of what must be retried, and test/engines/athena/engine.test.ts holds the client to it.
  */
 export function isRetryable(err: unknown): boolean {
   if (isThrottling(err)) return true;

@@ -2,9 +2,10 @@ import type { AthenaClient } from '@aws-sdk/client-athena';
 import { type ResultPage, UnknownQueryError } from '../../../src/core/engine';
 import type { TrailError } from '../../../src/core/errors';
 import type { BoundQuery, SqlParam } from '../../../src/core/query';
+import { createAthenaClient } from '../../../src/engines/athena/client';
 import { AthenaEngine, clientRequestToken } from '../../../src/engines/athena/engine';
-import { AthenaRequestError, AthenaThrottledError } from '../../../src/engines/athena/errors';
-import { FakeAthena, fixture, withExecution } from './fake-athena';
+import { AthenaRequestError, AthenaThrottledError, isRetryable } from '../../../src/engines/athena/errors';
+import { FakeAthena, type FakeResponse, fixture, withExecution } from './fake-athena';
 
 const QUERY_ID = '7f1c2e9a-3b4d-4e5f-8a9b-0c1d2e3f4a5b';
 
@@ -25,6 +26,19 @@ const windowParams: SqlParam[] = [
   { type: 'varchar', value: '2025/11/20' },
   { type: 'varchar', value: '2025/11/20' },
   { type: 'varchar', value: 'AuthorizeSecurityGroupIngress' },
+];
+
+/** API errors, each with whether trailbot counts it as worth another attempt (isRetryable in errors.ts). */
+const API_ERRORS: [string, FakeResponse][] = [
+  ['ThrottlingException', { status: 400, body: { __type: 'ThrottlingException', Message: 'Rate exceeded' } }],
+  ['TooManyRequestsException', { status: 400, body: { __type: 'TooManyRequestsException', Message: 'queue full' } }],
+  ['HTTP 429', { status: 429, body: { __type: 'SomethingElse', Message: 'slow down' } }],
+  ['HTTP 503', { status: 503, body: { __type: 'ServiceUnavailable', Message: 'try later' } }],
+  ['InternalServerException', { status: 500, body: { __type: 'InternalServerException', Message: 'oops' } }],
+  ['HTTP 502', { status: 502, body: { __type: 'BadGateway', Message: 'bad gateway' } }],
+  ['HTTP 504', { status: 504, body: { __type: 'GatewayTimeout', Message: 'gateway timeout' } }],
+  ['InvalidRequestException', { status: 400, body: { __type: 'InvalidRequestException', Message: 'bad request' } }],
+  ['AccessDeniedException', { status: 400, body: { __type: 'AccessDeniedException', Message: 'not authorized' } }],
 ];
 
 async function collect(pages: AsyncIterable<ResultPage>): Promise<ResultPage[]> {
@@ -392,6 +406,36 @@ describe('AthenaEngine against a local Athena endpoint', () => {
     expect(error).toBeInstanceOf(AthenaRequestError);
     expect((error as TrailError).userMessage).toContain('`athena:StartQueryExecution`');
     expect(sleeps).toEqual([]);
+  });
+
+  // Retrying is the SDK client's job (retryMode 'adaptive', client.ts): it must retry exactly what trailbot counts as
+  // retryable, error by error, over HTTP.
+  test.each(API_ERRORS)('the client retries %s exactly when trailbot counts it retryable', async (_, response) => {
+    const { __type: name } = response.body as { __type: string };
+    const retryable = isRetryable(
+      Object.assign(new Error('x'), { name, $metadata: { httpStatusCode: response.status } }),
+    );
+    fake.reply('GetQueryExecution', response, ...(retryable ? [fixture('get-query-execution-running')] : []));
+    const outcome = await engine()
+      .status(QUERY_ID)
+      .then(
+        (s) => s.state,
+        () => 'refused',
+      );
+    expect({ retried: sleeps.length, outcome }).toEqual(
+      retryable ? { retried: 1, outcome: 'RUNNING' } : { retried: 0, outcome: 'refused' },
+    );
+  });
+
+  test('the production client is built for adaptive retries with six attempts', async () => {
+    const production = createAthenaClient({ region: 'us-east-1' });
+    try {
+      expect(await production.config.maxAttempts()).toBe(6);
+      const strategy = (await production.config.retryStrategy()) as { mode?: string };
+      expect(strategy.mode).toBe('adaptive');
+    } finally {
+      production.destroy();
+    }
   });
 
   test('estimate exists only with an estimator, and delegates to it', async () => {
