@@ -9,12 +9,13 @@ import { isLogFileName, type LogFile, probeLogFiles } from './files';
 import { branchesOf, PARTITION_COLUMNS, viewSql } from './view';
 
 /**
- * A new file name for each build of a partition, never the name of an earlier build. DuckDB keeps what it read of a
- * file per path for the life of its instance (the external file cache, on by default since DuckDB 1.3: "Allow the
- * database to cache external files (e.g., Parquet) in memory", `enable_external_file_cache` in `duckdb_settings()`),
- * and the engine's instance lives as long as the bot. A rebuild written over the same path could be read through what
- * that instance kept of the file it replaced: a damaged file rebuilt within the same second and at the same size was
- * still read as damaged, and its day fell back to the raw files again (the flaky count in the cache test).
+ * A new file name for each build of a partition, never the name of an earlier build. A DuckDB instance keeps state
+ * per file path while it lives (its external file cache is on by default: `enable_external_file_cache` in
+ * `duckdb_settings()`, "Allow the database to cache external files (e.g., Parquet) in memory"), and the engine's
+ * instance lives as long as the bot. Measured with DuckDB 1.5: a Parquet file rewritten in place at the same size
+ * within the same second was read with its old content; and a damaged cache file rebuilt under the same name was,
+ * now and then, still read as damaged by the engine that had met the damage, so the day fell back to its raw files
+ * again (the flaky "5 cached partitions instead of 6" of test/engines/duckdb/cache.test.ts).
  */
 export function parquetFileFor(cacheDir: string, key: string): string {
   const build = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;

@@ -169,7 +169,7 @@ export class DuckDbEngine implements QueryEngine {
       if (index >= 0) this.queue.splice(index, 1);
       return;
     }
-    // DuckDB stops the running statement at its next check and raises "INTERRUPT Error" (caught in run()).
+    // DuckDB stops the running statement at its next check and raises "INTERRUPT Error" (caught in executeJob).
     job.connection?.interrupt();
     await job.settled;
   }
