@@ -4,16 +4,31 @@
  * terminal (sparkline.ts). Imports only the core and util (architecture.json).
  */
 import type { TimeSeries } from '../core/publisher';
-import { svgToPng } from './png';
+import { svgToPng, svgToPngAsync } from './png';
 import { type ChartText, chartSvg } from './svg';
 
-export { chartFontFiles, svgToPng } from './png';
+export { chartFontFiles, svgToPng, svgToPngAsync } from './png';
 export { BUCKET_MS, bucketFor, bucketLabel, MAX_BUCKETS, seriesBuilder, totalOf } from './series';
-export { sparkline } from './sparkline';
-export { CHART_HEIGHT, CHART_WIDTH, type ChartText, chartSvg, xmlText } from './svg';
+export { sparkline, sparklineWithin } from './sparkline';
+export {
+  CHART_HEIGHT,
+  CHART_WIDTH,
+  type ChartText,
+  chartDescription,
+  chartSvg,
+  niceCeiling,
+  PLOT,
+  xmlText,
+} from './svg';
 
 /** The chart of a series as PNG bytes (and the SVG it was drawn from). */
 export function renderChart(series: TimeSeries, text: ChartText): { svg: string; png: Buffer } {
   const svg = chartSvg(series, text);
   return { svg, png: svgToPng(svg) };
+}
+
+/** The same, rendered off the event loop (a bot keeps answering Slack meanwhile). */
+export async function renderChartAsync(series: TimeSeries, text: ChartText): Promise<{ svg: string; png: Buffer }> {
+  const svg = chartSvg(series, text);
+  return { svg, png: await svgToPngAsync(svg) };
 }

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Resvg } from '@resvg/resvg-js';
+import { Resvg, type ResvgRenderOptions, renderAsync } from '@resvg/resvg-js';
 
 /**
  * The font every chart is drawn with: DejaVu Sans from the `dejavu-fonts-ttf` package (a runtime dependency, its
@@ -13,13 +13,24 @@ export function chartFontFiles(): string[] {
 
 let fonts: string[] | undefined;
 
-/** Renders an SVG document to PNG bytes without a browser (resvg, prebuilt native code from npm). */
-export function svgToPng(svg: string): Buffer {
+function options(): ResvgRenderOptions {
   fonts ??= chartFontFiles();
-  const resvg = new Resvg(svg, {
+  return {
     font: { fontFiles: fonts, loadSystemFonts: false, defaultFontFamily: 'DejaVu Sans' },
     background: '#ffffff',
     logLevel: 'off',
-  });
-  return resvg.render().asPng();
+  };
+}
+
+/** Renders an SVG document to PNG bytes without a browser (resvg, prebuilt native code from npm). */
+export function svgToPng(svg: string): Buffer {
+  return new Resvg(svg, options()).render().asPng();
+}
+
+/**
+ * The same on libuv's thread pool (resvg-js `renderAsync`), so a bot answering Slack keeps acknowledging commands
+ * within Slack's 3 seconds while a chart is drawn.
+ */
+export async function svgToPngAsync(svg: string): Promise<Buffer> {
+  return (await renderAsync(svg, options())).asPng();
 }

@@ -39,6 +39,13 @@ export interface ChartText {
 export const CHART_WIDTH = 960;
 export const CHART_HEIGHT = 360;
 const M = { left: 60, right: 20, top: 62, bottom: 60 };
+/** Where the bars are drawn (px): bucket `i` spans `left + i·width/n` to the next, count `c` is `c/top·height` high. */
+export const PLOT = {
+  left: M.left,
+  top: M.top,
+  width: CHART_WIDTH - M.left - M.right,
+  height: CHART_HEIGHT - M.top - M.bottom,
+};
 const BAR = '#3b6fb6';
 const MARK = '#e8833a';
 const FONT = 'DejaVu Sans';
@@ -59,8 +66,8 @@ const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(2).repla
  * Hand-written rather than vega-lite: a fixed layout needs no layout engine (bench/README.md, "Charts").
  */
 export function chartSvg(series: TimeSeries, text: ChartText): string {
-  const plotW = CHART_WIDTH - M.left - M.right;
-  const plotH = CHART_HEIGHT - M.top - M.bottom;
+  const plotW = PLOT.width;
+  const plotH = PLOT.height;
   const n = Math.max(1, series.counts.length);
   const top = niceCeiling(Math.max(0, ...series.counts));
   const barW = plotW / n;
@@ -140,4 +147,22 @@ function xTicks(n: number): number[] {
   const ticks = new Set<number>();
   for (let k = 0; k <= steps; k++) ticks.add(Math.round((k * (n - 1)) / steps));
   return [...ticks];
+}
+
+/**
+ * The chart in words, for screen readers (Slack's alt text) and for anyone the image does not reach: the total, the
+ * span, the busiest bucket and the marked rows. Every part is trailbot's own text (times, counts, the catalog's names).
+ */
+export function chartDescription(series: TimeSeries, markedLabel = 'marked'): string {
+  const total = totalOf(series);
+  const last = series.counts.length - 1;
+  const parts = [
+    `Bar chart of ${total} ${series.rows} per ${series.bucket}, ${bucketLabel(series, 0)} to ${bucketLabel(series, last)} UTC`,
+  ];
+  if (total > 0) {
+    const busiest = series.counts.reduce((best, n, i) => (n > (series.counts[best] ?? 0) ? i : best), 0);
+    parts.push(`busiest ${bucketLabel(series, busiest)} with ${series.counts[busiest]}`);
+  }
+  if (series.marked) parts.push(`${markedOf(series)} ${markedLabel}`);
+  return `${parts.join('; ')}.`;
 }
