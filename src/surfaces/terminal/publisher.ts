@@ -2,6 +2,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { copyFile, link, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { sparklineWithin, totalOf } from '../../charts';
 import type { QueryStats } from '../../core/engine';
 import type { ExecutionRecord } from '../../core/execution';
 import type { Publisher, Recipient, ResultSummary } from '../../core/publisher';
@@ -173,6 +174,10 @@ export class TerminalPublisher implements Publisher {
     if (r.totalRows === 0) {
       this.print('Nothing found in this window.', 'plain', '  ');
       return `terminal:${e.id}:result`;
+    }
+    // The answer's timeline (issue 17), when its command declares one: the same series Slack draws as a chart.
+    if (r.series && totalOf(r.series) > 0) {
+      this.print(sparklineWithin(r.series, this.width - 2, { markedLabel: 'off-hours' }), 'plain', '  ');
     }
     const options = this.options.get(e.commandText) ?? {};
     this.options.delete(e.commandText);
