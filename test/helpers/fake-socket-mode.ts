@@ -294,8 +294,14 @@ export interface SocketModeBot {
   command(text: string, o?: { userId?: string; channelId?: string; afterSend?: AfterSend }): string;
   /** Sends a button click as an `interactive` (block_actions) envelope; returns its envelope_id. */
   click(actionId: string, value: string, o?: { userId?: string; channelId?: string; messageTs?: string }): string;
-  /** Sends an `events_api` envelope with an `app_mention` of the bot; returns its envelope_id. */
-  mention(text: string, o?: { userId?: string; channelId?: string; threadTs?: string }): string;
+  /**
+   * Sends an `events_api` envelope with an `app_mention` of the bot (`ts`: the mention's own message, default a new
+   * one; `threadTs`: set when the mention is a reply in a thread); returns its envelope_id.
+   */
+  mention(
+    text: string,
+    o?: { userId?: string; channelId?: string; ts?: string; threadTs?: string; afterSend?: AfterSend },
+  ): string;
   close(): Promise<void>;
 }
 
@@ -321,6 +327,7 @@ export async function startSocketModeBot(o: {
   });
   if (config.chat.kind !== 'slack') throw new Error('startSocketModeBot needs a Slack chat configuration');
   const problems: string[] = [];
+  let mentions = 0;
   const record =
     (level: string) =>
     (...msg: unknown[]): void => {
@@ -365,8 +372,8 @@ export async function startSocketModeBot(o: {
     click: (actionId, value, c = {}) =>
       socket.send('interactive', blockActionPayload({ ...c, actionId, value, responseUrl: fake.responseUrl() })),
     mention: (text, c = {}) => {
-      const ts = `${Math.floor(Date.now() / 1000)}.${String(Math.floor(Math.random() * 1e6)).padStart(6, '0')}`;
-      return socket.send('events_api', {
+      const ts = c.ts ?? `${Math.floor(Date.now() / 1000)}.${String(++mentions).padStart(6, '0')}`;
+      const envelope = {
         token: 'deprecated-verification-token',
         team_id: 'T000FAKE',
         api_app_id: 'A0TRAIL',
@@ -383,7 +390,8 @@ export async function startSocketModeBot(o: {
           event_ts: ts,
           ...(c.threadTs ? { thread_ts: c.threadTs } : {}),
         },
-      });
+      };
+      return socket.send('events_api', envelope, { afterSend: c.afterSend });
     },
     async close() {
       await parts.runner.idle();
