@@ -226,17 +226,22 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     runner: { progressEveryMs: 2000 },
   });
   try {
-    const outcome = await parts.runner.submit({
-      command: request.command.name,
-      commandText: text,
-      normalized: request.normalized,
-      query: request.query,
+    // The one-shot question goes through the front door like any other (src/dispatch): the access policy, the audit
+    // of a denial and the runner's limits apply to it as they do to the terminal prompt and to Slack.
+    const prepared = parts.dispatcher.prepare({
+      text,
       userId: os.userInfo().username,
       channelId: 'cli',
       surface: 'terminal',
     });
-    if (outcome.kind !== 'started') return 1;
-    const e = await store.get(outcome.execution.id);
+    if (prepared.kind === 'reply') {
+      print(prepared.text);
+      return 0;
+    }
+    await prepared.run();
+    if (prepared.ackText) return fail(prepared.ackText, 2);
+    // The store is this run's own: the question just asked is the only execution in it.
+    const [e] = await store.listByChannel('cli', 1);
     if (!e || e.error || e.stats?.rows === undefined) return 1;
     if (args.csvFile) {
       await writeCsv(spoolPaths(config.resultsDir, e.id).csv, args.csvFile, { bom: args.bom });

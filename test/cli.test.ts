@@ -27,6 +27,13 @@ describe('npx trail', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   async function trail(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+    return trailWith({}, ...argv);
+  }
+
+  async function trailWith(
+    extra: Record<string, string>,
+    ...argv: string[]
+  ): Promise<{ code: number; out: string; err: string }> {
     const out = new PassThrough();
     const err = new PassThrough();
     let o = '';
@@ -37,10 +44,20 @@ describe('npx trail', () => {
     err.on('data', (d) => {
       e += String(d);
     });
-    const env = { TRAIL_DATA_DIR: path.join(dir, 'data'), TRAIL_RESULTS_DIR: path.join(dir, 'results') };
+    const env = { TRAIL_DATA_DIR: path.join(dir, 'data'), TRAIL_RESULTS_DIR: path.join(dir, 'results'), ...extra };
     const code = await runCli(argv, { out, err, env });
     return { code, out: o, err: e };
   }
+
+  test('a one-shot question goes through the front door: the access policy applies to it as to the prompt', async () => {
+    const policy = JSON.stringify({ commands: { root: { channels: ['C0COMPLIANCE'] } } });
+    const denied = await trailWith({ TRAIL_ACCESS_POLICY: policy }, 'root', '7d');
+    expect(denied.code).toBe(2);
+    expect(denied.out).toBe('');
+    expect(denied.err).toContain('root may only run in #C0COMPLIANCE');
+    const allowed = await trailWith({ TRAIL_ACCESS_POLICY: policy }, 'errors', '7d');
+    expect(allowed.code).toBe(0);
+  });
 
   test('--sql prints the SQL and its parameters as Athena literals', async () => {
     const r = await trail('sg', 'sg-5887f224', 'eni-6c5ca5a8', '12h', '--sql');
