@@ -28,8 +28,11 @@ import { ExecutionStatus } from './status';
 import { TamperEvents } from './tamper';
 import type { Command, CommandContext, QueryCommand } from './types';
 import { Unschedule } from './unschedule';
+import { Unwatch } from './unwatch';
 import { PrincipalActivity } from './user';
 import { TopUsers } from './users';
+import { watchCommand } from './watch';
+import { WatchList } from './watches';
 import { ResourceActivity } from './who';
 
 const QUESTIONS: readonly QueryCommand[] = [
@@ -57,6 +60,9 @@ export const COMMANDS: readonly Command[] = [
   scheduleCommand(QUESTIONS),
   ScheduleList,
   Unschedule,
+  watchCommand(QUESTIONS),
+  WatchList,
+  Unwatch,
   CacheStatus,
   Help,
 ];

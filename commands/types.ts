@@ -5,6 +5,7 @@ import type { CommandInput } from '../src/core/input';
 import type { ChartSpec, RiskFlag } from '../src/core/publisher';
 import type { QueryRunner } from '../src/core/runner';
 import type { ScheduleStore } from '../src/core/schedule';
+import type { WatchStore } from '../src/core/watch';
 import type { TemplateValues } from '../src/query/bind';
 
 /** What every command sees besides its arguments. */
@@ -85,18 +86,26 @@ export interface ControlContext extends CommandContext {
     /** How long after its slot a run starts (the scheduler's delivery delay), for the confirmation. */
     deliveryDelayMs: number;
   };
+  /** Watches (issue 19), when this setup keeps them: `watch`, `watches`, `unwatch`. */
+  watches?: {
+    store: WatchStore;
+    /** Watches one channel may have. */
+    maxPerChannel: number;
+    /** May the asker run `command` in another channel (a watch's routed channel)? */
+    mayRunIn(command: string, channelId: string): Decision;
+  };
   /** The engine's columnar cache, when this setup has an engine (`cache status`). */
   cache?: { engine: 'athena' | 'duckdb'; status(): CacheFigures | undefined };
   /** May the asker run `command` here (the access policy)? `schedule` asks it for the question it schedules. */
   mayRun(command: string): Decision;
   /** May the asker stop what `ownerId` started (its owner, or an admin)? `command` is `cancel` or `unschedule`. */
-  mayStop(item: { command: string; ownerId: string; what: 'question' | 'schedule' }): Decision;
+  mayStop(item: { command: string; ownerId: string; what: 'question' | 'schedule' | 'watch' }): Decision;
   /** Records an audit entry as the asker, in the asker's channel. */
   audit(entry: Pick<AuditEntry, 'action' | 'command' | 'detail'>): Promise<void>;
 }
 
 /** The ports a control command needs besides the execution store and the runner; without them it is not offered. */
-export type ControlPort = 'schedules' | 'cache';
+export type ControlPort = 'schedules' | 'cache' | 'watches';
 
 interface ControlBase<A extends Record<string, unknown>> extends CommandInfo {
   kind: 'control';

@@ -12,8 +12,10 @@ import { createEngine } from './engines';
 import type { Logger } from './logger';
 import { Runner } from './runner/runner';
 import { Scheduler, type SchedulerOptions } from './scheduler/scheduler';
+import { Watcher, type WatcherOptions } from './scheduler/watcher';
 import { openStore } from './store/dynalite';
 import { ScheduleStore } from './store/schedules';
+import { WatchStore } from './store/watches';
 import { isOffHours } from './time/window';
 
 export interface TrailParts {
@@ -24,6 +26,8 @@ export interface TrailParts {
   dispatcher: TrailDispatcher;
   /** Schedules (when the store's table is reachable for them); `start()` it once the runner has resumed. */
   scheduler?: Scheduler;
+  /** Watches (issue 19), beside the scheduler; `start()` it once the runner has resumed. */
+  watcher?: Watcher;
   /** Waits for the runner and the scheduler, closes the engine and the store. */
   close(): Promise<void>;
 }
@@ -39,6 +43,7 @@ export interface BuildOptions {
   /** Options for the store (tests pass an in-memory dynalite); with a client and table, schedules are enabled. */
   store?: { store: ExecutionStore; close(): Promise<void>; client?: DynamoDBClient; tableName?: string };
   scheduler?: Partial<SchedulerOptions>;
+  watcher?: Partial<WatcherOptions>;
   runner?: Partial<ConstructorParameters<typeof Runner>[0]>;
 }
 
@@ -57,8 +62,19 @@ export async function buildTrail(o: BuildOptions): Promise<TrailParts> {
     engine.kind === 'duckdb'
       ? { initialMs: 50, maxMs: 1000, factor: 1.5 }
       : { initialMs: 500, maxMs: 5000, factor: 1.6 };
+  // Watches live in the same table as schedules; their posted-event-id records are what the runner claims rows in.
+  const watches =
+    opened.client && opened.tableName
+      ? new WatchStore({
+          client: opened.client,
+          tableName: opened.tableName,
+          now,
+          retentionDays: config.limits.retentionDays,
+        })
+      : undefined;
   const runner = new Runner({
     engine,
+    ...(watches ? { posted: watches } : {}),
     poll,
     store: opened.store,
     publisher: o.publisher,
@@ -89,6 +105,7 @@ export async function buildTrail(o: BuildOptions): Promise<TrailParts> {
     logger,
     // `schedule` tells when results arrive: after the delivery delay this build's scheduler really waits.
     ...(schedules ? { schedules: { store: schedules, deliveryDelayMs: o.scheduler?.deliveryDelayMs } } : {}),
+    ...(watches ? { watches: { store: watches } } : {}),
     // `cache status` reads the engine's columnar cache (the embedded engine's; Athena has none).
     cache: { engine: engine.kind, status: () => engine.cache?.status() },
   });
@@ -105,6 +122,18 @@ export async function buildTrail(o: BuildOptions): Promise<TrailParts> {
         ...o.scheduler,
       })
     : undefined;
+  const watcher = watches
+    ? new Watcher({
+        watches,
+        frontDoor: dispatcher,
+        executions: opened.store,
+        config,
+        now,
+        logger,
+        notify: (to, text) => o.publisher.notify(to, text),
+        ...o.watcher,
+      })
+    : undefined;
   return {
     config,
     engine,
@@ -112,8 +141,10 @@ export async function buildTrail(o: BuildOptions): Promise<TrailParts> {
     runner,
     dispatcher,
     scheduler,
+    watcher,
     async close() {
       await scheduler?.stop();
+      await watcher?.stop();
       await runner.idle();
       await engine.close?.();
       await opened.close();

@@ -78,6 +78,7 @@ export async function startTerminal(config: TrailConfig, log: Logger, o: { engin
   });
   const resumed = await parts.runner.resume();
   parts.scheduler?.start();
+  parts.watcher?.start();
   const engineText =
     config.engine.kind === 'duckdb'
       ? `DuckDB over ${config.engine.dataDir}`
@@ -128,6 +129,7 @@ async function startSlack(config: TrailConfig, log: Logger): Promise<void> {
   await slack.start();
   const resumed = await parts.runner.resume();
   parts.scheduler?.start();
+  parts.watcher?.start();
   const mode = config.chat.appToken ? 'socket' : 'http';
   log.info('trailbot is listening', { mode, resumed });
   const heartbeat = healthFile(config.resultsDir);
@@ -148,6 +150,7 @@ async function startSlack(config: TrailConfig, log: Logger): Promise<void> {
     // then let every execution go (leases released) so the task that replaces this one claims them at once.
     await slack.stop().catch((err) => log.warn('slack stop failed', { error: String(err) }));
     await parts.scheduler?.stop();
+    await parts.watcher?.stop();
     const handedOver = await parts.runner.handOver();
     await parts.close().catch((err) => log.warn('close failed', { error: String(err) }));
     await rm(heartbeat, { force: true }).catch(() => {});

@@ -9,12 +9,14 @@ import type { ActionInput, CommandInput, Dispatcher, PivotInput, Prepared } from
 import type { Publisher, Recipient } from '../core/publisher';
 import { type QueryRunner, type QuerySubmission, requestKeyOf } from '../core/runner';
 import { DEFAULT_DELIVERY_DELAY_MS, type ScheduleStore } from '../core/schedule';
+import { MAX_WATCHES_PER_CHANNEL, type WatchStore } from '../core/watch';
 import { type Logger, silentLogger } from '../logger';
 import { fencedQueryText } from '../query/show';
 import { echoCommand, escapeEntities } from '../util/echo';
 import { PIVOT_MEANING } from './pivots';
 import { type AccessDecision, checkAccess, checkOwnership } from './policy';
 import { runScheduled, type ScheduledOutcome, type ScheduledRun, type ScheduledRuns } from './scheduled';
+import { runWatch, type WatchOutcome, type WatchRun, type WatchRuns } from './watch-runs';
 
 export interface DispatcherOptions {
   config: TrailConfig;
@@ -31,6 +33,8 @@ export interface DispatcherOptions {
     /** The scheduler's delivery delay, so `schedule` says when results arrive. Default 15 min. */
     deliveryDelayMs?: number;
   };
+  /** Watches (issue 19); without them `watch`, `watches` and `unwatch` are not available. */
+  watches?: { store: WatchStore; maxPerChannel?: number };
   /** The engine's columnar cache, for `cache status`; without it `cache` is not available. */
   cache?: ControlContext['cache'];
   /** The commands it answers. Default: the whole catalog (commands/index.ts). */
@@ -42,7 +46,7 @@ export interface DispatcherOptions {
  * milliseconds) plus the slow part to run after the acknowledgement. Nothing thrown here reaches a channel: usage
  * errors become their message, anything else a generic line while the details go to the log.
  */
-export class TrailDispatcher implements Dispatcher, ScheduledRuns {
+export class TrailDispatcher implements Dispatcher, ScheduledRuns, WatchRuns {
   private readonly now: () => Date;
   private readonly log: Logger;
   private readonly catalog: readonly Command[];
@@ -212,7 +216,11 @@ export class TrailDispatcher implements Dispatcher, ScheduledRuns {
         return { kind: 'reply', text: err instanceof UsageError ? usageReply(err) : userMessageOf(err) };
       }
     }
-    const ports: Record<ControlPort, unknown> = { schedules: this.o.schedules, cache: this.o.cache };
+    const ports: Record<ControlPort, unknown> = {
+      schedules: this.o.schedules,
+      cache: this.o.cache,
+      watches: this.o.watches,
+    };
     if ((command.requires ?? []).some((port) => ports[port] === undefined))
       return { kind: 'reply', text: `\`${command.name}\` is not available in this setup.` };
     return {
@@ -240,6 +248,11 @@ export class TrailDispatcher implements Dispatcher, ScheduledRuns {
         maxPerChannel: schedules.maxPerChannel ?? MAX_SCHEDULES_PER_CHANNEL,
         deliveryDelayMs: schedules.deliveryDelayMs ?? DEFAULT_DELIVERY_DELAY_MS,
       },
+      watches: this.o.watches && {
+        store: this.o.watches.store,
+        maxPerChannel: this.o.watches.maxPerChannel ?? MAX_WATCHES_PER_CHANNEL,
+        mayRunIn: (command, elsewhere) => checkAccess(config.policy, { command, userId, channelId: elsewhere }),
+      },
       cache: this.o.cache,
       mayRun: (command) => checkAccess(config.policy, { command, userId, channelId }),
       mayStop: ({ command, ownerId, what }) => checkOwnership(config.policy, { command, userId, ownerId, what }),
@@ -250,6 +263,11 @@ export class TrailDispatcher implements Dispatcher, ScheduledRuns {
   /** A scheduled run, asked for by the clock (src/scheduler): parse, policy and runner, as for typed text. */
   runScheduled(run: ScheduledRun): Promise<ScheduledOutcome> {
     return runScheduled({ config: this.o.config, runner: this.o.runner, now: this.now(), catalog: this.catalog }, run);
+  }
+
+  /** A watch's run, asked for by the clock (src/scheduler/watcher.ts): policy, parse and runner per channel. */
+  runWatch(run: WatchRun): Promise<WatchOutcome> {
+    return runWatch({ config: this.o.config, runner: this.o.runner, now: this.now(), catalog: this.catalog }, run);
   }
 
   /** The policy's denial text for `command` (after auditing it), or undefined when the person may run it. */

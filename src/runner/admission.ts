@@ -1,6 +1,7 @@
 import type { CreateResult, ExecutionRecord } from '../core/execution';
 import type { Recipient } from '../core/publisher';
 import type { QuerySubmission, SubmitOutcome } from '../core/runner';
+import { watchOf } from '../core/watch';
 import { notifyQuietly, type RunnerContext } from './context';
 import { channelLimitReached, duplicateQuestion, userLimitReached } from './messages';
 
@@ -52,6 +53,7 @@ export class Admission {
           surface: s.surface,
           engine: this.c.engine.kind,
           ...(s.scheduleId ? { scheduleId: s.scheduleId } : {}),
+          ...(watchOf(s) ? { watch: watchOf(s) } : {}),
           ...(s.threadTs ? { threadTs: s.threadTs } : {}),
           ...(s.origin ? { origin: s.origin } : {}),
         },

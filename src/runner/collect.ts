@@ -7,9 +7,11 @@ import { type QueryEngine, UnknownQueryError } from '../core/engine';
 import type { ExecutionRecord } from '../core/execution';
 import type { ResultSummary, RiskFlag, SeriesBuilder } from '../core/publisher';
 import type { Annotator } from '../core/runner';
+import { type PostedEvents, watchOf } from '../core/watch';
 import { consoleLinkColumn } from '../util/console-link';
 import { csvRecord } from '../util/csv';
 import { refetchFailed } from './messages';
+import { type PageSelector, watchSelector } from './watch-filter';
 
 export interface CollectOptions {
   /** Rows kept for the thread table. */
@@ -25,6 +27,11 @@ export interface CollectOptions {
   onPage?: () => Promise<void>;
   /** Sees every row of the answer once, for its chart (ResultSummary.series); memory is per bucket, not per row. */
   series?: SeriesBuilder;
+  /**
+   * Which rows of a page stay in the answer (a watch's run keeps only new rows, src/runner/watch-filter.ts). Flags
+   * are computed for every row first, so `only-flagged` can use them; the kept rows are numbered anew.
+   */
+  select?: PageSelector;
 }
 
 /** Where an execution's spooled result lives. */
@@ -66,7 +73,19 @@ export async function collectResults(
         out.write(csvRecord(columns));
       }
       const index = new Map(page.columns.map((c, i) => [c, i]));
-      for (const engineRow of page.rows) {
+      const annotate = options.annotate;
+      const flagsOf = (row: (string | null)[]) =>
+        annotate
+          ? annotate((c) => {
+              const i = index.get(c);
+              return i === undefined ? null : (row[i] ?? null);
+            })
+          : [];
+      // A watch's run keeps only its new rows (`select`); flags are computed once per row, before it decides.
+      const pageFlags = options.select ? page.rows.map(flagsOf) : undefined;
+      const keep = pageFlags && (await options.select?.({ columns: page.columns, rows: page.rows, flags: pageFlags }));
+      for (const [r, engineRow] of page.rows.entries()) {
+        if (keep && !keep[r]) continue;
         const row = links.extend(engineRow);
         options.series?.add((c) => {
           const i = index.get(c);
@@ -74,14 +93,9 @@ export async function collectResults(
         });
         if (!out.write(csvRecord(row))) await once(out, 'drain');
         if (topRows.length < topLimit) topRows.push(row);
-        if (options.annotate) {
-          for (const flag of options.annotate((c) => {
-            const i = index.get(c);
-            return i === undefined ? null : (row[i] ?? null);
-          })) {
-            flagsTotal += 1;
-            if (flags.length < maxFlags) flags.push({ row: totalRows, ...flag });
-          }
+        for (const flag of pageFlags?.[r] ?? flagsOf(engineRow)) {
+          flagsTotal += 1;
+          if (flags.length < maxFlags) flags.push({ row: totalRows, ...flag });
         }
         totalRows += 1;
       }
@@ -193,6 +207,8 @@ export interface ResultSources {
   annotatorFor?: (command: string) => Annotator | undefined;
   /** The series builder of an execution whose command declares a chart (bound to its window), else undefined. */
   seriesFor?: (e: ExecutionRecord) => SeriesBuilder | undefined;
+  /** The posted-event-id records, for a watch's runs (without them a watch's run keeps every row). */
+  posted?: PostedEvents;
   poll: { initialMs: number; maxMs: number; factor: number };
   sleep: (ms: number) => Promise<void>;
 }
@@ -207,11 +223,13 @@ export class Results {
 
   /** Streams the engine's result into the spool (CSV and summary), renewing the lease page by page. */
   collect(e: ExecutionRecord, engineId: string): Promise<ResultSummary> {
+    const watch = watchOf(e);
     return collectResults(this.c.engine, engineId, spoolPaths(this.c.resultsDir, e.id), {
       topRows: this.c.topRows,
       annotate: this.c.annotatorFor?.(e.command),
       series: this.c.seriesFor?.(e),
       onPage: () => this.renew(e.id),
+      ...(watch && this.c.posted ? { select: watchSelector(watch, this.c.posted, e) } : {}),
     });
   }
 

@@ -3,6 +3,7 @@ import type { QueryEngine } from '../core/engine';
 import type { ExecutionRecord, ExecutionStore } from '../core/execution';
 import type { Publisher, Recipient, SeriesBuilder } from '../core/publisher';
 import type { Annotator } from '../core/runner';
+import type { PostedEvents } from '../core/watch';
 import { type Logger, silentLogger } from '../logger';
 import type { SpoolLimits } from './collect';
 
@@ -17,6 +18,8 @@ export interface RunnerOptions {
   annotatorFor?: (command: string) => Annotator | undefined;
   /** A chart's series per execution (the catalog's ChartSpec bound to the window; the Entry wires src/charts). */
   seriesFor?: (e: ExecutionRecord) => SeriesBuilder | undefined;
+  /** The posted-event-id records a watch's runs claim their rows in (src/core/watch.ts); needed to run watches. */
+  posted?: PostedEvents;
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
   logger?: Logger;

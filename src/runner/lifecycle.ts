@@ -1,6 +1,7 @@
 import { type QueryStatus, UnknownQueryError } from '../core/engine';
 import { userMessageOf } from '../core/errors';
 import { type ExecutionRecord, IllegalTransitionError } from '../core/execution';
+import { watchOf } from '../core/watch';
 import { queryCostUsd } from '../cost';
 import type { Admission } from './admission';
 import { dropSpool, type Results } from './collect';
@@ -70,7 +71,8 @@ export class Lifecycle {
 
   private async start(e: ExecutionRecord): Promise<ExecutionRecord> {
     try {
-      e = await this.publishing.ensureParent(e);
+      // A watch's run stays quiet until it knows it has something new: its parent is posted with its answer.
+      if (!watchOf(e)) e = await this.publishing.ensureParent(e);
     } catch (err) {
       // The question still runs; the answer is posted when the surface is back (publishing posts the root first).
       this.c.log.warn('announce failed', { id: e.id, error: String(err) });

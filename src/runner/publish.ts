@@ -1,5 +1,6 @@
 import { userMessageOf } from '../core/errors';
 import { type ExecutionRecord, type ExecutionState, IllegalTransitionError } from '../core/execution';
+import { watchOf } from '../core/watch';
 import type { Results } from './collect';
 import { LeaseLostError, type Leases, type RunnerContext } from './context';
 import { answerNotPosted, noticeNotPosted } from './messages';
@@ -44,6 +45,7 @@ export class Publishing {
       if ((e.publishAttempts ?? 0) >= maxAttempts) return this.giveUp(e);
       try {
         await this.leases.renew(e.id);
+        if (await this.quietlyDone(e)) return true;
         // The announcement may have failed when the question started (the surface was down): the thread needs a root.
         e = await this.ensureParent(e, e.state);
         if (e.state === 'SUCCEEDED') {
@@ -90,6 +92,19 @@ export class Publishing {
         delay = Math.min(30_000, delay * 2);
       }
     }
+  }
+
+  /**
+   * A watch's run that found nothing new posts nothing at all: no parent, no "0 rows" reply (issue 19). It is marked
+   * published like any other, so no sweep picks it up again. A failure is still posted: a watch that cannot run must
+   * not look like a quiet one.
+   */
+  private async quietlyDone(e: ExecutionRecord): Promise<boolean> {
+    if (!watchOf(e) || e.state !== 'SUCCEEDED' || e.parentRef || e.resultRef) return false;
+    const summary = await this.results.summaryOf(e);
+    if (summary.totalRows > 0) return false;
+    await this.c.store.transition(e.id, e.state, 'PUBLISHED', { publishedAt: this.c.now().toISOString() });
+    return true;
   }
 
   /**
