@@ -44,6 +44,15 @@ describe('Slack in Socket Mode, end to end on the embedded engine', () => {
     expect(bot.socket.refused).toBe(0);
   });
 
+  test('apps.connections.open refuses the bot token: Socket Mode takes the app-level token', async () => {
+    const res = await fetch(`${bot.fake.url}apps.connections.open`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer xoxb-test-token' },
+    });
+    expect(await res.json()).toEqual({ ok: false, error: 'invalid_auth' });
+    expect(bot.socket.connections).toBe(1);
+  });
+
   test('a /trail slash command envelope is acknowledged, then answered in a thread with the CSV uploaded', async () => {
     const id = bot.command('sg sg-5887f224 12h', { channelId: 'C0SECOPS', userId: 'U0ALICE' });
     const ack = await bot.socket.acked(id);
@@ -103,18 +112,28 @@ describe('Slack in Socket Mode, end to end on the embedded engine', () => {
     expect(bot.problems).toEqual([]);
   });
 
-  test('an app_mention (events_api envelope) is acknowledged', async () => {
-    // Answering a mention is not built yet (issue 17, item 1) and the app does not subscribe to app_mention: Bolt
-    // acknowledges every Events API envelope before its listeners run, so acknowledged-and-nothing-else is today's
-    // behaviour. When item 1 lands, this test should check the answer in the thread instead of the silence.
+  test('an app_mention in a thread (events_api envelope) is acknowledged, then answered in that thread', async () => {
+    const incident = bot.fake.seedMessage('C0INCIDENT', 'sg-5887f224 was opened to the world?');
     const before = bot.fake.messages.length;
-    const id = bot.mention('sg sg-5887f224 12h', { channelId: 'C0MENTION', userId: 'U0CAROL' });
+    const id = bot.mention('sg sg-5887f224 12h', {
+      channelId: 'C0INCIDENT',
+      userId: 'U0CAROL',
+      ts: `${incident.ts.split('.')[0]}.900001`,
+      threadTs: incident.ts,
+    });
     const ack = await bot.socket.acked(id);
     console.log(`events_api envelope acknowledged in ${ack.ms.toFixed(1)} ms`);
-    expect(ack.connection).toBe(1);
+    // Bolt acknowledges an Events API envelope before its listeners run, with nothing to say.
+    expect(ack.payload ?? {}).toEqual({});
     expect(bot.socket.deliveriesOf(id)).toHaveLength(1);
+
+    const file = await eventually(() => bot.fake.files.find((f) => f.completed && f.channel_id === 'C0INCIDENT'));
     await bot.parts.runner.idle();
-    expect(bot.fake.messages.length).toBe(before);
+    const posted = bot.fake.messages.slice(before).filter((m) => m.channel === 'C0INCIDENT');
+    expect(posted.map((m) => m.thread_ts)).toEqual([incident.ts, incident.ts]);
+    expect(posted[0]!.history[0]?.text).toContain('<@U0CAROL>');
+    expect(JSON.stringify(posted[1]!.blocks)).toContain('world-open');
+    expect(file.thread_ts).toBe(incident.ts);
     expect(bot.problems).toEqual([]);
   });
 });
