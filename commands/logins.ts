@@ -4,7 +4,7 @@ import { inNetworks } from '../src/util/ip';
 import { shown } from './args';
 import type { QueryCommand } from './types';
 
-const MODES = ['all', 'offhours', 'mobile', 'external', 'nomfa', 'failed'] as const;
+const MODES = ['all', 'offhours', 'mobile', 'external', 'nomfa', 'failed', 'root'] as const;
 type Mode = (typeof MODES)[number];
 
 const varchar = (value: string) => ({ type: 'varchar' as const, value });
@@ -14,7 +14,7 @@ const bigint = (value: number) => ({ type: 'bigint' as const, value });
 export const ConsoleLogins: QueryCommand = {
   kind: 'query',
   name: 'logins',
-  summary: 'console sign-ins: all, off-hours, mobile, from outside the known networks, without MFA, or failed',
+  summary: 'console sign-ins: all, off-hours, mobile, from outside the known networks, without MFA, failed, or by root',
   usage: `logins [${MODES.join('|')}] [window]`,
   examples: ['logins offhours', 'logins external 7d', 'logins nomfa yesterday'],
   defaultWindow: '24h',
@@ -47,6 +47,7 @@ export const ConsoleLogins: QueryCommand = {
         mobile: mode === 'mobile',
         nomfa: mode === 'nomfa',
         failed: mode === 'failed',
+        root: mode === 'root',
         known_networks: mode === 'external' ? knownNetworks.map(varchar) : undefined,
         offhours,
         offhours_within: offhours && start <= end,

@@ -1,4 +1,4 @@
--- /trail logins [all|offhours|mobile|external|nomfa|failed] [window]
+-- /trail logins [all|offhours|mobile|external|nomfa|failed|root] [window]
 -- Console sign-ins (eventname ConsoleLogin). The result is in responseElements.ConsoleLogin, MFA and mobile use in
 -- additionalEventData (MFAUsed, MobileVersion), as CloudTrail records them for AwsConsoleSignIn events; used_mfa is
 -- the shared definition (sql/_used_mfa.sql) that root and the risk flags use too. Off-hours compare the local
@@ -24,6 +24,7 @@ WHERE {{> window}}
   {{#mobile}}AND json_extract_scalar(additionaleventdata, '$.MobileVersion') = 'Yes'{{/mobile}}
   {{#nomfa}}AND NOT {{> used_mfa}}
   AND json_extract_scalar(responseelements, '$.ConsoleLogin') = 'Success'{{/nomfa}}
+  {{#root}}AND useridentity.type = 'Root'{{/root}}
   {{#failed}}AND (json_extract_scalar(responseelements, '$.ConsoleLogin') = 'Failure' OR nullif(errormessage, '') IS NOT NULL){{/failed}}
   {{#known_networks}}AND NOT ({{#each known_networks " OR "}}{{> in_network}}{{/each}}){{/known_networks}}
   {{#offhours}}AND (({{> local_minute}} >= {{offhours_start}}

@@ -37,7 +37,7 @@ describe('logins', () => {
 
   test('bad modes and extra words are named', () => {
     expect(usageMessage('logins weird')).toBe(
-      '`logins`: `weird` is not a kind of sign-in. Accepted: all, offhours, mobile, external, nomfa, failed.',
+      '`logins`: `weird` is not a kind of sign-in. Accepted: all, offhours, mobile, external, nomfa, failed, root.',
     );
     expect(usageMessage('logins nomfa failed')).toBe('`logins`: unexpected argument `failed`.');
   });
