@@ -9,6 +9,10 @@ export const ErrorSummary: QueryCommand = {
   usage: 'errors [top N] [window]',
   examples: ['errors 7d', 'errors top 20 24h'],
   defaultWindow: '7d',
+  columns: {
+    order: ['total_events', 'errorcode', 'eventname', 'errormessage', 'distinct_principals', 'last_seen', 'first_seen'],
+    numeric: ['total_events', 'distinct_principals'],
+  },
   plan(args) {
     const { top, used } = takeTop(this, args, 10);
     expectNoMore(this, args, used);

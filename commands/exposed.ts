@@ -12,6 +12,20 @@ export const ExposedResources: QueryCommand = {
   usage: 'exposed [window]',
   examples: ['exposed 24h', 'exposed 7d', 'exposed yesterday'],
   defaultWindow: '24h',
+  columns: {
+    order: [
+      'username',
+      'principal_arn',
+      'eventname',
+      'eventtime',
+      'sourceipaddress',
+      'errorcode',
+      'requestparameters',
+      'eventsource',
+      'awsregion',
+      'recipientaccountid',
+    ],
+  },
   rowCap: { rows: 5000, narrow: 'a shorter window or account:/region:' },
   plan(args) {
     expectNoMore(this, args, 0);

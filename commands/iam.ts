@@ -12,6 +12,20 @@ export const IamPersistence: QueryCommand = {
   usage: 'iam [window]',
   examples: ['iam 24h', 'iam 7d', 'iam today'],
   defaultWindow: '24h',
+  columns: {
+    order: [
+      'username',
+      'principal_arn',
+      'eventname',
+      'eventtime',
+      'sourceipaddress',
+      'errorcode',
+      'requestparameters',
+      'eventsource',
+      'awsregion',
+      'recipientaccountid',
+    ],
+  },
   rowCap: { rows: 5000, narrow: 'a shorter window or account:/region:' },
   plan(args) {
     expectNoMore(this, args, 0);

@@ -11,6 +11,19 @@ export const SourceIpActivity: QueryCommand = {
   examples: ['ip 203.0.113.7', 'ip 198.51.100.0/24 7d', 'ip 2001:db8::/32'],
   defaultWindow: '24h',
   chart: { timeColumn: 'eventtime', bucket: 'hour', rows: 'calls' },
+  columns: {
+    order: [
+      'principal_arn',
+      'username',
+      'eventname',
+      'eventtime',
+      'sourceipaddress',
+      'errorcode',
+      'eventsource',
+      'awsregion',
+      'recipientaccountid',
+    ],
+  },
   rowCap: { rows: 10_000, narrow: 'a shorter window or account:/region:' },
   plan(args) {
     const [word] = args.words;

@@ -19,6 +19,22 @@ export const ConsoleLogins: QueryCommand = {
   examples: ['logins offhours', 'logins external 7d', 'logins nomfa yesterday'],
   defaultWindow: '24h',
   chart: { timeColumn: 'eventtime', bucket: 'hour', rows: 'sign-ins', markOffHours: true },
+  columns: {
+    order: [
+      'username',
+      'result',
+      'eventtime',
+      'sourceipaddress',
+      'used_mfa',
+      'mfa_used',
+      'mobile',
+      'identity_type',
+      'errormessage',
+      'principal_arn',
+      'awsregion',
+      'recipientaccountid',
+    ],
+  },
   plan(args, ctx) {
     const [word, extra] = args.words;
     const mode = (word?.toLowerCase() ?? 'all') as Mode;

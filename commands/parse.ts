@@ -248,6 +248,7 @@ export function parseWith(rawText: string, ctx: CommandContext, options: ParseOp
     deliveryLagMinutes: ctx.config.window.deliveryLagMinutes,
   });
   if (args.flags.has('no-cache')) query.noCache = true;
+  if (command.columns) query.columns = command.columns;
   const scopeText = [
     ...(scope?.accounts ?? []).map((a) => `account:${a}`),
     ...(scope?.regions ?? []).map((r) => `region:${r}`),

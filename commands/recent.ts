@@ -13,6 +13,19 @@ export const RecentEvents: QueryCommand = {
   examples: ['recent', 'recent writes 30m', 'recent errors 2h'],
   defaultWindow: '1h',
   chart: { timeColumn: 'eventtime', bucket: 'minute', rows: 'events' },
+  columns: {
+    order: [
+      'principal_arn',
+      'eventname',
+      'eventtime',
+      'sourceipaddress',
+      'errorcode',
+      'eventsource',
+      'identity_type',
+      'awsregion',
+      'recipientaccountid',
+    ],
+  },
   rowCap: {
     rows: 200,
     narrow: 'a shorter window (e.g. `recent 15m`), `recent writes` or `recent errors`, or account:/region:',

@@ -9,6 +9,20 @@ export const RootActivity: QueryCommand = {
   usage: 'root [window]',
   examples: ['root 30d', 'root yesterday'],
   defaultWindow: '30d',
+  columns: {
+    order: [
+      'eventname',
+      'invoked_by',
+      'total_events',
+      'without_mfa',
+      'error_events',
+      'distinct_source_ips',
+      'last_seen',
+      'first_seen',
+      'recipientaccountid',
+    ],
+    numeric: ['total_events', 'without_mfa', 'error_events', 'distinct_source_ips'],
+  },
   plan(args) {
     expectNoMore(this, args, 0);
     return { template: 'root_activity', values: {}, normalized: '' };

@@ -19,6 +19,20 @@ export const SecurityGroupChanges: QueryCommand = {
   // "12 hours before the alarm" in the AWS article.
   defaultWindow: '12h',
   chart: { timeColumn: 'eventtime', bucket: 'hour', rows: 'changes' },
+  // Who, what, when, where first (issue 17): the Slack table and the terminal show these in this order.
+  columns: {
+    order: [
+      'username',
+      'eventname',
+      'eventtime',
+      'sourceipaddress',
+      'requestparameters',
+      'principal_arn',
+      'errorcode',
+      'awsregion',
+      'recipientaccountid',
+    ],
+  },
   plan(args) {
     if (args.words.length > MAX_IDS) {
       throw new UsageError(

@@ -12,6 +12,20 @@ export const TamperEvents: QueryCommand = {
   usage: 'tamper [window]',
   examples: ['tamper 24h', 'tamper 7d', 'tamper yesterday'],
   defaultWindow: '24h',
+  columns: {
+    order: [
+      'username',
+      'principal_arn',
+      'eventname',
+      'eventtime',
+      'sourceipaddress',
+      'errorcode',
+      'requestparameters',
+      'eventsource',
+      'awsregion',
+      'recipientaccountid',
+    ],
+  },
   rowCap: { rows: 5000, narrow: 'a shorter window or account:/region:' },
   plan(args) {
     expectNoMore(this, args, 0);

@@ -3,6 +3,7 @@ import type { QueryEngine } from '../src/core/engine';
 import type { AuditEntry, ExecutionStore } from '../src/core/execution';
 import type { CommandInput } from '../src/core/input';
 import type { ChartSpec, RiskFlag } from '../src/core/publisher';
+import type { ColumnLayout } from '../src/core/query';
 import type { QueryRunner } from '../src/core/runner';
 import type { ScheduleStore } from '../src/core/schedule';
 import type { WatchStore } from '../src/core/watch';
@@ -61,6 +62,11 @@ export interface QueryCommand extends CommandInfo {
   rowCap?: { rows: number; narrow: string };
   /** A timeline of the answer (issue 17): Slack gets a chart image next to the CSV, the terminal a sparkline. */
   chart?: ChartSpec;
+  /**
+   * The columns an investigator reads first (who, what, when, where), in the order the Slack table and the terminal
+   * show them, and which hold numbers (right-aligned). Carried on the bound query (`BoundQuery.columns`).
+   */
+  columns?: ColumnLayout;
 }
 
 /** What the front door decided (src/dispatch/policy.ts): allowed, or why not in words for the asker. */

@@ -13,6 +13,20 @@ export const PrincipalActivity: QueryCommand = {
   examples: ['user bobodell', 'user arn:aws:iam::123456789012:user/alice 7d'],
   defaultWindow: '24h',
   chart: { timeColumn: 'eventtime', bucket: 'hour', rows: 'calls' },
+  columns: {
+    order: [
+      'principal_arn',
+      'eventname',
+      'eventtime',
+      'sourceipaddress',
+      'errorcode',
+      'eventsource',
+      'errormessage',
+      'identity_type',
+      'awsregion',
+      'recipientaccountid',
+    ],
+  },
   rowCap: { rows: 10_000, narrow: 'a shorter window or account:/region:' },
   plan(args) {
     const [word] = args.words;

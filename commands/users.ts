@@ -9,6 +9,10 @@ export const TopUsers: QueryCommand = {
   usage: 'users [top N] [window]',
   examples: ['users 7d', 'users top 5 today'],
   defaultWindow: '7d',
+  columns: {
+    order: ['username', 'total_events', 'error_events', 'distinct_actions', 'top_actions'],
+    numeric: ['total_events', 'error_events', 'distinct_actions'],
+  },
   plan(args) {
     const { top, used } = takeTop(this, args, 10);
     expectNoMore(this, args, used);

@@ -20,6 +20,19 @@ export const ResourceActivity: QueryCommand = {
   examples: ['who sg-5887f224', 'who arn:aws:s3:::my-bucket 7d', 'who i-0abc123def4567890 24h'],
   defaultWindow: '24h',
   chart: { timeColumn: 'eventtime', bucket: 'hour', rows: 'calls' },
+  columns: {
+    order: [
+      'principal_arn',
+      'username',
+      'eventname',
+      'eventtime',
+      'sourceipaddress',
+      'errorcode',
+      'eventsource',
+      'awsregion',
+      'recipientaccountid',
+    ],
+  },
   rowCap: { rows: 10_000, narrow: 'a shorter window or account:/region:' },
   plan(args) {
     const [word] = args.words;

@@ -9,6 +9,17 @@ export type SqlParam =
   | { type: 'bigint'; value: number }
   | { type: 'boolean'; value: boolean };
 
+/**
+ * How a command's answer reads best (issue 17, item 5), declared per command in the catalog: the columns an
+ * investigator needs first (who, what, when, where) in the order a table shows them, and which hold numbers. Columns
+ * not named follow in the result's order; the CSV keeps every column.
+ */
+export interface ColumnLayout {
+  order: readonly string[];
+  /** Counts and other numbers: right-aligned. */
+  numeric?: readonly string[];
+}
+
 /** A template bound to validated parameters and a window: what an engine runs. Serialisable as JSON. */
 export interface BoundQuery {
   /** Template name = file name under sql/ without `.sql`, e.g. `security_group_changes`. */
@@ -26,4 +37,6 @@ export interface BoundQuery {
   noCache?: boolean;
   /** Optional narrowing to accounts / regions (also narrows which prefixes are read). */
   scope?: { accounts?: string[]; regions?: string[] };
+  /** The command's column layout, carried with the question so every surface shows its answer the same way. */
+  columns?: ColumnLayout;
 }

@@ -17,12 +17,14 @@ export interface SlackMessage {
   blocks: KnownBlock[];
 }
 
-/** `action_id`s of trailbot's buttons; the button `value` is always the execution id. */
+/** `action_id`s of trailbot's buttons; the button `value` is the execution id (the page button adds its row). */
 export const ACTION_IDS = {
   cancel: 'trail_cancel',
   rerun: 'trail_rerun',
   showSql: 'trail_show_sql',
   confirm: 'trail_confirm',
+  /** "Show next 20 rows": the value is `<execution id>@<first row of the page>` (tables.ts pageValue). */
+  page: 'trail_page',
 } as const;
 
 export interface RenderOptions {

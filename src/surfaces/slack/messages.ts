@@ -28,7 +28,6 @@ import {
 import {
   ACTION_IDS,
   button,
-  capitalise,
   clampInt,
   context,
   count,
@@ -40,7 +39,7 @@ import {
   type ResultRenderOptions,
   type SlackMessage,
 } from './kit';
-import { answerLine, flagsSection, monospaceSections, type TableShape, tableBlock } from './tables';
+import { answerLine, answerTable, flagsSection } from './tables';
 
 // The table block's documented limits (kit.ts): 100 rows including the header, 20 cells a row.
 const MAX_TABLE_DATA_ROWS = 99;
@@ -107,8 +106,9 @@ export function renderParent(e: ExecutionRecord, o: RenderOptions & { elapsedMs?
 }
 
 /**
- * The result reply in the thread: a summary line, risk flags, the top rows as a table (or aligned text), and a note
- * when rows or columns were left out ("showing 20 of 1,234 rows; the CSV has all of them").
+ * The result reply in the thread: a summary line, risk flags, the top rows as a table (or aligned text), a note
+ * naming what was left out ("Rows 1–20 of 1,234 · hidden: useragent — in the CSV in this thread") and a button for
+ * the next rows.
  */
 export function renderResult(e: ExecutionRecord, result: ResultSummary, o: ResultRenderOptions): SlackMessage {
   const maxRows = clampInt(o.maxRows, 20, 1, MAX_TABLE_DATA_ROWS);
@@ -131,32 +131,12 @@ export function renderResult(e: ExecutionRecord, result: ResultSummary, o: Resul
 
   let note = '';
   if (total > 0 && result.columns.length > 0 && result.topRows.length > 0) {
-    const shape: TableShape = {
-      columns: result.columns.slice(0, maxColumns).map((_, i) => i),
-      rows: result.topRows.slice(0, maxRows),
-    };
-    let rowsShown: number;
-    let columnsShown: number;
-    if (o.table === 'monospace') {
-      const mono = monospaceSections(result.columns, shape, maxCell);
-      blocks.push(...mono.blocks);
-      rowsShown = mono.rowsShown;
-      columnsShown = mono.columnsShown;
-    } else {
-      const table = tableBlock(result.columns, shape, maxCell);
-      blocks.push(table.block);
-      rowsShown = table.rowsShown;
-      columnsShown = shape.columns.length;
-    }
-    const parts: string[] = [];
-    if (rowsShown < total) parts.push(`showing ${count(rowsShown)} of ${plural(total, 'row')}`);
-    if (columnsShown < result.columns.length)
-      parts.push(`${count(columnsShown)} of ${count(result.columns.length)} columns`);
-    note =
-      parts.length > 0
-        ? `${capitalise(parts.join(' and '))}; the CSV in this thread has all of them.`
-        : 'The CSV in this thread has the same rows.';
-    blocks.push(context([note]));
+    // The table in the command's column order, its note (rows shown, hidden columns named) and the "Show next 20
+    // rows" button: tables.ts answerTable.
+    const page = { columns: result.columns, rows: result.topRows, from: 0, totalRows: total };
+    const table = answerTable(e, page, { maxRows, maxColumns, maxCellChars: maxCell, table: o.table });
+    blocks.push(...table.blocks);
+    note = table.note;
   }
 
   const text = fallback([

@@ -179,17 +179,18 @@ describe('renderResult', () => {
     const table = m.blocks.find((b) => b.type === 'table');
     expect(table?.type === 'table' && table.rows[0]).toHaveLength(10);
     const note = JSON.stringify(m.blocks);
+    // The note names the hidden columns (issue 17, item 5): the first 10 are shown, the 11th is the first hidden.
     expect(note).toMatch(
-      /Showing \d+ of 1,234,567 rows and 10 of 60 columns; the CSV in this thread has all of them\./,
+      /Rows 1–\d+ of 1,234,567 · hidden: column_10_n{10}, column_11_n{11}, .*— in the CSV in this thread\./,
     );
     for (const cell of rawTextCells(m.blocks)) expect(cell.length).toBeLessThanOrEqual(80);
   });
 
-  test('a note when only the rows were cut: "showing 20 of 1,234 rows"', () => {
+  test('a note when only the rows were cut: "Rows 1–20 of 1,234"', () => {
     const topRows = Array.from({ length: 50 }, (_, r) => [`t${r}`, 'AuthorizeSecurityGroupIngress', 'bob']);
     const m = renderResult(execution(), summary({ topRows, totalRows: 1234 }), opts);
     expectSafe(m);
-    expect(JSON.stringify(m.blocks)).toContain('Showing 20 of 1,234 rows; the CSV in this thread has all of them.');
+    expect(JSON.stringify(m.blocks)).toContain('Rows 1–20 of 1,234 · the CSV in this thread has all of them.');
     const table = m.blocks.find((b) => b.type === 'table');
     expect(table?.type === 'table' && table.rows).toHaveLength(21);
   });
@@ -237,7 +238,7 @@ describe('renderResult', () => {
       maxRows: 99,
     });
     expectSafe(m);
-    expect(JSON.stringify(m.blocks)).toMatch(/Showing \d+ of 10,000 rows and \d of 60 columns/);
+    expect(JSON.stringify(m.blocks)).toMatch(/Rows 1–\d+ of 10,000 · hidden: c\d+, c\d+/);
   });
 
   test('out-of-range options are clamped to what Slack allows', () => {
