@@ -31,7 +31,8 @@ const uuid = (n: number) => `3f0e6c5a-9b1d-4c2e-8f7a-${String(n).padStart(12, '0
 
 function sgRow(n: number, o: { eventId?: string; url?: string | null } = {}): (string | null)[] {
   const eventId = o.eventId ?? uuid(n);
-  const url = o.url !== undefined ? o.url : consoleEventUrl({ eventId, region: 'eu-west-1', account: '111122223333' });
+  const url =
+    o.url !== undefined ? o.url : (consoleEventUrl({ eventId, region: 'eu-west-1', account: '111122223333' }) ?? null);
   return [
     'AuthorizeSecurityGroupIngress',
     'bobodell',
