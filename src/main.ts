@@ -6,6 +6,7 @@ import { buildTrail, lateDispatcher } from './app';
 import { loadConfig, type TrailConfig } from './config';
 import type { QueryEngine } from './core/engine';
 import { ConfigError, type TrailError } from './core/errors';
+import { pivotFinder } from './dispatch/pivots';
 import { unknownPolicyCommands } from './dispatch/policy';
 import { pendingSlackTokens, waitForTokens, withoutPlaceholders } from './first-deploy';
 import { healthFile } from './health';
@@ -116,7 +117,13 @@ async function startSlack(config: TrailConfig, log: Logger): Promise<void> {
     logger: consoleStyle(log),
     ...(config.chat.apiUrl ? { clientOptions: { slackApiUrl: config.chat.apiUrl } } : {}),
   });
-  const publisher = new SlackPublisher({ client: slack.client, timeZone: config.timeZone, logger: consoleStyle(log) });
+  const publisher = new SlackPublisher({
+    client: slack.client,
+    timeZone: config.timeZone,
+    logger: consoleStyle(log),
+    // Each shown row's next questions (issue 17 item 2), checked by the catalog the dispatcher answers with.
+    pivots: pivotFinder(config, COMMANDS, () => new Date()),
+  });
   const workerId = config.store.kind === 'dynalite' ? await stableWorkerId(config.store.stateDir) : undefined;
   // In Slack the spooled CSV is a staging copy for the upload: deleted once published, the folder kept bounded.
   const parts = await buildTrail({

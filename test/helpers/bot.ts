@@ -1,9 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { COMMANDS } from '../../commands';
 import { buildTrail, lateDispatcher, type TrailParts } from '../../src/app';
 import type { TrailConfig } from '../../src/config';
 import type { QueryEngine } from '../../src/core/engine';
+import { pivotFinder } from '../../src/dispatch/pivots';
 import { silentLogger } from '../../src/logger';
 import { openMemoryStore } from '../../src/store/dynalite';
 import { createSlackApp } from '../../src/surfaces/slack/app';
@@ -58,7 +60,12 @@ export async function startSlackBot(o: {
     clientOptions: { slackApiUrl: fake.url, retryConfig: { retries: 3, factor: 1, minTimeout: 10, maxTimeout: 50 } },
     logger: { debug() {}, info() {}, warn() {}, error() {} },
   });
-  const publisher = new SlackPublisher({ client: slack.client, timeZone: config.timeZone, progressIntervalMs: 60_000 });
+  const publisher = new SlackPublisher({
+    client: slack.client,
+    timeZone: config.timeZone,
+    progressIntervalMs: 60_000,
+    pivots: pivotFinder(config, COMMANDS, () => new Date()),
+  });
   const store = await openMemoryStore('trailbot-test');
   const parts = await buildTrail({
     config,

@@ -152,6 +152,16 @@ const MAX_CONTEXT_ELEMENTS = 10;
 const MAX_ACTIONS_ELEMENTS = 25;
 const MAX_BUTTON_TEXT = 75;
 const MAX_BUTTON_VALUE = 2000;
+/**
+ * Overflow menu: "An array of up to five option objects" (https://docs.slack.dev/reference/block-kit/block-elements/
+ * overflow-menu-element); the older reference and Slack's SDK validators also ask for at least two. Each option's
+ * `text` is plain_text of at most 75 characters and its `value` at most 150 (https://docs.slack.dev/reference/
+ * block-kit/composition-objects/option-object).
+ */
+const MIN_OVERFLOW_OPTIONS = 2;
+const MAX_OVERFLOW_OPTIONS = 5;
+const MAX_OPTION_TEXT = 75;
+const MAX_OPTION_VALUE = 150;
 const MAX_ACTION_ID = 255;
 const MAX_BLOCK_ID = 255;
 const MAX_TABLE_ROWS = 100;
@@ -210,6 +220,41 @@ function buttonProblems(el: Record<string, unknown>, where: string): string[] {
   return problems;
 }
 
+function overflowProblems(el: Record<string, unknown>, where: string): string[] {
+  const problems: string[] = [];
+  if (typeof el.action_id === 'string' && el.action_id.length > MAX_ACTION_ID)
+    problems.push(`${where}: action_id longer than ${MAX_ACTION_ID}`);
+  const options = el.options;
+  if (!Array.isArray(options)) return [...problems, `${where}: options must be an array`];
+  if (options.length < MIN_OVERFLOW_OPTIONS || options.length > MAX_OVERFLOW_OPTIONS)
+    problems.push(`${where}: ${options.length} options (${MIN_OVERFLOW_OPTIONS}–${MAX_OVERFLOW_OPTIONS})`);
+  const values = new Set<string>();
+  options.forEach((option, k) => {
+    const at = `${where} option ${k}`;
+    if (!isRecord(option)) {
+      problems.push(`${at}: not an object`);
+      return;
+    }
+    problems.push(...textObjectProblems(option.text, `${at} text`, MAX_OPTION_TEXT, true));
+    if (option.url === undefined) {
+      if (typeof option.value !== 'string' || option.value.length === 0) problems.push(`${at}: value must be a string`);
+      else if (option.value.length > MAX_OPTION_VALUE) problems.push(`${at}: value longer than ${MAX_OPTION_VALUE}`);
+      else if (values.has(option.value)) problems.push(`${at}: duplicate value`);
+      else values.add(option.value);
+    }
+  });
+  return problems;
+}
+
+/** A section's accessory: the interactive elements trailbot uses there (button, overflow menu). */
+function accessoryProblems(el: unknown, where: string): string[] {
+  if (!isRecord(el)) return [`${where}: accessory must be an object`];
+  if (el.type === 'button') return buttonProblems(el, where);
+  if (el.type === 'overflow') return overflowProblems(el, where);
+  if (el.type === 'image') return [];
+  return [`${where}: accessory type ${String(el.type)} is not checked by this fake`];
+}
+
 function tableProblems(block: Record<string, unknown>, where: string): string[] {
   const problems: string[] = [];
   const rows = block.rows;
@@ -232,87 +277,24 @@ function tableProblems(block: Record<string, unknown>, where: string): string[] 
       } else if (cell.type === 'raw_number') {
         if (typeof cell.text !== 'string' && typeof cell.value !== 'number')
           problems.push(`${where} row ${r} cell ${c}: raw_number without a value`);
-      } else if (cell.type === 'rich_text') {
-        problems.push(...richTextCellProblems(cell, `${where} row ${r} cell ${c}`));
-      } else {
+      } else if (cell.type !== 'rich_text') {
         problems.push(`${where} row ${r} cell ${c}: cell type must be raw_text, raw_number or rich_text`);
       }
     });
   });
-  // Stricter than the reference, which does not say what Slack does with ragged rows: ours are always rectangular.
-  const widths = new Set(rows.filter(Array.isArray).map((row) => row.length));
-  if (widths.size > 1) problems.push(`${where}: rows have different numbers of cells (${[...widths].join(', ')})`);
   if (block.column_settings !== undefined) {
-    const settings = block.column_settings;
-    if (!Array.isArray(settings)) problems.push(`${where}: column_settings must be an array`);
-    else {
-      if (settings.length > MAX_TABLE_COLUMN_SETTINGS)
-        problems.push(`${where}: ${settings.length} column_settings (max ${MAX_TABLE_COLUMN_SETTINGS})`);
-      // "If there are fewer items … than there are columns": more settings than columns describe nothing (a bug).
-      const columns = Math.max(0, ...widths);
-      if (settings.length > columns)
-        problems.push(`${where}: ${settings.length} column_settings for ${columns} columns`);
-      settings.forEach((setting, i) =>
-        problems.push(...columnSettingProblems(setting, `${where} column_settings ${i}`)),
-      );
-    }
+    if (!Array.isArray(block.column_settings)) problems.push(`${where}: column_settings must be an array`);
+    else if (block.column_settings.length > MAX_TABLE_COLUMN_SETTINGS)
+      problems.push(`${where}: ${block.column_settings.length} column_settings (max ${MAX_TABLE_COLUMN_SETTINGS})`);
   }
   return problems;
 }
 
 /**
- * A column setting (table block reference, "Schema for column_settings"): `align` is left, center or right;
- * `is_wrapped` a boolean; both optional, nothing else.
- */
-function columnSettingProblems(setting: unknown, where: string): string[] {
-  if (!isRecord(setting)) return [`${where}: must be an object`];
-  const problems: string[] = [];
-  for (const key of Object.keys(setting))
-    if (key !== 'align' && key !== 'is_wrapped') problems.push(`${where}: unknown field ${key}`);
-  if (setting.align !== undefined && !['left', 'center', 'right'].includes(setting.align as string))
-    problems.push(`${where}: align must be left, center or right`);
-  if (setting.is_wrapped !== undefined && typeof setting.is_wrapped !== 'boolean')
-    problems.push(`${where}: is_wrapped must be a boolean`);
-  return problems;
-}
-
-/**
- * A rich_text table cell (https://docs.slack.dev/reference/block-kit/blocks/rich-text-block): a non-empty list of
- * rich text objects, each with its own elements. A `link` element needs a `url`; trailbot's are always https (stricter
- * than Slack, which would also take other schemes), and a link's `text`, when given, is a non-empty string.
- */
-function richTextCellProblems(cell: Record<string, unknown>, where: string): string[] {
-  const sections = cell.elements;
-  if (!Array.isArray(sections) || sections.length === 0)
-    return [`${where}: rich_text needs a non-empty elements array`];
-  const problems: string[] = [];
-  sections.forEach((section, i) => {
-    if (!isRecord(section) || !RICH_TEXT_OBJECTS.has(String(section.type))) {
-      problems.push(`${where} element ${i}: must be a rich_text_section, _list, _quote or _preformatted`);
-      return;
-    }
-    if (!Array.isArray(section.elements) || section.elements.length === 0) {
-      problems.push(`${where} element ${i}: needs a non-empty elements array`);
-      return;
-    }
-    section.elements.forEach((el, j) => {
-      if (!isRecord(el) || el.type !== 'link') return;
-      if (typeof el.url !== 'string' || !/^https:\/\/[^\s<>|]+$/.test(el.url))
-        problems.push(`${where} element ${i}.${j}: link url must be an https URL without spaces, <, > or |`);
-      if (el.text !== undefined && (typeof el.text !== 'string' || el.text.length === 0))
-        problems.push(`${where} element ${i}.${j}: link text must be a non-empty string`);
-    });
-  });
-  return problems;
-}
-
-const RICH_TEXT_OBJECTS = new Set(['rich_text_section', 'rich_text_list', 'rich_text_quote', 'rich_text_preformatted']);
-
-/**
  * Every way `blocks` breaks a documented Block Kit limit for a message, as human-readable lines (empty = valid).
  * Checks: ≤ 50 blocks; known block types; unique block_id ≤ 255; section text ≤ 3000 (non-empty), fields ≤ 10 × 2000;
  * header plain_text ≤ 150; context 1–10 elements; actions 1–25 elements, buttons (text ≤ 75 plain_text, value
- * ≤ 2000, unique action_id); table 1–100 rows × 1–20 cells (raw_text non-empty, rich_text with https links; rows of one width), column_settings ≤ 20 and no more than the columns (align left|center|right, is_wrapped boolean), and at most
+ * ≤ 2000, unique action_id), overflow menus (2–5 options, text ≤ 75, value ≤ 150), section accessories; table 1–100 rows × 1–20 cells with non-empty raw_text, column_settings ≤ 20, and at most
  * one table per message (Slack answers `only_one_table_allowed`).
  */
 export function blockKitProblems(blocks: unknown): string[] {
@@ -343,6 +325,7 @@ export function blockKitProblems(blocks: unknown): string[] {
       case 'section': {
         if (block.text === undefined && block.fields === undefined) problems.push(`${at}: needs text or fields`);
         if (block.text !== undefined) problems.push(...textObjectProblems(block.text, at, MAX_SECTION_TEXT));
+        if (block.accessory !== undefined) problems.push(...accessoryProblems(block.accessory, `${at} accessory`));
         if (block.fields !== undefined) {
           if (!Array.isArray(block.fields)) problems.push(`${at}: fields must be an array`);
           else {
@@ -390,6 +373,7 @@ export function blockKitProblems(blocks: unknown): string[] {
             actionIds.add(el.action_id);
           }
           if (el.type === 'button') problems.push(...buttonProblems(el, `${at} button ${j}`));
+          else if (el.type === 'overflow') problems.push(...overflowProblems(el, `${at} overflow ${j}`));
         });
         break;
       }

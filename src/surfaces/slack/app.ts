@@ -12,6 +12,7 @@ import {
   type ButtonAction,
   HTTPModuleFunctions,
   HTTPReceiver,
+  type OverflowAction,
   type RespondFn,
 } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
@@ -21,10 +22,16 @@ import { type SlackClientOptions, webClientOptions } from './client';
 import { truncate } from './escape';
 import { ACTION_IDS } from './kit';
 import { type TrailLogger, toSlackLogger } from './logger';
+import { answerMention, type MentionEvent } from './mention';
+import { PIVOT_ACTION, pivotClick } from './pivots';
 import { toPublishError } from './publish-errors';
 import { isReplayedRequest, ReplayedRequestError, ReplayGuard } from './replay-guard';
 
 export { createWebClient } from './client';
+
+import { slashCommandText } from './command-text';
+
+export { slashCommandText };
 
 export interface SlackAppConfig {
   botToken: string;
@@ -72,21 +79,6 @@ const ACTION_NAMES: Record<string, ActionName> = {
   [ACTION_IDS.showSql]: 'show_sql',
   [ACTION_IDS.confirm]: 'confirm',
 };
-
-/**
- * The command text as the user typed it. Slack escapes `&`, `<` and `>` in slash-command text as it does in messages
- * (https://docs.slack.dev/messaging/formatting-message-text#escaping) and may wrap what looks like a URL or e-mail
- * address as `<url|label>`; both are undone here so the catalog parses what was typed. Entities are decoded with
- * `&amp;` last so `&amp;lt;` stays `&lt;`.
- */
-export function slashCommandText(raw: string): string {
-  return raw
-    .replace(/<((?:https?|mailto):[^|>]*)(?:\|([^>]*))?>/g, (_m, url: string, label?: string) => label ?? url)
-    .replaceAll('&lt;', '<')
-    .replaceAll('&gt;', '>')
-    .replaceAll('&amp;', '&')
-    .trim();
-}
 
 /** Ephemeral reply text: Slack recommends ≤ 4,000 characters for `text`. */
 function replyText(text: string): string {
@@ -196,6 +188,31 @@ export function createSlackApp(options: CreateSlackAppOptions): SlackAppHandle {
       if (text !== undefined && text !== '') await respondEphemeral(respond, text, log);
     },
   );
+
+  // `@trailbot …` in a thread or a channel (issue 17 item 1): Bolt acknowledges the event before this listener runs.
+  app.event('app_mention', async ({ event, context, client }) => {
+    await answerMention(event as MentionEvent, context.botUserId, { dispatcher, client, log });
+  });
+
+  // A pivot button or a row's overflow option (issue 17 item 2): the question it stands for, asked in its thread.
+  app.action<BlockAction<ButtonAction | OverflowAction>>(PIVOT_ACTION, async ({ ack, body, action, respond }) => {
+    await ack();
+    const value = action.type === 'overflow' ? action.selected_option?.value : action.value;
+    const click = pivotClick(action.block_id, action.action_id, value);
+    const channelId = body.channel?.id ?? (body.container as { channel_id?: string } | undefined)?.channel_id;
+    if (click === undefined || channelId === undefined || dispatcher.pivot === undefined) {
+      log.warn(`ignored ${action.action_id}: not a pivot trailbot built`);
+      return;
+    }
+    let text: string | undefined;
+    try {
+      text = await dispatcher.pivot({ ...click, userId: body.user.id, channelId, responseUrl: body.response_url });
+    } catch (err) {
+      log.error(`pivot ${click.kind} from ${click.executionId} failed`, err);
+      text = userMessageOf(err);
+    }
+    if (text !== undefined && text !== '') await respondEphemeral(respond, text, log);
+  });
 
   // Never posts anything: a stack trace belongs in the log, not in a channel.
   app.error(async (error) => {

@@ -8,11 +8,12 @@
 import type { QueryState } from '../../core/engine';
 import type { ExecutionRecord } from '../../core/execution';
 import { formatUsd, queryCostUsd } from '../../cost';
+import { PIVOT_MEANING } from '../../dispatch/pivots';
 import { formatBytes, formatDuration, formatWindow } from '../../time/format';
 import { scheduleNote } from '../../time/schedule-text';
 import { codeSpan, MAX_ECHOED_COMMAND, oneLine } from '../../util/echo';
 import { mention, truncate } from './escape';
-import { plural, type RenderOptions } from './kit';
+import { count, plural, type RenderOptions } from './kit';
 
 /** A failure reason longer than this is cut (Athena reasons can quote whole queries). */
 const MAX_REASON_CHARS = 1500;
@@ -99,6 +100,18 @@ export function reasonText(e: ExecutionRecord, outcome: Outcome): string {
   const reason = oneLine(e.error ?? '');
   if (reason === '') return 'The query failed without a reason from the engine.';
   return codeSpan(truncate(reason, MAX_REASON_CHARS));
+}
+
+/**
+ * A pivot's parent says where it came from: which row of which question, and what it asks (issue 17 item 2). The
+ * origin's command is what someone typed, so it is shown as data.
+ */
+export function originLine(e: ExecutionRecord): string {
+  const o = e.origin;
+  if (!o) return '';
+  const meaning = PIVOT_MEANING[o.kind] ?? 'a pivot';
+  const from = codeSpan(truncate(oneLine(`/trail ${o.commandText}`), MAX_ECHOED_COMMAND));
+  return `\n:leftwards_arrow_with_hook: Pivot from row ${count(o.row + 1)} of ${from} (${codeSpan(o.executionId)}): ${meaning}`;
 }
 
 /** A scheduled run says so, who created the schedule and how to stop it (ids are trailbot's own, no user text). */

@@ -11,6 +11,7 @@
 import type { ActionsBlock, KnownBlock } from '@slack/web-api';
 import type { ExecutionRecord } from '../../core/execution';
 import type { ResultSummary } from '../../core/publisher';
+import type { PivotFinder } from '../../dispatch/pivots';
 import { sqlLiteral } from '../../query/literal';
 import { formatDuration } from '../../time/format';
 import { codeSpan, fenceBody } from '../../util/echo';
@@ -18,6 +19,7 @@ import { escapeMrkdwn, fenced, mention, splitLines, truncate, truncateEscaped } 
 import {
   commandLine,
   type Outcome,
+  originLine,
   outcomeOf,
   reasonText,
   scheduledLine,
@@ -39,11 +41,14 @@ import {
   type ResultRenderOptions,
   type SlackMessage,
 } from './kit';
+import { pivotBlocks } from './pivots';
 import { answerLine, answerTable, flagsSection } from './tables';
 
 // The table block's documented limits (kit.ts): 100 rows including the header, 20 cells a row.
 const MAX_TABLE_DATA_ROWS = 99;
 const MAX_TABLE_COLUMNS = 20;
+/** Blocks per message (https://docs.slack.dev/reference/block-kit/blocks). */
+const MAX_BLOCKS = 50;
 /** Sections of SQL in "show SQL" (3 × ~3000 stays under the total-text budget). */
 const MAX_SQL_SECTIONS = 3;
 
@@ -68,7 +73,7 @@ export function renderParent(e: ExecutionRecord, o: RenderOptions & { elapsedMs?
   const cancelled = outcome === 'cancelled' && e.cancelledBy !== undefined ? ` by ${mention(e.cancelledBy)}` : '';
   const headline = `${emoji} *${word}*${cancelled}${elapsed} · ${whoAsked(e)}`;
 
-  const blocks: KnownBlock[] = [mrkdwnSection(headline + scheduledLine(e))];
+  const blocks: KnownBlock[] = [mrkdwnSection(headline + scheduledLine(e) + originLine(e))];
   if (outcome === 'failed') blocks.push(mrkdwnSection(`> ${reasonText(e, outcome)}`));
   const facts = [escapeMrkdwn(window), ...statsParts(e, outcome)];
   blocks.push(context([facts.join(' · '), `${e.engine === 'athena' ? 'Athena' : 'DuckDB'} · ${codeSpan(e.id)}`]));
@@ -98,7 +103,7 @@ export function renderParent(e: ExecutionRecord, o: RenderOptions & { elapsedMs?
   blocks.push(actions);
 
   const text = fallback([
-    `${word}${cancelled}: ${whoAsked(e)}`,
+    `${word}${cancelled}: ${whoAsked(e)}${originLine(e)}`,
     facts.join(' · '),
     outcome === 'failed' ? reasonText(e, outcome) : '',
   ]);
@@ -110,7 +115,11 @@ export function renderParent(e: ExecutionRecord, o: RenderOptions & { elapsedMs?
  * naming what was left out ("Rows 1–20 of 1,234 · hidden: useragent — in the CSV in this thread") and a button for
  * the next rows.
  */
-export function renderResult(e: ExecutionRecord, result: ResultSummary, o: ResultRenderOptions): SlackMessage {
+export function renderResult(
+  e: ExecutionRecord,
+  result: ResultSummary,
+  o: ResultRenderOptions & { pivots?: PivotFinder },
+): SlackMessage {
   const maxRows = clampInt(o.maxRows, 20, 1, MAX_TABLE_DATA_ROWS);
   const maxColumns = clampInt(o.maxColumns, 10, 1, MAX_TABLE_COLUMNS);
   const maxCell = clampInt(o.maxCellChars, 80, 8, 500);
@@ -136,7 +145,10 @@ export function renderResult(e: ExecutionRecord, result: ResultSummary, o: Resul
     const page = { columns: result.columns, rows: result.topRows, from: 0, totalRows: total };
     const table = answerTable(e, page, { maxRows, maxColumns, maxCellChars: maxCell, table: o.table });
     blocks.push(...table.blocks);
+    const rowsShown = table.rowsShown;
     note = table.note;
+    // The next questions each shown row offers (issue 17 item 2), within the message's 50 blocks.
+    if (o.pivots) blocks.push(...pivotBlocks(e.id, result, rowsShown, o.pivots, MAX_BLOCKS - blocks.length));
   }
 
   const text = fallback([

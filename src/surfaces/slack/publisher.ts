@@ -5,9 +5,11 @@ import type { WebClient } from '@slack/web-api';
 import { TrailError } from '../../core/errors';
 import type { ExecutionRecord } from '../../core/execution';
 import type { Publisher, Recipient, ResultSummary } from '../../core/publisher';
+import type { PivotFinder } from '../../dispatch/pivots';
 import { formatBytes } from '../../time/format';
 import { UTF8_BOM } from '../../util/csv-name';
 import { oneLine } from '../../util/echo';
+import { uploadChart } from './chart-upload';
 import { escapeMrkdwn, truncate } from './escape';
 import type { ResultRenderOptions, SlackMessage } from './kit';
 import type { TrailLogger } from './logger';
@@ -50,6 +52,8 @@ export interface SlackPublisherOptions {
    * Sheets, LibreOffice, Numbers and pandas all accept the mark. The file on disk keeps none (scripts read it).
    */
   csvBom?: boolean;
+  /** The next questions a shown row offers (src/dispatch/pivots.ts); without it the answer has no pivot buttons. */
+  pivots?: PivotFinder;
 }
 
 /** Posts executions into Slack: parent in the channel, results and CSV in its thread, final state on the parent. */
@@ -62,6 +66,7 @@ export class SlackPublisher implements Publisher {
   private readonly fetchFn: typeof fetch;
   private readonly resultOptions: Omit<ResultRenderOptions, 'timeZone' | 'now'>;
   private readonly csvBom: boolean;
+  private readonly pivots?: PivotFinder;
   /** When each running execution's parent was last written, for progress throttling. */
   private readonly lastParentWrite = new Map<string, number>();
 
@@ -74,6 +79,7 @@ export class SlackPublisher implements Publisher {
     this.fetchFn = o.fetch ?? globalThis.fetch;
     this.resultOptions = o.result ?? {};
     this.csvBom = o.csvBom ?? true;
+    this.pivots = o.pivots;
   }
 
   async announce(execution: ExecutionRecord): Promise<string | undefined> {
@@ -84,7 +90,13 @@ export class SlackPublisher implements Publisher {
         { name: 'blocks', message: () => renderParent(execution, o) },
         { name: 'plain text', message: () => renderPlainParent(execution, o) },
       ],
-      (message) => this.client.chat.postMessage({ channel: execution.channelId, ...message }),
+      // A question asked in a thread (a mention, a pivot) is announced in that thread, not in the channel.
+      (message) =>
+        this.client.chat.postMessage({
+          channel: execution.channelId,
+          ...(execution.threadTs !== undefined ? { thread_ts: execution.threadTs } : {}),
+          ...message,
+        }),
     );
     this.lastParentWrite.set(execution.id, this.now());
     return requireTs('announce the query', res.ts);
@@ -115,7 +127,7 @@ export class SlackPublisher implements Publisher {
 
   async postResult(execution: ExecutionRecord, result: ResultSummary): Promise<string | undefined> {
     const parent = this.parentOf(execution, 'post the result');
-    const o = { ...this.resultOptions, timeZone: this.timeZone };
+    const o = { ...this.resultOptions, timeZone: this.timeZone, ...(this.pivots ? { pivots: this.pivots } : {}) };
     // Issue 12: a layout Slack refuses for good (a workspace without table blocks) must not lose the answer. Each
     // rendering is simpler than the one before; the last one is text only, which no block check can refuse.
     const renderings: Rendering[] = [];
@@ -199,6 +211,16 @@ export class SlackPublisher implements Publisher {
         initial_comment: `All ${rows} rows as CSV (${formatBytes(size)}).`,
       }),
     );
+    // The answer's timeline goes next to its CSV (issue 17). Best effort: a chart that fails is logged, and the answer
+    // stands.
+    await uploadChart({
+      client: this.client,
+      logger: this.logger,
+      execution,
+      result,
+      threadTs: parent,
+      csvName: filename,
+    });
     return target.file_id;
   }
 
@@ -214,7 +236,7 @@ export class SlackPublisher implements Publisher {
       (message) =>
         this.client.chat.postMessage({
           channel: execution.channelId,
-          ...(execution.parentRef !== undefined ? { thread_ts: execution.parentRef } : {}),
+          ...(threadOf(execution) !== undefined ? { thread_ts: threadOf(execution) } : {}),
           ...message,
         }),
     );
@@ -277,7 +299,14 @@ export class SlackPublisher implements Publisher {
       }
     }
     await this.call('send a private message', () =>
-      this.client.chat.postEphemeral({ channel: to.channelId, user: to.userId, text: body, blocks: message.blocks }),
+      this.client.chat.postEphemeral({
+        channel: to.channelId,
+        user: to.userId,
+        text: body,
+        blocks: message.blocks,
+        // Shown in the thread the question was asked in (a mention has no response_url).
+        ...(to.threadTs !== undefined ? { thread_ts: to.threadTs } : {}),
+      }),
     );
   }
 
@@ -290,7 +319,9 @@ export class SlackPublisher implements Publisher {
         `Cannot ${step}: execution ${execution.id} has no parent message in ${escapeMrkdwn(execution.channelId)}.`,
       );
     }
-    return execution.parentRef;
+    // Slack threads have one level: the parent of a question asked in a thread is itself a reply, so the answer goes
+    // to the thread's root ("use its parent's ts", chat.postMessage's thread_ts).
+    return execution.threadTs ?? execution.parentRef;
   }
 
   /**
@@ -326,6 +357,11 @@ export class SlackPublisher implements Publisher {
       throw error;
     }
   }
+}
+
+/** The thread an execution's replies go to: the one it was asked in, else its own parent's. */
+function threadOf(e: ExecutionRecord): string | undefined {
+  return e.threadTs ?? e.parentRef;
 }
 
 function requireTs(step: string, ts: string | undefined): string {
