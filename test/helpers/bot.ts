@@ -73,6 +73,8 @@ export async function startSlackBot(o: {
     publisher,
     engine: o.engine,
     scheduler: { ...(o.schedulerNow ? { now: o.schedulerNow } : {}), deliveryDelayMs: 0 },
+    // The same clock drives the watches (issue 19): tests move it to a slot and call `parts.watcher.tick()`.
+    watcher: { ...(o.schedulerNow ? { now: o.schedulerNow } : {}) },
     store,
     runner: {
       poll: { initialMs: 20, maxMs: 100, factor: 1.5 },
