@@ -277,24 +277,87 @@ function tableProblems(block: Record<string, unknown>, where: string): string[] 
       } else if (cell.type === 'raw_number') {
         if (typeof cell.text !== 'string' && typeof cell.value !== 'number')
           problems.push(`${where} row ${r} cell ${c}: raw_number without a value`);
-      } else if (cell.type !== 'rich_text') {
+      } else if (cell.type === 'rich_text') {
+        problems.push(...richTextCellProblems(cell, `${where} row ${r} cell ${c}`));
+      } else {
         problems.push(`${where} row ${r} cell ${c}: cell type must be raw_text, raw_number or rich_text`);
       }
     });
   });
+  // Stricter than the reference, which does not say what Slack does with ragged rows: ours are always rectangular.
+  const widths = new Set(rows.filter(Array.isArray).map((row) => row.length));
+  if (widths.size > 1) problems.push(`${where}: rows have different numbers of cells (${[...widths].join(', ')})`);
   if (block.column_settings !== undefined) {
-    if (!Array.isArray(block.column_settings)) problems.push(`${where}: column_settings must be an array`);
-    else if (block.column_settings.length > MAX_TABLE_COLUMN_SETTINGS)
-      problems.push(`${where}: ${block.column_settings.length} column_settings (max ${MAX_TABLE_COLUMN_SETTINGS})`);
+    const settings = block.column_settings;
+    if (!Array.isArray(settings)) problems.push(`${where}: column_settings must be an array`);
+    else {
+      if (settings.length > MAX_TABLE_COLUMN_SETTINGS)
+        problems.push(`${where}: ${settings.length} column_settings (max ${MAX_TABLE_COLUMN_SETTINGS})`);
+      // "If there are fewer items … than there are columns": more settings than columns describe nothing (a bug).
+      const columns = Math.max(0, ...widths);
+      if (settings.length > columns)
+        problems.push(`${where}: ${settings.length} column_settings for ${columns} columns`);
+      settings.forEach((setting, i) =>
+        problems.push(...columnSettingProblems(setting, `${where} column_settings ${i}`)),
+      );
+    }
   }
   return problems;
 }
 
 /**
+ * A column setting (table block reference, "Schema for column_settings"): `align` is left, center or right;
+ * `is_wrapped` a boolean; both optional, nothing else.
+ */
+function columnSettingProblems(setting: unknown, where: string): string[] {
+  if (!isRecord(setting)) return [`${where}: must be an object`];
+  const problems: string[] = [];
+  for (const key of Object.keys(setting))
+    if (key !== 'align' && key !== 'is_wrapped') problems.push(`${where}: unknown field ${key}`);
+  if (setting.align !== undefined && !['left', 'center', 'right'].includes(setting.align as string))
+    problems.push(`${where}: align must be left, center or right`);
+  if (setting.is_wrapped !== undefined && typeof setting.is_wrapped !== 'boolean')
+    problems.push(`${where}: is_wrapped must be a boolean`);
+  return problems;
+}
+
+/**
+ * A rich_text table cell (https://docs.slack.dev/reference/block-kit/blocks/rich-text-block): a non-empty list of
+ * rich text objects, each with its own elements. A `link` element needs a `url`; trailbot's are always https (stricter
+ * than Slack, which would also take other schemes), and a link's `text`, when given, is a non-empty string.
+ */
+function richTextCellProblems(cell: Record<string, unknown>, where: string): string[] {
+  const sections = cell.elements;
+  if (!Array.isArray(sections) || sections.length === 0)
+    return [`${where}: rich_text needs a non-empty elements array`];
+  const problems: string[] = [];
+  sections.forEach((section, i) => {
+    if (!isRecord(section) || !RICH_TEXT_OBJECTS.has(String(section.type))) {
+      problems.push(`${where} element ${i}: must be a rich_text_section, _list, _quote or _preformatted`);
+      return;
+    }
+    if (!Array.isArray(section.elements) || section.elements.length === 0) {
+      problems.push(`${where} element ${i}: needs a non-empty elements array`);
+      return;
+    }
+    section.elements.forEach((el, j) => {
+      if (!isRecord(el) || el.type !== 'link') return;
+      if (typeof el.url !== 'string' || !/^https:\/\/[^\s<>|]+$/.test(el.url))
+        problems.push(`${where} element ${i}.${j}: link url must be an https URL without spaces, <, > or |`);
+      if (el.text !== undefined && (typeof el.text !== 'string' || el.text.length === 0))
+        problems.push(`${where} element ${i}.${j}: link text must be a non-empty string`);
+    });
+  });
+  return problems;
+}
+
+const RICH_TEXT_OBJECTS = new Set(['rich_text_section', 'rich_text_list', 'rich_text_quote', 'rich_text_preformatted']);
+
+/**
  * Every way `blocks` breaks a documented Block Kit limit for a message, as human-readable lines (empty = valid).
  * Checks: ≤ 50 blocks; known block types; unique block_id ≤ 255; section text ≤ 3000 (non-empty), fields ≤ 10 × 2000;
  * header plain_text ≤ 150; context 1–10 elements; actions 1–25 elements, buttons (text ≤ 75 plain_text, value
- * ≤ 2000, unique action_id), overflow menus (2–5 options, text ≤ 75, value ≤ 150), section accessories; table 1–100 rows × 1–20 cells with non-empty raw_text, column_settings ≤ 20, and at most
+ * ≤ 2000, unique action_id), overflow menus (2–5 options, text ≤ 75, value ≤ 150), section accessories; table 1–100 rows × 1–20 cells (raw_text non-empty, rich_text with https links; rows of one width), column_settings ≤ 20 and no more than the columns (align left|center|right, is_wrapped boolean), and at most
  * one table per message (Slack answers `only_one_table_allowed`).
  */
 export function blockKitProblems(blocks: unknown): string[] {
