@@ -181,7 +181,18 @@ describe('manifest.yml', () => {
   });
 
   test('asks for exactly the bot scopes trailbot uses', () => {
-    expect(get(manifest, 'oauth_config', 'scopes', 'bot')).toEqual(['commands', 'chat:write', 'files:write']);
+    expect(get(manifest, 'oauth_config', 'scopes', 'bot')).toEqual([
+      'commands',
+      'chat:write',
+      'files:write',
+      'app_mentions:read',
+    ]);
+  });
+
+  test('subscribes to app_mention, the event a question asked in a thread arrives as (issue 17 item 1)', () => {
+    expect(get(manifest, 'settings', 'event_subscriptions', 'bot_events')).toEqual(['app_mention']);
+    // Socket Mode: no request URL for events either.
+    expect(get(manifest, 'settings', 'event_subscriptions', 'request_url')).toBeUndefined();
   });
 
   test('has a bot user, interactivity for the buttons, and Socket Mode on', () => {
