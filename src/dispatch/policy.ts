@@ -65,7 +65,7 @@ export function checkOwnership(policy: AccessPolicy, req: OwnershipRequest): Acc
   const others = admins.length > 0 ? ` or a trailbot admin (${listOf(admins.map((u) => `<@${u}>`))})` : '';
   return {
     allowed: false,
-    reason: `Only <@${req.ownerId}>, who ${req.what === 'question' ? 'asked that question' : `set up that ${req.what}`},${others} may ${req.command === 'cancel' ? 'cancel' : 'stop'} it.`,
+    reason: `Only <@${req.ownerId}>, who ${req.what === 'question' ? 'asked that question' : `set up that ${req.what}`},${others} may ${req.command === 'unschedule' || req.command === 'unwatch' ? 'stop' : 'cancel'} it.`,
   };
 }
 

@@ -140,7 +140,7 @@ describe('schedule: refused forms say what to fix', () => {
     ['schedule rot daily 09:00', '`rot` is not a trailbot command. Did you mean `root`?'],
     [
       'schedule logins nomfaa daily 09:00',
-      '`logins`: `nomfaa` is not a kind of sign-in. Accepted: all, offhours, mobile, external, nomfa, failed.',
+      '`logins`: `nomfaa` is not a kind of sign-in. Accepted: all, offhours, mobile, external, nomfa, failed, root.',
     ],
     ['schedule root --bogus daily 09:00', '`schedule`: unknown option `--bogus`. Accepted: --all, --sql, --help.'],
     ['schedules now', '`schedules`: unexpected argument `now`.'],
