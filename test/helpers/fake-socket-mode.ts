@@ -57,17 +57,16 @@ export interface SocketAck {
 export interface SocketDelivery {
   envelope: SocketEnvelope;
   connection: number;
-  /** performance.now() when sent (for the acknowledgement's duration). */
+  /** performance.now() when sent, for the acknowledgement's duration. */
   sentAt: number;
-  /** Wall-clock time when sent (epoch ms), to compare with the store's timestamps. */
+  /** Epoch ms when sent, to compare with the store's timestamps. */
   sentAtEpochMs: number;
   ack?: SocketAck;
 }
 
 /** What the server does right after sending an envelope (for the dropped-connection tests). */
 export type AfterSend =
-  /** Nothing: wait for the acknowledgement. */
-  | 'wait'
+  | 'wait' // nothing: wait for the acknowledgement
   /** Cut the TCP connection at once (no close handshake): the app may or may not have read the envelope. */
   | 'cut'
   /**
@@ -90,7 +89,7 @@ export interface FakeSocketMode {
   connected(n?: number, ms?: number): Promise<void>;
   /** Resolves once no connection is open (the app closed it, or it was cut). */
   disconnected(ms?: number): Promise<void>;
-  /** Sends an envelope on the open connection; resolves to its envelope_id. */
+  /** Sends an envelope on the open connection (or queues it for the next one); returns its envelope_id. */
   send(type: EnvelopeType, payload: Record<string, unknown>, o?: { afterSend?: AfterSend }): string;
   /** Resolves to the acknowledgement of `envelopeId` (on whichever connection it came), or fails after `ms`. */
   acked(envelopeId: string, ms?: number): Promise<SocketAck>;
@@ -179,10 +178,7 @@ export async function startFakeSocketMode(o: { appId?: string; retryReason?: str
   };
 
   const wss = new WebSocketServer({ noServer: true });
-  const server: Server = createServer((_req, res) => {
-    res.writeHead(404);
-    res.end();
-  });
+  const server: Server = createServer((_req, res) => res.writeHead(404).end());
   server.on('upgrade', (req, socket, head) => {
     const ticket = new URL(req.url ?? '/', 'http://127.0.0.1').searchParams.get('ticket') ?? '';
     if (!tickets.delete(ticket)) {

@@ -3,7 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { generateSampleData, sampleAccountIds } from '../../../src/sample/generate';
 import { eventually } from '../../helpers/bot';
+import type { FakeFile } from '../../helpers/fake-slack';
 import { type SocketModeBot, startSocketModeBot } from '../../helpers/fake-socket-mode';
+
+/** An uploaded CSV (a time-shaped answer also gets a chart PNG in its thread). */
+const isCsv = (f: FakeFile): boolean => f.completed && f.filename.endsWith('.csv');
 
 /**
  * A Socket Mode connection goes away (Slack rotates connections with `disconnect: refresh_requested`, networks cut
@@ -59,7 +63,7 @@ describe('Slack in Socket Mode: a dropped connection loses no question and answe
     await bot.parts.runner.idle();
     return {
       parents: bot.fake.messages.filter((m) => m.channel === channel && !m.thread_ts),
-      csvs: bot.fake.files.filter((f) => f.completed && f.channel_id === channel),
+      csvs: bot.fake.files.filter((f) => isCsv(f) && f.channel_id === channel),
     };
   }
 
@@ -89,7 +93,7 @@ describe('Slack in Socket Mode: a dropped connection loses no question and answe
     // asker is told about, and nothing is posted twice.
     const notice = await eventually(async () => duplicateNotice((await executionIn('C0REFRESH')).id));
     expect(notice).toMatch(/The same question (was just answered|is already running) in this channel/);
-    await eventually(() => bot.fake.files.find((f) => f.completed && f.channel_id === 'C0REFRESH'));
+    await eventually(() => bot.fake.files.find((f) => isCsv(f) && f.channel_id === 'C0REFRESH'));
     const { parents, csvs } = await answersIn('C0REFRESH');
     expect(parents).toHaveLength(1);
     expect(csvs).toHaveLength(1);
@@ -116,11 +120,40 @@ describe('Slack in Socket Mode: a dropped connection loses no question and answe
     const ranFromFirstDelivery = Date.parse(execution.createdAt) < again!.sentAtEpochMs;
     console.log(`the app ${ranFromFirstDelivery ? 'had' : 'had not'} run the first delivery before the cut`);
     if (ranFromFirstDelivery) await eventually(() => duplicateNotice(execution.id));
-    await eventually(() => bot.fake.files.find((f) => f.completed && f.channel_id === 'C0CUT'));
+    await eventually(() => bot.fake.files.find((f) => isCsv(f) && f.channel_id === 'C0CUT'));
     const { parents, csvs } = await answersIn('C0CUT');
     expect(parents).toHaveLength(1);
     expect(csvs).toHaveLength(1);
     expect(csvs[0]!.thread_ts).toBe(parents[0]!.ts);
     expect(await bot.parts.store.listByChannel('C0CUT', 10)).toHaveLength(1);
+  });
+  test('a mention whose ack was lost comes again (Slack retries Events API payloads): one answer in its thread', async () => {
+    const incident = bot.fake.seedMessage('C0RETRY', 'who opened sg-5887f224?');
+    const connection = bot.socket.connections;
+    const id = bot.mention('sg sg-5887f224 12h', {
+      channelId: 'C0RETRY',
+      userId: 'U0FRANK',
+      ts: `${incident.ts.split('.')[0]}.900002`,
+      threadTs: incident.ts,
+      afterSend: 'lose-ack-then-refresh',
+    });
+
+    await bot.socket.connected(connection + 1, 20_000);
+    const ack = await bot.socket.acked(id);
+    expect(ack.connection).toBe(connection + 1);
+    const [first, again] = bot.socket.deliveriesOf(id);
+    expect(first!.ack).toBeUndefined();
+    expect(again).toMatchObject({ connection: connection + 1, envelope: { retry_attempt: 1 } });
+
+    // Bolt acknowledged the first delivery before its listener ran, so the mention was asked then; the retry is the
+    // same question in the same thread, and its asker is told so.
+    const execution = await executionIn('C0RETRY');
+    await eventually(() => duplicateNotice(execution.id));
+    await eventually(() => bot.fake.files.find((f) => isCsv(f) && f.channel_id === 'C0RETRY'));
+    await bot.parts.runner.idle();
+    const posted = bot.fake.messages.filter((m) => m.channel === 'C0RETRY' && m.ts !== incident.ts);
+    expect(posted.map((m) => m.thread_ts)).toEqual([incident.ts, incident.ts]);
+    expect(bot.fake.files.filter((f) => isCsv(f) && f.channel_id === 'C0RETRY')).toHaveLength(1);
+    expect(await bot.parts.store.listByChannel('C0RETRY', 10)).toHaveLength(1);
   });
 });

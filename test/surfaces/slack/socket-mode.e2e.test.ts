@@ -4,8 +4,11 @@ import path from 'node:path';
 import { generateSampleData, sampleAccountIds } from '../../../src/sample/generate';
 import { parseCsv } from '../../../src/util/csv';
 import { eventually } from '../../helpers/bot';
-import { blockKitProblems } from '../../helpers/fake-slack';
+import { blockKitProblems, type FakeFile } from '../../helpers/fake-slack';
 import { APP_TOKEN, type SocketModeBot, startSocketModeBot } from '../../helpers/fake-socket-mode';
+
+/** An uploaded CSV (a time-shaped answer also gets a chart PNG in its thread). */
+const isCsv = (f: FakeFile): boolean => f.completed && f.filename.endsWith('.csv');
 
 /**
  * Production runs Socket Mode (the CDK app deploys it): the product end to end through the real Bolt App and Socket
@@ -62,7 +65,7 @@ describe('Slack in Socket Mode, end to end on the embedded engine', () => {
     expect(ack.payload ?? {}).toEqual({});
 
     const parent = await eventually(() => bot.fake.messages.find((m) => m.channel === 'C0SECOPS' && !m.thread_ts));
-    const file = await eventually(() => bot.fake.files.find((f) => f.completed && f.thread_ts === parent.ts));
+    const file = await eventually(() => bot.fake.files.find((f) => isCsv(f) && f.thread_ts === parent.ts));
     await bot.parts.runner.idle();
     expect(parent.history[0]?.text).toContain('<@U0ALICE>');
     expect(parent.text).toMatch(/2 rows/);
@@ -91,14 +94,14 @@ describe('Slack in Socket Mode, end to end on the embedded engine', () => {
     const [e] = await bot.parts.store.listByChannel('C0SECOPS', 1);
     expect(e).toBeDefined();
     const parentsBefore = bot.fake.messages.filter((m) => m.channel === 'C0SECOPS' && !m.thread_ts).length;
-    const filesBefore = bot.fake.files.filter((f) => f.completed && f.channel_id === 'C0SECOPS').length;
+    const filesBefore = bot.fake.files.filter((f) => isCsv(f) && f.channel_id === 'C0SECOPS').length;
 
     const ack = await bot.socket.acked(bot.click('trail_rerun', e!.id, { channelId: 'C0SECOPS', userId: 'U0BOB' }));
     console.log(`interactive envelope acknowledged in ${ack.ms.toFixed(1)} ms`);
     expect(ack.payload ?? {}).toEqual({});
 
     await eventually(() =>
-      bot.fake.files.filter((f) => f.completed && f.channel_id === 'C0SECOPS').length > filesBefore ? true : undefined,
+      bot.fake.files.filter((f) => isCsv(f) && f.channel_id === 'C0SECOPS').length > filesBefore ? true : undefined,
     );
     await bot.parts.runner.idle();
     const parents = bot.fake.messages.filter((m) => m.channel === 'C0SECOPS' && !m.thread_ts);
@@ -127,7 +130,7 @@ describe('Slack in Socket Mode, end to end on the embedded engine', () => {
     expect(ack.payload ?? {}).toEqual({});
     expect(bot.socket.deliveriesOf(id)).toHaveLength(1);
 
-    const file = await eventually(() => bot.fake.files.find((f) => f.completed && f.channel_id === 'C0INCIDENT'));
+    const file = await eventually(() => bot.fake.files.find((f) => isCsv(f) && f.channel_id === 'C0INCIDENT'));
     await bot.parts.runner.idle();
     const posted = bot.fake.messages.slice(before).filter((m) => m.channel === 'C0INCIDENT');
     expect(posted.map((m) => m.thread_ts)).toEqual([incident.ts, incident.ts]);
