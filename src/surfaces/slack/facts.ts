@@ -7,6 +7,7 @@
 
 import type { QueryState } from '../../core/engine';
 import type { ExecutionRecord } from '../../core/execution';
+import { watchOf } from '../../core/watch';
 import { formatUsd, queryCostUsd } from '../../cost';
 import { PIVOT_MEANING } from '../../dispatch/pivots';
 import { formatBytes, formatDuration, formatWindow } from '../../time/format';
@@ -87,7 +88,7 @@ export function statsParts(e: ExecutionRecord, outcome: Outcome): string[] {
 }
 
 export function whoAsked(e: ExecutionRecord): string {
-  const verb = e.scheduleId !== undefined ? 'scheduled' : 'asked';
+  const verb = watchOf(e) ? 'watches' : e.scheduleId !== undefined ? 'scheduled' : 'asked';
   return `${mention(e.userId)} ${verb} ${codeSpan(commandLine(e))}`;
 }
 
@@ -116,5 +117,11 @@ export function originLine(e: ExecutionRecord): string {
 
 /** A scheduled run says so, who created the schedule and how to stop it (ids are trailbot's own, no user text). */
 export function scheduledLine(e: ExecutionRecord): string {
+  const watch = watchOf(e);
+  if (watch) {
+    // A watch's thread exists only because its run found something no earlier run posted (src/core/watch.ts).
+    const id = codeSpan(watch.watchId);
+    return `\n_Watch ${id} by ${mention(e.userId)}: only what no earlier run posted${watch.onlyFlagged ? ', flagged rows only' : ''}; stop it with ${codeSpan(`/trail unwatch ${watch.watchId}`)}_`;
+  }
   return e.scheduleId ? `\n_${scheduleNote({ id: e.scheduleId, createdBy: e.userId })}_` : '';
 }

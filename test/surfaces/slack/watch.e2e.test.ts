@@ -64,12 +64,15 @@ if (!HAVE_STRATUS) console.log(`skipping the watch end-to-end test: ${STRATUS} d
     await bot.parts.runner.idle();
     expect(parents()).toHaveLength(1);
     const parent = parents()[0]!;
+    // The thread says it is a watch's, whose, and (in the answer) how to stop it.
+    expect(parent.text).toContain('<@U0ALICE> watches `/trail tamper`');
     const reply = await eventually(() => bot.fake.messages.find((m) => m.thread_ts === parent.ts));
     const file = await eventually(() => bot.fake.files.find((f) => f.completed && f.thread_ts === parent.ts));
     expect(blockKitProblems(reply.blocks)).toEqual([]);
     const shown = JSON.stringify(reply.blocks);
     expect(shown).toContain('stopped logging on trail stratus-red-team-ct-stop-trail');
     expect(shown).toContain('"type":"table"');
+    expect(shown).toMatch(/Watch `w[0-9a-z]{11}` by <@U0ALICE>: only what no earlier run posted; stop it with `\/trail unwatch w[0-9a-z]{11}`/);
     const csv = parseCsv(file.bytes!.subarray(3).toString('utf8'));
     const names = csv.slice(1).map((row) => row[csv[0]!.indexOf('eventname')]);
     expect(names).toContain('StopLogging');
