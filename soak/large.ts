@@ -87,8 +87,10 @@ export async function runLarge(o: LargeOptions): Promise<PartReport> {
     const uploadingPeak = phasePeak(uploadFrom, uploadTo === undefined ? undefined : uploadTo + 100);
     const parent = fake.messages.find((m) => m.channel === CHANNEL && m.ts === execution?.parentRef);
     const replies = fake.messages.filter((m) => m.channel === CHANNEL && m.thread_ts === execution?.parentRef);
+    // The CSVs only: the answer's chart PNG goes into the thread too (issue 17).
     const files = fake.files.filter(
-      (f) => f.completed && f.channel_id === CHANNEL && f.thread_ts === execution?.parentRef,
+      (f) =>
+        f.completed && f.channel_id === CHANNEL && f.thread_ts === execution?.parentRef && f.filename.endsWith('.csv'),
     );
     const file = files[0];
     // The upload starts with a UTF-8 byte-order mark (for Excel); the RFC 4180 text follows it.

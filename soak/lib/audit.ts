@@ -81,8 +81,10 @@ export function auditPublications(fake: TimedFakeSlack, executions: readonly Exe
         problem = true;
       }
       replies = byThread.get(key) ?? [];
+      // The CSVs only: an answer with a timeline also gets its chart PNG in the thread (issue 17).
       const files = fake.files.filter(
-        (f) => f.completed && f.channel_id === e.channelId && f.thread_ts === e.parentRef,
+        (f) =>
+          f.completed && f.channel_id === e.channelId && f.thread_ts === e.parentRef && f.filename.endsWith('.csv'),
       );
       if (files.length > 1) {
         audit.csvTwice++;
