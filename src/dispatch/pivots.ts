@@ -12,8 +12,12 @@ import type { PivotKind } from '../core/input';
 
 export interface Pivot {
   kind: PivotKind;
-  /** The question it stands for, exactly as `/trail` would receive it. */
+  /** The question it stands for, exactly as `/trail` would receive it: `${subject} ${window}`. */
   question: string;
+  /** The question without its window: `user arn:aws:iam::…:user/x`. */
+  subject: string;
+  /** The window around the row's event, the same for every pivot of the row: `2026-11-20T07:00Z..2026-11-20T09:00Z`. */
+  window: string;
   /** Short label for a button or menu option (plain text, cut by the renderer). */
   label: string;
 }
@@ -85,14 +89,15 @@ export function pivotFinder(config: TrailConfig, catalog: readonly Command[], no
     for (const c of candidates) {
       // One word only: the parser splits on white space, so a value holding any would become two arguments.
       if (!c.value || /\s/.test(c.value)) continue;
-      const question = `${c.command} ${c.value} ${window}`;
+      const subject = `${c.command} ${c.value}`;
+      const question = `${subject} ${window}`;
       try {
         const request = parseRequest(question, { config, now: at }, { catalog });
         if (request.kind !== 'query' || request.command.name !== c.command) continue;
       } catch {
         continue; // refused by the parser: no pivot for this value
       }
-      pivots.push({ kind: c.kind, question, label: LABELS[c.kind](c.value) });
+      pivots.push({ kind: c.kind, question, subject, window, label: LABELS[c.kind](c.value) });
     }
     return pivots;
   };

@@ -3,12 +3,16 @@
  * shown row as an overflow menu ("…"). What a pivot asks is built and checked by src/dispatch/pivots.ts; here it is
  * only laid out within Block Kit's limits and read back from a click.
  *
- * What a click carries: the question text itself, in the element's `value` (button ≤ 2000 characters, overflow option
- * ≤ 150: https://docs.slack.dev/reference/block-kit/block-elements/button-element and
- * https://docs.slack.dev/reference/block-kit/composition-objects/option-object), and the execution id and row in the
- * block's `block_id` (≤ 255). A pivot whose text does not fit its element is not offered: the spooled result it could
- * be read back from is deleted once a Slack answer is published (src/main.ts), so a reference to the row would not
- * outlive the upload. The dispatcher runs the text through the parser and the policy again on click.
+ * What a click carries is the question's own text, split in two so more of it fits: the execution id, the row and
+ * the row's window in the block's `block_id` (≤ 255 characters), and the question without its window in the element's
+ * `value` (`user arn:aws:iam::…:user/x`; a button's value ≤ 2000 characters, an overflow option's ≤ 150:
+ * https://docs.slack.dev/reference/block-kit/block-elements/button-element and
+ * https://docs.slack.dev/reference/block-kit/composition-objects/option-object). The window is the same for every
+ * pivot of a row, and leaving it out of the value keeps a typical SSO assumed-role ARN within a menu option. A pivot
+ * still too long for its element is not offered there (a flagged row keeps it as a button). The alternative, carrying
+ * only the execution id, row and kind and reading the row back from the stored result, does not work in Slack: the
+ * spooled result is deleted once the answer is published (src/main.ts). The dispatcher runs the reassembled text
+ * through the parser and the policy again on click.
  */
 import type { Button, KnownBlock, Overflow, PlainTextOption, SectionBlock } from '@slack/web-api';
 import type { PivotKind } from '../../core/input';
@@ -44,8 +48,8 @@ export interface PivotClick {
   question: string;
 }
 
-function blockId(prefix: 'f' | 'r', executionId: string, row: number): string {
-  return `trail_pivot/${prefix}/${executionId}/${row}`;
+function blockId(prefix: 'f' | 'r', executionId: string, row: number, window: string): string {
+  return `trail_pivot/${prefix}/${executionId}/${row}/${window}`;
 }
 
 function readerOf(columns: string[], row: (string | null)[]): RowReader {
@@ -77,24 +81,27 @@ export function pivotBlocks(
   for (const r of flagged) {
     if (blocks.length >= maxBlocks) return blocks;
     const buttons: Button[] = [];
-    for (const p of found[r] ?? []) {
-      if (p.question.length > PIVOT_LIMITS.buttonValue) continue;
+    const row = found[r] ?? [];
+    for (const p of row) {
+      if (p.subject.length > PIVOT_LIMITS.buttonValue) continue;
       buttons.push({
         type: 'button',
         action_id: `trail_pivot_${p.kind}`,
         text: { type: 'plain_text', text: truncate(`Row ${count(r + 1)}: ${p.label}`, PIVOT_LIMITS.buttonText) },
-        value: p.question,
+        value: p.subject,
       });
     }
-    if (buttons.length > 0) blocks.push({ type: 'actions', block_id: blockId('f', executionId, r), elements: buttons });
+    if (buttons.length > 0)
+      blocks.push({ type: 'actions', block_id: blockId('f', executionId, r, row[0]!.window), elements: buttons });
   }
 
   for (let r = 0; r < rows.length; r++) {
     if (blocks.length >= maxBlocks) break;
-    const options: PlainTextOption[] = (found[r] ?? [])
+    const row = found[r] ?? [];
+    const options: PlainTextOption[] = row
       .map((p) => ({
         text: { type: 'plain_text' as const, text: truncate(p.label, PIVOT_LIMITS.optionText) },
-        value: `${p.kind} ${p.question}`,
+        value: `${p.kind} ${p.subject}`,
       }))
       .filter((o) => o.value.length <= PIVOT_LIMITS.optionValue)
       .slice(0, PIVOT_LIMITS.overflowOptions);
@@ -110,7 +117,7 @@ export function pivotBlocks(
       ...mrkdwnSection(
         `*Row ${count(r + 1)}* ${what.map((v) => codeSpan(truncate(v, 60))).join(' ')} · next questions`,
       ),
-      block_id: blockId('r', executionId, r),
+      block_id: blockId('r', executionId, r, row[0]!.window),
       accessory,
     };
     blocks.push(section);
@@ -127,15 +134,16 @@ export function pivotClick(
   actionId: string,
   value: string | undefined,
 ): PivotClick | undefined {
-  const m = /^trail_pivot\/[fr]\/([0-9a-z]{1,64})\/(\d{1,6})$/.exec(blockIdText ?? '');
+  const m = /^trail_pivot\/[fr]\/([0-9a-z]{1,64})\/(\d{1,6})\/([0-9TZ:.-]{1,80})$/.exec(blockIdText ?? '');
   if (!m || value === undefined || value === '') return undefined;
-  const row = Number(m[2]);
+  const [, executionId, rowText, window] = m as unknown as [string, string, string, string];
+  const row = Number(rowText);
   if (actionId === ROW_MENU) {
     const space = value.indexOf(' ');
     const kind = value.slice(0, space) as PivotKind;
     if (space < 0 || !KINDS.includes(kind)) return undefined;
-    return { executionId: m[1]!, row, kind, question: value.slice(space + 1) };
+    return { executionId, row, kind, question: `${value.slice(space + 1)} ${window}` };
   }
   const kind = /^trail_pivot_(principal|source|resource)$/.exec(actionId)?.[1] as PivotKind | undefined;
-  return kind ? { executionId: m[1]!, row, kind, question: value } : undefined;
+  return kind ? { executionId, row, kind, question: `${value} ${window}` } : undefined;
 }

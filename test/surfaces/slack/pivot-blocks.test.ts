@@ -65,20 +65,23 @@ describe('pivot buttons and menus in the result reply', () => {
   });
 
   test('a flagged row gets buttons; the long principal question fits a button but not a menu option', () => {
-    const flagged = blocks.find((b) => b.block_id === 'trail_pivot/f/ex-20261120-0001/1');
+    const flagged = blocks.find(
+      (b) => b.block_id === 'trail_pivot/f/ex-20261120-0001/1/2026-11-20T09:00Z..2026-11-20T11:00Z',
+    );
     // The fixture's id has dashes, which pivotClick refuses (execution ids are [0-9a-z]); see the last test.
     expect(flagged?.elements?.map((e) => e.action_id)).toEqual(['trail_pivot_principal', 'trail_pivot_source']);
     const principal = flagged!.elements![0]!;
-    expect(principal.value).toBe(`user ${LONG_ARN} 2026-11-20T09:00Z..2026-11-20T11:00Z`);
-    expect(principal.value!.length).toBeGreaterThan(PIVOT_LIMITS.optionValue);
-    const menu = blocks.find((b) => b.block_id === 'trail_pivot/r/ex-20261120-0001/1')!.accessory!;
+    // The value is the question without its window, which the block id carries for every pivot of the row.
+    expect(principal.value).toBe(`user ${LONG_ARN}`);
+    expect(`principal ${principal.value}`.length).toBeGreaterThan(PIVOT_LIMITS.optionValue);
+    const menu = blocks.find((b) => b.block_id?.startsWith('trail_pivot/r/ex-20261120-0001/1/'))!.accessory!;
     expect(menu.type).toBe('button'); // one option left (the address): a button, since a menu needs two
-    expect(menu.value).toBe('source ip 198.51.100.7 2026-11-20T09:00Z..2026-11-20T11:00Z');
+    expect(menu.value).toBe('source ip 198.51.100.7');
   });
 
   test('each shown row with pivots gets a menu; values stay within 150; record values are shown as data', () => {
     const rowBlocks = blocks.filter((b) => b.block_id?.startsWith('trail_pivot/r/'));
-    expect(rowBlocks.map((b) => b.block_id!.split('/').pop())).toEqual(['0', '1', '2']);
+    expect(rowBlocks.map((b) => b.block_id!.split('/')[3])).toEqual(['0', '1', '2']);
     const first = rowBlocks[0]!.accessory!;
     expect(first.type).toBe('overflow');
     expect(first.options!.map((o) => o.value.split(' ').slice(0, 2).join(' '))).toEqual([
@@ -108,28 +111,34 @@ describe('pivot buttons and menus in the result reply', () => {
   });
 
   test('a click reads back the execution, row, pivot and question; anything else is refused', () => {
-    expect(
-      pivotClick(
-        'trail_pivot/r/mx3g16kndlc6/4',
-        'trail_pivot_row',
-        'source ip 10.0.0.1 2026-11-20T09:00Z..2026-11-20T11:00Z',
-      ),
-    ).toEqual({
+    const w = '2026-11-20T09:00Z..2026-11-20T11:00Z';
+    expect(pivotClick(`trail_pivot/r/mx3g16kndlc6/4/${w}`, 'trail_pivot_row', 'source ip 10.0.0.1')).toEqual({
       executionId: 'mx3g16kndlc6',
       row: 4,
       kind: 'source',
-      question: 'ip 10.0.0.1 2026-11-20T09:00Z..2026-11-20T11:00Z',
+      question: `ip 10.0.0.1 ${w}`,
     });
-    expect(pivotClick('trail_pivot/f/mx3g16kndlc6/1', 'trail_pivot_principal', 'user bob 1h')).toEqual({
+    expect(pivotClick(`trail_pivot/f/mx3g16kndlc6/1/${w}`, 'trail_pivot_principal', 'user bob')).toEqual({
       executionId: 'mx3g16kndlc6',
       row: 1,
       kind: 'principal',
-      question: 'user bob 1h',
+      question: `user bob ${w}`,
     });
-    expect(pivotClick('trail_pivot/r/mx3g16kndlc6/1', 'trail_pivot_row', 'admin users 1h')).toBeUndefined();
-    expect(pivotClick('trail_pivot/f/ex-1/1', 'trail_pivot_principal', 'user bob')).toBeUndefined();
-    expect(pivotClick('other/f/mx3g16kndlc6/1', 'trail_pivot_principal', 'user bob')).toBeUndefined();
-    expect(pivotClick('trail_pivot/f/mx3g16kndlc6/1', 'trail_pivot_principal', '')).toBeUndefined();
+    expect(pivotClick(`trail_pivot/r/mx3g16kndlc6/1/${w}`, 'trail_pivot_row', 'admin users')).toBeUndefined();
+    expect(pivotClick(`trail_pivot/f/ex-1/1/${w}`, 'trail_pivot_principal', 'user bob')).toBeUndefined();
+    expect(pivotClick(`other/f/mx3g16kndlc6/1/${w}`, 'trail_pivot_principal', 'user bob')).toBeUndefined();
+    expect(pivotClick(`trail_pivot/f/mx3g16kndlc6/1/${w}`, 'trail_pivot_principal', '')).toBeUndefined();
+    // The window part holds nothing but a window's characters.
+    expect(pivotClick('trail_pivot/f/mx3g16kndlc6/1/24h --sql', 'trail_pivot_principal', 'user bob')).toBeUndefined();
+  });
+
+  test('a typical SSO assumed-role ARN fits a menu option, since the window rides in the block id', () => {
+    const sso =
+      'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_AdministratorAccess_0123456789abcdef/alice@example.com';
+    const b = render(result([['ConsoleLogin', '2026-11-20T09:12:00Z', sso, '203.0.113.9', null]]));
+    const menu = b.find((x) => x.block_id?.startsWith('trail_pivot/r/'))!.accessory!;
+    expect(menu.options!.map((o) => o.value)).toEqual([`principal user ${sso}`, 'source ip 203.0.113.9']);
+    expect(blockKitProblems(b)).toEqual([]);
   });
 });
 

@@ -66,7 +66,7 @@ describe('Pivots from an answer, in its thread', () => {
   test('the answer offers buttons for its flagged row and a menu per shown row, within Block Kit limits', () => {
     expect(blockKitProblems(reply.blocks)).toEqual([]);
     const flagged = blocks().filter((b) => b.block_id?.startsWith('trail_pivot/f/'));
-    expect(flagged.map((b) => b.block_id)).toEqual([`trail_pivot/f/${originId}/1`]);
+    expect(flagged.map((b) => b.block_id!.split('/').slice(0, 4).join('/'))).toEqual([`trail_pivot/f/${originId}/1`]);
     expect(flagged[0]!.elements!.map((e) => e.value!.split(' ')[0])).toEqual(['user', 'ip', 'who']);
     const rows = blocks().filter((b) => b.block_id?.startsWith('trail_pivot/r/'));
     expect(rows.map((b) => b.accessory?.type)).toEqual(['overflow', 'overflow']);
@@ -74,11 +74,12 @@ describe('Pivots from an answer, in its thread', () => {
   });
 
   test('a pivot button asks its question in the same thread; the parent names the row it came from', async () => {
-    const flagged = blocks().find((b) => b.block_id === `trail_pivot/f/${originId}/1`)!;
+    const flagged = blocks().find((b) => b.block_id?.startsWith(`trail_pivot/f/${originId}/1/`))!;
     const principal = flagged.elements!.find((e) => e.action_id === 'trail_pivot_principal')!;
-    expect(principal.value).toMatch(
-      /^user arn:aws:iam::111122223333:user\/bobodell \d{4}-\d\d-\d\dT\d\d:\d\dZ\.\.\d{4}-\d\d-\d\dT\d\d:\d\dZ$/,
-    );
+    expect(principal.value).toBe('user arn:aws:iam::111122223333:user/bobodell');
+    // The row's window (±1 h around the event) rides in the block id.
+    const window = flagged.block_id!.split('/').slice(4).join('/');
+    expect(window).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\dZ\.\.\d{4}-\d\d-\d\dT\d\d:\d\dZ$/);
     const before = threadMessages().length;
     const res = await elementClick(bot, {
       blockId: flagged.block_id!,
@@ -103,7 +104,7 @@ describe('Pivots from an answer, in its thread', () => {
     const [e] = await bot.parts.store.listByChannel('C0PIVOT', 1);
     expect(e).toMatchObject({
       command: 'user',
-      commandText: principal.value,
+      commandText: `${principal.value} ${window}`,
       userId: 'U0ALICE',
       threadTs: parent.ts,
       origin: { executionId: originId, row: 1, kind: 'principal', commandText: 'sg sg-5887f224 12h' },
@@ -132,7 +133,7 @@ describe('Pivots from an answer, in its thread', () => {
   });
 
   test("a row's overflow option runs its pivot (everything from the source address) in the thread", async () => {
-    const row = blocks().find((b) => b.block_id === `trail_pivot/r/${originId}/0`)!;
+    const row = blocks().find((b) => b.block_id?.startsWith(`trail_pivot/r/${originId}/0/`))!;
     const source = row.accessory!.options!.find((o) => o.value.startsWith('source '))!;
     const before = threadMessages().length;
     await elementClick(bot, {
@@ -149,11 +150,16 @@ describe('Pivots from an answer, in its thread', () => {
     expect(added[0]!.text).toContain('Pivot from row 1 of');
     expect(added[0]!.text).toContain('everything from this source address');
     const [e] = await bot.parts.store.listByChannel('C0PIVOT', 1);
-    expect(e).toMatchObject({ command: 'ip', commandText: source.value.slice('source '.length), userId: 'U0BOB' });
+    const window = row.block_id!.split('/').slice(4).join('/');
+    expect(e).toMatchObject({
+      command: 'ip',
+      commandText: `${source.value.slice('source '.length)} ${window}`,
+      userId: 'U0BOB',
+    });
   });
 
   test("a denied user's pivot is refused to them alone and audited; nothing runs", async () => {
-    const flagged = blocks().find((b) => b.block_id === `trail_pivot/f/${originId}/1`)!;
+    const flagged = blocks().find((b) => b.block_id?.startsWith(`trail_pivot/f/${originId}/1/`))!;
     const principal = flagged.elements!.find((e) => e.action_id === 'trail_pivot_principal')!;
     const messages = bot.fake.messages.length;
     const executions = (await bot.parts.store.listByChannel('C0PIVOT', 20)).length;
@@ -173,7 +179,7 @@ describe('Pivots from an answer, in its thread', () => {
     expect(audit).toMatchObject({
       action: 'denied',
       command: 'user',
-      detail: `pivot from ${originId} row 2: ${principal.value}`,
+      detail: `pivot from ${originId} row 2: ${principal.value} ${flagged.block_id!.split('/').slice(4).join('/')}`,
     });
     await bot.parts.runner.idle();
     expect(bot.fake.messages.length).toBe(messages);
@@ -183,7 +189,7 @@ describe('Pivots from an answer, in its thread', () => {
   test('a click trailbot did not build is ignored, not run', async () => {
     const executions = (await bot.parts.store.listByChannel('C0PIVOT', 20)).length;
     const res = await elementClick(bot, {
-      blockId: 'trail_pivot/f/not-an-id!/1',
+      blockId: 'trail_pivot/f/not-an-id!/1/2026-11-20T07:00Z..2026-11-20T09:00Z',
       element: { type: 'button', action_id: 'trail_pivot_principal', value: 'users 24h' },
       userId: 'U0ALICE',
       channelId: 'C0PIVOT',
