@@ -52,6 +52,15 @@ async function postSigned(bot: SlackBot, body: string, contentType: string): Pro
   return { status: res.status, body: await res.text() };
 }
 
+/** Slack's handshake when an events Request URL is saved: the app must answer with the challenge. */
+export function urlVerification(bot: SlackBot, challenge: string): Promise<{ status: number; body: string }> {
+  return postSigned(
+    bot,
+    JSON.stringify({ token: 'deprecated-verification-token', challenge, type: 'url_verification' }),
+    'application/json',
+  );
+}
+
 /** Delivers a mention to the bot as the Events API does; resolves to Bolt's HTTP answer. */
 export function mention(bot: SlackBot, f: MentionFields): Promise<{ status: number; body: string }> {
   return postSigned(bot, JSON.stringify(appMentionEnvelope(f)), 'application/json');

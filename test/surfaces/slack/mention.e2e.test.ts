@@ -5,7 +5,7 @@ import { generateSampleData, sampleAccountIds } from '../../../src/sample/genera
 import { mentionText } from '../../../src/surfaces/slack/command-text';
 import { eventually, type SlackBot, startSlackBot } from '../../helpers/bot';
 import { blockKitProblems } from '../../helpers/fake-slack';
-import { mention } from '../../helpers/slack-events';
+import { mention, urlVerification } from '../../helpers/slack-events';
 
 /**
  * Issue 17 item 1: `@trailbot sg sg-5887f224 12h` in a thread is answered in that thread, through the same front
@@ -37,6 +37,12 @@ describe('Asking with a mention, inside a thread', () => {
   afterAll(async () => {
     await bot.close();
     rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test("over HTTP the events Request URL passes Slack's url_verification handshake", async () => {
+    const res = await urlVerification(bot, 'challenge-3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P');
+    expect(res.status).toBe(200);
+    expect(res.body).toContain('challenge-3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P');
   });
 
   test('a mention in a thread: parent, table and CSV are all replies in that thread; nothing at top level', async () => {
