@@ -49,7 +49,8 @@ export interface PivotInput {
  */
 export type Prepared = { kind: 'reply'; text: string } | { kind: 'run'; ackText?: string; run: () => Promise<void> };
 
-export type ActionName = 'cancel' | 'rerun' | 'show_sql' | 'confirm';
+/** `page`: "Show next 20 rows"; its `executionId` carries `<execution id>@<first row>` (src/dispatch/page.ts). */
+export type ActionName = 'cancel' | 'rerun' | 'show_sql' | 'confirm' | 'page';
 
 export interface ActionInput {
   action: ActionName;

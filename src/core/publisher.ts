@@ -30,6 +30,18 @@ export interface ResultSummary {
   series?: TimeSeries;
 }
 
+/**
+ * Rows `from`… of an answer, read back from its stored result (issue 17: "Show next 20 rows" in the thread). NULL and
+ * the empty string are stored alike in the CSV, so both come back as ''.
+ */
+export interface ResultRows {
+  columns: string[];
+  rows: (string | null)[][];
+  /** 0-based position of `rows[0]` in the whole result. */
+  from: number;
+  totalRows: number;
+}
+
 /** Where a message that only the asker should see goes. */
 export interface Recipient {
   channelId: string;
@@ -60,6 +72,8 @@ export interface Publisher {
   postFailure(execution: ExecutionRecord): Promise<string | undefined>;
   /** Updates the parent message with the final state, rows, bytes scanned, cost and duration. */
   updateParent(execution: ExecutionRecord): Promise<void>;
+  /** Posts more rows of an answer into its thread (the "Show next 20 rows" button); returns the reply's reference. */
+  postRows?(execution: ExecutionRecord, rows: ResultRows): Promise<string | undefined>;
   /** A message only the asker sees (usage errors, dedupe pointers, limits, denials). */
   notify(to: Recipient, text: string): Promise<void>;
   /**

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ExecutionRecord } from './execution';
 import type { PivotOrigin } from './input';
-import type { RiskFlag } from './publisher';
+import type { ResultRows, RiskFlag } from './publisher';
 import type { BoundQuery } from './query';
 
 /** How long a question waits for its Confirm click (Slack's response_url also lasts 30 minutes). */
@@ -64,4 +64,9 @@ export interface QueryRunner {
   confirm(token: string, by: Asker): Promise<string | undefined>;
   /** Cancels a question; returns text for the person who asked to cancel. */
   cancel(id: string, by: string): Promise<string>;
+  /**
+   * Rows `from`… (at most `count`) of a finished question's answer, read back from its stored result, or fetched again
+   * when that is gone (the "Show next 20 rows" button; the front door never reads results itself).
+   */
+  rowsOf?(execution: ExecutionRecord, from: number, count: number): Promise<ResultRows>;
 }

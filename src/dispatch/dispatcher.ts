@@ -13,6 +13,7 @@ import { MAX_WATCHES_PER_CHANNEL, type WatchStore } from '../core/watch';
 import { type Logger, silentLogger } from '../logger';
 import { fencedQueryText } from '../query/show';
 import { echoCommand, escapeEntities } from '../util/echo';
+import { showNextRows } from './page';
 import { PIVOT_MEANING } from './pivots';
 import { type AccessDecision, checkAccess, checkOwnership } from './policy';
 import { runScheduled, type ScheduledOutcome, type ScheduledRun, type ScheduledRuns } from './scheduled';
@@ -126,6 +127,11 @@ export class TrailDispatcher implements Dispatcher, ScheduledRuns, WatchRuns {
     if (input.action === 'confirm') {
       const denied = await this.refuse(input, 'confirm', `button confirm ${input.executionId}`);
       return denied ?? this.o.runner.confirm(input.executionId, input);
+    }
+    // "Show next 20 rows" carries `<execution id>@<row>`, read and policy-checked in src/dispatch/page.ts.
+    if (input.action === 'page') {
+      const { store, runner, publisher } = this.o;
+      return showNextRows(input, { store, runner, publisher, refuse: (c, detail) => this.refuse(input, c, detail) });
     }
     const e = await this.o.store.get(input.executionId);
     if (!e) return `There is no execution \`${input.executionId}\`.`;

@@ -1,5 +1,5 @@
 import { type ExecutionRecord, IllegalTransitionError } from '../core/execution';
-import type { Recipient } from '../core/publisher';
+import type { Recipient, ResultRows } from '../core/publisher';
 import { type Asker, type QueryRunner, type QuerySubmission, requestKeyOf, type SubmitOutcome } from '../core/runner';
 import { Admission } from './admission';
 import { pruneSpool, Results } from './collect';
@@ -17,6 +17,7 @@ import {
 } from './messages';
 import { preflight } from './preflight';
 import { Publishing } from './publish';
+import { ResultPages } from './rows';
 
 /**
  * submit → record → start → poll → fetch → publish → finalize, with every state change a conditional write in the
@@ -33,6 +34,7 @@ export class Runner implements QueryRunner {
   private readonly leases: Leases;
   private readonly admission: Admission;
   private readonly lifecycle: Lifecycle;
+  private readonly pages: ResultPages;
 
   constructor(options: RunnerOptions) {
     this.c = runnerContext(options);
@@ -41,6 +43,12 @@ export class Runner implements QueryRunner {
     const results = new Results(this.c, (id) => this.leases.renew(id));
     const publishing = new Publishing(this.c, this.leases, results);
     this.lifecycle = new Lifecycle(this.c, this.leases, this.admission, results, publishing);
+    this.pages = new ResultPages(this.c);
+  }
+
+  /** Rows of a finished answer, read back for "Show next 20 rows" (src/runner/rows.ts). */
+  rowsOf(e: ExecutionRecord, from: number, count: number): Promise<ResultRows> {
+    return this.pages.rows(e, from, count);
   }
 
   /** Records the question (idempotently), announces it and runs it to a published answer. */

@@ -78,6 +78,7 @@ const ACTION_NAMES: Record<string, ActionName> = {
   [ACTION_IDS.rerun]: 'rerun',
   [ACTION_IDS.showSql]: 'show_sql',
   [ACTION_IDS.confirm]: 'confirm',
+  [ACTION_IDS.page]: 'page',
 };
 
 /** Ephemeral reply text: Slack recommends ≤ 4,000 characters for `text`. */
@@ -163,7 +164,7 @@ export function createSlackApp(options: CreateSlackAppOptions): SlackAppHandle {
   });
 
   app.action<BlockAction<ButtonAction>>(
-    /^trail_(cancel|rerun|show_sql|confirm)$/,
+    /^trail_(cancel|rerun|show_sql|confirm|page)$/,
     async ({ ack, body, action, respond }) => {
       await ack();
       const name = ACTION_NAMES[action.action_id];

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import type { WebClient } from '@slack/web-api';
 import { TrailError } from '../../core/errors';
 import type { ExecutionRecord } from '../../core/execution';
-import type { Publisher, Recipient, ResultSummary } from '../../core/publisher';
+import type { Publisher, Recipient, ResultRows, ResultSummary } from '../../core/publisher';
 import type { PivotFinder } from '../../dispatch/pivots';
 import { formatBytes } from '../../time/format';
 import { UTF8_BOM } from '../../util/csv-name';
@@ -22,7 +22,7 @@ import {
   renderResult,
 } from './messages';
 import { LAYOUT_ERRORS, SlackPublishError, toPublishError } from './publish-errors';
-import { renderPlainResult } from './tables';
+import { renderPlainResult, renderRowsPage } from './tables';
 
 /** One way to render a message, named for the log. `blocks` undefined = text only. */
 interface Rendering {
@@ -141,6 +141,19 @@ export class SlackPublisher implements Publisher {
       this.client.chat.postMessage({ channel: execution.channelId, thread_ts: parent, ...message }),
     );
     return requireTs('post the result', res.ts);
+  }
+
+  /** More rows of an answer in its thread ("Show next 20 rows"), as a table or, where refused, aligned text. */
+  async postRows(execution: ExecutionRecord, rows: ResultRows): Promise<string | undefined> {
+    const parent = this.parentOf(execution, 'post more rows');
+    const o = { ...this.resultOptions, timeZone: this.timeZone };
+    const renderings: Rendering[] = (
+      o.table === 'monospace' ? (['monospace'] as const) : (['block', 'monospace'] as const)
+    ).map((table) => ({ name: table, message: () => renderRowsPage(execution, rows, { ...o, table }) }));
+    const res = await this.withFallbacks('post more rows', renderings, (message) =>
+      this.client.chat.postMessage({ channel: execution.channelId, thread_ts: parent, ...message }),
+    );
+    return requireTs('post more rows', res.ts);
   }
 
   async uploadCsv(execution: ExecutionRecord, result: ResultSummary): Promise<string | undefined> {

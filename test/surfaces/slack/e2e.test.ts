@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { ResultPage } from '../../../src/core/engine';
 import { DuckDbEngine } from '../../../src/engines/duckdb';
 import { generateSampleData, sampleAccountIds } from '../../../src/sample/generate';
+import { consoleEventUrl } from '../../../src/util/console-link';
 import { parseCsv } from '../../../src/util/csv';
 import { eventually, type SlackBot, startSlackBot } from '../../helpers/bot';
 import { queryOf } from '../../helpers/commands';
@@ -69,8 +70,21 @@ describe('Slack end to end on the embedded engine', () => {
     // The upload starts with a UTF-8 byte-order mark (for Excel); the rest is the spooled RFC 4180 file.
     expect([...file.bytes!.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const csv = parseCsv(file.bytes!.subarray(3).toString('utf8'));
-    expect(csv[0]).toEqual(pages[0]!.columns);
-    expect(csv.slice(1)).toEqual(pages.flatMap((p) => p.rows.map((r) => r.map((c) => c ?? ''))));
+    // …plus the console link the bot adds to every event (issue 17, item 3), built from the row's own fields.
+    expect(csv[0]).toEqual([...pages[0]!.columns, 'console_url']);
+    const column = (name: string) => pages[0]!.columns.indexOf(name);
+    const withLinks = pages.flatMap((p) =>
+      p.rows.map((r) => [
+        ...r.map((c) => c ?? ''),
+        consoleEventUrl({
+          eventId: r[column('eventid')],
+          region: r[column('awsregion')],
+          account: r[column('recipientaccountid')],
+        }) ?? '',
+      ]),
+    );
+    expect(csv.slice(1)).toEqual(withLinks);
+    expect(withLinks.every((r) => r.at(-1)!.startsWith('https://us-east-1.console.aws.amazon.com/'))).toBe(true);
     expect(csv.slice(1).map((r) => r[0])).toEqual(['ModifyNetworkInterfaceAttribute', 'AuthorizeSecurityGroupIngress']);
 
     // Every message the bot sent passed the fake's Block Kit checks.
