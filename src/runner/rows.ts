@@ -2,7 +2,7 @@ import { TrailError } from '../core/errors';
 import type { ExecutionRecord } from '../core/execution';
 import type { ResultRows, ResultSummary } from '../core/publisher';
 import { readCsvRows } from '../util/csv-rows';
-import { Results, type ResultSources } from './collect';
+import { type ResultSources, Results } from './collect';
 
 /**
  * Rows of a finished answer, for the "Show next 20 rows" button (issue 17, item 5). The answer is read the way a
