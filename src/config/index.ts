@@ -12,7 +12,7 @@ import { ConfigError } from '../core/errors';
 import { readChat } from './chat';
 import { readEngine, readRegion } from './engine';
 import { readLimits } from './limits';
-import { readAccessPolicy, requirePolicy } from './policy';
+import { readAccessPolicy, readWatchRoutes, requirePolicy } from './policy';
 import { EnvReader } from './setting';
 import { readStore } from './store';
 import { readTime } from './time';
@@ -53,6 +53,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TrailConfig {
     ...readLimits(r),
     policy: readAccessPolicy(r),
   };
+  const watchRoutes = readWatchRoutes(r);
+  if (watchRoutes) config.watchRoutes = watchRoutes;
   requirePolicy(r, chat, engine);
   reportUnknownSettings(r);
   if (r.problems.length > 0) throw new ConfigError(r.problems);

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { type EnvReader, setting } from './setting';
 import type { AccessPolicy, AccessRule, ChatConfig, EngineConfig } from './types';
-import { clip } from './values';
+import { check, clip } from './values';
 
 /** TRAIL_ACCESS_POLICY's value for "everyone, everywhere, on purpose". */
 export const OPEN_POLICY_WORD = 'open';
@@ -21,7 +21,36 @@ export const ACCESS_POLICY = setting('TRAIL_ACCESS_POLICY', z.string(), {
   doc: 'e.g. `{"default":{"channels":["C0SECOPS"]},"commands":{"root":{"channels":["C0COMPLIANCE"]}},"admins":["U0LEAD"]}`, `@policy.json`, or `open`',
 });
 
-export const POLICY_SETTINGS = [ACCESS_POLICY];
+/** Account → channel for watches' findings (issue 19): an organization with a channel per account. */
+export const WATCH_ROUTES = setting(
+  'TRAIL_WATCH_ROUTES',
+  check<Record<string, string>>((value) => {
+    const routes: Record<string, string> = {};
+    for (const pair of value.split(/[\s,]+/).filter((p) => p !== '')) {
+      const m = /^(\d{12}):([CG][A-Z0-9]{2,})$/.exec(pair);
+      if (!m) {
+        return {
+          problem: `\`${clip(pair)}\` is not <12-digit account>:<channel id>; e.g. 111122223333:C0PROD,444455556666:C0DEV`,
+        };
+      }
+      if (routes[m[1]!] !== undefined && routes[m[1]!] !== m[2]) return { problem: `account ${m[1]} is routed twice` };
+      routes[m[1]!] = m[2]!;
+    }
+    return routes;
+  }),
+  {
+    unset: "findings stay in the watch's channel",
+    doc: "watches post the findings of these accounts in these channels, e.g. `111122223333:C0PROD,444455556666:C0DEV` (a watch's own `route` wins; the access policy must allow the watched command there, else they stay in the watch's channel)",
+  },
+);
+
+export const POLICY_SETTINGS = [ACCESS_POLICY, WATCH_ROUTES];
+
+/** TRAIL_WATCH_ROUTES, or undefined when unset. */
+export function readWatchRoutes(r: EnvReader): Record<string, string> | undefined {
+  const routes = r.optional(WATCH_ROUTES);
+  return routes && Object.keys(routes).length > 0 ? routes : undefined;
+}
 
 const channelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, {
   error: (iss) =>

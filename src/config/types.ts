@@ -104,4 +104,6 @@ export interface TrailConfig {
     dailyBudgetBytesPerUser?: number;
   };
   policy: AccessPolicy;
+  /** TRAIL_WATCH_ROUTES: account id → channel id for watches' findings (src/dispatch/watch-runs.ts). */
+  watchRoutes?: Record<string, string>;
 }

@@ -4,7 +4,7 @@
  * with today's catalog and bound to the run's window, and it is submitted as the creator's, marked as a watch's run
  * (src/core/watch.ts) so the runner stays quiet unless there is something new.
  *
- * Routing: rows of a routed account go to its channel. Each channel gets its own execution (its own thread), the
+ * Routing: rows of a routed account (the watch's `route`, else TRAIL_WATCH_ROUTES) go to its channel. Each channel gets its own execution (its own thread), the
  * routed ones narrowed with `account:` (a cheaper scan: the table is partitioned by account) and the watch's own
  * channel giving those accounts away. A routed channel the policy no longer allows for the creator keeps its rows in
  * the watch's own channel, and the creator is told: a tightened policy must not make findings vanish.
@@ -51,11 +51,17 @@ export async function runWatch(
   const may = (channelId: string) =>
     checkAccess(o.config.policy, { command: watch.command, userId: watch.createdBy, channelId });
   const byChannel = new Map<string, string[]>();
-  for (const [account, channelId] of Object.entries(watch.routes ?? {})) {
+  // The watch's own routes win over TRAIL_WATCH_ROUTES for their accounts.
+  const routes = { ...o.config.watchRoutes, ...watch.routes };
+  for (const [account, channelId] of Object.entries(routes)) {
     if (channelId === watch.channelId) continue;
     const access = may(channelId);
     if (!access.allowed) {
-      notes.push(`rows of account ${account} stay in this channel: ${access.reason}`);
+      // A route the creator typed is theirs to fix; one from the configuration is the operator's (it stays quiet
+      // here rather than telling the creator every few minutes), and its rows stay in the watch's channel either way.
+      if (watch.routes?.[account] !== undefined) {
+        notes.push(`rows of account ${account} stay in this channel: ${access.reason}`);
+      }
       continue;
     }
     byChannel.set(channelId, [...(byChannel.get(channelId) ?? []), account]);

@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { annotatorsFrom } from '../../commands/annotate';
-import type { TrailConfig } from '../../src/config';
+import { loadConfig, type TrailConfig } from '../../src/config';
 import type { BoundQuery } from '../../src/core/query';
 import { TrailDispatcher } from '../../src/dispatch/dispatcher';
 import { spoolPaths } from '../../src/runner/collect';
@@ -295,6 +295,42 @@ test('routing: rows of a routed account go to its channel, the rest stay; each p
   expect(ids).toHaveLength(2);
   // The routed run asked only for its account (a narrower scan).
   expect(bot.engine.started.some((q) => JSON.stringify(q.params).includes('444455556666'))).toBe(true);
+});
+
+test('routing from TRAIL_WATCH_ROUTES: the configured account goes to its channel; a channel the policy refuses keeps its rows home', async () => {
+  const config = loadConfig({ TRAIL_WATCH_ROUTES: '444455556666:C0PROD, 777788889999:C0SECRET' });
+  expect(config.watchRoutes).toEqual({ '444455556666': 'C0PROD', '777788889999': 'C0SECRET' });
+  expect(() => loadConfig({ TRAIL_WATCH_ROUTES: '4444:C0PROD' })).toThrow(
+    'TRAIL_WATCH_ROUTES: `4444:C0PROD` is not <12-digit account>:<channel id>',
+  );
+  const w = await world('2026-11-20T09:58:00.000Z', {
+    watchRoutes: config.watchRoutes,
+    policy: { default: {}, commands: { tamper: { channels: ['C0SEC', 'C0PROD'] } } },
+  });
+  await w.watch('tamper every 15m');
+  const bot = w.replica();
+  w.events.push(
+    { id: 'ev-home', at: '2026-11-20T10:01:00.000Z', deliveredAt: '2026-11-20T10:05:00.000Z', account: '111122223333' },
+    { id: 'ev-prod', at: '2026-11-20T10:02:00.000Z', deliveredAt: '2026-11-20T10:05:00.000Z', account: '444455556666' },
+    {
+      id: 'ev-secret',
+      at: '2026-11-20T10:03:00.000Z',
+      deliveredAt: '2026-11-20T10:05:00.000Z',
+      account: '777788889999',
+    },
+  );
+  w.clock.set('2026-11-20T10:15:00.000Z');
+  await tickAll(bot);
+  const ids = await w.postedIds();
+  expect(ids).toHaveLength(2);
+  expect(ids).toEqual(
+    expect.arrayContaining([
+      { channelId: 'C0SEC', ids: ['ev-home', 'ev-secret'] },
+      { channelId: 'C0PROD', ids: ['ev-prod'] },
+    ]),
+  );
+  // A configured route the policy refuses is the operator's to fix: the creator is not told at every run.
+  expect(w.posts().filter((p) => p.kind === 'notify')).toHaveLength(0);
 });
 
 test('a policy tightened after the watch was made: the run is skipped and its creator told', async () => {
