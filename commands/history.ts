@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { ExecutionRecord } from '../src/core/execution';
+import { watchOf } from '../src/core/watch';
 import { expectNoMore, validateWord } from './args';
 import { historyLine } from './status';
 import type { DeferredControl } from './types';
@@ -26,7 +28,11 @@ export const ExecutionHistory: DeferredControl<{ limit: number }> = {
     return { limit };
   },
   async handle({ limit }, ctx) {
-    const list = await ctx.executions.listByChannel(ctx.asker.channelId, limit);
+    // A watch's runs that found nothing posted nothing (src/core/watch.ts): they are not questions anyone saw, and a
+    // 15-minute watch would otherwise fill the list. Read a few more to make up for them.
+    const quiet = (e: ExecutionRecord) => watchOf(e) !== undefined && e.state === 'PUBLISHED' && !e.parentRef;
+    const read = await ctx.executions.listByChannel(ctx.asker.channelId, Math.min(limit * 4, 200));
+    const list = read.filter((e) => !quiet(e)).slice(0, limit);
     if (list.length === 0) return 'No questions have been asked in this channel yet.';
     return [
       `Last ${list.length} questions in this channel:`,

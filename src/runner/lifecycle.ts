@@ -137,7 +137,8 @@ export class Lifecycle {
         const current = await store.get(e.id);
         if (current && current.state !== 'RUNNING') return current;
         const { publisher } = this.c;
-        if (publisher.progress && Date.now() - lastProgress >= this.c.progressEveryMs) {
+        // A watch's run shows no progress: it has said nothing yet, and says nothing if it finds nothing.
+        if (publisher.progress && !watchOf(e) && Date.now() - lastProgress >= this.c.progressEveryMs) {
           lastProgress = Date.now();
           await publisher.progress(e, this.c.now().getTime() - began, status.stats).catch(() => {});
         }

@@ -208,6 +208,8 @@ test('two replicas, late deliveries and quiet runs: every event posted once, not
   expect(windows[1]).toEqual(['2026-11-20T09:45:00.000Z', '2026-11-20T10:15:00.000Z']);
   expect(windows[2]).toEqual(['2026-11-20T10:00:00.000Z', '2026-11-20T10:30:00.000Z']);
   expect((await w.watches.get(id))?.lastFindingAt).toBe('2026-11-20T10:45:00.000Z');
+  // `history` lists the three runs people saw, not the quiet ones.
+  expect(await w.type('history 10')).toMatch(/^Last 3 questions in this channel:/);
 });
 
 test('a restart: a claim whose claimer died is run by the next process, and the new process posts nothing twice', async () => {
