@@ -163,6 +163,7 @@ export function seriesFrom(config: TrailConfig) {
     return seriesBuilder(command.chart, {
       window: { start: new Date(e.query.window.start), end: new Date(e.query.window.end) },
       isOffHours: (t) => isOffHours(t, config.offHours, config.timeZone),
+      ...(command.rowCap ? { rowCap: command.rowCap.rows } : {}),
     });
   };
 }

@@ -35,6 +35,8 @@ export interface SeriesOptions {
   window: { start: Date; end: Date };
   /** Whether a row's time is off-hours (the configuration's TRAIL_OFFHOURS in TRAIL_TIME_ZONE), for `markOffHours`. */
   isOffHours?: (time: Date) => boolean;
+  /** The command's row cap (QueryCommand.rowCap): an answer that reaches it says where its rows stop. */
+  rowCap?: number;
 }
 
 /**
@@ -52,6 +54,8 @@ export function seriesBuilder(spec: ChartSpec, options: SeriesOptions): SeriesBu
   const mark = spec.markOffHours ? options.isOffHours : undefined;
   const marked = mark ? new Array<number>(counts.length).fill(0) : undefined;
   let skipped = 0;
+  let seen = 0;
+  let oldest = Number.POSITIVE_INFINITY;
   // Off-hours is a property of the minute (zone offsets are whole minutes), and rows mostly arrive in time order:
   // the last minute's answer is kept, so the zone arithmetic runs about once per minute that has rows.
   let lastMinute = Number.NaN;
@@ -66,12 +70,14 @@ export function seriesBuilder(spec: ChartSpec, options: SeriesOptions): SeriesBu
   };
   return {
     add(row) {
+      seen += 1;
       const value = row(spec.timeColumn);
       const ms = value === null ? Number.NaN : parseTime(value);
       if (!Number.isFinite(ms) || ms < startMs || ms >= endMs) {
         skipped += 1;
         return;
       }
+      oldest = Math.min(oldest, ms);
       const i = Math.floor((ms - first) / size);
       counts[i] = (counts[i] ?? 0) + 1;
       if (marked && mark && offHoursAt(ms)) marked[i] = (marked[i] ?? 0) + 1;
@@ -84,6 +90,9 @@ export function seriesBuilder(spec: ChartSpec, options: SeriesOptions): SeriesBu
         counts: [...counts],
         ...(marked ? { marked: [...marked] } : {}),
         skipped,
+        ...(options.rowCap !== undefined && seen >= options.rowCap && Number.isFinite(oldest)
+          ? { cappedBefore: new Date(oldest).toISOString() }
+          : {}),
       };
     },
   };
@@ -118,4 +127,10 @@ export function totalOf(series: TimeSeries): number {
 
 export function markedOf(series: TimeSeries): number {
   return (series.marked ?? []).reduce((a, b) => a + b, 0);
+}
+
+/** The time a capped answer's rows stop at, to the minute (UTC), for the chart's note. */
+export function capLabel(series: TimeSeries): string {
+  const iso = series.cappedBefore ?? '';
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
 }

@@ -1,5 +1,5 @@
 import type { TimeSeries } from '../core/publisher';
-import { bucketLabel, markedOf, totalOf } from './series';
+import { bucketLabel, capLabel, markedOf, totalOf } from './series';
 
 const BLOCKS = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
@@ -24,6 +24,7 @@ export function sparkline(series: TimeSeries, o: { width?: number; markedLabel?:
   const parts = [`${totalOf(series)} ${series.rows}, a block per ${unit}`];
   if (series.marked) parts.push(`${markedOf(series)} ${o.markedLabel ?? 'marked'}`);
   if (series.skipped > 0) parts.push(`${series.skipped} without a time in the window`);
+  if (series.cappedBefore) parts.push(`row cap: nothing before ${capLabel(series)}`);
   const first = bucketLabel(series, 0);
   const last = bucketLabel(series, n - 1);
   // The last label drops the date when it is the first one's (a day or less of minutes or hours).

@@ -1,6 +1,6 @@
 import type { TimeSeries } from '../core/publisher';
 import { isUnsafeChar } from '../util/shown';
-import { bucketLabel, markedOf, totalOf } from './series';
+import { bucketLabel, capLabel, markedOf, totalOf } from './series';
 
 /**
  * Text for an SVG document from any source. Labels come from records (user names, event names) and from what was
@@ -86,6 +86,7 @@ export function chartSvg(series: TimeSeries, text: ChartText): string {
   const parts = [`${total} ${xmlText(series.rows, 40)}, counted per ${series.bucket}`, span];
   if (series.marked) parts.push(`${marked} ${xmlText(text.markedLabel ?? 'marked', 40)}`);
   if (series.skipped > 0) parts.push(`${series.skipped} without a time in the window, not drawn`);
+  if (series.cappedBefore) parts.push(`row cap reached: older rows than ${capLabel(series)} not drawn`);
   out.push(`<text x="${M.left}" y="44" font-size="12" fill="#616061">${parts.join(' · ')}</text>`);
   // Grid lines and y labels at quarters of the round top.
   for (let k = 0; k <= 4; k++) {
@@ -164,5 +165,6 @@ export function chartDescription(series: TimeSeries, markedLabel = 'marked'): st
     parts.push(`busiest ${bucketLabel(series, busiest)} with ${series.counts[busiest]}`);
   }
   if (series.marked) parts.push(`${markedOf(series)} ${markedLabel}`);
+  if (series.cappedBefore) parts.push(`the answer reached its row cap, so nothing before ${capLabel(series)} is drawn`);
   return `${parts.join('; ')}.`;
 }

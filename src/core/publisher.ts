@@ -111,6 +111,11 @@ export interface TimeSeries {
   marked?: number[];
   /** Rows without a readable time or outside the window: counted here, not drawn. */
   skipped: number;
+  /**
+   * The answer reached its command's row cap (newest first): rows older than this time (the oldest one returned) may
+   * exist and are not drawn, so an empty start of the chart does not mean a quiet one.
+   */
+  cappedBefore?: string;
 }
 
 /** Sees each result row once while it streams (bounded memory) and then gives the series to publish. */

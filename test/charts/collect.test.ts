@@ -75,6 +75,13 @@ describe('which answers get a chart (src/app.ts binds the catalog)', () => {
     expect(series?.marked).toEqual([0, 0, 0, 0, 1, 0]);
   });
 
+  test('recent reaching its 200-row cap says where its rows stop; 199 rows do not', () => {
+    const minutes = (n: number) =>
+      Array.from({ length: n }, (_, i) => new Date(Date.parse(WINDOW.end) - (i + 1) * 60_000).toISOString());
+    expect(feed('recent', minutes(200))?.cappedBefore).toBe(minutes(200).at(-1));
+    expect(feed('recent', minutes(199))).not.toHaveProperty('cappedBefore');
+  });
+
   test('recent: events per minute; user, who, ip and sg per hour; aggregated answers and controls get none', () => {
     expect(feed('recent', [])).toMatchObject({ bucket: 'minute', rows: 'events' });
     expect(feed('recent', [])?.counts).toHaveLength(360);

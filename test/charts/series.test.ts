@@ -1,4 +1,6 @@
 import { bucketLabel, MAX_BUCKETS, seriesBuilder, totalOf } from '../../src/charts/series';
+import { sparkline } from '../../src/charts/sparkline';
+import { chartSvg } from '../../src/charts/svg';
 import type { ChartSpec } from '../../src/core/publisher';
 import { isOffHours } from '../../src/time/window';
 
@@ -111,5 +113,37 @@ describe('a series built from result rows', () => {
     const series = builder.finish();
     expect(series.counts).toEqual(perHour);
     expect(totalOf(series)).toBe(100_000);
+  });
+});
+
+describe('an answer that reached its row cap', () => {
+  const end = new Date('2026-11-30T12:00:00Z');
+  const start = new Date('2026-11-30T11:00:00Z');
+  const spec: ChartSpec = { timeColumn: 'eventtime', bucket: 'minute', rows: 'events' };
+  const newestFirst = (n: number) =>
+    Array.from({ length: n }, (_, i) => new Date(end.getTime() - (i + 1) * 7_000).toISOString());
+
+  test('says where its rows stop (the oldest returned), so an empty start is not read as a quiet one', () => {
+    const builder = seriesBuilder(spec, { window: { start, end }, rowCap: 200 });
+    const times = newestFirst(200);
+    for (const eventtime of times) builder.add(rowOf({ eventtime }));
+    const series = builder.finish();
+    expect(series.cappedBefore).toBe(times.at(-1));
+    expect(sparkline(series)).toContain(
+      `row cap: nothing before ${times.at(-1)!.slice(0, 10)} ${times.at(-1)!.slice(11, 16)}`,
+    );
+    expect(chartSvg(series, { title: '/trail recent 1h' })).toContain('row cap reached');
+  });
+
+  test('below the cap, or for a command without one, nothing is said', () => {
+    const under = seriesBuilder(spec, { window: { start, end }, rowCap: 200 });
+    const uncapped = seriesBuilder(spec, { window: { start, end } });
+    for (const eventtime of newestFirst(199)) {
+      under.add(rowOf({ eventtime }));
+      uncapped.add(rowOf({ eventtime }));
+    }
+    uncapped.add(rowOf({ eventtime: start.toISOString() }));
+    expect(under.finish()).not.toHaveProperty('cappedBefore');
+    expect(uncapped.finish()).not.toHaveProperty('cappedBefore');
   });
 });
