@@ -1,6 +1,6 @@
 import type { TimeSeries } from '../core/publisher';
 import { isUnsafeChar } from '../util/shown';
-import { bucketLabel, capLabel, markedOf, totalOf } from './series';
+import { BUCKET_MS, bucketLabel, bucketStart, capLabel, markedOf, totalOf } from './series';
 
 /**
  * Text for an SVG document from any source. Labels come from records (user names, event names) and from what was
@@ -88,6 +88,19 @@ export function chartSvg(series: TimeSeries, text: ChartText): string {
   if (series.skipped > 0) parts.push(`${series.skipped} without a time in the window, not drawn`);
   if (series.cappedBefore) parts.push(`row cap reached: older rows than ${capLabel(series)} not drawn`);
   out.push(`<text x="${M.left}" y="44" font-size="12" fill="#616061">${parts.join(' · ')}</text>`);
+  if (series.cappedBefore) {
+    // The part of the window the capped answer does not reach, greyed so its empty bars are not read as quiet time.
+    const cut = Math.floor((Date.parse(series.cappedBefore) - bucketStart(series, 0)) / BUCKET_MS[series.bucket]);
+    const width = Math.max(0, Math.min(n, cut)) * barW;
+    if (width > 0) {
+      out.push(`<rect x="${M.left}" y="${M.top}" width="${width.toFixed(2)}" height="${plotH}" fill="#eeeeee"/>`);
+      if (width > 150) {
+        out.push(
+          `<text x="${(M.left + width / 2).toFixed(1)}" y="${M.top + plotH / 2}" font-size="12" text-anchor="middle" fill="#616061">older rows not returned (row cap)</text>`,
+        );
+      }
+    }
+  }
   // Grid lines and y labels at quarters of the round top.
   for (let k = 0; k <= 4; k++) {
     const v = (top * k) / 4;
