@@ -14,7 +14,7 @@ import { type Logger, silentLogger } from '../logger';
 import { fencedQueryText } from '../query/show';
 import { echoCommand, escapeEntities } from '../util/echo';
 import { showNextRows } from './page';
-import { PIVOT_MEANING } from './pivots';
+import { PIVOT_COMMAND, PIVOT_MEANING } from './pivots';
 import { type AccessDecision, checkAccess, checkOwnership } from './policy';
 import { runScheduled, type ScheduledOutcome, type ScheduledRun, type ScheduledRuns } from './scheduled';
 import { runWatch, type WatchOutcome, type WatchRun, type WatchRuns } from './watch-runs';
@@ -163,6 +163,8 @@ export class TrailDispatcher implements Dispatcher, ScheduledRuns, WatchRuns {
     const e = await this.o.store.get(input.executionId);
     if (!e) return `There is no execution \`${input.executionId}\`.`;
     if (e.channelId !== input.channelId) return 'That execution belongs to another channel.';
+    // A pivot asks its own command and nothing else; its parent will say so ("what else this principal did").
+    if (input.question.split(' ')[0] !== PIVOT_COMMAND[input.kind]) return 'That is not a pivot trailbot offered.';
     const thread = e.threadTs ?? e.parentRef;
     const prepared = this.prepareWith({
       text: input.question,

@@ -30,6 +30,9 @@ export type PivotFinder = (row: RowReader) => Pivot[];
 
 const DEFAULT_PIVOT_MINUTES = 60;
 
+/** The command each pivot asks. */
+export const PIVOT_COMMAND: Record<PivotKind, string> = { principal: 'user', source: 'ip', resource: 'who' };
+
 /** Columns that name the resource a row is about, in the order they are trusted. */
 const RESOURCE_COLUMNS = ['resource', 'resource_id', 'resourcename', 'resource_arn', 'bucket', 'groupid'];
 /**
@@ -81,9 +84,13 @@ export function pivotFinder(config: TrailConfig, catalog: readonly Command[], no
     const window = eventTime ? windowAround(eventTime, minutes, at) : undefined;
     if (window === undefined) return [];
     const candidates: { kind: PivotKind; command: string; value: string | undefined }[] = [
-      { kind: 'principal', command: 'user', value: row('principal_arn') ?? row('username') ?? undefined },
-      { kind: 'source', command: 'ip', value: row('sourceipaddress') ?? undefined },
-      { kind: 'resource', command: 'who', value: resourceOf(row) },
+      {
+        kind: 'principal',
+        command: PIVOT_COMMAND.principal,
+        value: row('principal_arn') ?? row('username') ?? undefined,
+      },
+      { kind: 'source', command: PIVOT_COMMAND.source, value: row('sourceipaddress') ?? undefined },
+      { kind: 'resource', command: PIVOT_COMMAND.resource, value: resourceOf(row) },
     ];
     const pivots: Pivot[] = [];
     for (const c of candidates) {

@@ -195,6 +195,14 @@ describe('Pivots from an answer, in its thread', () => {
       channelId: 'C0PIVOT',
     });
     expect(res.status).toBe(200);
+    // A principal pivot that asks another command is refused too, whatever the block says.
+    await elementClick(bot, {
+      blockId: `trail_pivot/f/${originId}/1/2026-11-20T07:00Z..2026-11-20T09:00Z`,
+      element: { type: 'button', action_id: 'trail_pivot_principal', value: 'users' },
+      userId: 'U0ALICE',
+      channelId: 'C0PIVOT',
+    });
+    await eventually(() => bot.fake.responses.find((r) => r.body.text === 'That is not a pivot trailbot offered.'));
     await bot.parts.runner.idle();
     expect((await bot.parts.store.listByChannel('C0PIVOT', 20)).length).toBe(executions);
   });
