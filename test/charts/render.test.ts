@@ -1,5 +1,5 @@
 import { Resvg } from '@resvg/resvg-js';
-import { CHART_HEIGHT, CHART_WIDTH, chartFontFiles, chartSvg, renderChart, xmlText } from '../../src/charts';
+import { CHART_HEIGHT, CHART_WIDTH, chartFontFiles, chartSvg, PLOT, renderChart, xmlText } from '../../src/charts';
 import type { TimeSeries } from '../../src/core/publisher';
 import { decodePng, pixelsOf, pixelsUnlike } from './png';
 
@@ -83,5 +83,23 @@ describe('a chart rendered to PNG without a browser', () => {
     const image = decodePng(renderChart(hourly(counts), { title: '/trail recent 30d' }).png);
     expect([image.width, image.height]).toEqual([CHART_WIDTH, CHART_HEIGHT]);
     expect(pixelsOf(image, BAR)).toBeGreaterThan(1_000);
+  });
+});
+
+describe('a capped answer in the image', () => {
+  const GREY: [number, number, number] = [0xee, 0xee, 0xee];
+  test('the part of the window its rows do not reach is greyed; an uncapped one has no grey', () => {
+    const counts = [0, 0, 0, 0, 0, 0, 0, 0, 4, 6, 5, 7];
+    const uncapped = hourly(counts);
+    const capped = { ...uncapped, cappedBefore: '2026-11-29T21:10:00.000Z' };
+    // A strip inside the plot, between the top grid lines, over the first eight hours (no bar, line or text there).
+    const strip = (s: TimeSeries) => {
+      const image = decodePng(renderChart(s, { title: '/trail recent 12h' }).png);
+      const y = Math.round(PLOT.top + PLOT.height / 8);
+      const xs = Array.from({ length: 200 }, (_, k) => PLOT.left + 5 + k);
+      return xs.map((x) => [...image.pixels.subarray((y * image.width + x) * 4, (y * image.width + x) * 4 + 3)]);
+    };
+    expect(strip(uncapped).every((rgb) => rgb.join() === WHITE.join())).toBe(true);
+    expect(strip(capped).every((rgb) => rgb.join() === GREY.join())).toBe(true);
   });
 });
