@@ -177,7 +177,8 @@ describe('npx trail', () => {
     const csv = path.join(dir, 'recent.csv');
     const r = await trail('recent', '2d', '--limit', '25', '--csv', csv, '--bom');
     expect(r.code).toBe(0);
-    const shown = r.out.split('\n').filter((l) => /^ {2}\d{4}-\d\d-\d\dT/.test(l));
+    // One line per row; who comes first in `recent` (its declared column order), the time after it.
+    const shown = r.out.split('\n').filter((l) => /^ {2}.* \d{4}-\d\d-\d\dT\d\d:\d\d/.test(l));
     expect(shown).toHaveLength(25);
     expect(r.out).toMatch(/\(rows 1–25 of [\d,]+; --limit N shows more\)/);
     const bytes = readFileSync(csv);

@@ -31,7 +31,7 @@ export interface TableOptions {
   width?: number;
   /**
    * Columns in the order they matter most (who, what, when, where); they are kept first when not every column fits.
-   * Columns not named follow in their own order. Shown columns keep the result's order.
+   * Columns not named follow in their own order. Shown columns keep the result's order unless `ordered`.
    */
   priority?: readonly string[];
   /**
@@ -39,12 +39,14 @@ export interface TableOptions {
    * be; when even that cannot fit, the records are shown one field per line instead. Default 3.
    */
   essential?: number;
+  /** Show the kept columns in priority order (who, what, when, where) instead of the result's order. */
+  ordered?: boolean;
 }
 
 export interface TableLayout {
   /** The rendered lines, without indentation. */
   text: string;
-  /** Columns left out of a table, in the result's order (the CSV has them all). */
+  /** Columns left out of a table, in the result's order (in priority order when `ordered`); the CSV has them all. */
   hidden: string[];
   /** True when the records are shown one field per line because too few columns fit side by side. */
   vertical: boolean;
@@ -53,7 +55,7 @@ export interface TableLayout {
 }
 
 /** Columns whose values lose their meaning when cut (a time, an address): narrower columns give way first. */
-const KEEP_WHOLE = /^(eventtime|first_seen|last_seen|sourceipaddress|errorcode|used_mfa|mfa_used|result)$/;
+const KEEP_WHOLE = /^(eventtime|first_seen|last_seen|sourceipaddress|errorcode|used_mfa|mfa_used|result|console_url)$/;
 /** The narrowest a cut column becomes. */
 const MIN_CUT = 12;
 
@@ -111,7 +113,7 @@ export function layoutTable(
       break;
     }
   }
-  const shownColumns = columns.map((_, i) => i).filter((i) => kept.has(i));
+  const shownColumns = (o.ordered ? order : columns.map((_, i) => i)).filter((i) => kept.has(i));
   const cell = (r: readonly (string | null)[], i: number) => shorten(r[i] ?? null, Math.min(CELL_MAX, widths[i]!));
   const line = (values: (i: number) => string) =>
     shownColumns
@@ -123,7 +125,8 @@ export function layoutTable(
     line((i) => '─'.repeat(widths[i]!)),
     ...rows.map((r) => line((i) => cell(r, i))),
   ].join('\n');
-  return { text, hidden: columns.filter((_, i) => !kept.has(i)), vertical: false, headerLines: 2 };
+  const hidden = (o.ordered ? order : columns.map((_, i) => i)).filter((i) => !kept.has(i)).map((i) => columns[i]!);
+  return { text, hidden, vertical: false, headerLines: 2 };
 }
 
 /** Records one field per line, the important fields first; a record's fields are indented under its number. */

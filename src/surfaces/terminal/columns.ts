@@ -1,8 +1,10 @@
+import type { ExecutionRecord } from '../../core/execution';
+
 /**
- * Which columns a terminal table keeps when not all of them fit: who, what, when and where first, then what the
- * command is about. A responder reading `recent` at 120 columns needs the principal and the source address more than
- * the service's host name; `logins` at 80 columns needs the address and whether MFA was used. Columns a command does
- * not name here follow in the result's order; the CSV always has every column.
+ * Which columns a terminal table shows first, and keeps when not all of them fit: the command's own declaration
+ * (`columns` in commands/<name>.ts, carried on the bound query), the order the Slack table uses too. The lists below
+ * are the fallback for an execution recorded before commands declared their columns. Columns not named follow in the
+ * result's order; the CSV always has every column.
  */
 const GENERAL = [
   'eventtime',
@@ -46,3 +48,8 @@ export function columnPriority(command: string): readonly string[] {
 
 /** How many of the first priority columns a table always shows (cut shorter if need be) before going vertical. */
 export const ESSENTIAL_COLUMNS = 4;
+
+/** The columns an execution's answer shows first: its command's declaration, else the fallback list above. */
+export function columnOrder(e: Pick<ExecutionRecord, 'command' | 'query'>): readonly string[] {
+  return e.query.columns?.order ?? columnPriority(e.command);
+}

@@ -13,7 +13,7 @@ import { csvFileName, UTF8_BOM } from '../../util/csv-name';
 import { readCsvRows } from '../../util/csv-rows';
 import { escapeControls } from '../../util/shown';
 import { hiddenNote, layoutTable } from '../text-table';
-import { columnPriority, ESSENTIAL_COLUMNS } from './columns';
+import { columnOrder, ESSENTIAL_COLUMNS } from './columns';
 import { Screen } from './screen';
 
 /** Rows shown per answer, and per `more`, unless `--limit` says otherwise. */
@@ -84,6 +84,8 @@ export interface AnswerOptions {
 interface Paged {
   id: string;
   command: string;
+  /** The columns shown first, in order: the command's declaration (BoundQuery.columns). */
+  priority: readonly string[];
   columns: string[];
   csvPath: string;
   totalRows: number;
@@ -188,12 +190,13 @@ export class TerminalPublisher implements Publisher {
     this.paged = {
       id: e.id,
       command: e.command,
+      priority: columnOrder(e),
       columns: r.columns,
       csvPath: r.csvPath,
       totalRows: r.totalRows,
       shown: rows.length,
     };
-    this.table(e.command, r.columns, rows, 0, r.totalRows);
+    this.table(columnOrder(e), r.columns, rows, 0, r.totalRows);
     return `terminal:${e.id}:result`;
   }
 
@@ -218,7 +221,7 @@ export class TerminalPublisher implements Publisher {
     }
     const first = p.shown;
     p.shown += rows.length;
-    this.table(p.command, p.columns, rows, first, p.totalRows);
+    this.table(p.priority, p.columns, rows, first, p.totalRows);
     return true;
   }
 
@@ -231,7 +234,7 @@ export class TerminalPublisher implements Publisher {
   }
 
   private table(
-    command: string,
+    priority: readonly string[],
     columns: string[],
     rows: readonly (readonly (string | null)[])[],
     first: number,
@@ -240,8 +243,10 @@ export class TerminalPublisher implements Publisher {
     const width = this.width;
     const layout = layoutTable(columns, rows, {
       width,
-      priority: columnPriority(command),
+      priority,
       essential: ESSENTIAL_COLUMNS,
+      // The order Slack shows too: who, what, when, where first (issue 17, item 5).
+      ordered: true,
     });
     const lines = layout.text.split('\n');
     // layoutTable escaped every cell; the header is styled apart from the rows.
