@@ -248,6 +248,37 @@ test('a restart: a claim whose claimer died is run by the next process, and the 
   expect((await w.watches.get(id))?.lastResult).toMatchObject({ slot: '2026-11-20T10:45:00.000Z', rows: 0 });
 });
 
+test('a process that died after collecting: the restarted runner posts what that run claimed, and nothing twice', async () => {
+  const w = await world('2026-11-20T09:58:00.000Z');
+  await w.watch('tamper every 15m');
+  w.events.push({ id: 'ev-a', at: '2026-11-20T10:03:00.000Z', deliveredAt: '2026-11-20T10:06:00.000Z' });
+  const dying = w.replica();
+  // Slack is down for this process: the run collects (and claims ev-a) but cannot post.
+  dying.publisher.announce = async () => {
+    throw new Error('slack is down');
+  };
+  w.clock.set('2026-11-20T10:15:00.000Z');
+  expect(await tickAll(dying)).toBe(1);
+  expect(kinds(w.posts(), 'result')).toBe(0);
+  const [unposted] = await w.store.listUnfinished();
+  expect(unposted).toMatchObject({ state: 'SUCCEEDED' });
+  // The process dies and its spooled answer is lost with its disk: the restarted one must collect again.
+  await rm(spoolPaths(w.resultsDir, unposted!.id).csv, { force: true });
+  await rm(spoolPaths(w.resultsDir, unposted!.id).summary, { force: true });
+  const restarted = w.replica();
+  expect(await restarted.runner.resume()).toBe(1);
+  await restarted.runner.idle();
+  // It ran the lost run's query again (the spool was gone) and kept the rows that run had claimed.
+  expect(restarted.engine.started).toHaveLength(1);
+  expect((await w.postedIds()).map((p) => p.ids)).toEqual([['ev-a']]);
+  // Its next run overlaps the lost one's window: ev-a is not posted again.
+  w.clock.set('2026-11-20T10:30:00.000Z');
+  expect(await tickAll(restarted)).toBe(1);
+  expect(kinds(w.posts(), 'announce')).toBe(1);
+  expect(kinds(w.posts(), 'result')).toBe(1);
+  expect((await w.postedIds()).map((p) => p.ids)).toEqual([['ev-a']]);
+});
+
 test('only-flagged posts only rows with a risk flag; a quiet day is said once, by one replica', async () => {
   const w = await world('2026-11-20T23:20:00.000Z');
   await w.watch('tamper every 30m only-flagged quiet-daily');
