@@ -16,7 +16,8 @@
  * - Recovery: a claimed run whose execution never came into being (its claimer died) is run again after
  *   `staleClaimMs`, with the same request keys, so the runner never makes a second execution of it.
  * - `quiet-daily`: at the first run of a UTC day, when the watch posted nothing the day before, its creator is told
- *   so in the channel (one line, only they see it), claimed with a conditional write so one replica says it.
+ *   so in the channel (one line, only they see it: Publisher#notify), claimed with a conditional write so one replica
+ *   says it.
  */
 import { createHash } from 'node:crypto';
 import type { TrailConfig } from '../config';
@@ -240,15 +241,19 @@ export class Watcher {
     if (watch.quietDaily) await this.quietLine(watch, slot);
   }
 
-  /** At the first run of a UTC day: when the watch posted nothing the day before, say so once. */
+  /**
+   * At the first run of a UTC day (or the first after a downtime over midnight): when the watch posted nothing the day
+   * before, say so once. A finding in the day's last slot is recorded with the slot at midnight, hence `> yesterday`.
+   */
   private async quietLine(read: Watch, slot: Date): Promise<void> {
     const dayStart = Math.floor(slot.getTime() / DAY) * DAY;
-    if (slot.getTime() - read.everyMinutes * MINUTE >= dayStart) return; // not the day's first slot
+    const day = new Date(dayStart).toISOString().slice(0, 10);
+    if (read.lastQuietDay !== undefined && read.lastQuietDay >= day) return;
     const watch = await this.o.watches.get(read.id);
     if (!watch) return;
     const yesterday = dayStart - DAY;
+    if (Date.parse(watch.createdAt) >= dayStart) return; // made today: there is no quiet day to report yet
     if (watch.lastFindingAt !== undefined && Date.parse(watch.lastFindingAt) > yesterday) return;
-    const day = new Date(dayStart).toISOString().slice(0, 10);
     if (!(await this.o.watches.claimQuietDay(watch, day))) return;
     const since = Math.max(yesterday, Date.parse(watch.createdAt));
     const from = new Date(since).toISOString().slice(0, 16).replace('T', ' ');
