@@ -130,7 +130,10 @@ async function watchOne(request: WatchRequest, ctx: ControlContext): Promise<str
   const lag = ctx.config.window.deliveryLagMinutes;
   return [
     `Watching ${echoCommand(watch.commandText)} ${describeWatch(watch)} as \`${watch.id}\`.`,
-    `Each run looks at the time since the previous one${lag > 0 ? ` plus ${lag} minutes for late CloudTrail deliveries` : ''} and posts a thread only for events no earlier run posted; when there is nothing new, it posts nothing.`,
+    `Each run looks at the time since the previous one${lag > 0 ? ` plus ${lag} minutes for late CloudTrail deliveries` : ''} and posts ${
+      // The terminal bot runs watches only while it runs (as schedules): say so.
+      ctx.asker.surface === 'terminal' ? 'here, while trailbot runs in a terminal on this machine,' : 'a thread'
+    } only for events no earlier run posted; when there is nothing new, it posts nothing.`,
     `Stop it with \`/trail unwatch ${watch.id}\`.`,
   ].join(' ');
 }
