@@ -1,8 +1,10 @@
 /**
  * The catalog: every `/trail` subcommand, in the order `help` lists them.
  *
- * To add a question: write `commands/<name>.ts` exporting a QueryCommand (grammar, `plan`, optional `annotate`), its
- * template `sql/<template>.sql` and its test, then add it to QUESTIONS below (one line). To add a control command:
+ * To add a question: write `commands/<name>.ts` exporting a QueryCommand (grammar, `plan`, optional `annotate`, and
+ * `columns`: the order its answer is read in, who, what, when, where first), its template `sql/<template>.sql` (with
+ * `eventid`, `awsregion` and `recipientaccountid` for console links, when it lists events) and its test, then add it
+ * to QUESTIONS below (one line). To add a control command:
  * export a DeferredControl (or an ImmediateControl, for an answer without I/O) whose handler uses only its
  * ControlContext, and add it to COMMANDS. Nothing else changes: the front door (src/dispatch) finds it here.
  */
