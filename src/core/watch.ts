@@ -78,9 +78,16 @@ export interface WatchRunSpec {
 export interface PostedEvents {
   /**
    * Claims each event id for `executionId` unless another execution of the watch holds it. Returns the ids this
-   * execution holds (newly claimed, or claimed by it before: a resumed collection keeps its rows).
+   * execution holds (newly claimed, or claimed by it before: a resumed collection keeps its rows). With `onlyHeld`,
+   * claims nothing new: an answer read again later (a re-fetch to publish or page it) keeps exactly its own rows, and
+   * an event delivered since is left to the watch's next run.
    */
-  claim(watchId: string, eventIds: readonly string[], executionId: string): Promise<Set<string>>;
+  claim(
+    watchId: string,
+    eventIds: readonly string[],
+    executionId: string,
+    options?: { onlyHeld?: boolean },
+  ): Promise<Set<string>>;
 }
 
 /** One claimed watch run (the ScheduleStore's claim, with an interval instead of a cadence). */

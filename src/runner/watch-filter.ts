@@ -20,11 +20,18 @@ export class NotWatchableError extends Error {
   }
 }
 
+/**
+ * `execution.state` tells a first collection (RUNNING: it claims what is new, and a collection repeated after a crash
+ * keeps what it claimed) from an answer read again once it was complete (to publish after a restart, or to page it):
+ * that one keeps only the rows it holds, so an event delivered since is posted by the watch's next run, not hidden
+ * in an old thread's next page.
+ */
 export function watchSelector(
   spec: WatchRunSpec,
   posted: PostedEvents,
-  execution: { id: string; command: string },
+  execution: { id: string; command: string; state: string },
 ): PageSelector {
+  const onlyHeld = execution.state !== 'RUNNING';
   return async ({ columns, rows, flags }) => {
     const idAt = columns.indexOf(EVENT_ID_COLUMN);
     if (idAt < 0) throw new NotWatchableError(execution.command);
@@ -39,7 +46,7 @@ export function watchSelector(
       return row[idAt] ?? undefined;
     });
     const ids = candidate.filter((id): id is string => typeof id === 'string' && id !== '');
-    const held = ids.length ? await posted.claim(spec.watchId, ids, execution.id) : new Set<string>();
+    const held = ids.length ? await posted.claim(spec.watchId, ids, execution.id, { onlyHeld }) : new Set<string>();
     return candidate.map((id) => id !== undefined && held.has(id));
   };
 }

@@ -222,11 +222,18 @@ export class WatchStore extends TableStore implements WatchStorePort, PostedEven
   }
 
   /** PostedEvents#claim: one conditional PutItem per event id (see the top of this file). */
-  async claim(watch: string, eventIds: readonly string[], executionId: string): Promise<Set<string>> {
+  async claim(
+    watch: string,
+    eventIds: readonly string[],
+    executionId: string,
+    options: { onlyHeld?: boolean } = {},
+  ): Promise<Set<string>> {
     const held = new Set<string>();
     const unique = [...new Set(eventIds)];
     const expired = attributeBelow(STORE_TABLE.ttlAttribute, epochSeconds(this.now()));
-    const mayHold = anyOf(itemIsNew(), attributeIs('executionId', executionId), expired);
+    const mine = attributeIs('executionId', executionId);
+    // Re-putting a record this execution holds changes nothing but its TTL; a missing one fails the comparison.
+    const mayHold = options.onlyHeld ? mine : anyOf(itemIsNew(), mine, expired);
     for (let i = 0; i < unique.length; i += CLAIMS_IN_FLIGHT) {
       await Promise.all(
         unique.slice(i, i + CLAIMS_IN_FLIGHT).map(async (eventId) => {

@@ -279,6 +279,33 @@ test('a process that died after collecting: the restarted runner posts what that
   expect((await w.postedIds()).map((p) => p.ids)).toEqual([['ev-a']]);
 });
 
+test('paging a watch answer whose spool is gone keeps its own rows; an event delivered since goes to the next run', async () => {
+  const w = await world('2026-11-20T09:58:00.000Z');
+  await w.watch('tamper every 15m');
+  w.events.push({ id: 'ev-a', at: '2026-11-20T10:03:00.000Z', deliveredAt: '2026-11-20T10:06:00.000Z' });
+  const bot = w.replica();
+  w.clock.set('2026-11-20T10:15:00.000Z');
+  await tickAll(bot);
+  const [first] = w.posts().filter((p) => p.kind === 'result');
+  // Slack deletes the spool once an answer is posted; a late event lands in that run's window meanwhile.
+  await rm(spoolPaths(w.resultsDir, first!.execution.id).csv, { force: true });
+  await rm(spoolPaths(w.resultsDir, first!.execution.id).summary, { force: true });
+  w.events.push({ id: 'ev-late', at: '2026-11-20T10:10:00.000Z', deliveredAt: '2026-11-20T10:22:00.000Z' });
+  w.clock.set('2026-11-20T10:25:00.000Z');
+  const published = await w.store.get(first!.execution.id);
+  const page = await bot.runner.rowsOf(published!, 0, 20);
+  expect(page.rows.map((r) => r[page.columns.indexOf('eventid')])).toEqual(['ev-a']);
+  w.clock.set('2026-11-20T10:30:00.000Z');
+  await tickAll(bot);
+  expect(
+    w
+      .posts()
+      .filter((p) => p.kind === 'result')
+      .map((p) => (p.kind === 'result' ? p.totalRows : 0)),
+  ).toEqual([1, 1]);
+  expect(w.posts().filter((p) => p.kind === 'announce')).toHaveLength(2);
+});
+
 test('only-flagged posts only rows with a risk flag; a quiet day is said once, by one replica', async () => {
   const w = await world('2026-11-20T23:20:00.000Z');
   await w.watch('tamper every 30m only-flagged quiet-daily');

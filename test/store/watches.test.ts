@@ -40,6 +40,9 @@ test('posted event ids: of two executions claiming the same events at once, each
   // The same execution claiming again (a resumed collection) keeps its own; the other still gets none of them.
   expect(await store.claim('w1', ids, 'exec-a')).toEqual(a);
   expect((await store.claim('w1', [...a], 'exec-c')).size).toBe(0);
+  // Reading its answer again (onlyHeld) keeps its own and claims nothing new.
+  expect(await store.claim('w1', [...ids, 'ev-new'], 'exec-a', { onlyHeld: true })).toEqual(a);
+  expect((await store.claim('w1', ['ev-new'], 'exec-b')).size).toBe(1);
   // Another watch's records are its own.
   expect((await store.claim('w2', ids, 'exec-c')).size).toBe(40);
 });
