@@ -79,7 +79,9 @@ if (!HAVE_STRATUS) console.log(`skipping the watch end-to-end test: ${STRATUS} d
     const shown = JSON.stringify(reply.blocks);
     expect(shown).toContain('stopped logging on trail stratus-red-team-ct-stop-trail');
     expect(shown).toContain('"type":"table"');
-    expect(shown).toMatch(/Watch `w[0-9a-z]{11}` by <@U0ALICE>: only what no earlier run posted; stop it with `\/trail unwatch w[0-9a-z]{11}`/);
+    expect(shown).toMatch(
+      /Watch `w[0-9a-z]{11}` by <@U0ALICE>: only what no earlier run posted; stop it with `\/trail unwatch w[0-9a-z]{11}`/,
+    );
     const csv = parseCsv(file.bytes!.subarray(3).toString('utf8'));
     const names = csv.slice(1).map((row) => row[csv[0]!.indexOf('eventname')]);
     expect(names).toContain('StopLogging');
