@@ -4,18 +4,7 @@
 -- the risk flags (commands/detections/exposed-flags.ts names the outside account or `all`). The bucket-level Block
 -- Public Access events are recorded as DeleteBucketPublicAccessBlock / PutBucketPublicAccessBlock, not under the
 -- API's names (Amazon S3 User Guide, "Amazon S3 CloudTrail events"); both spellings are matched.
-SELECT coalesce(nullif(useridentity.username, ''), nullif(useridentity.sessioncontext.sessionissuer.username, '')) AS username,
-       useridentity.arn AS principal_arn,
-       eventname,
-       eventsource,
-       eventtime,
-       sourceipaddress,
-       awsregion,
-       recipientaccountid,
-       nullif(errorcode, '') AS errorcode,
-       requestparameters,
-       eventid
-FROM cloudtrail_logs
+{{> finding_columns}}
 WHERE {{> window}}
   AND ((eventsource = 'ec2.amazonaws.com' AND eventname IN ('ModifySnapshotAttribute', 'ModifyImageAttribute'))
     OR (eventsource = 'rds.amazonaws.com'

@@ -5,18 +5,7 @@
 -- (commands/detections/tamper-flags.ts decides which rows are a finding). Refused calls are kept: an attempt is a
 -- signal too. GuardDuty's UpdateDetector is kept only when it sets `enable` to false (GuardDuty API Reference,
 -- "UpdateDetector"); it also changes the publishing frequency, which is no tampering.
-SELECT coalesce(nullif(useridentity.username, ''), nullif(useridentity.sessioncontext.sessionissuer.username, '')) AS username,
-       useridentity.arn AS principal_arn,
-       eventname,
-       eventsource,
-       eventtime,
-       sourceipaddress,
-       awsregion,
-       recipientaccountid,
-       nullif(errorcode, '') AS errorcode,
-       requestparameters,
-       eventid
-FROM cloudtrail_logs
+{{> finding_columns}}
 WHERE {{> window}}
   AND ((eventsource = 'cloudtrail.amazonaws.com'
         AND eventname IN ('StopLogging', 'DeleteTrail', 'UpdateTrail', 'PutEventSelectors', 'PutInsightSelectors'))
