@@ -149,7 +149,7 @@ async function startSlack(config: TrailConfig, log: Logger): Promise<void> {
   }, HEARTBEAT_MS);
   sweep.unref();
   let stopping = false;
-  const stop = async (signal: string) => {
+  const stop = async (signal: string, exitCode = 0) => {
     if (stopping) return;
     stopping = true;
     clearInterval(sweep);
@@ -164,10 +164,35 @@ async function startSlack(config: TrailConfig, log: Logger): Promise<void> {
     process.stderr.write(
       `${JSON.stringify({ at: new Date().toISOString(), level: 'info', message: 'trailbot stopped', signal, handedOver })}\n`,
     );
-    process.exit(0);
+    process.exit(exitCode);
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
+  stopOnUnhandledRejection(process, log, (reason) => stop(reason, 1));
+}
+
+/**
+ * A promise nobody awaited that rejects (the Socket Mode client gives up reconnecting when `apps.connections.open`
+ * keeps failing, and rejects a promise Bolt does not catch) would otherwise end the process without the hand-over.
+ * Instead: say why in the log, hand the questions over as on SIGTERM, and exit non-zero so the service starts a
+ * fresh process (ECS replaces a task whose essential container exits).
+ */
+export function stopOnUnhandledRejection(
+  proc: Pick<NodeJS.EventEmitter, 'on'>,
+  log: Logger,
+  stop: (reason: string) => Promise<void>,
+): void {
+  let stopping = false;
+  // `on`, not `once`: a second rejection while the hand-over runs must be logged, not end the process half-way.
+  proc.on('unhandledRejection', (reason: unknown) => {
+    log.error('unhandled rejection: handing over and exiting so a fresh process takes over', {
+      error: String(reason),
+      stack: (reason as Error | undefined)?.stack,
+    });
+    if (stopping) return;
+    stopping = true;
+    void stop('unhandledRejection');
+  });
 }
 
 /** How often the sweep runs and the health file is touched; the container health check allows three misses. */
