@@ -9,6 +9,8 @@
  * ControlContext, and add it to COMMANDS. Nothing else changes: the front door (src/dispatch) finds it here.
  */
 import type { TimeWindow } from '../src/core/window';
+import { aliasCommand } from './alias';
+import { AliasList } from './aliases';
 import { CacheStatus } from './cache';
 import { CancelExecution } from './cancel';
 import { ConfirmQuestion } from './confirm';
@@ -29,6 +31,7 @@ import { SecurityGroupChanges } from './sg';
 import { ExecutionStatus } from './status';
 import { TamperEvents } from './tamper';
 import type { Command, CommandContext, QueryCommand } from './types';
+import { Unalias } from './unalias';
 import { Unschedule } from './unschedule';
 import { Unwatch } from './unwatch';
 import { PrincipalActivity } from './user';
@@ -65,6 +68,9 @@ export const COMMANDS: readonly Command[] = [
   watchCommand(QUESTIONS),
   WatchList,
   Unwatch,
+  aliasCommand(QUESTIONS),
+  AliasList,
+  Unalias,
   CacheStatus,
   Help,
 ];

@@ -1,4 +1,5 @@
 import type { TrailConfig } from '../src/config';
+import type { AliasStore } from '../src/core/alias';
 import type { QueryEngine } from '../src/core/engine';
 import type { AuditEntry, ExecutionStore } from '../src/core/execution';
 import type { CommandInput } from '../src/core/input';
@@ -100,6 +101,14 @@ export interface ControlContext extends CommandContext {
     /** May the asker run `command` in another channel (a watch's routed channel)? */
     mayRunIn(command: string, channelId: string): Decision;
   };
+  /** Saved questions (issue 17 item 6), when this setup keeps them: `alias`, `aliases`, `unalias`. */
+  aliases?: {
+    store: AliasStore;
+    /** May the asker create, replace or remove an alias (an admin of the access policy)? */
+    mayChange(): Decision;
+    /** Tells the front door an alias changed, so its copy (what `/trail <alias>` reads) is reloaded now. */
+    changed(): Promise<void>;
+  };
   /** The engine's columnar cache, when this setup has an engine (`cache status`). */
   cache?: { engine: 'athena' | 'duckdb'; status(): CacheFigures | undefined };
   /** May the asker run `command` here (the access policy)? `schedule` asks it for the question it schedules. */
@@ -111,7 +120,7 @@ export interface ControlContext extends CommandContext {
 }
 
 /** The ports a control command needs besides the execution store and the runner; without them it is not offered. */
-export type ControlPort = 'schedules' | 'cache' | 'watches';
+export type ControlPort = 'schedules' | 'cache' | 'watches' | 'aliases';
 
 interface ControlBase<A extends Record<string, unknown>> extends CommandInfo {
   kind: 'control';

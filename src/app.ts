@@ -7,12 +7,14 @@ import type { QueryEngine } from './core/engine';
 import type { ExecutionRecord, ExecutionStore } from './core/execution';
 import type { Dispatcher } from './core/input';
 import type { Publisher, SeriesBuilder } from './core/publisher';
+import { AliasBook } from './dispatch/aliases';
 import { TrailDispatcher } from './dispatch/dispatcher';
 import { createEngine } from './engines';
 import type { Logger } from './logger';
 import { Runner } from './runner/runner';
 import { Scheduler, type SchedulerOptions } from './scheduler/scheduler';
 import { Watcher, type WatcherOptions } from './scheduler/watcher';
+import { DynamoAliasStore } from './store/aliases';
 import { openStore } from './store/dynalite';
 import { ScheduleStore } from './store/schedules';
 import { WatchStore } from './store/watches';
@@ -96,6 +98,21 @@ export async function buildTrail(o: BuildOptions): Promise<TrailParts> {
           retentionDays: config.limits.retentionDays,
         })
       : undefined;
+  // Saved questions (issue 17 item 6) live in the same table; the dispatcher expands them from a copy loaded here and
+  // reloaded every minute (src/dispatch/aliases.ts), so `prepare` stays free of I/O.
+  const aliases =
+    opened.client && opened.tableName
+      ? new AliasBook(
+          new DynamoAliasStore({
+            client: opened.client,
+            tableName: opened.tableName,
+            now,
+            retentionDays: config.limits.retentionDays,
+          }),
+          logger,
+        )
+      : undefined;
+  await aliases?.start();
   const dispatcher = new TrailDispatcher({
     config,
     runner,
@@ -108,6 +125,7 @@ export async function buildTrail(o: BuildOptions): Promise<TrailParts> {
     ...(watches ? { watches: { store: watches } } : {}),
     // `cache status` reads the engine's columnar cache (the embedded engine's; Athena has none).
     cache: { engine: engine.kind, status: () => engine.cache?.status() },
+    ...(aliases ? { aliases } : {}),
   });
   // The clock asks the front door for each due run, like any surface.
   const scheduler = schedules
@@ -143,6 +161,7 @@ export async function buildTrail(o: BuildOptions): Promise<TrailParts> {
     scheduler,
     watcher,
     async close() {
+      aliases?.stop();
       await scheduler?.stop();
       await watcher?.stop();
       await runner.idle();

@@ -13,6 +13,7 @@ import { MAX_WATCHES_PER_CHANNEL, type WatchStore } from '../core/watch';
 import { type Logger, silentLogger } from '../logger';
 import { fencedQueryText } from '../query/show';
 import { echoCommand, escapeEntities } from '../util/echo';
+import { type AliasBook, mayChangeAliases } from './aliases';
 import { showNextRows } from './page';
 import { PIVOT_COMMAND, PIVOT_MEANING } from './pivots';
 import { type AccessDecision, checkAccess, checkOwnership } from './policy';
@@ -38,6 +39,8 @@ export interface DispatcherOptions {
   watches?: { store: WatchStore; maxPerChannel?: number };
   /** The engine's columnar cache, for `cache status`; without it `cache` is not available. */
   cache?: ControlContext['cache'];
+  /** Saved questions (issue 17 item 6); without them `alias`, `aliases` and `unalias` are not available. */
+  aliases?: AliasBook;
   /** The commands it answers. Default: the whole catalog (commands/index.ts). */
   catalog?: readonly Command[];
 }
@@ -63,7 +66,11 @@ export class TrailDispatcher implements Dispatcher, ScheduledRuns, WatchRuns {
   }
 
   /** `prepare`, with an optional dedupe key for the submission (Re-run must not be deduplicated to its original). */
-  private prepareWith(input: CommandInput, requestKey?: string): Prepared {
+  private prepareWith(typed: CommandInput, requestKey?: string): Prepared {
+    // An alias is its question from here on (src/dispatch/aliases.ts): parsed, policy-checked (by the question's own
+    // command), deduplicated, recorded and re-run as the expanded text.
+    const expanded = this.o.aliases?.expand(typed.text, this.catalog);
+    const input = expanded ? { ...typed, text: expanded.text } : typed;
     let request: TrailRequest;
     const ctx = { config: this.o.config, now: this.now() };
     try {
@@ -228,6 +235,7 @@ export class TrailDispatcher implements Dispatcher, ScheduledRuns, WatchRuns {
       schedules: this.o.schedules,
       cache: this.o.cache,
       watches: this.o.watches,
+      aliases: this.o.aliases,
     };
     if ((command.requires ?? []).some((port) => ports[port] === undefined))
       return { kind: 'reply', text: `\`${command.name}\` is not available in this setup.` };
@@ -262,6 +270,11 @@ export class TrailDispatcher implements Dispatcher, ScheduledRuns, WatchRuns {
         mayRunIn: (command, elsewhere) => checkAccess(config.policy, { command, userId, channelId: elsewhere }),
       },
       cache: this.o.cache,
+      aliases: this.o.aliases && {
+        store: this.o.aliases.store,
+        mayChange: () => mayChangeAliases(config.policy, userId, asker.surface),
+        changed: () => this.o.aliases!.refresh(),
+      },
       mayRun: (command) => checkAccess(config.policy, { command, userId, channelId }),
       mayStop: ({ command, ownerId, what }) => checkOwnership(config.policy, { command, userId, ownerId, what }),
       audit: ({ action, command, detail }) => this.auditAs(asker, action, command, detail ?? ''),
