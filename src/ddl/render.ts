@@ -219,16 +219,16 @@ export function renderDropTableDdl(options: Pick<CloudTrailDdlOptions, 'database
  * Athena database and table names: "lowercase letters, numbers, and the underscore character"
  * (docs.aws.amazon.com/athena/latest/ug/tables-databases-columns-names.html), at most 255 characters.
  */
-function identifier(name: string, what: 'database' | 'table'): string {
+export function identifier(name: string, what: 'database' | 'table'): string {
   if (!/^[a-z0-9_]{1,255}$/.test(name)) {
     throw new ConfigError([`Athena ${what} name \`${name}\` may use only lowercase letters, digits and _`]);
   }
   return name;
 }
 
-const quoteIdentifier = (name: string): string => `\`${name}\``;
+export const quoteIdentifier = (name: string): string => `\`${name}\``;
 
-function qualifiedName(database: string | undefined, table: string): string {
+export function qualifiedName(database: string | undefined, table: string): string {
   const quotedTable = quoteIdentifier(table);
   return database === undefined ? quotedTable : `${quoteIdentifier(identifier(database, 'database'))}.${quotedTable}`;
 }
@@ -237,7 +237,7 @@ function qualifiedName(database: string | undefined, table: string): string {
  * Text for inside a DDL string literal. Athena DDL is parsed by Hive, where `\` escapes inside literals, so rather
  * than escaping, a value with a quote or backslash is refused (validated locations never contain either).
  */
-function ddlString(value: string): string {
+export function ddlString(value: string): string {
   if (/['\\\n\r\u0000]/.test(value)) throw new ConfigError([`value \`${value}\` cannot be written into DDL`]);
   return value;
 }
