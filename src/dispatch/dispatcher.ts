@@ -94,7 +94,9 @@ export class TrailDispatcher implements Dispatcher, ScheduledRuns, WatchRuns {
     if (!access.allowed) {
       const detail = input.origin
         ? `pivot from ${input.origin.executionId} row ${input.origin.row + 1}: ${input.text}`
-        : input.text;
+        : expanded
+          ? `${input.text} (alias ${expanded.alias.name})`
+          : input.text;
       return {
         kind: 'run',
         ackText: access.reason,

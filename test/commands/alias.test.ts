@@ -203,7 +203,7 @@ test('an alias runs under the policy of its question: denied where `sg` is, and 
   expect(await bot.say('prod-sg', ALICE, RANDOM)).toBe(`\`sg\` may only run in <#${SECOPS}>.`);
   expect(bot.submitted).toHaveLength(0);
   expect(await w.store.listAudit({ channelId: RANDOM })).toEqual([
-    expect.objectContaining({ userId: ALICE, action: 'denied', command: 'sg', detail: `${SG}` }),
+    expect.objectContaining({ userId: ALICE, action: 'denied', command: 'sg', detail: `${SG} (alias prod-sg)` }),
   ]);
 });
 
