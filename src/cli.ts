@@ -11,6 +11,7 @@ import { loadConfig, type TrailConfig } from './config';
 import { ConfigError, TrailError, UsageError, userMessageOf } from './core/errors';
 import { renderCloudTrailDdl } from './ddl/render';
 import { createAthenaClient } from './engines/athena';
+import { COMPACT_USAGE, compactCommand, compactionDdlText, setupCompactionCommand } from './engines/athena/compact-cli';
 import { setupCloudTrailTable } from './engines/athena/setup';
 import { consoleLogger } from './logger';
 import { formatQueryText } from './query/show';
@@ -35,6 +36,7 @@ export const CLI_USAGE = `Usage: npx trail <command> [arguments] [window] [--dat
                                    window now, or empty it
        npx trail setup             create what the configuration needs and lacks: the Athena database and CloudTrail
                                    table; the DynamoDB table with TTL (needs admin credentials; the CDK stack does both)
+       ${COMPACT_USAGE}
 
 Answers one question on the configured engine (DuckDB over ./data by default) and exits:
 0 answered, 1 the query failed, 2 bad input (the usage is printed).
@@ -157,6 +159,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   if (first === 'ddl') {
     try {
+      if (args.words[1] === 'compacted') {
+        screen.line(compactionDdlText(config, args.words.slice(2)));
+        return 0;
+      }
       // DDL as it is (Hive DDL may quote names in backticks): escaped, not turned into plain text.
       screen.line(
         renderCloudTrailDdl(config.trail, {
@@ -169,7 +175,16 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return fail(userMessageOf(err), 2);
     }
   }
+  if (first === 'setup' && args.words[1] === 'compacted') {
+    return setupCompactionCommand(config, args.words.slice(2), print).then(
+      () => 0,
+      (err) => fail(`setup failed: ${userMessageOf(err)}`, 1),
+    );
+  }
   if (first === 'setup') return setup(config, print, fail);
+  if (first === 'compact') {
+    return compactCommand(config, args.words.slice(1), (io.now ?? (() => new Date()))(), print, fail);
+  }
   if (first === 'cache') return cacheCommand(config, args.words.slice(1), (io.now ?? (() => new Date()))(), print);
   const now = io.now ?? (() => new Date());
   const text = args.words.join(' ');

@@ -3,6 +3,7 @@ import type { AthenaClient } from '@aws-sdk/client-athena';
 import type { TrailLocation } from '../../config';
 import type { QueryStatus } from '../../core/engine';
 import { TrailError } from '../../core/errors';
+import { compactionNames, renderCompactedTableDdl, renderLogsViewDdl } from '../../ddl/compact';
 import {
   type CloudTrailDdlOptions,
   renderCloudTrailDdl,
@@ -131,4 +132,42 @@ export async function setupCloudTrailTable(
   }
   steps.push(await createTable(target, tableDdl, wait));
   return steps;
+}
+
+export interface CompactionSetupOptions extends DdlWaitOptions {
+  database: string;
+  /** The compacted table's S3 folder (s3://bucket/prefix/). */
+  location: string;
+  projectionStart?: string;
+}
+
+/**
+ * `npx trail setup compacted <s3-folder>` (issue 16): the database, the raw table under `cloudtrail_raw`, the Iceberg
+ * table, then the `cloudtrail_logs` view over both. Everything is rendered before the first statement runs. A
+ * `cloudtrail_logs` *table* from a setup without compaction must be dropped first (DROP TABLE: metadata only), or
+ * CREATE OR REPLACE VIEW fails on the name; that step is left to the operator on purpose (infra/README.md).
+ */
+export async function setupCompaction(
+  target: DdlTarget,
+  location: TrailLocation,
+  options: CompactionSetupOptions,
+): Promise<DdlStep[]> {
+  const names = compactionNames(options.database);
+  const raw = renderCloudTrailDdl(location, {
+    database: options.database,
+    table: names.raw,
+    ...(options.projectionStart !== undefined ? { projectionStart: options.projectionStart } : {}),
+  });
+  const compacted = renderCompactedTableDdl(location, { names, location: options.location });
+  const view = renderLogsViewDdl(location, names);
+  const wait: DdlWaitOptions = {};
+  if (options.pollMs !== undefined) wait.pollMs = options.pollMs;
+  if (options.timeoutMs !== undefined) wait.timeoutMs = options.timeoutMs;
+  if (options.sleep !== undefined) wait.sleep = options.sleep;
+  return [
+    await createDatabase(target, options.database, wait),
+    await runDdl(target, raw, { ...wait, what: `Creating the raw CloudTrail table \`${names.raw}\`` }),
+    await runDdl(target, compacted, { ...wait, what: `Creating the compacted table \`${names.compacted}\`` }),
+    await runDdl(target, view, { ...wait, what: `Creating the view \`${names.view}\`` }),
+  ];
 }

@@ -9,6 +9,7 @@ import {
   compactDay,
   readWatermark,
 } from '../../../src/engines/athena/compact';
+import { setupCompaction } from '../../../src/engines/athena/setup';
 import { FakeAthena, type FakeResponse, fixture, withExecution } from './fake-athena';
 
 const location: TrailLocation = {
@@ -180,5 +181,30 @@ describe('the compaction job against the Athena API (recorded responses)', () =>
     const run = compactClosedDays(target, location, options);
     await expect(run).rejects.toThrow(/^Compacting 2026\/11\/26 did not succeed \(Athena query [0-9a-f-]+\): /);
     expect(fake.sent('StartQueryExecution')).toHaveLength(2);
+  });
+
+  test('setup compacted: database, raw table renamed, Iceberg table, then the view, waiting for each', async () => {
+    fake.reply('StartQueryExecution', ...Array.from({ length: 4 }, () => fixture('start-query-execution')));
+    fake.reply('GetQueryExecution', ...Array.from({ length: 4 }, () => succeeded('DDL')));
+    const steps = await setupCompaction(target, location, {
+      database: 'trailbot',
+      location: 's3://acme-trailbot-compacted/compacted/',
+      pollMs: 10,
+      sleep: async () => {},
+    });
+    expect(steps.map((s) => s.status.state)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
+    expect(fake.sent('StartQueryExecution').map((b) => String(b.QueryString).split('\n')[0])).toEqual([
+      'CREATE DATABASE IF NOT EXISTS `trailbot`',
+      'CREATE EXTERNAL TABLE IF NOT EXISTS `trailbot`.`cloudtrail_raw` (',
+      'CREATE TABLE IF NOT EXISTS `trailbot`.`cloudtrail_compacted` (',
+      'CREATE OR REPLACE VIEW "trailbot"."cloudtrail_logs" AS',
+    ]);
+  });
+
+  test('setup compacted with a bad folder fails before any statement runs', async () => {
+    await expect(
+      setupCompaction(target, location, { database: 'trailbot', location: 's3://acme-cloudtrail/AWSLogs/' }),
+    ).rejects.toThrow('must not be inside the CloudTrail log folders');
+    expect(fake.requests).toEqual([]);
   });
 });
