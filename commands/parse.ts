@@ -1,5 +1,6 @@
 import { UsageError } from '../src/core/errors';
-import type { BoundQuery } from '../src/core/query';
+import type { ChartSpec } from '../src/core/publisher';
+import type { BoundQuery, SeriesQuery } from '../src/core/query';
 import type { TimeWindow } from '../src/core/window';
 import { partitionColumnNames } from '../src/ddl/render';
 import { bindQuery } from '../src/query/bind';
@@ -249,10 +250,28 @@ export function parseWith(rawText: string, ctx: CommandContext, options: ParseOp
   });
   if (args.flags.has('no-cache')) query.noCache = true;
   if (command.columns) query.columns = command.columns;
+  if (command.chart?.template) query.series = bindSeries(command.chart, window, query, ctx);
   const scopeText = [
     ...(scope?.accounts ?? []).map((a) => `account:${a}`),
     ...(scope?.regions ?? []).map((r) => `region:${r}`),
   ];
   const normalized = [command.name, plan.normalized, ...scopeText, window.label].filter((p) => p !== '').join(' ');
   return { kind: 'query', command, normalized, window, query, showSql: args.flags.has('sql') };
+}
+
+/**
+ * The chart's series template bound like the answer (same window, scope and partitions; only the `by_day` section
+ * differs, chosen here from the window, never from typed text): per day when the chart is daily or the window is
+ * longer than `hourlyUpToDays`, else per hour.
+ */
+function bindSeries(chart: ChartSpec, window: TimeWindow, answer: BoundQuery, ctx: CommandContext): SeriesQuery {
+  const days = (window.end.getTime() - window.start.getTime()) / 86_400_000;
+  const bucket = chart.bucket === 'day' || days > (chart.hourlyUpToDays ?? 7) ? 'day' : 'hour';
+  const series = bindQuery(chart.template ?? '', { by_day: bucket === 'day' }, window, {
+    scope: answer.scope,
+    partitionColumns: partitionColumnNames(ctx.config.trail),
+    deliveryLagMinutes: ctx.config.window.deliveryLagMinutes,
+  });
+  if (answer.noCache) series.noCache = true;
+  return { ...series, bucket };
 }

@@ -9,6 +9,8 @@ export const RootActivity: QueryCommand = {
   usage: 'root [window]',
   examples: ['root 30d', 'root yesterday'],
   defaultWindow: '30d',
+  // Its rows are groups of calls: the chart counts root's calls per day with sql/root_series.sql.
+  chart: { timeColumn: 'bucket', bucket: 'day', rows: 'root calls', template: 'root_series' },
   columns: {
     order: [
       'eventname',

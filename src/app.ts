@@ -179,6 +179,17 @@ export function seriesFrom(config: TrailConfig) {
   return (e: ExecutionRecord): SeriesBuilder | undefined => {
     const command = findCommand(e.command);
     if (command?.kind !== 'query' || !command.chart) return undefined;
+    // A series template's rows are counts per bucket (the bucket the parser bound it to), complete, never capped.
+    const series = e.query.series;
+    if (series) {
+      return seriesBuilder(
+        { ...command.chart, timeColumn: 'bucket', bucket: series.bucket, markOffHours: false },
+        { window: { start: new Date(e.query.window.start), end: new Date(e.query.window.end) }, bucketed: true },
+      );
+    }
+    // A chart drawn from a series template cannot be counted from the answer's rows (groups, not events): an
+    // execution bound without its series query (before this version) has no chart.
+    if (command.chart.template) return undefined;
     return seriesBuilder(command.chart, {
       window: { start: new Date(e.query.window.start), end: new Date(e.query.window.end) },
       isOffHours: (t) => isOffHours(t, config.offHours, config.timeZone),

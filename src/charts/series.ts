@@ -37,6 +37,12 @@ export interface SeriesOptions {
   isOffHours?: (time: Date) => boolean;
   /** The command's row cap (QueryCommand.rowCap): an answer that reaches it says where its rows stop. */
   rowCap?: number;
+  /**
+   * Rows are already counted per UTC bucket (a series template, ChartSpec.template): the time column holds the
+   * bucket as an ISO 8601 prefix (`2026-11-30T09` or `2026-11-30`) and each row comes with its count as `weight`.
+   * The first bucket starts before the window does (the window starts mid-hour), so it is not refused for that.
+   */
+  bucketed?: boolean;
 }
 
 /**
@@ -69,18 +75,20 @@ export function seriesBuilder(spec: ChartSpec, options: SeriesOptions): SeriesBu
     return lastOff;
   };
   return {
-    add(row) {
+    add(row, weight = 1) {
       seen += 1;
       const value = row(spec.timeColumn);
-      const ms = value === null ? Number.NaN : parseTime(value);
-      if (!Number.isFinite(ms) || ms < startMs || ms >= endMs) {
+      const ms = value === null ? Number.NaN : options.bucketed ? parseBucket(value) : parseTime(value);
+      // A bucket row's time is its bucket's start, which may precede the window's start inside the first bucket.
+      const from = options.bucketed ? first : startMs;
+      if (!Number.isFinite(ms) || ms < from || ms >= endMs || !(Number.isFinite(weight) && weight >= 0)) {
         skipped += 1;
         return;
       }
       oldest = Math.min(oldest, ms);
       const i = Math.floor((ms - first) / size);
-      counts[i] = (counts[i] ?? 0) + 1;
-      if (marked && mark && offHoursAt(ms)) marked[i] = (marked[i] ?? 0) + 1;
+      counts[i] = (counts[i] ?? 0) + weight;
+      if (marked && mark && offHoursAt(ms)) marked[i] = (marked[i] ?? 0) + weight;
     },
     finish(): TimeSeries {
       return {
@@ -107,6 +115,13 @@ function parseTime(value: string): number {
   // The common case first (a trailing `Z`): the zone pattern is only tried on the rest.
   if (last !== 0x5a && last !== 0x7a && !/[+-]\d\d:?\d\d$/.test(value)) return Number.NaN;
   return Date.parse(value);
+}
+
+/** Epoch ms of a series template's bucket: `2026-11-30T09` (an hour) or `2026-11-30` (a day), both UTC. */
+function parseBucket(value: string): number {
+  const m = /^(\d{4})-(\d\d)-(\d\d)(?:T(\d\d))?$/.exec(value);
+  if (!m) return Number.NaN;
+  return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4] ?? 0));
 }
 
 /** Start of bucket `i` (epoch ms). */

@@ -96,6 +96,15 @@ export interface ChartSpec {
   rows: string;
   /** Mark rows at off-hours (TRAIL_OFFHOURS in TRAIL_TIME_ZONE), e.g. for sign-ins. */
   markOffHours?: boolean;
+  /**
+   * A series template (`error_series` for `sql/error_series.sql`) for an answer whose rows are groups, not events
+   * (`errors`, `root`): the same filters as the answer's template, one row per UTC bucket (`bucket`, an ISO 8601
+   * prefix of eventtime; `events`, a count). The parser binds it next to the answer (BoundQuery.series) and the runner
+   * runs it after the answer succeeds; the chart is drawn from its counts instead of the rows. Hour and day only.
+   */
+  template?: string;
+  /** With `template` and `bucket: 'hour'`: a window longer than this many days is counted per day. Default 7. */
+  hourlyUpToDays?: number;
 }
 
 export type TimeBucket = 'minute' | 'hour' | 'day';
@@ -120,6 +129,7 @@ export interface TimeSeries {
 
 /** Sees each result row once while it streams (bounded memory) and then gives the series to publish. */
 export interface SeriesBuilder {
-  add(row: (column: string) => string | null): void;
+  /** `weight`: how many events the row stands for (a series template's `events`); 1 for a row that is one event. */
+  add(row: (column: string) => string | null, weight?: number): void;
   finish(): TimeSeries;
 }

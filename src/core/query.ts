@@ -39,4 +39,14 @@ export interface BoundQuery {
   scope?: { accounts?: string[]; regions?: string[] };
   /** The command's column layout, carried with the question so every surface shows its answer the same way. */
   columns?: ColumnLayout;
+  /**
+   * The answer's chart series query (ChartSpec.template), bound with the same window and scope: run after the answer
+   * succeeds, its rows (`bucket`, `events`) are the chart. Absent for commands whose chart counts the answer's rows.
+   */
+  series?: SeriesQuery;
+}
+
+/** A bound series template and the bucket its `bucket` column is cut to. */
+export interface SeriesQuery extends BoundQuery {
+  bucket: 'hour' | 'day';
 }

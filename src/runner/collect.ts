@@ -5,12 +5,14 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import path from 'node:path';
 import { type QueryEngine, UnknownQueryError } from '../core/engine';
 import type { ExecutionRecord } from '../core/execution';
-import type { ResultSummary, RiskFlag, SeriesBuilder } from '../core/publisher';
+import type { ResultSummary, RiskFlag, SeriesBuilder, TimeSeries } from '../core/publisher';
 import type { Annotator } from '../core/runner';
 import { type PostedEvents, watchOf } from '../core/watch';
+import type { Logger } from '../logger';
 import { consoleLinkColumn } from '../util/console-link';
 import { csvRecord } from '../util/csv';
 import { refetchFailed } from './messages';
+import { runSeries, type SeriesRun } from './series';
 import { type PageSelector, watchSelector } from './watch-filter';
 
 export interface CollectOptions {
@@ -27,6 +29,8 @@ export interface CollectOptions {
   onPage?: () => Promise<void>;
   /** Sees every row of the answer once, for its chart (ResultSummary.series); memory is per bucket, not per row. */
   series?: SeriesBuilder;
+  /** The chart when it came from a series query (src/runner/series.ts) instead of the rows; wins over `series`. */
+  fixedSeries?: TimeSeries;
   /**
    * Which rows of a page stay in the answer (a watch's run keeps only new rows, src/runner/watch-filter.ts). Flags
    * are computed for every row first, so `only-flagged` can use them; the kept rows are numbered anew.
@@ -117,7 +121,7 @@ export async function collectResults(
   }
   await rename(tmp, files.csv);
   const csvBytes = (await stat(files.csv)).size;
-  const series = options.series?.finish();
+  const series = options.fixedSeries ?? options.series?.finish();
   const summary: ResultSummary = {
     columns,
     topRows,
@@ -211,6 +215,9 @@ export interface ResultSources {
   posted?: PostedEvents;
   poll: { initialMs: number; maxMs: number; factor: number };
   sleep: (ms: number) => Promise<void>;
+  log?: Logger;
+  /** How long an answer waits for its chart's series query (default SERIES_MAX_MS in src/runner/series.ts). */
+  seriesMaxMs?: number;
 }
 
 /** An execution's answer: spooled once when its query succeeds, read back (or fetched again) to publish it. */
@@ -222,15 +229,32 @@ export class Results {
   ) {}
 
   /** Streams the engine's result into the spool (CSV and summary), renewing the lease page by page. */
-  collect(e: ExecutionRecord, engineId: string): Promise<ResultSummary> {
+  async collect(e: ExecutionRecord, engineId: string): Promise<ResultSummary> {
+    return (await this.collectWithSeries(e, engineId)).summary;
+  }
+
+  /**
+   * `collect`, and for a chart drawn from a series template (BoundQuery.series) that query run first: its counts are
+   * the chart, and `seriesCost` is what it read and cost (the answer's stats add it). Its failure only drops the chart.
+   */
+  async collectWithSeries(
+    e: ExecutionRecord,
+    engineId: string,
+  ): Promise<{ summary: ResultSummary; seriesCost?: SeriesRun['cost'] }> {
     const watch = watchOf(e);
-    return collectResults(this.c.engine, engineId, spoolPaths(this.c.resultsDir, e.id), {
+    const builder = this.c.seriesFor?.(e);
+    const run =
+      e.query.series && builder
+        ? await runSeries(this.c, e, e.query.series, builder, () => this.renew(e.id))
+        : undefined;
+    const summary = await collectResults(this.c.engine, engineId, spoolPaths(this.c.resultsDir, e.id), {
       topRows: this.c.topRows,
       annotate: this.c.annotatorFor?.(e.command),
-      series: this.c.seriesFor?.(e),
+      ...(run ? (run.series ? { fixedSeries: run.series } : {}) : { series: builder }),
       onPage: () => this.renew(e.id),
       ...(watch && this.c.posted ? { select: watchSelector(watch, this.c.posted, e) } : {}),
     });
+    return { summary, ...(run?.cost ? { seriesCost: run.cost } : {}) };
   }
 
   /** The spooled result, or (after a restart that lost it) the result fetched again. */

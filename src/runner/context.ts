@@ -18,6 +18,8 @@ export interface RunnerOptions {
   annotatorFor?: (command: string) => Annotator | undefined;
   /** A chart's series per execution (the catalog's ChartSpec bound to the window; the Entry wires src/charts). */
   seriesFor?: (e: ExecutionRecord) => SeriesBuilder | undefined;
+  /** How long an answer waits for its chart's series query before it is posted without a chart. Default 90 s. */
+  seriesMaxMs?: number;
   /** The posted-event-id records a watch's runs claim their rows in (src/core/watch.ts); needed to run watches. */
   posted?: PostedEvents;
   now?: () => Date;

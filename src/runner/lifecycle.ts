@@ -149,11 +149,19 @@ export class Lifecycle {
       const stats = { ...status.stats, costUsd: queryCostUsd(engine.kind, status.stats, status.state) };
       const finishedAt = this.c.now().toISOString();
       if (status.state === 'SUCCEEDED') {
-        const summary = await this.results.collect(e, engineId);
+        const { summary, seriesCost } = await this.results.collectWithSeries(e, engineId);
         // The CSV and the summary on disk are what publishing reads from now on (and a restart re-runs the query).
         await engine.release?.(engineId).catch(() => {});
+        // A chart's series query is a second query on the same bill: its bytes and cost add to the answer's.
+        const total = seriesCost
+          ? {
+              ...stats,
+              bytesScanned: stats.bytesScanned + seriesCost.bytesScanned,
+              costUsd: stats.costUsd + seriesCost.costUsd,
+            }
+          : stats;
         const done = await store.transition(e.id, 'RUNNING', 'SUCCEEDED', {
-          stats: { ...stats, rows: summary.totalRows },
+          stats: { ...total, rows: summary.totalRows },
           finishedAt,
         });
         await this.recordBytes(done);

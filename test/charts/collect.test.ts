@@ -86,8 +86,30 @@ describe('which answers get a chart (src/app.ts binds the catalog)', () => {
     expect(feed('recent', [])).toMatchObject({ bucket: 'minute', rows: 'events' });
     expect(feed('recent', [])?.counts).toHaveLength(360);
     for (const command of ['user', 'who', 'ip', 'sg']) expect(feed(command, [])?.bucket).toBe('hour');
+    // errors and root are drawn from their series query (BoundQuery.series), never from their rows (groups).
     for (const command of ['errors', 'users', 'root', 'status', 'help', 'nonsense']) {
       expect(seriesFrom(config)(executionOf(command))).toBeUndefined();
     }
+  });
+
+  test('errors and root with a series query: its rows are counts per bucket, weighted', () => {
+    const withSeries = (command: string, bucket: 'hour' | 'day') => {
+      const e = executionOf(command);
+      return { ...e, query: { ...e.query, series: { bucket } } } as unknown as ExecutionRecord;
+    };
+    const errors = seriesFrom(config)(withSeries('errors', 'hour'))!;
+    const rows: [string, number][] = [
+      ['2026-11-30T00', 4],
+      ['2026-11-30T03', 2],
+      ['2026-11-30T05', 7],
+      ['2026-11-30T06', 1],
+      ['2026-11-30T03:00:00Z', 1],
+    ];
+    for (const [bucket, events] of rows) errors.add((c) => (c === 'bucket' ? bucket : null), events);
+    // 06 is past the window's end and a full timestamp is no bucket: both skipped, not drawn.
+    expect(errors.finish()).toMatchObject({ bucket: 'hour', rows: 'errors', counts: [4, 0, 0, 2, 0, 7], skipped: 2 });
+    const root = seriesFrom(config)(withSeries('root', 'day'))!;
+    root.add((c) => (c === 'bucket' ? '2026-11-30' : null), 3);
+    expect(root.finish()).toMatchObject({ bucket: 'day', rows: 'root calls', counts: [3], skipped: 0 });
   });
 });

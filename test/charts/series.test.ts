@@ -147,3 +147,33 @@ describe('an answer that reached its row cap', () => {
     expect(uncapped.finish()).not.toHaveProperty('cappedBefore');
   });
 });
+
+describe('bucketed rows (a series template: one row per bucket, with its count)', () => {
+  test('a window starting mid-hour keeps its first bucket, whose start precedes the window', () => {
+    const builder = seriesBuilder(
+      { timeColumn: 'bucket', bucket: 'hour', rows: 'errors' },
+      { window: { start: new Date('2026-11-30T09:40:00Z'), end: new Date('2026-11-30T12:40:00Z') }, bucketed: true },
+    );
+    for (const [bucket, events] of [
+      ['2026-11-30T09', 5],
+      ['2026-11-30T12', 2],
+      ['2026-11-30T08', 1],
+      ['2026-11-30T10', Number.NaN],
+    ] as const) {
+      builder.add((c) => (c === 'bucket' ? bucket : null), events);
+    }
+    // 08 is before the first bucket and NaN is no count: skipped, not drawn.
+    expect(builder.finish()).toMatchObject({ start: '2026-11-30T09:00:00.000Z', counts: [5, 0, 0, 2], skipped: 2 });
+  });
+
+  test('unbucketed rows keep refusing a time before the window, and weigh 1 each', () => {
+    const builder = seriesBuilder(
+      { timeColumn: 'eventtime', bucket: 'hour', rows: 'events' },
+      { window: { start: new Date('2026-11-30T09:40:00Z'), end: new Date('2026-11-30T10:40:00Z') } },
+    );
+    for (const t of ['2026-11-30T09:10:00Z', '2026-11-30T09:50:00Z', '2026-11-30T10:00:00Z']) {
+      builder.add((c) => (c === 'eventtime' ? t : null));
+    }
+    expect(builder.finish()).toMatchObject({ counts: [1, 1], skipped: 1 });
+  });
+});

@@ -90,6 +90,8 @@ function variants(): Variant[] {
     }
     for (const window of WINDOWS) all.push({ text: `${base.text} ${window}`.trim(), config: base.config });
   }
+  // A chart's series template counted per day (errors beyond 7 days); root's shortest windows count per hour.
+  all.push({ text: 'errors 14d' }, { text: 'errors 14d account:111122223333', config: MULTI_TRAIL });
   return all;
 }
 
@@ -112,15 +114,32 @@ function nameOf(variant: Variant): string {
   return notes.length ? `${variant.text} [${notes.join(', ')}]` : variant.text;
 }
 
-/** The SQL a variant renders to, or why it could not be rendered (reported by a test, not at collection time). */
-function render(variant: Variant): Rendered | { text: string; error: string } {
+/**
+ * The SQL a variant renders to, or why it could not be rendered (reported by a test, not at collection time). A
+ * command whose chart has a series template (issue 17, item 4) sends that query too: it is checked like the answer.
+ */
+function render(variant: Variant): (Rendered | { text: string; error: string })[] {
   const ctx: CommandContext = { config: testConfig(variant.config), now: NOW };
   try {
     const request = parseRequest(variant.text, ctx);
-    if (request.kind !== 'query') return { text: variant.text, error: 'not a query' };
-    return { text: variant.text, name: nameOf(variant), template: request.query.template, sql: request.query.sql };
+    if (request.kind !== 'query') return [{ text: variant.text, error: 'not a query' }];
+    const { query } = request;
+    const name = nameOf(variant);
+    return [
+      { text: variant.text, name, template: query.template, sql: query.sql },
+      ...(query.series
+        ? [
+            {
+              text: variant.text,
+              name: `${name} (chart series)`,
+              template: query.series.template,
+              sql: query.series.sql,
+            },
+          ]
+        : []),
+    ];
   } catch (err) {
-    return { text: variant.text, error: (err as Error).message };
+    return [{ text: variant.text, error: (err as Error).message }];
   }
 }
 
@@ -174,7 +193,7 @@ function trinoFunctions(): Set<string> {
 
 describe('every rendered template is Trino SQL that Athena engine v3 accepts', () => {
   const trino = new TrinoSQL();
-  const results = variants().map(render);
+  const results = variants().flatMap(render);
   const rendered = results.filter((r): r is Rendered => 'sql' in r);
   const distinct = [...new Map(rendered.map((r) => [r.sql, r])).values()];
 
