@@ -4,9 +4,12 @@
  * DynamoDB implementation is src/store/aliases.ts.
  */
 
-/** What an alias name may be: lowercase letters, digits and `-`, 1 to 32 characters. */
-export const ALIAS_NAME = /^[a-z0-9-]{1,32}$/;
-export const ALIAS_NAME_RULE = 'lowercase letters, digits and `-`, at most 32 characters';
+/**
+ * What an alias name may be: lowercase letters, digits and `-`, 1 to 32 characters, not starting with `-` (`-h` is
+ * how help is asked for, and a leading dash reads as an option).
+ */
+export const ALIAS_NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
+export const ALIAS_NAME_RULE = 'lowercase letters, digits and `-` (not first), at most 32 characters';
 
 export interface Alias {
   /** e.g. `prod-sg`. */

@@ -55,15 +55,20 @@ describe('alias: refused forms say what to fix', () => {
     ],
     [
       'alias Prod_SG = root',
-      '`alias`: `Prod_SG` is not a valid alias name. Accepted: lowercase letters, digits and `-`, at most 32 characters.',
+      '`alias`: `Prod_SG` is not a valid alias name. Accepted: lowercase letters, digits and `-` (not first), at most 32 characters.',
     ],
     [
       `alias ${'a'.repeat(33)} = root`,
-      `\`alias\`: \`${'a'.repeat(33)}\` is not a valid alias name. Accepted: lowercase letters, digits and \`-\`, at most 32 characters.`,
+      `\`alias\`: \`${'a'.repeat(33)}\` is not a valid alias name. Accepted: lowercase letters, digits and \`-\` (not first), at most 32 characters.`,
     ],
     [
       'alias two words = root',
-      '`alias`: `two words` is not a valid alias name. Accepted: lowercase letters, digits and `-`, at most 32 characters.',
+      '`alias`: `two words` is not a valid alias name. Accepted: lowercase letters, digits and `-` (not first), at most 32 characters.',
+    ],
+    [
+      // `/trail -h` asks for help: an alias must not take it over.
+      'alias -h = root',
+      '`alias`: `-h` is not a valid alias name. Accepted: lowercase letters, digits and `-` (not first), at most 32 characters.',
     ],
     [
       'alias sg = sg sg-5887f224',
@@ -101,7 +106,7 @@ describe('alias: refused forms say what to fix', () => {
     ['unalias', '`unalias`: which alias? e.g. `/trail unalias prod-sg`.'],
     [
       'unalias a_b',
-      '`unalias`: `a_b` is not an alias name. Accepted: lowercase letters, digits and `-`, at most 32 characters.',
+      '`unalias`: `a_b` is not an alias name. Accepted: lowercase letters, digits and `-` (not first), at most 32 characters.',
     ],
   ])('%s', (text, message) => {
     expect(usageMessage(text)).toBe(message);
