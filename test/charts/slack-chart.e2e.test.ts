@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { bucketLabel } from '../../src/charts/series';
 import { CHART_HEIGHT, CHART_WIDTH, niceCeiling, PLOT } from '../../src/charts/svg';
 import { generateSampleData, sampleAccountIds } from '../../src/sample/generate';
@@ -108,6 +109,70 @@ describe('a chart PNG in the thread, next to the CSV', () => {
       const x = Math.floor(PLOT.left + (i + 0.5) * step);
       const drawn = barHeight(image, x);
       // Bars are drawn to 1/100 px and anti-aliased at their top: within a pixel of count/top of the plot's height.
+      expect([bucketLabel(series, i), Math.abs(drawn - (count / top) * PLOT.height) <= 1.5]).toEqual([
+        bucketLabel(series, i),
+        true,
+      ]);
+    }
+  });
+
+  test('/trail errors 24h: a chart of the errors per hour (its series query), not of the table’s groups', async () => {
+    await bot.command('errors 24h', { channelId: 'C0CHARTS3', userId: 'U0ALICE' });
+    const parent = await eventually(() => bot.fake.messages.find((m) => m.channel === 'C0CHARTS3' && !m.thread_ts));
+    const png = await eventually(() =>
+      bot.fake.files.find((f) => f.completed && f.thread_ts === parent.ts && f.filename.endsWith('.png')),
+    );
+    await bot.parts.runner.idle();
+    const files = bot.fake.files.filter((f) => f.thread_ts === parent.ts);
+    expect(files.map((f) => path.extname(f.filename))).toEqual(['.csv', '.png']);
+    expect(png.title).toContain('/trail errors 24h');
+    const [execution] = await bot.parts.store.listByChannel('C0CHARTS3', 1);
+    expect(execution?.query.series?.bucket).toBe('hour');
+
+    // The errors per UTC hour of the window, recounted from the generated log files themselves.
+    const start = Date.parse(execution!.query.window.start);
+    const end = Date.parse(execution!.query.window.end);
+    const perHour = new Map<string, number>();
+    const walk = (dir: string) => {
+      for (const name of readdirSync(dir)) {
+        const full = path.join(dir, name);
+        if (statSync(full).isDirectory()) walk(full);
+        else if (full.includes(`${path.sep}CloudTrail${path.sep}`) && name.endsWith('.json.gz')) {
+          const { Records } = JSON.parse(gunzipSync(readFileSync(full)).toString('utf8')) as {
+            Records: { eventTime: string; errorCode?: string | null }[];
+          };
+          for (const r of Records) {
+            const t = Date.parse(r.eventTime);
+            if (t < start || t >= end || !r.errorCode) continue;
+            const key = `${r.eventTime.slice(0, 10)} ${r.eventTime.slice(11, 13)}:00`;
+            perHour.set(key, (perHour.get(key) ?? 0) + 1);
+          }
+        }
+      }
+    };
+    walk(path.join(dataDir, 'AWSLogs'));
+    const first = Math.floor(start / 3_600_000) * 3_600_000;
+    const n = Math.ceil((end - first) / 3_600_000);
+    const series = {
+      bucket: 'hour' as const,
+      rows: 'errors',
+      start: new Date(first).toISOString(),
+      counts: [],
+      skipped: 0,
+    };
+    const counts = Array.from({ length: n }, (_, i) => perHour.get(bucketLabel(series, i)) ?? 0);
+    expect(counts.reduce((a, b) => a + b, 0)).toBeGreaterThan(5);
+    // The table counts the same errors in groups (top 10 of them): never more than the chart.
+    const csv = parseCsv(files[0]!.bytes!.subarray(3).toString('utf8'));
+    const grouped = csv.slice(1).reduce((a, r) => a + Number(r[csv[0]!.indexOf('total_events')]), 0);
+    expect(grouped).toBeGreaterThan(0);
+    expect(grouped).toBeLessThanOrEqual(counts.reduce((a, b) => a + b, 0));
+
+    const image = decodePng(png.bytes!);
+    const top = niceCeiling(Math.max(...counts));
+    const step = PLOT.width / n;
+    for (const [i, count] of counts.entries()) {
+      const drawn = barHeight(image, Math.floor(PLOT.left + (i + 0.5) * step));
       expect([bucketLabel(series, i), Math.abs(drawn - (count / top) * PLOT.height) <= 1.5]).toEqual([
         bucketLabel(series, i),
         true,
