@@ -3,7 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import fc from 'fast-check';
+import { parseRequest } from '../../commands';
 import type { CommandContext } from '../../commands/types';
+import type { QueryEngine } from '../../src/core/engine';
+import type { BoundQuery } from '../../src/core/query';
 import { DuckDbEngine } from '../../src/engines/duckdb';
 import { testConfig } from '../helpers/config';
 import { runCommand } from '../helpers/run-query';
@@ -17,6 +20,7 @@ import {
   type Question,
   type QuestionSpec,
   type Scope,
+  seriesOf,
   worldOpen,
 } from './evaluator';
 import { type WrittenFile, writeDataset } from './files';
@@ -163,6 +167,23 @@ const questionsArb: Record<string, fc.Arbitrary<(d: Dataset) => Asked[]>> = {
     .map((modes) => (d) => modes.map((mode) => ask(d, { command: 'recent', mode }, mode))),
 };
 
+/** The rows (`bucket`, `events`) of a chart's series query (BoundQuery.series) run to the end on `engine`. */
+async function seriesRows(engine: QueryEngine, query: BoundQuery): Promise<[string, number][]> {
+  const id = await engine.start(query, { executionId: `series-${Math.random().toString(36).slice(2)}` });
+  for (;;) {
+    const s = await engine.status(id);
+    if (s.state === 'FAILED' || s.state === 'CANCELLED') throw new Error(`${query.template}: ${s.reason}`);
+    if (s.state === 'SUCCEEDED') break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const rows: [string, number][] = [];
+  for await (const page of engine.results(id)) {
+    const [b, n] = [page.columns.indexOf('bucket'), page.columns.indexOf('events')];
+    for (const r of page.rows) rows.push([String(r[b]), Number(r[n])]);
+  }
+  return rows;
+}
+
 /**
  * A readable difference: for listings, which events one side has and the other lacks; for summaries, both answers.
  * Either way the events the question is about are listed with the file that holds each.
@@ -226,6 +247,17 @@ describe('reference evaluator = DuckDB running the templates (property)', () => 
               count.questions += 1;
               if (JSON.stringify(actual) !== JSON.stringify(expected)) {
                 throw new Error(explain(asked, expected, actual, events, files));
+              }
+              // errors and root: their chart's series query counts, per bucket, the events their groups count.
+              const { query } = parseRequest(asked.text, asked.ctx) as { query: BoundQuery };
+              if (query.series) {
+                const want = seriesOf(events, asked.question, query.series.bucket);
+                const got = await seriesRows(engine, query.series);
+                if (JSON.stringify(got) !== JSON.stringify(want)) {
+                  throw new Error(
+                    `/trail ${asked.text} chart series\nexpected ${JSON.stringify(want)}\nDuckDB   ${JSON.stringify(got)}`,
+                  );
+                }
               }
               if (command === 'sg') {
                 const flagged = flaggedByDirection(result.records, asked.ctx);

@@ -329,6 +329,28 @@ function root(events: CloudTrailEvent[]): RootRow[] {
   return rows;
 }
 
+/**
+ * The chart series of `errors` and `root` (issue 17, item 4: sql/error_series.sql, sql/root_series.sql): the events
+ * the answer's groups count (failed calls; calls by the root identity), per UTC hour or day of the window, each bucket
+ * named as the template names it (the first 13 or 10 characters of eventTime) and listed in order, empty ones left out.
+ */
+export function seriesOf(all: CloudTrailEvent[], q: Question, bucket: 'hour' | 'day'): [string, number][] {
+  const counted =
+    q.command === 'errors'
+      ? (e: CloudTrailEvent) => present(e.errorCode)
+      : q.command === 'root'
+        ? (e: CloudTrailEvent) => at(e, 'userIdentity', 'type') === 'Root'
+        : undefined;
+  if (!counted) throw new Error(`${q.command} has no series template`);
+  const per = new Map<string, number>();
+  for (const e of all) {
+    if (!inQuestion(e, q) || !counted(e)) continue;
+    const key = new Date(Date.parse(String(e.eventTime))).toISOString().slice(0, bucket === 'day' ? 10 : 13);
+    per.set(key, (per.get(key) ?? 0) + 1);
+  }
+  return [...per].sort(([a], [b]) => cmp(a, b));
+}
+
 /** The answer to one question over every event of a dataset, whichever file or folder holds it. */
 export function evaluate(all: CloudTrailEvent[], q: Question): Answer {
   const events = all.filter((e) => inQuestion(e, q));
