@@ -17,6 +17,17 @@ export interface BotResources {
   indexNames: readonly string[];
   /** The stack's key: table, results bucket and Slack secret are encrypted with it. */
   stateKeyArn: string;
+  /** Athena compacted days (infra/lib/compaction.ts): what the `cloudtrail_logs` view reads besides the raw table. */
+  compaction?: CompactedReadResources;
+}
+
+export interface CompactedReadResources {
+  /** Glue ARNs of the `cloudtrail_logs` view and of the Iceberg table. */
+  viewArn: string;
+  compactedTableArn: string;
+  bucketArn: string;
+  /** Key prefix of the Iceberg table's files, with its trailing slash. */
+  prefix: string;
 }
 
 /**
@@ -53,7 +64,14 @@ export function botPolicyStatements(r: BotResources): iam.PolicyStatement[] {
       // With partition projection Athena computes partitions from table properties; GetPartitions is still asked
       // for when a query plans (docs.aws.amazon.com/athena/latest/ug/fine-grained-access-to-glue-resources.html).
       actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetPartitions'],
-      resources: [r.glue.catalogArn, r.glue.databaseArn, r.glue.tableArn],
+      resources: [
+        r.glue.catalogArn,
+        r.glue.databaseArn,
+        r.glue.tableArn,
+        // A query of a view needs the view and every table it reads (Athena User Guide, "Fine-grained access to
+        // databases and tables in the AWS Glue Data Catalog": views).
+        ...(r.compaction ? [r.compaction.viewArn, r.compaction.compactedTableArn] : []),
+      ],
     }),
     new iam.PolicyStatement({
       sid: 'TrailLogObjects',
@@ -119,6 +137,23 @@ export function botPolicyStatements(r: BotResources): iam.PolicyStatement[] {
       },
     }),
   ];
+  if (r.compaction !== undefined) {
+    const c = r.compaction;
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'CompactedDaysRead',
+        // Read only: the bot's questions read the Iceberg table's data and metadata files; the job writes them.
+        actions: ['s3:GetObject'],
+        resources: [`${c.bucketArn}/${c.prefix}*`],
+      }),
+      new iam.PolicyStatement({
+        sid: 'CompactedDaysListing',
+        actions: ['s3:ListBucket'],
+        resources: [c.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${c.prefix}*`] } },
+      }),
+    );
+  }
   if (r.trailKmsKeyArn !== undefined) {
     statements.push(
       new iam.PolicyStatement({

@@ -46,6 +46,11 @@ export interface TrailbotDeployment {
    * security group still admits no inbound traffic (Socket Mode opens an outbound WebSocket, nothing connects in).
    */
   network: 'private' | 'public';
+  /**
+   * `on`: Athena compacted days (issue 16, infra/lib/compaction.ts): the raw table becomes `cloudtrail_raw`, an Iceberg
+   * table and a `cloudtrail_logs` view are added, with a job role allowed to fill only that table. Default `off`.
+   */
+  compaction?: boolean;
 }
 
 /** Context keys, as typed after `-c`. */
@@ -66,6 +71,7 @@ export const CONTEXT_KEYS = {
   accessPolicy: 'accessPolicy',
   desiredCount: 'desiredCount',
   network: 'network',
+  compaction: 'compaction',
 } as const satisfies Record<string, string>;
 
 export const DEPLOYMENT_DEFAULTS = {
@@ -196,6 +202,11 @@ export function parseDeployment(raw: Record<string, unknown>): TrailbotDeploymen
     problems.push(`${k.network} must be \`private\` (NAT gateway, no public IP) or \`public\` (no NAT gateway)`);
   }
 
+  const compaction = text(raw[k.compaction]) ?? 'off';
+  if (compaction !== 'on' && compaction !== 'off') {
+    problems.push(`${k.compaction} must be \`on\` (Athena compacted days, infra/README.md) or \`off\``);
+  }
+
   if (problems.length > 0 || trail === undefined || accessPolicy === undefined) throw new ConfigError(problems);
   const deployment: TrailbotDeployment = {
     trail,
@@ -211,6 +222,7 @@ export function parseDeployment(raw: Record<string, unknown>): TrailbotDeploymen
     network: network as TrailbotDeployment['network'],
   };
   if (trailKmsKeyArn !== undefined) deployment.trailKmsKeyArn = trailKmsKeyArn;
+  if (compaction === 'on') deployment.compaction = true;
   return deployment;
 }
 

@@ -17,6 +17,8 @@ export interface QueryLayerProps {
   bytesScannedCutoffPerQuery: number;
   resultsRetentionDays: number;
   encryptionKey: kms.IKey;
+  /** Name of the raw CloudTrail table; default `cloudtrail_logs` (`cloudtrail_raw` when compaction is on). */
+  tableName?: string;
 }
 
 /** Key prefix Athena writes results under (one folder, so the bot's S3 grant can name it). */
@@ -98,6 +100,7 @@ export class QueryLayer extends Construct {
     const spec = cloudTrailTableSpec(props.trail, {
       database: props.databaseName,
       projectionStart: props.projectionStart,
+      ...(props.tableName !== undefined ? { table: props.tableName } : {}),
     });
     this.table = new glue.CfnTable(this, 'CloudTrailTable', {
       catalogId: stack.account,

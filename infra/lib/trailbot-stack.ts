@@ -4,9 +4,11 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { RAW_TABLE_WHEN_COMPACTED } from '../../src/ddl/compact';
 import { SLACK_TOKEN_PLACEHOLDER } from '../../src/first-deploy';
 import { botPolicyStatements } from './bot-permissions';
 import { BotService, SLACK_SECRET_FIELDS } from './bot-service';
+import { Compaction } from './compaction';
 import { MIN_BYTES_SCANNED_CUTOFF, type TrailbotDeployment } from './context';
 import { ExecutionTable } from './execution-table';
 import { ATHENA_CATALOG, QueryLayer, RESULTS_PREFIX } from './query-layer';
@@ -40,6 +42,8 @@ export class TrailbotStack extends Stack {
   readonly executionTable: ExecutionTable;
   readonly queryLayer: QueryLayer;
   readonly bot: BotService;
+  /** Athena compacted days, when the `compaction` context is `on`. */
+  readonly compaction?: Compaction;
 
   constructor(scope: Construct, id: string, props: TrailbotStackProps) {
     super(scope, id, props);
@@ -72,7 +76,24 @@ export class TrailbotStack extends Stack {
       bytesScannedCutoffPerQuery: cutoff.valueAsNumber,
       resultsRetentionDays: d.resultsRetentionDays,
       encryptionKey: this.stateKey,
+      ...(d.compaction ? { tableName: RAW_TABLE_WHEN_COMPACTED } : {}),
     });
+    if (d.compaction) {
+      const q = this.queryLayer;
+      this.compaction = new Compaction(this, 'Compaction', {
+        trail: d.trail,
+        databaseName: d.databaseName,
+        workgroupName: d.workgroupName,
+        workgroupRef: q.workgroup.ref,
+        workgroupArn: q.workgroupArn,
+        glue: { catalogArn: q.catalogArn, databaseArn: q.databaseArn, rawTableArn: q.tableArn },
+        resultsBucketArn: q.resultsBucket.bucketArn,
+        resultsPrefix: RESULTS_PREFIX,
+        encryptionKey: this.stateKey,
+        ...(d.trailKmsKeyArn !== undefined ? { trailKmsKeyArn: d.trailKmsKeyArn } : {}),
+      });
+      this.compaction.node.addDependency(q.database);
+    }
 
     // Placeholders so the secret has the three JSON keys ECS reads; the real tokens replace the whole value with
     // `aws secretsmanager put-secret-value`. Tokens never pass through context, the template or an env file.
@@ -108,6 +129,7 @@ export class TrailbotStack extends Stack {
         tableArn: this.executionTable.table.tableArn,
         indexNames: this.executionTable.indexNames,
         stateKeyArn: this.stateKey.keyArn,
+        ...(this.compaction ? { compaction: this.compaction.readResources() } : {}),
       }),
       desiredCount: d.desiredCount,
       network: d.network,
@@ -125,6 +147,13 @@ export class TrailbotStack extends Stack {
     new CfnOutput(this, 'AthenaWorkgroup', { value: q.workgroup.ref });
     new CfnOutput(this, 'ResultsBucketName', { value: q.resultsBucket.bucketName });
     new CfnOutput(this, 'BotLogGroup', { value: this.bot.logGroup.logGroupName });
+    if (this.compaction) {
+      new CfnOutput(this, 'CompactionJobRoleArn', {
+        value: this.compaction.jobRole.roleArn,
+        description: 'Task role for `trail compact` (infra/README.md, "Athena compacted days")',
+      });
+      new CfnOutput(this, 'CompactedTableLocation', { value: this.compaction.location });
+    }
     new CfnOutput(this, 'BotTaskRoleArn', {
       value: this.bot.taskDefinition.taskRole.roleArn,
       description: 'Grant this role read access in the trail bucket policy when the bucket is in another account',
