@@ -36,7 +36,11 @@ export interface Estimate {
   usd?: number;
   /** Only some day folders could be sized; the rest were extrapolated. */
   partial?: { listed: number; total: number };
+  /** The bytes count two scans of the window: the answer and its chart's series query (BoundQuery.series). */
+  twice?: boolean;
 }
+
+const scansNote = (e: Estimate): string => (e.twice ? ' (read twice: once for the answer, once for its chart)' : '');
 
 /** What follows the byte count: the price (Athena) and whether the estimate is partial. */
 function estimateNotes(e: Estimate): string {
@@ -48,11 +52,11 @@ function estimateNotes(e: Estimate): string {
 }
 
 export function overDailyBudget(e: Estimate, usedToday: number, budget: number): string {
-  return `This question would read about ${formatBytes(e.bytes)}${estimateNotes(e)}; with the ${formatBytes(usedToday)} you already read today it passes your daily budget of ${formatBytes(budget)} (TRAIL_DAILY_BUDGET_BYTES). Narrow the window, or ask again tomorrow.`;
+  return `This question would read about ${formatBytes(e.bytes)}${estimateNotes(e)}${scansNote(e)}; with the ${formatBytes(usedToday)} you already read today it passes your daily budget of ${formatBytes(budget)} (TRAIL_DAILY_BUDGET_BYTES). Narrow the window, or ask again tomorrow.`;
 }
 
 export function confirmationNeeded(commandText: string, e: Estimate, days: number, threshold: number): string {
-  return `${echoCommand(commandText)} would read about ${formatBytes(e.bytes)}${estimateNotes(e)} from ${plural(days, 'day')} of logs, more than the ${formatBytes(threshold)} that needs a confirmation. Narrow the window, or confirm to run it.`;
+  return `${echoCommand(commandText)} would read about ${formatBytes(e.bytes)}${estimateNotes(e)} from ${plural(days, 'day')} of logs${scansNote(e)}, more than the ${formatBytes(threshold)} that needs a confirmation. Narrow the window, or confirm to run it.`;
 }
 
 /** The confirmation on a surface without buttons (the terminal): the command that confirms. */

@@ -26,12 +26,17 @@ export async function preflight(
     c.log.warn('cost estimate unavailable; running without it', { command: s.command, error: String(err) });
     return undefined;
   }
-  const { bytes, partial } = sized;
+  const { partial } = sized;
+  // A chart's series query (BoundQuery.series) reads the same partitions once more after the answer: two scans, each
+  // billed on its own (with its own 10 MB minimum).
+  const scans = s.query.series ? 2 : 1;
+  const bytes = sized.bytes * scans;
   if (partial) c.log.warn('cost estimate partial', { command: s.command, ...partial, bytes });
   const estimate: Estimate = {
     bytes,
-    ...(c.engine.kind === 'athena' ? { usd: athenaCostUsd(bytes) } : {}),
+    ...(c.engine.kind === 'athena' ? { usd: athenaCostUsd(sized.bytes) * scans } : {}),
     ...(partial ? { partial } : {}),
+    ...(scans > 1 ? { twice: true } : {}),
   };
   if (cost.dailyBudgetBytesPerUser !== undefined) {
     const used = await c.store.scannedBytes(c.now().toISOString().slice(0, 10), { userId: s.userId });

@@ -12,6 +12,7 @@ import { generateSampleData, sampleAccountIds } from '../../src/sample/generate'
 import { context, NOW, querySubmission } from '../helpers/commands';
 import { testConfig } from '../helpers/config';
 import { RecordingPublisher } from '../helpers/recording-publisher';
+import { ScriptedEngine } from '../helpers/scripted-engine';
 import { runnerWorld, testRunner } from './helpers';
 
 /**
@@ -189,4 +190,28 @@ test('the series query’s bytes add to the answer’s', async () => {
   expect(reads).toHaveLength(2);
   expect(reads.every((b) => b > 0)).toBe(true);
   expect(e.stats?.bytesScanned).toBe(reads[0]! + reads[1]!);
+});
+
+test('the cost pre-flight counts the series query’s scan: errors asks to confirm what one scan would not', async () => {
+  const { store } = await world.dynamo.newStore();
+  const publisher = new RecordingPublisher();
+  const engine = new ScriptedEngine();
+  engine.estimateBytes = 600_000;
+  const runner = testRunner({
+    engine,
+    store,
+    publisher,
+    resultsDir: world.resultsDir,
+    seriesFor: seriesFrom(testConfig()),
+    cost: { confirmAboveBytes: 1_000_000 },
+  });
+  // recent has no series query: 600 kB, under the threshold; errors scans twice: 1.2 MB, over it.
+  expect((await runner.submit(querySubmission('recent 48h', {}, context()))).kind).toBe('started');
+  const errors = await runner.submit(querySubmission('errors 48h', {}, context()));
+  expect(errors).toMatchObject({ kind: 'needs-confirmation', bytes: 1_200_000 });
+  expect(publisher.of('notify').map((n) => n.text)).toEqual([
+    expect.stringContaining(
+      'would read about 1.2 MB from 3 days of logs (read twice: once for the answer, once for its chart)',
+    ),
+  ]);
 });
