@@ -85,15 +85,13 @@ describe('the MERGE and the view', () => {
     const sql = renderLogsViewDdl(multi, names);
     expect(sql).toMatch(/^CREATE OR REPLACE VIEW "trailbot"\."cloudtrail_logs" AS/);
     const lists = [...sql.matchAll(/SELECT ("eventversion".*?) FROM/g)].map((m) => m[1]);
-    expect(lists).toHaveLength(2);
-    expect(lists[0]).toBe(lists[1]);
-    expect(sql).toContain('UNION ALL');
+    expect(lists).toHaveLength(3);
+    expect(new Set(lists).size).toBe(1);
+    expect(sql.match(/UNION ALL/g)).toHaveLength(2);
     expect(sql).toContain(
       `"timestamp" < coalesce((SELECT min("timestamp") FROM "trailbot"."cloudtrail_compacted"), '9999/12/31')`,
     );
-    expect(sql).toContain(
-      `"timestamp" > coalesce((SELECT max("timestamp") FROM "trailbot"."cloudtrail_compacted"), '9999/12/31')`,
-    );
+    expect(sql).toContain(`"timestamp" > (SELECT max("timestamp") FROM "trailbot"."cloudtrail_compacted")`);
   });
 });
 
