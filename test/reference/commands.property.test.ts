@@ -5,7 +5,6 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import fc from 'fast-check';
 import { parseRequest } from '../../commands';
 import type { CommandContext } from '../../commands/types';
-import type { QueryEngine } from '../../src/core/engine';
 import type { BoundQuery } from '../../src/core/query';
 import { DuckDbEngine } from '../../src/engines/duckdb';
 import { testConfig } from '../helpers/config';
@@ -24,6 +23,7 @@ import {
   worldOpen,
 } from './evaluator';
 import { type WrittenFile, writeDataset } from './files';
+import { seriesRows } from './series';
 
 /**
  * For every query command, DuckDB running the real template over generated CloudTrail files must give the reference
@@ -166,23 +166,6 @@ const questionsArb: Record<string, fc.Arbitrary<(d: Dataset) => Asked[]>> = {
     .shuffledSubarray(['all', 'writes', 'errors'] as const, { minLength: 2, maxLength: 2 })
     .map((modes) => (d) => modes.map((mode) => ask(d, { command: 'recent', mode }, mode))),
 };
-
-/** The rows (`bucket`, `events`) of a chart's series query (BoundQuery.series) run to the end on `engine`. */
-async function seriesRows(engine: QueryEngine, query: BoundQuery): Promise<[string, number][]> {
-  const id = await engine.start(query, { executionId: `series-${Math.random().toString(36).slice(2)}` });
-  for (;;) {
-    const s = await engine.status(id);
-    if (s.state === 'FAILED' || s.state === 'CANCELLED') throw new Error(`${query.template}: ${s.reason}`);
-    if (s.state === 'SUCCEEDED') break;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  const rows: [string, number][] = [];
-  for await (const page of engine.results(id)) {
-    const [b, n] = [page.columns.indexOf('bucket'), page.columns.indexOf('events')];
-    for (const r of page.rows) rows.push([String(r[b]), Number(r[n])]);
-  }
-  return rows;
-}
 
 /**
  * A readable difference: for listings, which events one side has and the other lacks; for summaries, both answers.

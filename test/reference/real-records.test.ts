@@ -1,11 +1,14 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { parseRequest } from '../../commands';
 import type { CommandContext } from '../../commands/types';
+import type { BoundQuery } from '../../src/core/query';
 import { DuckDbEngine } from '../../src/engines/duckdb';
 import { testConfig } from '../helpers/config';
 import { runCommand } from '../helpers/run-query';
 import { answerOf, flaggedByDirection } from './answers';
-import { type CloudTrailEvent, evaluate, type Question, type QuestionSpec, worldOpen } from './evaluator';
+import { type CloudTrailEvent, evaluate, type Question, type QuestionSpec, seriesOf, worldOpen } from './evaluator';
+import { seriesRows } from './series';
 
 /**
  * The reference evaluator and DuckDB agree on real CloudTrail records too (the stratus-red-team detonation logs, see
@@ -76,6 +79,20 @@ if (!available) console.log(`skipping the reference check on real records: ${LOG
       );
       expect(flaggedByDirection(records, ctx)).toEqual(want);
     }
+  });
+
+  // The charts of errors and root (issue 17, item 4): their series queries count, per day, what the evaluator counts.
+  test.each(['errors', 'root'] as const)('%s: the chart series per day', async (command) => {
+    const { query } = parseRequest(`${command} ${windowText}`, ctx) as { query: BoundQuery };
+    expect(query.series?.bucket).toBe('day');
+    const expected = seriesOf(
+      events,
+      { command, window, ...(command === 'errors' ? { top: 10 } : {}) } as Question,
+      'day',
+    );
+    // The detonation logs hold failed calls but no root call: root's chart is empty on both sides.
+    expect(expected.length > 0).toBe(command === 'errors');
+    expect(await seriesRows(engine, query.series!)).toEqual(expected);
   });
 
   test('who and user with the most frequent principal and resource of the records', async () => {
