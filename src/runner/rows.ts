@@ -19,7 +19,8 @@ export class ResultPages {
   private readonly refilling = new Map<string, Promise<ResultSummary>>();
 
   constructor(sources: ResultSources) {
-    this.results = new Results(sources, async () => {});
+    // Pages need rows only: a refill never reruns a chart's series query (up to SERIES_MAX_MS) for a chart already posted.
+    this.results = new Results({ ...sources, seriesFor: undefined }, async () => {});
   }
 
   async rows(e: ExecutionRecord, from: number, count: number): Promise<ResultRows> {

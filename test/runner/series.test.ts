@@ -8,6 +8,7 @@ import type { QueryEngine } from '../../src/core/engine';
 import type { ExecutionRecord } from '../../src/core/execution';
 import type { TimeSeries } from '../../src/core/publisher';
 import { DuckDbEngine } from '../../src/engines/duckdb';
+import type { RunnerOptions } from '../../src/runner/context';
 import { generateSampleData, sampleAccountIds } from '../../src/sample/generate';
 import { context, NOW, querySubmission } from '../helpers/commands';
 import { testConfig } from '../helpers/config';
@@ -57,7 +58,7 @@ afterAll(async () => {
 });
 
 /** Runs `text` through a runner wired as src/app.ts wires it (seriesFrom), and returns what was published. */
-async function ask(text: string, engine: QueryEngine = duck, seriesMaxMs?: number) {
+async function ask(text: string, engine: QueryEngine = duck, seriesMaxMs?: number, more: Partial<RunnerOptions> = {}) {
   const { store } = await world.dynamo.newStore();
   const publisher = new RecordingPublisher();
   const runner = testRunner({
@@ -67,12 +68,13 @@ async function ask(text: string, engine: QueryEngine = duck, seriesMaxMs?: numbe
     resultsDir: world.resultsDir,
     seriesFor: seriesFrom(testConfig()),
     ...(seriesMaxMs !== undefined ? { seriesMaxMs } : {}),
+    ...more,
   });
   const outcome = await runner.submit(querySubmission(text, {}, context()));
   if (outcome.kind !== 'started') throw new Error(`not started: ${outcome.kind}`);
   const e = (await store.get(outcome.execution.id)) as ExecutionRecord;
   const summary = publisher.of('result', e.id)[0]?.summary;
-  return { e, summary, publisher };
+  return { e, summary, publisher, runner };
 }
 
 /** The records' counts per bucket of `series`, recounted from the raw records (UTC text prefixes of eventTime). */
@@ -214,4 +216,24 @@ test('the cost pre-flight counts the series query’s scan: errors asks to confi
       'would read about 1.2 MB from 3 days of logs (read twice: once for the answer, once for its chart)',
     ),
   ]);
+});
+
+test('Show next rows after the spool is gone refills the rows only: the series query is not run again', async () => {
+  const starts: string[] = [];
+  const watching: QueryEngine = {
+    kind: duck.kind,
+    start: (q, o) => {
+      starts.push(o.executionId);
+      return duck.start(q, o);
+    },
+    status: (id) => duck.status(id),
+    results: (id, o) => duck.results(id, o),
+    cancel: (id) => duck.cancel(id),
+  };
+  const { e, runner } = await ask('errors top 30 48h', watching, undefined, { spool: { deleteAfterPublish: true } });
+  expect(starts.filter((id) => id.endsWith('-series'))).toHaveLength(1);
+  const page = await runner.rowsOf(e, 0, 5);
+  expect(page.rows.length).toBeGreaterThan(0);
+  // The answer's rows were read again to refill the spool; its chart's query was not run again.
+  expect(starts.filter((id) => id.endsWith('-series'))).toHaveLength(1);
 });
