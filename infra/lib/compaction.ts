@@ -1,8 +1,14 @@
 import { Aws, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as athena from 'aws-cdk-lib/aws-athena';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import { compactionNames, renderCompactedTableDdl, renderLogsViewDdl } from '../../src/ddl/compact';
 import type { ValidTrailLocation } from '../../src/ddl/location';
@@ -203,4 +209,64 @@ export function compactionJobStatements(r: CompactionJobResources): iam.PolicySt
     );
   }
   return statements;
+}
+
+export interface CompactionScheduleProps {
+  jobRole: iam.IRole;
+  cluster: ecs.ICluster;
+  securityGroup: ec2.ISecurityGroup;
+  network: 'private' | 'public';
+  imageDirectory: string;
+  environment: Record<string, string>;
+  logGroup: logs.ILogGroup;
+}
+
+/**
+ * The daily trigger: an EventBridge Scheduler schedule that runs a one-off Fargate task of the bot's image, with the
+ * job role as its task role and `trail compact` as its command. UTC 03:30 leaves the previous day's next day closed
+ * for any TRAIL_DELIVERY_LAG under 3.5 h; a missed or failed day is picked up by the next run (the job continues from
+ * the last compacted day). Turn it off by disabling the schedule (infra/README.md).
+ */
+export class CompactionSchedule extends Construct {
+  readonly taskDefinition: ecs.FargateTaskDefinition;
+  readonly schedule: scheduler.Schedule;
+
+  constructor(scope: Construct, id: string, props: CompactionScheduleProps) {
+    super(scope, id);
+    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
+      // The job only starts queries and waits: Athena does the work.
+      cpu: 256,
+      memoryLimitMiB: 512,
+      taskRole: props.jobRole,
+      runtimePlatform: {
+        cpuArchitecture: ecs.CpuArchitecture.X86_64,
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+      },
+      volumes: [{ name: 'tmp' }],
+    });
+    const container = this.taskDefinition.addContainer('compact', {
+      // The same asset as the bot (same folder, same hash): one image.
+      image: ecs.ContainerImage.fromAsset(props.imageDirectory, { platform: Platform.LINUX_AMD64 }),
+      command: ['node', 'dist/src/cli.js', 'compact'],
+      environment: props.environment,
+      logging: ecs.LogDrivers.awsLogs({ logGroup: props.logGroup, streamPrefix: 'compact' }),
+      readonlyRootFilesystem: true,
+    });
+    container.addMountPoints({ sourceVolume: 'tmp', containerPath: '/tmp', readOnly: false });
+
+    this.schedule = new scheduler.Schedule(this, 'Daily', {
+      description: 'trailbot: copy closed CloudTrail days into the compacted Iceberg table',
+      schedule: scheduler.ScheduleExpression.cron({ minute: '30', hour: '3' }),
+      target: new targets.EcsRunFargateTask(props.cluster, {
+        taskDefinition: this.taskDefinition,
+        securityGroups: [props.securityGroup],
+        vpcSubnets: {
+          subnetType: props.network === 'private' ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PUBLIC,
+        },
+        assignPublicIp: props.network === 'public',
+        // A start that fails is retried twice; after that the next day's run catches up (it continues from the watermark).
+        retryAttempts: 2,
+      }),
+    });
+  }
 }

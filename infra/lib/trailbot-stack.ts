@@ -8,7 +8,7 @@ import { RAW_TABLE_WHEN_COMPACTED } from '../../src/ddl/compact';
 import { SLACK_TOKEN_PLACEHOLDER } from '../../src/first-deploy';
 import { botPolicyStatements } from './bot-permissions';
 import { BotService, SLACK_SECRET_FIELDS } from './bot-service';
-import { Compaction } from './compaction';
+import { Compaction, CompactionSchedule } from './compaction';
 import { MIN_BYTES_SCANNED_CUTOFF, type TrailbotDeployment } from './context';
 import { ExecutionTable } from './execution-table';
 import { ATHENA_CATALOG, QueryLayer, RESULTS_PREFIX } from './query-layer';
@@ -44,6 +44,8 @@ export class TrailbotStack extends Stack {
   readonly bot: BotService;
   /** Athena compacted days, when the `compaction` context is `on`. */
   readonly compaction?: Compaction;
+  /** The daily `trail compact` run, with compaction on. */
+  readonly compactionSchedule?: CompactionSchedule;
 
   constructor(scope: Construct, id: string, props: TrailbotStackProps) {
     super(scope, id, props);
@@ -137,6 +139,17 @@ export class TrailbotStack extends Stack {
     });
     // The bot's first question must find the workgroup and the table.
     this.bot.service.node.addDependency(q.workgroup, q.table);
+    if (this.compaction) {
+      this.compactionSchedule = new CompactionSchedule(this, 'CompactionSchedule', {
+        jobRole: this.compaction.jobRole,
+        cluster: this.bot.cluster,
+        securityGroup: this.bot.securityGroup,
+        network: d.network,
+        imageDirectory: props.imageDirectory ?? REPO_ROOT,
+        environment: botEnvironment(d, { tableName: this.executionTable.table.tableName, region: Aws.REGION }),
+        logGroup: this.bot.logGroup,
+      });
+    }
 
     new CfnOutput(this, 'SlackSecretName', {
       // The literal name: Secret.secretName of a generated ARN is an Fn::Split that breaks on names with a `-`.

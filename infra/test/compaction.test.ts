@@ -101,6 +101,37 @@ describe('compaction=on', () => {
       false,
     );
   });
+
+  test('a daily schedule runs `trail compact` as a Fargate task with the job role, and may start only that task', () => {
+    const sc = synth.stack.compactionSchedule!;
+    const schedule = onlyResource(template, 'AWS::Scheduler::Schedule') as {
+      ScheduleExpression: string;
+      Target: { EcsParameters: { TaskDefinitionArn: unknown; LaunchType: string } };
+    };
+    expect(schedule.ScheduleExpression).toBe('cron(30 3 * * ? *)');
+    expect(schedule.Target.EcsParameters).toMatchObject({
+      LaunchType: 'FARGATE',
+      TaskDefinitionArn: { Ref: logicalIdOf(sc.taskDefinition) },
+    });
+    const task = template.toJSON().Resources[logicalIdOf(sc.taskDefinition)].Properties as {
+      TaskRoleArn: unknown;
+      ContainerDefinitions: { Command: string[]; Secrets?: unknown }[];
+    };
+    expect(task.TaskRoleArn).toEqual({ 'Fn::GetAtt': [logicalIdOf(synth.stack.compaction!.jobRole), 'Arn'] });
+    expect(task.ContainerDefinitions[0]!.Command).toEqual(['node', 'dist/src/cli.js', 'compact']);
+    // The job needs no Slack token.
+    expect(task.ContainerDefinitions[0]!.Secrets).toBeUndefined();
+    const schedulerGrants = allowGrants(json).filter((g) => g.holder.startsWith('SchedulerRoleForTarget'));
+    const jobTask = `<${logicalIdOf(sc.taskDefinition)}>`;
+    expect(isAllowed(schedulerGrants, { action: 'ecs:RunTask', resource: jobTask })).toBe(true);
+    const botTask = `<${logicalIdOf(synth.stack.bot.taskDefinition)}>`;
+    expect(isAllowed(schedulerGrants, { action: 'ecs:RunTask', resource: botTask })).toBe(false);
+    const passed = { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' };
+    const jobRole = `<${logicalIdOf(synth.stack.compaction!.jobRole)}.Arn>`;
+    expect(isAllowed(schedulerGrants, { action: 'iam:PassRole', resource: jobRole, context: passed })).toBe(true);
+    const botRole = `<${logicalIdOf(synth.stack.bot.taskDefinition.taskRole)}.Arn>`;
+    expect(isAllowed(schedulerGrants, { action: 'iam:PassRole', resource: botRole, context: passed })).toBe(false);
+  });
 });
 
 const SINGLE_TRAIL_LOCATION = {
