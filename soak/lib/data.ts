@@ -44,6 +44,7 @@ export const LOGIN_COLUMNS = [
   'awsregion',
   'recipientaccountid',
   'eventid',
+  'console_url',
 ] as const;
 
 export interface LoginsDataset {
@@ -157,6 +158,8 @@ export async function loginsDataset(
         region,
         account,
         eventId,
+        // The event's page in CloudTrail Event history (written here apart from src/util/console-link.ts).
+        `https://${region}.console.aws.amazon.com/cloudtrailv2/home?region=${region}#/events/${eventId}`,
       ]);
     }
     const last = times[Math.min(times.length, first + perFile) - 1]!;

@@ -56,6 +56,9 @@ const QUERY_FORMS: ((r: Random) => string)[] = [
   (r) => `user ${r.pick(SAMPLE_USER_NAMES)} ${window(r)}`,
   (r) => `ip ${r.pick(['198.51.100.0/24', '203.0.113.0/24', '192.0.2.0/24', '2001:db8::/32'])} ${window(r)}`,
   (r) => `recent ${r.pick(['all', 'writes', 'errors'])} ${window(r)}`,
+  (r) => `tamper ${window(r)}`,
+  (r) => `iam ${window(r)}`,
+  (r) => `exposed ${window(r)}`,
 ];
 
 /** Mistakes people make, and a few that are attacks. Each must get a usage message, nothing else. */
