@@ -27,10 +27,11 @@ import type { Recipient } from '../core/publisher';
 import { DEFAULT_DELIVERY_DELAY_MS, type Schedule, type ScheduleResult, type ScheduleStore } from '../core/schedule';
 import type { TimeWindow } from '../core/window';
 import type { ScheduledRuns } from '../dispatch/scheduled';
-import { type Logger, silentLogger } from '../logger';
+import type { Logger } from '../logger';
 import { localMinute, previousSlot, slotAfter, slotAtOrBefore } from '../time/cadence';
 import { partitionsFor } from '../time/window';
 import { echoCommand } from '../util/echo';
+import { Clockwork } from './clockwork';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -114,17 +115,13 @@ interface PlannedRun {
   notes: string[];
 }
 
-export class Scheduler {
+export class Scheduler extends Clockwork {
   private readonly now: () => Date;
-  private readonly log: Logger;
-  private readonly inflight = new Map<string, Promise<void>>();
-  private timer: NodeJS.Timeout | undefined;
-  private ticking: Promise<unknown> | undefined;
   private ticks = 0;
 
   constructor(private readonly o: SchedulerOptions) {
+    super({ what: 'schedule', tickMs: o.tickMs ?? 60_000 }, o.logger);
     this.now = o.now ?? (() => new Date());
-    this.log = o.logger ?? silentLogger;
   }
 
   /**
@@ -187,42 +184,6 @@ export class Scheduler {
       }
     }
     return started;
-  }
-
-  /** Ticks every `tickMs` (the timer does not keep the process alive) after a first tick and recovery now. */
-  start(): void {
-    if (this.timer) return;
-    const run = () => {
-      if (this.ticking) return; // a slow tick is still going: skip this one rather than pile up
-      this.ticking = this.tick()
-        .catch((err) => this.log.error('scheduler tick failed', { error: String(err) }))
-        .finally(() => {
-          this.ticking = undefined;
-        });
-    };
-    this.timer = setInterval(run, this.o.tickMs ?? 60_000);
-    this.timer.unref();
-    // The first recovery counts as a tick, so stop() waits for it: a session that ends at once (`printf 'help\n' |
-    // npm start`) must not close the store under it. Once stopped, no tick follows it.
-    const first = this.recover().catch((err) => this.log.error('schedule recovery failed', { error: String(err) }));
-    this.ticking = first;
-    void first.then(() => {
-      if (this.ticking === first) this.ticking = undefined;
-      if (this.timer) run();
-    });
-  }
-
-  /** Stops ticking and waits for the current tick and the runs this process started. */
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.ticking;
-    await this.idle();
-  }
-
-  /** Resolves when every run this process started has finished (and its result is recorded). */
-  async idle(): Promise<void> {
-    while (this.inflight.size > 0) await Promise.all([...this.inflight.values()]);
   }
 
   /** Runs this process is driving now. */

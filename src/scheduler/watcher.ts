@@ -27,9 +27,10 @@ import type { ScheduleResult } from '../core/schedule';
 import type { Watch, WatchStore } from '../core/watch';
 import type { TimeWindow } from '../core/window';
 import type { WatchRuns } from '../dispatch/watch-runs';
-import { type Logger, silentLogger } from '../logger';
+import type { Logger } from '../logger';
 import { partitionsFor } from '../time/window';
 import { echoCommand } from '../util/echo';
+import { Clockwork } from './clockwork';
 import { resultOf } from './scheduler';
 
 const MINUTE = 60_000;
@@ -79,17 +80,13 @@ interface PlannedRun {
   notes: string[];
 }
 
-export class Watcher {
+export class Watcher extends Clockwork {
   private readonly now: () => Date;
-  private readonly log: Logger;
-  private readonly inflight = new Map<string, Promise<void>>();
-  private timer: NodeJS.Timeout | undefined;
-  private ticking: Promise<unknown> | undefined;
   private ticks = 0;
 
   constructor(private readonly o: WatcherOptions) {
+    super({ what: 'watch', tickMs: o.tickMs ?? 30_000 }, o.logger);
     this.now = o.now ?? (() => new Date());
-    this.log = o.logger ?? silentLogger;
   }
 
   /** Claims and starts the due runs; returns how many this call claimed (`idle()` waits for them). */
@@ -141,38 +138,6 @@ export class Watcher {
       }
     }
     return started;
-  }
-
-  /** Ticks every `tickMs` (unref'd) after a first recovery. */
-  start(): void {
-    if (this.timer) return;
-    const run = () => {
-      if (this.ticking) return;
-      this.ticking = this.tick()
-        .catch((err) => this.log.error('watch tick failed', { error: String(err) }))
-        .finally(() => {
-          this.ticking = undefined;
-        });
-    };
-    this.timer = setInterval(run, this.o.tickMs ?? 30_000);
-    this.timer.unref();
-    const first = this.recover().catch((err) => this.log.error('watch recovery failed', { error: String(err) }));
-    this.ticking = first;
-    void first.then(() => {
-      if (this.ticking === first) this.ticking = undefined;
-      if (this.timer) run();
-    });
-  }
-
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.ticking;
-    await this.idle();
-  }
-
-  async idle(): Promise<void> {
-    while (this.inflight.size > 0) await Promise.all([...this.inflight.values()]);
   }
 
   private async claim(listed: Watch, now: Date): Promise<boolean> {
