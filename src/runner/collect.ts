@@ -4,7 +4,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type QueryEngine, UnknownQueryError } from '../core/engine';
-import type { ExecutionRecord } from '../core/execution';
+import type { ExecutionRecord, ExecutionStore } from '../core/execution';
 import type { ResultSummary, RiskFlag, SeriesBuilder, TimeSeries } from '../core/publisher';
 import type { Annotator } from '../core/runner';
 import { type PostedEvents, watchOf } from '../core/watch';
@@ -216,6 +216,8 @@ export interface ResultSources {
   poll: { initialMs: number; maxMs: number; factor: number };
   sleep: (ms: number) => Promise<void>;
   log?: Logger;
+  /** The executions, to notice a cancel while a chart's series query runs (the runner's store). */
+  store?: Pick<ExecutionStore, 'get'>;
   /** How long an answer waits for its chart's series query (default SERIES_MAX_MS in src/runner/series.ts). */
   seriesMaxMs?: number;
 }
@@ -245,7 +247,15 @@ export class Results {
     const builder = this.c.seriesFor?.(e);
     const run =
       e.query.series && builder
-        ? await runSeries(this.c, e, e.query.series, builder, () => this.renew(e.id))
+        ? await runSeries(
+            this.c,
+            e,
+            e.query.series,
+            builder,
+            () => this.renew(e.id),
+            // A republish (SUCCEEDED, spool lost) still wants its chart; only a cancel stops the series.
+            async () => !this.c.store || (await this.c.store.get(e.id))?.state !== 'CANCELLED',
+          )
         : undefined;
     const summary = await collectResults(this.c.engine, engineId, spoolPaths(this.c.resultsDir, e.id), {
       topRows: this.c.topRows,

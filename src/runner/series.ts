@@ -38,6 +38,8 @@ export async function runSeries(
   query: SeriesQuery,
   builder: SeriesBuilder,
   renew: () => Promise<void>,
+  /** Whether the answer is still wanted (not cancelled meanwhile): asked between polls, as the answer's wait does. */
+  wanted: () => Promise<boolean> = async () => true,
 ): Promise<SeriesRun> {
   const maxMs = c.seriesMaxMs ?? SERIES_MAX_MS;
   const began = Date.now();
@@ -64,6 +66,12 @@ export async function runSeries(
           state,
           reason: status.reason,
         });
+        return { cost: costOf() };
+      }
+      if (!(await wanted())) {
+        // Cancelled while its chart was being counted: stop the series too; the lifecycle posts the cancellation.
+        await c.engine.cancel(engineId).catch(() => {});
+        state = 'CANCELLED';
         return { cost: costOf() };
       }
       if (slept >= maxMs || Date.now() - began >= maxMs) {

@@ -237,3 +237,28 @@ test('Show next rows after the spool is gone refills the rows only: the series q
   // The answer's rows were read again to refill the spool; its chart's query was not run again.
   expect(starts.filter((id) => id.endsWith('-series'))).toHaveLength(1);
 });
+
+test('cancelled while its chart is counted: the series query is cancelled too, and the cancellation is posted', async () => {
+  const engine = sabotaged('hang');
+  const { store } = await world.dynamo.newStore();
+  const publisher = new RecordingPublisher();
+  const runner = testRunner({
+    engine,
+    store,
+    publisher,
+    resultsDir: world.resultsDir,
+    seriesFor: seriesFrom(testConfig()),
+    // Far longer than the test: only the cancel can end the series' wait.
+    seriesMaxMs: 600_000,
+  });
+  const running = runner.submit(querySubmission('errors 48h', {}, context()));
+  while (engine.seriesStarts === 0) await new Promise((r) => setTimeout(r, 5));
+  const [e] = await store.listByChannel('C1', 1);
+  expect(await runner.cancel(e!.id, 'U9')).toBe(`Cancelled \`${e!.id}\`.`);
+  await running;
+  await runner.idle();
+  expect(engine.cancelled).toHaveLength(2);
+  expect(await store.get(e!.id)).toMatchObject({ state: 'PUBLISHED', cancelledBy: 'U9' });
+  expect(publisher.of('failure', e!.id)).toHaveLength(1);
+  expect(publisher.of('result', e!.id)).toEqual([]);
+});
