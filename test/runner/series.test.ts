@@ -8,6 +8,7 @@ import type { QueryEngine } from '../../src/core/engine';
 import type { ExecutionRecord } from '../../src/core/execution';
 import type { TimeSeries } from '../../src/core/publisher';
 import { DuckDbEngine } from '../../src/engines/duckdb';
+import { dropSpool, Results } from '../../src/runner/collect';
 import type { RunnerOptions } from '../../src/runner/context';
 import { generateSampleData, sampleAccountIds } from '../../src/sample/generate';
 import { context, NOW, querySubmission } from '../helpers/commands';
@@ -261,4 +262,23 @@ test('cancelled while its chart is counted: the series query is cancelled too, a
   expect(await store.get(e!.id)).toMatchObject({ state: 'PUBLISHED', cancelledBy: 'U9' });
   expect(publisher.of('failure', e!.id)).toHaveLength(1);
   expect(publisher.of('result', e!.id)).toEqual([]);
+});
+
+test('a republish whose spool was lost counts its chart again (the answer is SUCCEEDED, not cancelled)', async () => {
+  const { e, summary } = await ask('errors 48h');
+  await dropSpool(world.resultsDir, e.id);
+  const results = new Results(
+    {
+      engine: duck,
+      resultsDir: world.resultsDir,
+      seriesFor: seriesFrom(testConfig()),
+      store: { get: async () => ({ ...e, state: 'SUCCEEDED' }) },
+      poll: { initialMs: 1, maxMs: 2, factor: 2 },
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    },
+    async () => {},
+  );
+  const again = await results.summaryOf(e);
+  expect(again.series).toEqual(summary?.series);
+  expect(again.series?.counts.some((n) => n > 0)).toBe(true);
 });
