@@ -57,7 +57,7 @@ import { newExecutionId } from './ids';
 import { fromItem } from './item';
 import { keys, STORE_TABLE } from './schema';
 import { SlotCounters } from './slots';
-import { TableStore } from './table';
+import { dueKey, TableStore } from './table';
 
 /** `gsi1pk` of every active schedule. */
 export const SCHEDULES_ALL = 'SCHED#ALL';
@@ -127,18 +127,18 @@ export class ScheduleStore extends TableStore implements ScheduleStorePort {
 
   /** Every active schedule, soonest next run first. */
   async listAll(): Promise<Schedule[]> {
-    return (await this.queryActive()).map(toSchedule);
+    return (await this.queryStanding(SCHEDULES_ALL)).map(toSchedule);
   }
 
   /** A channel's active schedules, soonest next run first. */
   async listByChannel(channelId: string): Promise<Schedule[]> {
-    return (await this.queryActive({ filter: attributeIs('channelId', channelId) })).map(toSchedule);
+    return (await this.queryStanding(SCHEDULES_ALL, { filter: attributeIs('channelId', channelId) })).map(toSchedule);
   }
 
   /** Active schedules whose next run is at or before `now` (eventually consistent; claims decide). */
   async listDue(now: Date): Promise<Schedule[]> {
     const due = attributeAtMost(STORE_TABLE.indexes.channelHistory.sortKey, `${now.toISOString()}#${AFTER_ANY_ID}`);
-    return (await this.queryActive({ range: due })).map(toSchedule);
+    return (await this.queryStanding(SCHEDULES_ALL, { range: due })).map(toSchedule);
   }
 
   /**
@@ -276,31 +276,6 @@ export class ScheduleStore extends TableStore implements ScheduleStorePort {
     await this.slots.release(id, [scheduleScope(deleted.channelId)]);
     return deleted;
   }
-
-  /** Every item of the `SCHED#ALL` partition of gsi1 (soonest next run first), narrowed by `range` and `filter`. */
-  private async queryActive(
-    options: { range?: Condition; filter?: Condition } = {},
-  ): Promise<Record<string, unknown>[]> {
-    const index = STORE_TABLE.indexes.channelHistory;
-    const x = new Placeholders();
-    const KeyConditionExpression = keyCondition(attributeIs(index.partitionKey, SCHEDULES_ALL), options.range)(x);
-    const FilterExpression = options.filter?.(x);
-    const items: Record<string, unknown>[] = [];
-    for await (const page of this.queryPages({
-      IndexName: index.indexName,
-      KeyConditionExpression,
-      ...(FilterExpression ? { FilterExpression } : {}),
-      ...x.attributes(),
-    })) {
-      for (const item of page.Items ?? []) items.push(fromItem(item));
-    }
-    return items;
-  }
-}
-
-/** `gsi1sk` of an active schedule: due time first, so the due ones are a key-range query. */
-function dueKey(nextRunAt: string, id: string): string {
-  return `${nextRunAt}#${id}`;
 }
 
 const INTERNAL = [

@@ -9,8 +9,21 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { ConditionFailedError, storeError } from './errors';
-import { type Condition, epochSeconds, Placeholders, type UpdateExpression } from './expression';
+import {
+  attributeIs,
+  type Condition,
+  epochSeconds,
+  keyCondition,
+  Placeholders,
+  type UpdateExpression,
+} from './expression';
 import { fromItem, toItem } from './item';
+import { STORE_TABLE } from './schema';
+
+/** `gsi1sk` of a standing question (schedule or watch): due time first, so the due ones are a key-range query. */
+export function dueKey(nextRunAt: string, id: string): string {
+  return `${nextRunAt}#${id}`;
+}
 
 /** Items expire this many days after their last write unless told otherwise. */
 export const DEFAULT_RETENTION_DAYS = 30;
@@ -157,6 +170,30 @@ export abstract class TableStore {
       yield page;
       startKey = page.LastEvaluatedKey;
     } while (startKey);
+  }
+
+  /**
+   * Every item of one partition of gsi1 (the standing questions: `SCHED#ALL`, `WATCH#ALL`, whose sort key puts the
+   * due time first, see `dueKey`), soonest first, narrowed by `range` and `filter`.
+   */
+  protected async queryStanding(
+    partition: string,
+    options: { range?: Condition; filter?: Condition } = {},
+  ): Promise<Record<string, unknown>[]> {
+    const index = STORE_TABLE.indexes.channelHistory;
+    const x = new Placeholders();
+    const KeyConditionExpression = keyCondition(attributeIs(index.partitionKey, partition), options.range)(x);
+    const FilterExpression = options.filter?.(x);
+    const items: Record<string, unknown>[] = [];
+    for await (const page of this.queryPages({
+      IndexName: index.indexName,
+      KeyConditionExpression,
+      ...(FilterExpression ? { FilterExpression } : {}),
+      ...x.attributes(),
+    })) {
+      for (const item of page.Items ?? []) items.push(fromItem(item));
+    }
+    return items;
   }
 
   protected async call<T>(operation: () => Promise<T>): Promise<T> {

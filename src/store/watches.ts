@@ -42,14 +42,11 @@ import {
   exists,
   itemExists,
   itemIsNew,
-  keyCondition,
   notExists,
-  Placeholders,
   UpdateExpression,
 } from './expression';
-import { fromItem } from './item';
 import { keys, STORE_TABLE } from './schema';
-import { TableStore } from './table';
+import { dueKey, TableStore } from './table';
 
 export const WATCHES_ALL = 'WATCH#ALL';
 const watchKey = (id: string) => ({ pk: `WATCH#${id}`, sk: 'WATCH' });
@@ -119,16 +116,16 @@ export class WatchStore extends TableStore implements WatchStorePort, PostedEven
   }
 
   async listAll(): Promise<Watch[]> {
-    return (await this.queryActive()).map(toWatch);
+    return (await this.queryStanding(WATCHES_ALL)).map(toWatch);
   }
 
   async listByChannel(channelId: string): Promise<Watch[]> {
-    return (await this.queryActive({ filter: attributeIs('channelId', channelId) })).map(toWatch);
+    return (await this.queryStanding(WATCHES_ALL, { filter: attributeIs('channelId', channelId) })).map(toWatch);
   }
 
   async listDue(now: Date): Promise<Watch[]> {
     const due = attributeAtMost(STORE_TABLE.indexes.channelHistory.sortKey, `${now.toISOString()}#~`);
-    return (await this.queryActive({ range: due })).map(toWatch);
+    return (await this.queryStanding(WATCHES_ALL, { range: due })).map(toWatch);
   }
 
   /** As ScheduleStore#claimRun: advance `nextRunAt` from the value read (the arbiter), then record `RUN#<slot>`. */
@@ -246,27 +243,6 @@ export class WatchStore extends TableStore implements WatchStorePort, PostedEven
     }
     return held;
   }
-
-  private async queryActive(options: { range?: Condition; filter?: Condition } = {}) {
-    const index = STORE_TABLE.indexes.channelHistory;
-    const x = new Placeholders();
-    const KeyConditionExpression = keyCondition(attributeIs(index.partitionKey, WATCHES_ALL), options.range)(x);
-    const FilterExpression = options.filter?.(x);
-    const items: Record<string, unknown>[] = [];
-    for await (const page of this.queryPages({
-      IndexName: index.indexName,
-      KeyConditionExpression,
-      ...(FilterExpression ? { FilterExpression } : {}),
-      ...x.attributes(),
-    })) {
-      for (const item of page.Items ?? []) items.push(fromItem(item));
-    }
-    return items;
-  }
-}
-
-function dueKey(nextRunAt: string, id: string): string {
-  return `${nextRunAt}#${id}`;
 }
 
 const INTERNAL = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'lastResultSlot', 'deletedAt', 'deletedBy', 'expiresAt'];
