@@ -297,9 +297,8 @@ function tableProblems(block: Record<string, unknown>, where: string): string[] 
       const columns = Math.max(0, ...widths);
       if (settings.length > columns)
         problems.push(`${where}: ${settings.length} column_settings for ${columns} columns`);
-      settings.forEach((setting, i) =>
-        problems.push(...columnSettingProblems(setting, `${where} column_settings ${i}`)),
-      );
+      for (const [i, setting] of settings.entries())
+        problems.push(...columnSettingProblems(setting, `${where} column_settings ${i}`));
     }
   }
   return problems;
