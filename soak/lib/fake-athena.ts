@@ -126,6 +126,11 @@ export class StatefulFakeAthena {
     return out;
   }
 
+  /** The QueryExecutionIds of the queries now in `state`. */
+  idsIn(state: string): string[] {
+    return [...this.queries.entries()].filter(([, q]) => q.state === state).map(([id]) => id);
+  }
+
   /** Tokens that were given more than one QueryExecutionId (never, if idempotency holds). */
   tokensWithSeveralIds(): number {
     const ids = new Map<string, Set<string>>();
