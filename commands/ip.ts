@@ -1,4 +1,5 @@
 import { UsageError } from '../src/core/errors';
+import { ACTIVITY_CHART, ACTIVITY_COLUMNS } from './activity';
 import { expectNoMore, IP_ACCEPTS, ipOrCidr, validateWord } from './args';
 import type { QueryCommand } from './types';
 
@@ -10,20 +11,8 @@ export const SourceIpActivity: QueryCommand = {
   usage: 'ip <address or CIDR> [window]',
   examples: ['ip 203.0.113.7', 'ip 198.51.100.0/24 7d', 'ip 2001:db8::/32'],
   defaultWindow: '24h',
-  chart: { timeColumn: 'eventtime', bucket: 'hour', rows: 'calls' },
-  columns: {
-    order: [
-      'principal_arn',
-      'username',
-      'eventname',
-      'eventtime',
-      'sourceipaddress',
-      'errorcode',
-      'eventsource',
-      'awsregion',
-      'recipientaccountid',
-    ],
-  },
+  chart: ACTIVITY_CHART,
+  columns: ACTIVITY_COLUMNS,
   rowCap: { rows: 10_000, narrow: 'a shorter window or account:/region:' },
   plan(args) {
     const [word] = args.words;

@@ -1,4 +1,5 @@
 import { UsageError } from '../src/core/errors';
+import { ACTIVITY_CHART, ACTIVITY_COLUMNS } from './activity';
 import { ARN, expectNoMore, RESOURCE_ACCEPTS, resourceIdOrArn, validateWord } from './args';
 import type { QueryCommand } from './types';
 
@@ -19,20 +20,8 @@ export const ResourceActivity: QueryCommand = {
   usage: 'who <resource id or ARN> [window]',
   examples: ['who sg-5887f224', 'who arn:aws:s3:::my-bucket 7d', 'who i-0abc123def4567890 24h'],
   defaultWindow: '24h',
-  chart: { timeColumn: 'eventtime', bucket: 'hour', rows: 'calls' },
-  columns: {
-    order: [
-      'principal_arn',
-      'username',
-      'eventname',
-      'eventtime',
-      'sourceipaddress',
-      'errorcode',
-      'eventsource',
-      'awsregion',
-      'recipientaccountid',
-    ],
-  },
+  chart: ACTIVITY_CHART,
+  columns: ACTIVITY_COLUMNS,
   rowCap: { rows: 10_000, narrow: 'a shorter window or account:/region:' },
   plan(args) {
     const [word] = args.words;
