@@ -42,11 +42,8 @@ import {
   type SlackMessage,
 } from './kit';
 import { pivotBlocks } from './pivots';
-import { answerLine, answerTable, flagsSection } from './tables';
+import { answerLine, answerTable, flagsSection, tableLimits } from './tables';
 
-// The table block's documented limits (kit.ts): 100 rows including the header, 20 cells a row.
-const MAX_TABLE_DATA_ROWS = 99;
-const MAX_TABLE_COLUMNS = 20;
 /** Blocks per message (https://docs.slack.dev/reference/block-kit/blocks). */
 const MAX_BLOCKS = 50;
 /** Sections of SQL in "show SQL" (3 × ~3000 stays under the total-text budget). */
@@ -120,9 +117,7 @@ export function renderResult(
   result: ResultSummary,
   o: ResultRenderOptions & { pivots?: PivotFinder },
 ): SlackMessage {
-  const maxRows = clampInt(o.maxRows, 20, 1, MAX_TABLE_DATA_ROWS);
-  const maxColumns = clampInt(o.maxColumns, 10, 1, MAX_TABLE_COLUMNS);
-  const maxCell = clampInt(o.maxCellChars, 80, 8, 500);
+  const { maxRows, maxColumns, maxCell } = tableLimits(o);
   const maxFlags = clampInt(o.maxFlags, 15, 0, 100);
   const window = windowText(e, o);
   const total = result.totalRows;

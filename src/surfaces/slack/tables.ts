@@ -192,14 +192,21 @@ export function pageValue(executionId: string, from: number): string {
  * the CSV in this thread") and, while rows remain, a "Show next 20 rows" button that posts the next page in the
  * thread (src/dispatch/page.ts).
  */
+/** The table's size options, defaulted and held within the table block's documented limits. */
+export function tableLimits(o: Pick<ResultRenderOptions, 'maxRows' | 'maxColumns' | 'maxCellChars'>) {
+  return {
+    maxRows: clampInt(o.maxRows, 20, 1, MAX_TABLE_DATA_ROWS),
+    maxColumns: clampInt(o.maxColumns, 10, 1, MAX_TABLE_COLUMNS),
+    maxCell: clampInt(o.maxCellChars, 80, 8, 500),
+  };
+}
+
 export function answerTable(
   e: ExecutionRecord,
   page: RowsPage,
   o: Pick<ResultRenderOptions, 'maxRows' | 'maxColumns' | 'maxCellChars' | 'table'>,
 ): { blocks: KnownBlock[]; note: string; rowsShown: number } {
-  const maxRows = clampInt(o.maxRows, 20, 1, MAX_TABLE_DATA_ROWS);
-  const maxColumns = clampInt(o.maxColumns, 10, 1, MAX_TABLE_COLUMNS);
-  const maxCell = clampInt(o.maxCellChars, 80, 8, 500);
+  const { maxRows, maxColumns, maxCell } = tableLimits(o);
   const plan = planColumns(page.columns, e.query.columns, maxColumns);
   const blocks: KnownBlock[] = [];
   const shape: TableShape = { columns: plan.shown, rows: page.rows.slice(0, maxRows), numeric: plan.numeric };
