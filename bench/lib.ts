@@ -18,8 +18,8 @@ import {
 // ---------------------------------------------------------------------------------------------------------------
 // Options
 
-export type BenchPart = 'engine' | 'cache' | 'slack' | 'charts';
-export const BENCH_PARTS: readonly BenchPart[] = ['engine', 'cache', 'slack', 'charts'];
+export type BenchPart = 'engine' | 'cache' | 'cache-load' | 'slack' | 'charts';
+export const BENCH_PARTS: readonly BenchPart[] = ['engine', 'cache', 'cache-load', 'slack', 'charts'];
 
 export interface BenchOptions {
   parts: BenchPart[];
@@ -51,9 +51,9 @@ export interface BenchOptions {
   writeReadme: boolean;
 }
 
-export const BENCH_USAGE = `Usage: npm run bench [-- [engine] [cache] [slack] [charts] [options]]
+export const BENCH_USAGE = `Usage: npm run bench [-- [engine] [cache] [cache-load] [slack] [charts] [options]]
 
-Runs every part unless some are named (cache: the columnar cache, warm and cold, on the engine data; charts: a 30-day hourly chart against the CSV baselines). Every figure is a ratio measured side by side in the same run.
+Runs every part unless some are named (cache: the columnar cache, warm and cold, on the engine data; cache-load: Slack ack latency and one answer's peak RSS while the cache's background conversion runs; charts: a 30-day hourly chart against the CSV baselines). Every figure is a ratio measured side by side in the same run.
   --events-per-day N      engine data: background events per day (default 33000)
   --days N                engine data: days of logs (default 30)
   --seed N                sample seed (default 42)
@@ -122,7 +122,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | null {
       return next;
     };
     if (flag === '-h' || flag === '--help') return null;
-    if (flag === 'engine' || flag === 'cache' || flag === 'slack' || flag === 'charts') {
+    if (flag === 'engine' || flag === 'cache' || flag === 'cache-load' || flag === 'slack' || flag === 'charts') {
       if (!options.parts.includes(flag)) options.parts.push(flag);
     } else if (flag === '--no-jq') options.noJq = true;
     else if (flag === '--readme') options.writeReadme = true;

@@ -3,16 +3,25 @@
  * set size before the query (Node + DuckDB loaded, instance created) and its peak after. A separate process is the
  * only way to see one query's peak: `maxRSS` is a high-water mark for the whole process lifetime.
  *
- * Usage (by bench/engine.ts): node --import tsx bench/rss-probe.ts <data dir> <question> <now ISO>
+ * With a fourth argument `convert` (bench/cache-load.ts), the columnar cache's conversion of every closed day of the
+ * data folder is started (`warm`, as `trail cache warm` does) just before the question, in this same process, on a
+ * cache of its own in a temporary folder: the question itself still reads the raw files, as without it, and the peak
+ * is that of the answer plus the conversion beside it. The report then says what the conversion did meanwhile.
+ *
+ * Usage (by bench/engine.ts, bench/cache-load.ts): node --import tsx bench/rss-probe.ts <data dir> <question> <now ISO> [convert]
  */
 
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { parseRequest } from '../commands';
-import { DuckDbEngine } from '../src/engines/duckdb';
+import { DuckDbEngine, discoverLogFiles } from '../src/engines/duckdb';
+import { ColumnarCache } from '../src/engines/duckdb/cache';
 import { quietKnownWarnings } from '../src/util/quiet-warnings';
 import { awaitQuery, benchConfig } from './engine';
 
 async function probe(): Promise<void> {
-  const [dataDir, text, nowIso] = process.argv.slice(2);
+  const [dataDir, text, nowIso, mode] = process.argv.slice(2);
   if (!dataDir || !text || !nowIso) throw new Error('usage: rss-probe.ts <data dir> <question> <now ISO>');
   const { readFile } = await import('node:fs/promises');
   const manifest = JSON.parse(await readFile(`${dataDir}/sample-manifest.json`, 'utf8'));
@@ -24,13 +33,54 @@ async function probe(): Promise<void> {
   const warm = parseRequest('recent 1m', { config, now: new Date(nowIso) });
   if (warm.kind !== 'query') throw new Error('recent is not a query');
   await drain(engine, await engine.start(warm.query, { executionId: 'probe-warm' }));
+  const conversion = mode === 'convert' ? await conversionBeside(dataDir, request.query.partitions, nowIso) : undefined;
   const baselineBytes = process.resourceUsage().maxRSS * 1024;
+  conversion?.start();
   const began = performance.now();
   await drain(engine, await engine.start(request.query, { executionId: 'probe' }));
   const elapsed = performance.now() - began;
   const peakBytes = process.resourceUsage().maxRSS * 1024;
+  const during = conversion?.info();
   await engine.close();
-  process.send?.({ baselineBytes, peakBytes, ms: elapsed });
+  await conversion?.close();
+  process.send?.({ baselineBytes, peakBytes, ms: elapsed, ...(during ? { conversion: during } : {}) });
+}
+
+/** What the conversion did while the question ran (`convert` mode). */
+export interface ProbeConversion {
+  /** Partitions converted while the question ran, and those still queued when it ended. */
+  converted: number;
+  pendingAtEnd: number;
+  /** Whether `warm` returned before the question's answer was read. */
+  finishedFirst: boolean;
+}
+
+/**
+ * A columnar cache of its own over the question's days, with its files discovered beforehand (so the discovery's
+ * allocations are in the baseline, as the warm-up's are); `start` queues and converts every closed day of them.
+ */
+async function conversionBeside(dataDir: string, partitions: readonly string[], nowIso: string) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'trailbot-bench-probe-cache-'));
+  // A day after the sample's end: every day of it is closed.
+  const dayAfter = new Date(Date.parse(nowIso) + 86_400_000);
+  const cache = new ColumnarCache({ dir, dataDir, now: () => dayAfter, logger: (m) => process.stderr.write(`${m}\n`) });
+  const { files } = await discoverLogFiles(dataDir, { partitions });
+  let finished = false;
+  let warming: Promise<unknown> | undefined;
+  return {
+    start() {
+      warming = cache.warm(files.filter((f) => f.layout === 's3')).then(() => (finished = true));
+    },
+    info(): ProbeConversion {
+      const status = cache.status();
+      return { converted: status.partitions, pendingAtEnd: status.pending, finishedFirst: finished };
+    },
+    async close() {
+      await cache.close();
+      await warming?.catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 async function drain(engine: DuckDbEngine, id: string): Promise<void> {

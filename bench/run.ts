@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- engine|slack] [options]`: runs the benchmarks, prints a plain-text table per part and a summary
+ * `npm run bench [-- engine|cache|cache-load|slack|charts] [options]`: runs the benchmarks, prints a plain-text table per part and a summary
  * of each target (met / not met, with the figure), writes everything as JSON to bench/out/latest.json, and with
  * `--readme` pastes the tables into bench/README.md. Not part of `npm test`: nothing here asserts a time.
  */
@@ -9,6 +9,7 @@ import path from 'node:path';
 import { UsageError } from '../src/core/errors';
 import { quietKnownWarnings } from '../src/util/quiet-warnings';
 import { type CacheReport, cacheTargets, runCacheBench } from './cache';
+import { type CacheLoadReport, cacheLoadTargets, runCacheLoadBench } from './cache-load';
 import { type ChartsReport, chartsTargets, runChartsBench } from './charts';
 import { type EngineReport, engineTargets, runEngineBench, type TargetLine } from './engine';
 import { BENCH_USAGE, type BenchOptions, parseBenchArgs } from './lib';
@@ -32,6 +33,7 @@ export interface BenchRun {
   options: Omit<BenchOptions, 'jsonOut' | 'writeReadme'>;
   engine?: EngineReport;
   cache?: CacheReport;
+  cacheLoad?: CacheLoadReport;
   slack?: SlackReport;
   charts?: ChartsReport;
   targets: TargetLine[];
@@ -93,6 +95,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
   const targets: TargetLine[] = [];
   let engine: EngineReport | undefined;
   let cache: CacheReport | undefined;
+  let cacheLoad: CacheLoadReport | undefined;
   let slack: SlackReport | undefined;
   let charts: ChartsReport | undefined;
   for (const part of options.parts) {
@@ -105,6 +108,10 @@ export async function runBench(argv: readonly string[]): Promise<number> {
       cache = await runCacheBench(options, say);
       sections.push(...cache.tables);
       targets.push(...cacheTargets(cache));
+    } else if (part === 'cache-load') {
+      cacheLoad = await runCacheLoadBench(options, say);
+      sections.push(...cacheLoad.tables);
+      targets.push(...cacheLoadTargets(cacheLoad));
     } else if (part === 'charts') {
       charts = await runChartsBench(options, say);
       sections.push(...charts.tables);
@@ -123,6 +130,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
     options: recorded,
     ...(engine ? { engine } : {}),
     ...(cache ? { cache } : {}),
+    ...(cacheLoad ? { cacheLoad } : {}),
     ...(slack ? { slack } : {}),
     ...(charts ? { charts } : {}),
     targets,

@@ -24,6 +24,25 @@ export interface AppServerSpec {
   resultsDir?: string;
   /** trailbot only, diagnostic: DuckDB worker threads (default: DuckDB's own, one per core). */
   duckdbThreads?: number;
+  /**
+   * trailbot only (`cache-load` part): the state folder, so the columnar cache starts empty in it; with
+   * `convertOnMark`, every closed day of `dataDir` is queued and converted (`cache warm`) from the `mark` on, so the
+   * conversion runs while the measured acks arrive.
+   */
+  stateDir?: string;
+  convertOnMark?: boolean;
+}
+
+/** What the background conversion did during a round, ms relative to the `mark` (trailbot with convertOnMark). */
+export interface ConversionInfo {
+  /** Cached day partitions when the round began and when its acks were all in. */
+  partitionsAtMark: number;
+  partitionsAtAcksEnd: number;
+  /** Partitions still queued when the acks were all in (> 0: the conversion outlasted the round). */
+  pendingAtAcksEnd: number;
+  startedMs: number;
+  /** When `warm` returned; absent if it was still converting when the acks ended. */
+  endedMs?: number;
 }
 
 /** Event-loop delay of the app process between `mark` and `loop` (perf_hooks.monitorEventLoopDelay), in ms. */
@@ -37,7 +56,7 @@ export interface LoopDelay {
 
 export type AppServerMessage =
   | { type: 'ready'; port: number }
-  | { type: 'loop'; delay: LoopDelay }
+  | { type: 'loop'; delay: LoopDelay; conversion?: ConversionInfo }
   | { type: 'drained'; runs: number; failedRuns: number; ms: number }
   | { type: 'stopped'; peakRssBytes: number };
 

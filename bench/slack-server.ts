@@ -16,7 +16,7 @@ import { App, HTTPReceiver } from '@slack/bolt';
 import { buildTrail, lateDispatcher, type TrailParts } from '../src/app';
 import { loadConfig } from '../src/config';
 import type { Dispatcher } from '../src/core/input';
-import { DuckDbEngine } from '../src/engines/duckdb';
+import { DuckDbEngine, discoverLogFiles, type LogFile } from '../src/engines/duckdb';
 import type { Logger } from '../src/logger';
 import { startDynalite } from '../src/store/dynalite';
 import { DynamoExecutionStore } from '../src/store/dynamo';
@@ -31,6 +31,7 @@ import {
   type AppServerSpec,
   BENCH_BOT_TOKEN,
   BENCH_SIGNING_SECRET,
+  type ConversionInfo,
   type ParentMessage,
 } from './slack-protocol';
 
@@ -69,6 +70,8 @@ interface Running {
   /** Background runs started and not yet finished. */
   pending: () => number;
   runs: () => { runs: number; failedRuns: number };
+  /** trailbot with convertOnMark: starts the conversion of every closed day (at the mark) and reports on it. */
+  conversion?: { start(): void; info(): ConversionInfo };
   close(): Promise<void>;
 }
 
@@ -84,6 +87,8 @@ async function startTrailbot(spec: AppServerSpec): Promise<Running> {
     // maxima so the runs are accepted (the limit check happens after the ack anyway).
     TRAIL_MAX_PER_USER: '100',
     TRAIL_MAX_PER_CHANNEL: '1000',
+    // cache-load: a fresh state folder, so the columnar cache (on by default) starts empty.
+    ...(spec.stateDir ? { TRAIL_STATE_DIR: spec.stateDir, TRAIL_CACHE: 'true' } : {}),
   });
   const config = { ...loaded, knownNetworks: spec.knownNetworks ?? [] };
   if (config.chat.kind !== 'slack') throw new Error('expected a Slack configuration');
@@ -157,17 +162,69 @@ async function startTrailbot(spec: AppServerSpec): Promise<Running> {
     },
   });
   late.target = parts.dispatcher;
+  const conversion = spec.convertOnMark ? await conversionOf(parts, spec.dataDir) : undefined;
   await slack.start();
   parts.scheduler?.start();
   return {
     port: slack.port()!,
     pending: () => pending + parts.runner.inFlight,
     runs: () => ({ runs, failedRuns }),
+    ...(conversion ? { conversion } : {}),
     async close() {
       await slack.stop();
       await parts.close();
       await rm(spec.resultsDir!, { recursive: true, force: true });
+      if (spec.stateDir) await rm(spec.stateDir, { recursive: true, force: true });
       if (loggers.dropped() > 0) process.stderr.write(`  (${loggers.dropped()} more log lines not shown)\n`);
+    },
+  };
+}
+
+/**
+ * The product's own cache (createEngine's, in the fresh state folder) and every log file of the data folder,
+ * discovered now: discovery stats every file synchronously, and that must not be charged to the measured acks. At the
+ * mark, `warm` queues every closed day and converts them one by one (as `trail cache warm` does, without yielding to
+ * questions: the harder case for the acks than the conversion the runner starts after an answer, which pauses between
+ * partitions while a question runs).
+ */
+async function conversionOf(parts: TrailParts, dataDir: string): Promise<Running['conversion']> {
+  const engine = parts.engine;
+  if (!(engine instanceof DuckDbEngine) || !engine.cache)
+    throw new Error('cache-load: the engine has no columnar cache');
+  const cache = engine.cache;
+  const { readFile } = await import('node:fs/promises');
+  const manifest = JSON.parse(await readFile(`${dataDir}/sample-manifest.json`, 'utf8')) as {
+    now: string;
+    days: number;
+  };
+  // Every day of the sample (and one either side): yyyy/MM/dd partitions back from its end.
+  const end = Date.parse(manifest.now);
+  const partitions = Array.from({ length: manifest.days + 2 }, (_, i) =>
+    new Date(end - (i - 1) * 86_400_000).toISOString().slice(0, 10).replaceAll('-', '/'),
+  );
+  const { files } = await discoverLogFiles(dataDir, { partitions });
+  const s3: LogFile[] = files.filter((f) => f.layout === 's3');
+  let markedAt = 0;
+  let partitionsAtMark = 0;
+  let endedMs: number | undefined;
+  return {
+    start() {
+      markedAt = performance.now();
+      partitionsAtMark = cache.status().partitions;
+      void cache.warm(s3).then(
+        () => (endedMs = performance.now() - markedAt),
+        (err) => process.stderr.write(`  cache-load: warm failed: ${String(err)}\n`),
+      );
+    },
+    info() {
+      const status = cache.status();
+      return {
+        partitionsAtMark,
+        partitionsAtAcksEnd: status.partitions,
+        pendingAtAcksEnd: status.pending,
+        startedMs: 0,
+        ...(endedMs !== undefined ? { endedMs } : {}),
+      };
     },
   };
 }
@@ -216,6 +273,7 @@ async function serve(): Promise<void> {
     if (m.type === 'mark') {
       loop.reset();
       cpuAtMark = process.cpuUsage();
+      running.conversion?.start();
     } else if (m.type === 'loop') {
       const toMs = (ns: number) => ns / 1e6;
       send({
@@ -226,6 +284,7 @@ async function serve(): Promise<void> {
           max: toMs(loop.max),
           cpuMs: ((used) => (used.user + used.system) / 1000)(process.cpuUsage(cpuAtMark)),
         },
+        ...(running.conversion ? { conversion: running.conversion.info() } : {}),
       });
     } else if (m.type === 'drain') {
       void (async () => {

@@ -23,6 +23,7 @@ import {
   type AppServerMessage,
   type AppServerSpec,
   BENCH_SIGNING_SECRET,
+  type ConversionInfo,
   type FakeSlackReady,
   type FakeSlackTally,
   type LoopDelay,
@@ -164,14 +165,14 @@ async function sendAll(
 // ---------------------------------------------------------------------------------------------------------------
 // Child processes
 
-function forkChild(script: string, args: string[]): ChildProcess {
+export function forkChild(script: string, args: string[]): ChildProcess {
   return fork(path.join(__dirname, script), args, {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
 }
 
-function nextMessage<T>(child: ChildProcess, type: string, timeoutMs: number): Promise<T> {
+export function nextMessage<T>(child: ChildProcess, type: string, timeoutMs: number): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       cleanup();
@@ -200,9 +201,9 @@ function nextMessage<T>(child: ChildProcess, type: string, timeoutMs: number): P
   });
 }
 
-const send = (child: ChildProcess, m: ParentMessage) => child.send(m);
+export const send = (child: ChildProcess, m: ParentMessage) => child.send(m);
 
-function exited(child: ChildProcess): Promise<void> {
+export function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return Promise.resolve();
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
@@ -236,6 +237,10 @@ export interface SlackRound {
   /** Acks that opened a new connection, and the slowest such connect. */
   newConnections: number;
   maxConnectMs: number;
+  /** From the mark to the last ack. */
+  acksMs?: number;
+  /** cache-load: what the background conversion did during the round. */
+  conversion?: ConversionInfo;
 }
 
 export interface SlackReport {
@@ -311,9 +316,9 @@ export async function runSlackBench(options: BenchOptions, say: (line: string) =
 }
 
 /** The raw samples of each round, kept out of the JSON (which has the statistics). */
-const roundSamples = new WeakMap<SlackRound, number[]>();
+export const roundSamples = new WeakMap<SlackRound, number[]>();
 
-async function oneRound(
+export async function oneRound(
   app: SlackAppKind,
   round: number,
   options: BenchOptions,
@@ -321,6 +326,8 @@ async function oneRound(
   dataDir: string,
   knownNetworks: string[],
   say: (line: string) => void,
+  /** Extra settings for trailbot's process (cache-load: a fresh state folder and the conversion at the mark). */
+  trailbotExtra: Partial<AppServerSpec> = {},
 ): Promise<SlackRound> {
   const spec: AppServerSpec = {
     kind: app,
@@ -331,6 +338,7 @@ async function oneRound(
           knownNetworks,
           resultsDir: mkdtempSync(path.join(os.tmpdir(), 'trailbot-bench-results-')),
           ...(options.duckdbThreads !== undefined ? { duckdbThreads: options.duckdbThreads } : {}),
+          ...trailbotExtra,
         }
       : {}),
   };
@@ -353,6 +361,7 @@ async function oneRound(
     // The load generator's own loop too: a stall here would look like a slow ack.
     const clientLoop = monitorEventLoopDelay({ resolution: 5 });
     clientLoop.enable();
+    const acksBegan = performance.now();
     const acks = await sendAll(
       port,
       commandMix(options.slackRequests, round),
@@ -360,10 +369,11 @@ async function oneRound(
       fake.responseUrl,
       tag,
     );
+    const acksMs = performance.now() - acksBegan;
     const stats = latencyStats(acks.map((a) => a.ms));
     clientLoop.disable();
     send(child, { type: 'loop' });
-    const { delay } = await nextMessage<Extract<AppServerMessage, { type: 'loop' }>>(child, 'loop', 30_000);
+    const { delay, conversion } = await nextMessage<Extract<AppServerMessage, { type: 'loop' }>>(child, 'loop', 30_000);
     send(child, { type: 'drain', timeoutMs: 300_000 });
     const drained = await nextMessage<Extract<AppServerMessage, { type: 'drained' }>>(child, 'drained', 310_000);
     send(child, { type: 'stop' });
@@ -383,6 +393,8 @@ async function oneRound(
       slowest: [...acks].sort((a, b) => b.ms - a.ms).slice(0, 5),
       newConnections: acks.filter((a) => a.connectMs !== undefined).length,
       maxConnectMs: Math.max(0, ...acks.map((a) => a.connectMs ?? 0)),
+      acksMs,
+      ...(conversion ? { conversion } : {}),
     };
     roundSamples.set(
       result,

@@ -1,0 +1,304 @@
+/**
+ * `npm run bench -- cache-load` (issue 16, Targets, last line): the two figures the columnar cache must hold while
+ * its background conversion runs, each measured against a baseline of the same run.
+ *
+ * 1. Slack ack p99 with the conversion running, against the no-op Bolt app: the Slack bench's rounds
+ *    (bench/slack.ts, bench/slack-server.ts), with trailbot's state folder fresh (so its cache is empty) and, at the
+ *    mark that starts the measured acks, `warm` over every closed day of a 30-day sample (60 day partitions), so one
+ *    partition after another is converted while the acks arrive. Rounds rotate three apps: the no-op, trailbot with
+ *    the conversion, and trailbot with the same empty cache and no conversion started (the reference). Each round
+ *    reports the cached partitions at the mark and when the last ack was in, and what was still queued: the proof
+ *    that the conversion ran during the round.
+ * 2. The engine bench's RSS probe question `errors 30d` (313 MiB in the figures before this part existed), in a
+ *    fresh process, with and without the conversion of the same 30 days running in that process (bench/rss-probe.ts
+ *    `convert`), alternated.
+ */
+
+import { fork } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { TargetLine } from './engine';
+import { BENCH_NOW, type BenchOptions, bytesText, count, ensureBenchData, ms, ratio, textTable } from './lib';
+import type { ProbeConversion } from './rss-probe';
+import {
+  exited,
+  forkChild,
+  type LatencyStats,
+  latencyStats,
+  nextMessage,
+  oneRound,
+  roundSamples,
+  type SlackRound,
+  send,
+} from './slack';
+import type { FakeSlackReady, FakeSlackTally } from './slack-protocol';
+
+export const CACHE_LOAD_TARGETS = { maxP99Ratio: 2, maxPeakRssBytes: 300 * 1024 ** 2 } as const;
+
+/** The sample whose days are converted during the Slack rounds: 60 day partitions, ~14 s of conversion alone. */
+const CONVERT_SAMPLE = { eventsPerDay: 3000, days: 30 };
+const RSS_QUESTION = 'errors 30d';
+
+export type CacheLoadVariant = 'noop' | 'trailbot + conversion' | 'trailbot, no conversion';
+
+export interface CacheLoadRound {
+  variant: CacheLoadVariant;
+  round: SlackRound;
+}
+
+export interface RssProbeResult {
+  conversion: boolean;
+  baselineBytes: number;
+  peakBytes: number;
+  ms: number;
+  during?: ProbeConversion;
+}
+
+export interface CacheLoadReport {
+  slack: {
+    requests: number;
+    concurrency: number;
+    data: { events: number; days: number };
+    rounds: CacheLoadRound[];
+    pooled: Record<CacheLoadVariant, LatencyStats & { non200: number }>;
+    /** trailbot + conversion ÷ no-op, and trailbot without conversion ÷ no-op (p99). */
+    p99Ratio: number;
+    referenceP99Ratio: number;
+    fakeSlack: FakeSlackTally;
+  };
+  rss: { question: string; events: number; probes: RssProbeResult[] };
+  tables: string[];
+}
+
+const VARIANTS: readonly CacheLoadVariant[] = ['noop', 'trailbot + conversion', 'trailbot, no conversion'];
+
+export async function runCacheLoadBench(options: BenchOptions, say: (line: string) => void): Promise<CacheLoadReport> {
+  const slack = await slackUnderConversion(options, say);
+  const rss = await rssUnderConversion(options, say);
+  const report: CacheLoadReport = { slack, rss, tables: [] };
+  report.tables = cacheLoadTables(report);
+  return report;
+}
+
+async function slackUnderConversion(
+  options: BenchOptions,
+  say: (line: string) => void,
+): Promise<CacheLoadReport['slack']> {
+  const data = await ensureBenchData({ ...CONVERT_SAMPLE, seed: options.seed }, undefined, say);
+  const fake = forkChild('fake-slack-server.ts', []);
+  const fakeReady = await nextMessage<FakeSlackReady>(fake, 'ready', 60_000);
+  const rounds: CacheLoadRound[] = [];
+  try {
+    for (let r = 0; r < options.slackRounds; r++) {
+      // Rotate the order so no variant always runs first (or right after a given other one).
+      const order = VARIANTS.map((_, i) => VARIANTS[(i + r) % VARIANTS.length]!);
+      for (const variant of order) {
+        const app = variant === 'noop' ? 'noop' : 'trailbot';
+        const extra =
+          app === 'trailbot'
+            ? {
+                stateDir: mkdtempSync(path.join(os.tmpdir(), 'trailbot-bench-state-')),
+                convertOnMark: variant === 'trailbot + conversion',
+              }
+            : {};
+        const round = await oneRound(
+          app,
+          r,
+          options,
+          fakeReady,
+          data.dir,
+          data.manifest.knownNetworks,
+          (line) => say(line.replace(/^ {2}trailbot/, `  ${variant}`)),
+          extra,
+        );
+        const c = round.conversion;
+        if (c) {
+          say(
+            `    conversion: ${c.partitionsAtMark} → ${c.partitionsAtAcksEnd} cached partitions during ${ms(round.acksMs ?? Number.NaN)} ms of acks, ${c.pendingAtAcksEnd} still queued`,
+          );
+        }
+        rounds.push({ variant, round });
+      }
+    }
+  } finally {
+    send(fake, { type: 'stop' });
+  }
+  const tally = await nextMessage<FakeSlackTally>(fake, 'tally', 30_000);
+  await exited(fake);
+  const pool = (variant: CacheLoadVariant) => {
+    const of = rounds.filter((x) => x.variant === variant).map((x) => x.round);
+    return {
+      ...latencyStats(of.flatMap((x) => roundSamples.get(x) ?? [])),
+      non200: of.reduce((s, x) => s + x.non200, 0),
+    };
+  };
+  const pooled = {
+    noop: pool('noop'),
+    'trailbot + conversion': pool('trailbot + conversion'),
+    'trailbot, no conversion': pool('trailbot, no conversion'),
+  };
+  return {
+    requests: options.slackRequests,
+    concurrency: options.concurrency,
+    data: { events: data.manifest.totalEvents, days: data.manifest.days },
+    rounds,
+    pooled,
+    p99Ratio: pooled['trailbot + conversion'].p99 / pooled.noop.p99,
+    referenceP99Ratio: pooled['trailbot, no conversion'].p99 / pooled.noop.p99,
+    fakeSlack: tally,
+  };
+}
+
+async function rssUnderConversion(options: BenchOptions, say: (line: string) => void): Promise<CacheLoadReport['rss']> {
+  const data = await ensureBenchData(
+    { eventsPerDay: options.eventsPerDay, days: options.days, seed: options.seed },
+    options.dataDir,
+    say,
+  );
+  const probes: RssProbeResult[] = [];
+  // Alternated: without, with, with, without.
+  for (const conversion of [false, true, true, false]) {
+    const probe = await rssProbe(data.dir, RSS_QUESTION, conversion);
+    probes.push(probe);
+    const d = probe.during;
+    say(
+      `  rss probe ${RSS_QUESTION}${conversion ? ' + conversion' : ''}: ${bytesText(probe.baselineBytes)} → ${bytesText(probe.peakBytes)} (${ms(probe.ms)} ms)${d ? `; ${d.converted} partitions converted meanwhile, ${d.pendingAtEnd} still queued` : ''}`,
+    );
+  }
+  return { question: RSS_QUESTION, events: data.manifest.totalEvents, probes };
+}
+
+function rssProbe(dataDir: string, text: string, conversion: boolean): Promise<RssProbeResult> {
+  return new Promise((resolve, reject) => {
+    const args = [dataDir, text, BENCH_NOW.toISOString(), ...(conversion ? ['convert'] : [])];
+    const child = fork(path.join(__dirname, 'rss-probe.ts'), args, {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    let answer: Omit<RssProbeResult, 'conversion'> & { conversion?: ProbeConversion } = {} as never;
+    let got = false;
+    child.on('message', (m) => {
+      answer = m as typeof answer;
+      got = true;
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0 || !got) {
+        reject(new Error(`rss probe for "${text}"${conversion ? ' + conversion' : ''} exited with ${code}`));
+        return;
+      }
+      const { conversion: during, ...rest } = answer;
+      resolve({ ...rest, conversion, ...(during ? { during } : {}) });
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Tables and targets
+
+const maxPeak = (r: CacheLoadReport['rss'], conversion: boolean) =>
+  Math.max(...r.probes.filter((p) => p.conversion === conversion).map((p) => p.peakBytes));
+
+/** A round's conversion really overlapped its acks: partitions were converted during them, and more were queued. */
+const conversionOverlapped = (x: SlackRound) =>
+  x.conversion !== undefined &&
+  x.conversion.partitionsAtAcksEnd > x.conversion.partitionsAtMark &&
+  x.conversion.pendingAtAcksEnd > 0;
+
+export function cacheLoadTables(r: CacheLoadReport): string[] {
+  const s = r.slack;
+  const main = textTable(
+    ['app', 'acks', 'HTTP 200', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'p99 / no-op'],
+    VARIANTS.map((v) => {
+      const x = s.pooled[v];
+      return [
+        v,
+        count(x.n),
+        `${count(x.n - x.non200)}/${count(x.n)}`,
+        ms(x.p50),
+        ms(x.p90),
+        ms(x.p99),
+        ms(x.max),
+        ratio(x.p99 / s.pooled.noop.p99),
+      ];
+    }),
+  );
+  const rounds = textTable(
+    [
+      'round',
+      'app',
+      'p50 ms',
+      'p99 ms',
+      'max ms',
+      'acks took',
+      'app CPU',
+      'app loop max',
+      'background runs',
+      'cached partitions at mark → last ack',
+      'still queued',
+      'conversion done at',
+    ],
+    s.rounds.map(({ variant, round: x }) => {
+      const c = x.conversion;
+      return [
+        String(x.round + 1),
+        variant,
+        ms(x.stats.p50),
+        ms(x.stats.p99),
+        ms(x.stats.max),
+        `${ms(x.acksMs ?? Number.NaN)} ms`,
+        `${ms(x.loopDelay.cpuMs)} ms`,
+        `${ms(x.loopDelay.max)} ms`,
+        x.app === 'trailbot' ? String(x.runs) : '–',
+        c ? `${c.partitionsAtMark} → ${c.partitionsAtAcksEnd}` : '–',
+        c ? String(c.pendingAtAcksEnd) : '–',
+        c ? (c.endedMs !== undefined ? `${ms(c.endedMs)} ms` : 'after the acks') : '–',
+      ];
+    }),
+  );
+  const rss = textTable(
+    ['fresh process, one query', 'before query', 'peak', 'query ms', 'converted during the query', 'still queued'],
+    r.rss.probes.map((p) => [
+      `${r.rss.question}${p.conversion ? ' + background conversion' : ''}`,
+      bytesText(p.baselineBytes),
+      bytesText(p.peakBytes),
+      ms(p.ms),
+      p.during ? `${p.during.converted} partitions${p.during.finishedFirst ? ' (all)' : ''}` : '–',
+      p.during ? String(p.during.pendingAtEnd) : '–',
+    ]),
+  );
+  return [
+    `Slack acks with the columnar cache converting (cache-load): ${s.requests} signed /trail commands per round, ${s.concurrency} at a time; trailbot's state folder fresh each round (empty cache); "+ conversion" starts \`warm\` over every closed day of ${count(s.data.events)} events × ${s.data.days} days at the first measured ack; ${s.rounds.length / VARIANTS.length} round(s) per app, order rotated (pooled below)\n${main}\np99 trailbot + conversion / no-op: ${ratio(s.p99Ratio)} (target ≤ ${CACHE_LOAD_TARGETS.maxP99Ratio}); without conversion: ${ratio(s.referenceP99Ratio)}`,
+    `Per round (fake Slack saw ${count(s.fakeSlack.calls)} Web API calls, ${s.fakeSlack.invalidBlocks} invalid_blocks)\n${rounds}`,
+    `Peak RSS of one answer with the conversion running in the same process (${count(r.rss.events)} events; the conversion covers the question's own 30 days, on its own one-thread DuckDB instance; alternated)\n${rss}`,
+  ];
+}
+
+export function cacheLoadTargets(r: CacheLoadReport): TargetLine[] {
+  const s = r.slack;
+  const conv = s.rounds.filter((x) => x.variant === 'trailbot + conversion').map((x) => x.round);
+  const overlapped = conv.filter(conversionOverlapped).length;
+  const withConv = maxPeak(r.rss, true);
+  const without = maxPeak(r.rss, false);
+  const probesOverlapped = r.rss.probes.filter((p) => p.conversion && p.during && p.during.converted > 0).length;
+  const convProbes = r.rss.probes.filter((p) => p.conversion).length;
+  return [
+    {
+      target: `cache-load: ack p99 with the background conversion running within ${CACHE_LOAD_TARGETS.maxP99Ratio}× the no-op Bolt app`,
+      met: s.p99Ratio <= CACHE_LOAD_TARGETS.maxP99Ratio,
+      figure: `p99 ${ms(s.pooled['trailbot + conversion'].p99)} ms vs ${ms(s.pooled.noop.p99)} ms = ${ratio(s.p99Ratio)} (trailbot without conversion, same run: ${ratio(s.referenceP99Ratio)})`,
+    },
+    {
+      target:
+        'cache-load: the conversion ran through every measured round (partitions converted during the acks, more still queued at the last ack)',
+      met: overlapped === conv.length,
+      figure: `${overlapped} of ${conv.length} rounds`,
+    },
+    {
+      target: `cache-load: ${r.rss.question} peak RSS with the conversion running under ${bytesText(CACHE_LOAD_TARGETS.maxPeakRssBytes)}`,
+      met: withConv < CACHE_LOAD_TARGETS.maxPeakRssBytes,
+      figure: `${bytesText(withConv)} with, ${bytesText(without)} without (worst of ${convProbes} each; conversion ran during ${probesOverlapped} of ${convProbes})`,
+    },
+  ];
+}
