@@ -31,6 +31,13 @@ export interface AppServerSpec {
    */
   stateDir?: string;
   convertOnMark?: boolean;
+  /** trailbot only: TRAIL_CACHE (default: the product's default, on). */
+  cache?: boolean;
+  /**
+   * trailbot only: the app's clock starts at this instant and runs on in real time. The samples end at BENCH_NOW; on
+   * the real clock, once that is more than a window ago, the questions' windows hold no file and read nothing.
+   */
+  clockAt?: string;
 }
 
 /** What the background conversion did during a round, ms relative to the `mark` (trailbot with convertOnMark). */

@@ -71,7 +71,7 @@ interface Running {
   pending: () => number;
   runs: () => { runs: number; failedRuns: number };
   /** trailbot with convertOnMark: starts the conversion of every closed day (at the mark) and reports on it. */
-  conversion?: { start(): void; info(): ConversionInfo };
+  conversion?: { settle(): Promise<void>; start(): void; info(): ConversionInfo };
   close(): Promise<void>;
 }
 
@@ -88,8 +88,10 @@ async function startTrailbot(spec: AppServerSpec): Promise<Running> {
     TRAIL_MAX_PER_USER: '100',
     TRAIL_MAX_PER_CHANNEL: '1000',
     // cache-load: a fresh state folder, so the columnar cache (on by default) starts empty.
-    ...(spec.stateDir ? { TRAIL_STATE_DIR: spec.stateDir, TRAIL_CACHE: 'true' } : {}),
+    ...(spec.stateDir ? { TRAIL_STATE_DIR: spec.stateDir } : {}),
+    ...(spec.cache !== undefined ? { TRAIL_CACHE: spec.cache ? 'true' : 'false' } : {}),
   });
+  const offset = spec.clockAt ? Date.parse(spec.clockAt) - Date.now() : 0;
   const config = { ...loaded, knownNetworks: spec.knownNetworks ?? [] };
   if (config.chat.kind !== 'slack') throw new Error('expected a Slack configuration');
 
@@ -148,6 +150,7 @@ async function startTrailbot(spec: AppServerSpec): Promise<Running> {
         });
   const parts: TrailParts = await buildTrail({
     config,
+    ...(spec.clockAt ? { now: () => new Date(Date.now() + offset) } : {}),
     ...(engine ? { engine } : {}),
     logger: loggers.log,
     publisher,
@@ -207,7 +210,18 @@ async function conversionOf(parts: TrailParts, dataDir: string): Promise<Running
   let markedAt = 0;
   let partitionsAtMark = 0;
   let endedMs: number | undefined;
+  let settled = false;
   return {
+    /**
+     * Once, at the warm-up's drain: the warm-up's answers queued their days for conversion (the runner starts it
+     * when idle, pausing while questions run). Finish that first, so the measured round starts from a quiet cache
+     * and `warm` at the mark starts a conversion of its own instead of joining one that pauses for questions.
+     */
+    async settle() {
+      if (settled) return;
+      settled = true;
+      await engine.convertCache();
+    },
     start() {
       markedAt = performance.now();
       partitionsAtMark = cache.status().partitions;
@@ -291,6 +305,7 @@ async function serve(): Promise<void> {
         const began = performance.now();
         // A run registers synchronously after its ack, so once the acks are in, zero pending means done.
         while (running.pending() > 0 && performance.now() - began < m.timeoutMs) await sleep(25);
+        await running.conversion?.settle();
         send({ type: 'drained', ...running.runs(), ms: performance.now() - began });
       })();
     } else if (m.type === 'stop') {

@@ -18,7 +18,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { SG_SCENARIO } from '../src/sample/generate';
 import { signSlackRequest, slashCommandBody } from '../test/helpers/slack-signing';
 import type { TargetLine } from './engine';
-import { type BenchOptions, bytesText, count, ensureBenchData, ms, quantile, ratio, textTable } from './lib';
+import { BENCH_NOW, type BenchOptions, bytesText, count, ensureBenchData, ms, quantile, ratio, textTable } from './lib';
 import {
   type AppServerMessage,
   type AppServerSpec,
@@ -337,6 +337,8 @@ export async function oneRound(
           dataDir,
           knownNetworks,
           resultsDir: mkdtempSync(path.join(os.tmpdir(), 'trailbot-bench-results-')),
+          // The sample ends at BENCH_NOW: ask as of then, so the questions' windows hold its files.
+          clockAt: BENCH_NOW.toISOString(),
           ...(options.duckdbThreads !== undefined ? { duckdbThreads: options.duckdbThreads } : {}),
           ...trailbotExtra,
         }
