@@ -339,6 +339,9 @@ export async function oneRound(
           resultsDir: mkdtempSync(path.join(os.tmpdir(), 'trailbot-bench-results-')),
           // The sample ends at BENCH_NOW: ask as of then, so the questions' windows hold its files.
           clockAt: BENCH_NOW.toISOString(),
+          // A state folder of its own (removed on stop), not ./.trailbot in the working tree: the columnar cache (on
+          // by default) starts empty every round instead of carrying what earlier runs converted.
+          stateDir: mkdtempSync(path.join(os.tmpdir(), 'trailbot-bench-state-')),
           ...(options.duckdbThreads !== undefined ? { duckdbThreads: options.duckdbThreads } : {}),
           ...trailbotExtra,
         }
