@@ -44,7 +44,6 @@ import {
   attributeAtMost,
   attributeIs,
   beginsWith,
-  type Condition,
   itemExists,
   itemIsNew,
   keyCondition,
@@ -57,15 +56,12 @@ import { newExecutionId } from './ids';
 import { fromItem } from './item';
 import { keys, STORE_TABLE } from './schema';
 import { SlotCounters } from './slots';
-import { dueKey, TableStore } from './table';
+import { NO_ITEM, StandingStore } from './standing';
+import { dueKey } from './table';
 
 /** `gsi1pk` of every active schedule. */
 export const SCHEDULES_ALL = 'SCHED#ALL';
-/** Above every character a schedule id uses, so `<ISO>#~` sorts after `<ISO>#<any id>`. */
-const AFTER_ANY_ID = '~';
 const RUN_PREFIX = 'RUN#';
-/** Only what the caller needs to know: whether the write happened (no item carried back, no extra read). */
-const NO_ITEM = { carryItem: false } as const;
 
 export interface ScheduleStoreOptions {
   /** The ExecutionStore's client (`openStore(...).client`); never created or destroyed here. */
@@ -78,10 +74,14 @@ export interface ScheduleStoreOptions {
 
 /** The slot scope of a channel's schedules (src/store/slots.ts). */
 const scheduleScope = (channelId: string) => `schedules:${channelId}`;
-/** The schedule exists and has not been unscheduled. */
-const active = (): Condition => allOf(itemExists(), notExists('deletedAt'));
 
-export class ScheduleStore extends TableStore implements ScheduleStorePort {
+export class ScheduleStore extends StandingStore<Schedule> implements ScheduleStorePort {
+  protected readonly standing = {
+    what: 'schedule',
+    partition: SCHEDULES_ALL,
+    key: keys.schedule,
+    from: toSchedule,
+  };
   private readonly slots = new SlotCounters({ client: this.client, tableName: this.tableName, now: this.now });
 
   /**
@@ -119,28 +119,6 @@ export class ScheduleStore extends TableStore implements ScheduleStorePort {
     }
   }
 
-  /** An active schedule (consistent read); undefined when missing or unscheduled. */
-  async get(id: string): Promise<Schedule | undefined> {
-    const value = await this.readItem(keys.schedule(id));
-    return value && value.deletedAt === undefined ? toSchedule(value) : undefined;
-  }
-
-  /** Every active schedule, soonest next run first. */
-  async listAll(): Promise<Schedule[]> {
-    return (await this.queryStanding(SCHEDULES_ALL)).map(toSchedule);
-  }
-
-  /** A channel's active schedules, soonest next run first. */
-  async listByChannel(channelId: string): Promise<Schedule[]> {
-    return (await this.queryStanding(SCHEDULES_ALL, { filter: attributeIs('channelId', channelId) })).map(toSchedule);
-  }
-
-  /** Active schedules whose next run is at or before `now` (eventually consistent; claims decide). */
-  async listDue(now: Date): Promise<Schedule[]> {
-    const due = attributeAtMost(STORE_TABLE.indexes.channelHistory.sortKey, `${now.toISOString()}#${AFTER_ANY_ID}`);
-    return (await this.queryStanding(SCHEDULES_ALL, { range: due })).map(toSchedule);
-  }
-
   /**
    * Claims one run of `read` (the schedule as the caller read it): advances the schedule past `claim.slot` if its
    * `nextRunAt` is still what the caller read, then records the `RUN#<slot>` item. Returns the updated schedule, or
@@ -148,25 +126,8 @@ export class ScheduleStore extends TableStore implements ScheduleStorePort {
    */
   async claimRun(read: Schedule, claim: RunClaim): Promise<Schedule | undefined> {
     const now = this.now().toISOString();
-    const update = new UpdateExpression()
-      .set('nextRunAt', claim.nextRunAt)
-      .set('lastRunAt', claim.slot)
-      .set('lastWindowStart', claim.windowStart)
-      .set('lastClaimedAt', now)
-      .set('updatedAt', now)
-      .set(STORE_TABLE.indexes.channelHistory.sortKey, dueKey(claim.nextRunAt, read.id));
-    let advanced: Record<string, unknown> | undefined;
-    const stillAsRead = allOf(active(), attributeIs('nextRunAt', read.nextRunAt));
-    const won = await this.applied(async () => {
-      advanced = await this.updateIf(
-        `schedule ${read.id} still due at ${read.nextRunAt}`,
-        keys.schedule(read.id),
-        update,
-        stillAsRead,
-        NO_ITEM,
-      );
-    });
-    if (!won || !advanced) return undefined;
+    const advanced = await this.advance(read, claim, now);
+    if (!advanced) return undefined;
     const run: ScheduleRun = {
       scheduleId: read.id,
       slot: claim.slot,
@@ -182,23 +143,6 @@ export class ScheduleStore extends TableStore implements ScheduleStorePort {
       this.putIf(`slot ${claim.slot} has no run`, runItem, itemIsNew(), NO_ITEM),
     );
     return recorded ? toSchedule(advanced) : undefined;
-  }
-
-  /**
-   * Takes over a claim whose run never started (its claimer died between claiming and creating the execution):
-   * moves `lastClaimedAt` from the value read to now, so of several recovering replicas one wins.
-   */
-  async retakeClaim(read: Schedule): Promise<boolean> {
-    if (read.lastRunAt === undefined || read.lastClaimedAt === undefined) return false;
-    const update = new UpdateExpression().set('lastClaimedAt', this.now().toISOString());
-    const claimAsRead = allOf(
-      active(),
-      attributeIs('lastRunAt', read.lastRunAt),
-      attributeIs('lastClaimedAt', read.lastClaimedAt),
-    );
-    return this.applied(() =>
-      this.updateIf(`claim of ${read.id} unchanged`, keys.schedule(read.id), update, claimAsRead, NO_ITEM),
-    );
   }
 
   /**
@@ -243,34 +187,11 @@ export class ScheduleStore extends TableStore implements ScheduleStorePort {
   }
 
   /**
-   * The execution id the runner recorded for a request key, if it ever created one: the request lock item
-   * (`REQ#<requestKey>`, schema.ts) points to it. Lets recovery tell "the run's execution exists" (the runner resumes
-   * it) from "the claimer died before creating it" (run it now) without a second source of truth.
-   */
-  async executionIdFor(requestKey: string): Promise<string | undefined> {
-    const id = (await this.readItem(keys.requestLock(requestKey)))?.executionId;
-    return typeof id === 'string' ? id : undefined;
-  }
-
-  /**
    * Unschedules: the item leaves the due index and expires after the retention period (a soft delete, since the
    * bot's role has no DeleteItem). Returns the schedule as it was, or undefined when there was no active one.
    */
   async delete(id: string, by: string): Promise<Schedule | undefined> {
-    const { partitionKey, sortKey } = STORE_TABLE.indexes.channelHistory;
-    const update = new UpdateExpression()
-      .set('deletedAt', this.now().toISOString())
-      .set('deletedBy', by)
-      .set(STORE_TABLE.ttlAttribute, this.expiresAt())
-      .remove(partitionKey)
-      .remove(sortKey);
-    let before: Record<string, unknown> | undefined;
-    await this.applied(async () => {
-      before = await this.updateIf(`schedule ${id} is active`, keys.schedule(id), update, active(), {
-        ...NO_ITEM,
-        returns: 'ALL_OLD',
-      });
-    });
+    const before = await this.softDelete(id, by);
     if (!before) return undefined;
     const deleted = toSchedule(before);
     await this.slots.release(id, [scheduleScope(deleted.channelId)]);

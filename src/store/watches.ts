@@ -37,7 +37,6 @@ import {
   attributeAtMost,
   attributeBelow,
   attributeIs,
-  type Condition,
   epochSeconds,
   exists,
   itemExists,
@@ -45,15 +44,14 @@ import {
   notExists,
   UpdateExpression,
 } from './expression';
-import { keys, STORE_TABLE } from './schema';
-import { dueKey, TableStore } from './table';
+import { STORE_TABLE } from './schema';
+import { active, NO_ITEM, StandingStore } from './standing';
+import { dueKey } from './table';
 
 export const WATCHES_ALL = 'WATCH#ALL';
 const watchKey = (id: string) => ({ pk: `WATCH#${id}`, sk: 'WATCH' });
 const runKey = (id: string, slot: string) => ({ pk: `WATCH#${id}`, sk: `RUN#${slot}` });
 const seenKey = (id: string, eventId: string) => ({ pk: `WATCH#${id}`, sk: `SEEN#${eventId}` });
-const NO_ITEM = { carryItem: false } as const;
-const active = (): Condition => allOf(itemExists(), notExists('deletedAt'));
 /** Claims of posted events written at once (each is one conditional PutItem: DynamoDB has no conditional batch). */
 const CLAIMS_IN_FLIGHT = 8;
 
@@ -72,7 +70,8 @@ export function watchId(input: Omit<NewWatch, 'createdBy' | 'nextRunAt' | 'pack'
   return `w${digest.toString(36).padStart(11, '0').slice(-11)}`;
 }
 
-export class WatchStore extends TableStore implements WatchStorePort, PostedEvents {
+export class WatchStore extends StandingStore<Watch> implements WatchStorePort, PostedEvents {
+  protected readonly standing = { what: 'watch', partition: WATCHES_ALL, key: watchKey, from: toWatch };
   async create(input: NewWatch, options: { maxPerChannel?: number } = {}): Promise<{ watch: Watch; created: boolean }> {
     const id = watchId(input);
     const existing = await this.get(id);
@@ -110,45 +109,11 @@ export class WatchStore extends TableStore implements WatchStorePort, PostedEven
     return { watch: winner, created: false };
   }
 
-  async get(id: string): Promise<Watch | undefined> {
-    const value = await this.readItem(watchKey(id));
-    return value && value.deletedAt === undefined ? toWatch(value) : undefined;
-  }
-
-  async listAll(): Promise<Watch[]> {
-    return (await this.queryStanding(WATCHES_ALL)).map(toWatch);
-  }
-
-  async listByChannel(channelId: string): Promise<Watch[]> {
-    return (await this.queryStanding(WATCHES_ALL, { filter: attributeIs('channelId', channelId) })).map(toWatch);
-  }
-
-  async listDue(now: Date): Promise<Watch[]> {
-    const due = attributeAtMost(STORE_TABLE.indexes.channelHistory.sortKey, `${now.toISOString()}#~`);
-    return (await this.queryStanding(WATCHES_ALL, { range: due })).map(toWatch);
-  }
-
   /** As ScheduleStore#claimRun: advance `nextRunAt` from the value read (the arbiter), then record `RUN#<slot>`. */
   async claimRun(read: Watch, claim: WatchClaim): Promise<Watch | undefined> {
     const now = this.now().toISOString();
-    const update = new UpdateExpression()
-      .set('nextRunAt', claim.nextRunAt)
-      .set('lastRunAt', claim.slot)
-      .set('lastWindowStart', claim.windowStart)
-      .set('lastClaimedAt', now)
-      .set('updatedAt', now)
-      .set(STORE_TABLE.indexes.channelHistory.sortKey, dueKey(claim.nextRunAt, read.id));
-    let advanced: Record<string, unknown> | undefined;
-    const won = await this.applied(async () => {
-      advanced = await this.updateIf(
-        `watch ${read.id} still due at ${read.nextRunAt}`,
-        watchKey(read.id),
-        update,
-        allOf(active(), attributeIs('nextRunAt', read.nextRunAt)),
-        NO_ITEM,
-      );
-    });
-    if (!won || !advanced) return undefined;
+    const advanced = await this.advance(read, claim, now);
+    if (!advanced) return undefined;
     const run = {
       ...runKey(read.id, claim.slot),
       watchId: read.id,
@@ -159,19 +124,6 @@ export class WatchStore extends TableStore implements WatchStorePort, PostedEven
     };
     const recorded = await this.applied(() => this.putIf(`slot ${claim.slot} has no run`, run, itemIsNew(), NO_ITEM));
     return recorded ? toWatch(advanced) : undefined;
-  }
-
-  async retakeClaim(read: Watch): Promise<boolean> {
-    if (read.lastRunAt === undefined || read.lastClaimedAt === undefined) return false;
-    const update = new UpdateExpression().set('lastClaimedAt', this.now().toISOString());
-    const asRead = allOf(
-      active(),
-      attributeIs('lastRunAt', read.lastRunAt),
-      attributeIs('lastClaimedAt', read.lastClaimedAt),
-    );
-    return this.applied(() =>
-      this.updateIf(`claim of ${read.id} unchanged`, watchKey(read.id), update, asRead, NO_ITEM),
-    );
   }
 
   /** As ScheduleStore#recordResult; a run that posted rows also moves `lastFindingAt`. */
@@ -195,26 +147,8 @@ export class WatchStore extends TableStore implements WatchStorePort, PostedEven
     );
   }
 
-  async executionIdFor(requestKey: string): Promise<string | undefined> {
-    const id = (await this.readItem(keys.requestLock(requestKey)))?.executionId;
-    return typeof id === 'string' ? id : undefined;
-  }
-
   async delete(id: string, by: string): Promise<Watch | undefined> {
-    const { partitionKey, sortKey } = STORE_TABLE.indexes.channelHistory;
-    const update = new UpdateExpression()
-      .set('deletedAt', this.now().toISOString())
-      .set('deletedBy', by)
-      .set(STORE_TABLE.ttlAttribute, this.expiresAt())
-      .remove(partitionKey)
-      .remove(sortKey);
-    let before: Record<string, unknown> | undefined;
-    await this.applied(async () => {
-      before = await this.updateIf(`watch ${id} is active`, watchKey(id), update, active(), {
-        ...NO_ITEM,
-        returns: 'ALL_OLD',
-      });
-    });
+    const before = await this.softDelete(id, by);
     return before ? toWatch(before) : undefined;
   }
 
