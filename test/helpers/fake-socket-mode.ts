@@ -25,11 +25,12 @@ import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { buildTrail, lateDispatcher, type TrailParts } from '../../src/app';
 import type { TrailConfig } from '../../src/config';
 import { silentLogger } from '../../src/logger';
+import { generateSampleData, sampleAccountIds } from '../../src/sample/generate';
 import { openMemoryStore } from '../../src/store/dynalite';
 import { createSlackApp } from '../../src/surfaces/slack/app';
 import { SlackPublisher } from '../../src/surfaces/slack/publisher';
 import { testConfig } from './config';
-import { type FakeSlack, startFakeSlack } from './fake-slack';
+import { type FakeFile, type FakeSlack, startFakeSlack } from './fake-slack';
 import { blockActionPayload, slashCommandBody } from './slack-signing';
 
 export type EnvelopeType = 'slash_commands' | 'interactive' | 'events_api';
@@ -399,6 +400,31 @@ export async function startSocketModeBot(o: {
       await socket.close();
       await fake.close();
       rmSync(resultsDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** An uploaded CSV (a time-shaped answer also gets a chart PNG in its thread). */
+export const isCsv = (f: FakeFile): boolean => f.completed && f.filename.endsWith('.csv');
+
+/** A Socket Mode bot over two days of generated logs in a folder of its own, removed by `close`. */
+export async function startSocketModeSampleBot(): Promise<SocketModeBot> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'trail-socket-data-'));
+  await generateSampleData({
+    outDir: dataDir,
+    days: 2,
+    eventsPerDay: 300,
+    accounts: sampleAccountIds(1),
+    regions: ['us-east-1'],
+    seed: 11,
+    now: new Date(),
+  });
+  const bot = await startSocketModeBot({ dataDir });
+  return {
+    ...bot,
+    async close() {
+      await bot.close();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,13 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { generateSampleData, sampleAccountIds } from '../../../src/sample/generate';
 import { eventually } from '../../helpers/bot';
-import type { FakeFile } from '../../helpers/fake-slack';
-import { type SocketModeBot, startSocketModeBot } from '../../helpers/fake-socket-mode';
-
-/** An uploaded CSV (a time-shaped answer also gets a chart PNG in its thread). */
-const isCsv = (f: FakeFile): boolean => f.completed && f.filename.endsWith('.csv');
+import { isCsv, type SocketModeBot, startSocketModeSampleBot } from '../../helpers/fake-socket-mode';
 
 /**
  * A Socket Mode connection goes away (Slack rotates connections with `disconnect: refresh_requested`, networks cut
@@ -18,25 +10,13 @@ const isCsv = (f: FakeFile): boolean => f.completed && f.filename.endsWith('.csv
  * trailbot set) before it reconnects (SocketModeClient.delayReconnectAttempt).
  */
 describe('Slack in Socket Mode: a dropped connection loses no question and answers none twice', () => {
-  let dataDir: string;
   let bot: SocketModeBot;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'trail-socket-data-'));
-    await generateSampleData({
-      outDir: dataDir,
-      days: 2,
-      eventsPerDay: 300,
-      accounts: sampleAccountIds(1),
-      regions: ['us-east-1'],
-      seed: 11,
-      now: new Date(),
-    });
-    bot = await startSocketModeBot({ dataDir });
+    bot = await startSocketModeSampleBot();
   });
   afterAll(async () => {
     await bot?.close();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   /** The private notice (response_url post or ephemeral message) that a question duplicates execution `id`. */

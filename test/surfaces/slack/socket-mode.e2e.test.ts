@@ -1,14 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { generateSampleData, sampleAccountIds } from '../../../src/sample/generate';
 import { parseCsv } from '../../../src/util/csv';
 import { eventually } from '../../helpers/bot';
-import { blockKitProblems, type FakeFile } from '../../helpers/fake-slack';
-import { APP_TOKEN, type SocketModeBot, startSocketModeBot } from '../../helpers/fake-socket-mode';
-
-/** An uploaded CSV (a time-shaped answer also gets a chart PNG in its thread). */
-const isCsv = (f: FakeFile): boolean => f.completed && f.filename.endsWith('.csv');
+import { blockKitProblems } from '../../helpers/fake-slack';
+import { APP_TOKEN, isCsv, type SocketModeBot, startSocketModeSampleBot } from '../../helpers/fake-socket-mode';
 
 /**
  * Production runs Socket Mode (the CDK app deploys it): the product end to end through the real Bolt App and Socket
@@ -17,25 +10,13 @@ const isCsv = (f: FakeFile): boolean => f.completed && f.filename.endsWith('.csv
  * each one was acknowledged and only log how long it took.
  */
 describe('Slack in Socket Mode, end to end on the embedded engine', () => {
-  let dataDir: string;
   let bot: SocketModeBot;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'trail-socket-data-'));
-    await generateSampleData({
-      outDir: dataDir,
-      days: 2,
-      eventsPerDay: 300,
-      accounts: sampleAccountIds(1),
-      regions: ['us-east-1'],
-      seed: 11,
-      now: new Date(),
-    });
-    bot = await startSocketModeBot({ dataDir });
+    bot = await startSocketModeSampleBot();
   });
   afterAll(async () => {
     await bot?.close();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   test('the connection is opened with the app-level token through apps.connections.open, and greeted', () => {
