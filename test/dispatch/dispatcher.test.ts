@@ -1,36 +1,27 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { TrailDispatcher } from '../../src/dispatch/dispatcher';
 import { Runner } from '../../src/runner/runner';
 import { testConfig } from '../helpers/config';
 import { RecordingPublisher } from '../helpers/recording-publisher';
 import { ScriptedEngine } from '../helpers/scripted-engine';
-import { type LocalDynamo, startLocalDynamo } from '../store/helpers';
+import { runnerWorld } from '../runner/helpers';
 
 describe('TrailDispatcher: Re-run', () => {
-  let dynamo: LocalDynamo;
-  let resultsDir: string;
-  beforeAll(async () => {
-    dynamo = await startLocalDynamo();
-    resultsDir = mkdtempSync(path.join(os.tmpdir(), 'trail-dispatch-'));
-  });
-  afterAll(async () => {
-    await dynamo.close();
-    rmSync(resultsDir, { recursive: true, force: true });
-  });
+  const world = runnerWorld('trail-dispatch-');
 
   async function setup() {
-    const { store } = await dynamo.newStore();
+    const { store } = await world.dynamo.newStore();
     const engine = new ScriptedEngine();
     const publisher = new RecordingPublisher();
     // `root` only for the compliance lead: the access policy applies to a re-run as to the first run.
-    const config = testConfig({ resultsDir, policy: { default: {}, commands: { root: { users: ['U0LEAD'] } } } });
+    const config = testConfig({
+      resultsDir: world.resultsDir,
+      policy: { default: {}, commands: { root: { users: ['U0LEAD'] } } },
+    });
     const runner = new Runner({
       engine,
       store,
       publisher,
-      resultsDir,
+      resultsDir: world.resultsDir,
       limits: config.limits,
       sleep: () => new Promise((r) => setTimeout(r, 1)),
       poll: { initialMs: 1, maxMs: 2, factor: 2 },
@@ -69,28 +60,19 @@ describe('TrailDispatcher: Re-run', () => {
 });
 
 describe('TrailDispatcher: buttons go through the access policy; only the asker or an admin cancels', () => {
-  let dynamo: LocalDynamo;
-  let resultsDir: string;
-  beforeAll(async () => {
-    dynamo = await startLocalDynamo();
-    resultsDir = mkdtempSync(path.join(os.tmpdir(), 'trail-dispatch-'));
-  });
-  afterAll(async () => {
-    await dynamo.close();
-    rmSync(resultsDir, { recursive: true, force: true });
-  });
+  const world = runnerWorld('trail-dispatch-');
 
   /**
    * U0ASKER asks `sg 12h` in C1 and the query keeps running. `cancel` is denied to U0DENIED; `root` and `confirm` are
    * only for U0LEAD; U0ADMIN is the policy's admin.
    */
   async function setup() {
-    const { store } = await dynamo.newStore();
+    const { store } = await world.dynamo.newStore();
     const engine = new ScriptedEngine();
     engine.pollsBeforeDone = Number.MAX_SAFE_INTEGER;
     const publisher = new RecordingPublisher();
     const config = testConfig({
-      resultsDir,
+      resultsDir: world.resultsDir,
       policy: {
         default: {},
         commands: {
@@ -105,7 +87,7 @@ describe('TrailDispatcher: buttons go through the access policy; only the asker 
       engine,
       store,
       publisher,
-      resultsDir,
+      resultsDir: world.resultsDir,
       limits: config.limits,
       sleep: () => new Promise((r) => setTimeout(r, 5)),
       poll: { initialMs: 5, maxMs: 5, factor: 1 },

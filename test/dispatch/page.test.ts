@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { ExecutionRecord } from '../../src/core/execution';
 import type { ResultRows } from '../../src/core/publisher';
 import { TrailDispatcher } from '../../src/dispatch/dispatcher';
@@ -9,7 +6,7 @@ import { Runner } from '../../src/runner/runner';
 import { testConfig } from '../helpers/config';
 import { RecordingPublisher } from '../helpers/recording-publisher';
 import { ScriptedEngine } from '../helpers/scripted-engine';
-import { type LocalDynamo, startLocalDynamo } from '../store/helpers';
+import { runnerWorld } from '../runner/helpers';
 
 /** The recording publisher, with the optional "more rows" method the Slack publisher has. */
 class PagingPublisher extends RecordingPublisher {
@@ -21,31 +18,25 @@ class PagingPublisher extends RecordingPublisher {
 }
 
 describe('TrailDispatcher: "Show next 20 rows"', () => {
-  let dynamo: LocalDynamo;
-  let resultsDir: string;
-  beforeAll(async () => {
-    dynamo = await startLocalDynamo();
-    resultsDir = mkdtempSync(path.join(os.tmpdir(), 'trail-page-'));
-  });
-  afterAll(async () => {
-    await dynamo.close();
-    rmSync(resultsDir, { recursive: true, force: true });
-  });
+  const world = runnerWorld('trail-page-');
 
   async function setup() {
-    const { store } = await dynamo.newStore();
+    const { store } = await world.dynamo.newStore();
     const engine = new ScriptedEngine();
     engine.columns = ['eventname', 'total_events'];
     engine.rows = Array.from({ length: 45 }, (_, i) => [`Call${i + 1}`, String(45 - i)]);
     engine.pageSize = 7;
     const publisher = new PagingPublisher();
     // `root` only for the compliance lead: more rows of its answer are its answer.
-    const config = testConfig({ resultsDir, policy: { default: {}, commands: { root: { users: ['U0LEAD'] } } } });
+    const config = testConfig({
+      resultsDir: world.resultsDir,
+      policy: { default: {}, commands: { root: { users: ['U0LEAD'] } } },
+    });
     const runner = new Runner({
       engine,
       store,
       publisher,
-      resultsDir,
+      resultsDir: world.resultsDir,
       limits: config.limits,
       sleep: () => new Promise((r) => setTimeout(r, 1)),
       poll: { initialMs: 1, maxMs: 2, factor: 2 },
@@ -67,7 +58,7 @@ describe('TrailDispatcher: "Show next 20 rows"', () => {
     expect(publisher.pages[0]).toMatchObject({ from: 20, totalRows: 45, columns: ['eventname', 'total_events'] });
     expect(publisher.pages[0]!.rows.map((r) => r[0])).toEqual(Array.from({ length: 20 }, (_, i) => `Call${i + 21}`));
     // Slack deletes the spool once an answer is published: the rows are fetched from the engine again.
-    await dropSpool(resultsDir, id);
+    await dropSpool(world.resultsDir, id);
     expect(await click(40)).toBeUndefined();
     expect(publisher.pages[1]!.rows).toEqual([
       ['Call41', '5'],
