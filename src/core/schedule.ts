@@ -42,16 +42,17 @@ export interface ScheduleResult {
   at: string;
 }
 
-export interface Schedule extends ScheduleRequest {
+/** What every standing question (a schedule or a watch) keeps between runs. */
+export interface StandingState {
   id: string;
   channelId: string;
-  /** Slack user id of whoever created it; scheduled runs are recorded as theirs. */
+  /** Slack user id of whoever created it; its runs are recorded as theirs and the policy is checked with them. */
   createdBy: string;
   createdAt: string;
   updatedAt: string;
   /**
-   * The earliest slot (ISO, UTC) not yet claimed. A tick claims a schedule when this is due, and moves it past the
-   * slot it ran; every claimer conditions its write on the value it read, so one claim wins.
+   * The earliest slot (ISO, UTC) not yet claimed. A tick claims it when this is due, and moves it past the slot it
+   * ran; every claimer conditions its write on the value it read, so one claim wins.
    */
   nextRunAt: string;
   /** The slot of the last claimed run; the next run's window starts here, so windows never overlap or leave gaps. */
@@ -62,6 +63,8 @@ export interface Schedule extends ScheduleRequest {
   lastClaimedAt?: string;
   lastResult?: ScheduleResult;
 }
+
+export interface Schedule extends ScheduleRequest, StandingState {}
 
 /** One claimed run: the `RUN#<slot>` item. */
 export interface ScheduleRun {

@@ -4,7 +4,7 @@
  * slot with the same conditional writes, but its cadence is an interval and its windows overlap by the delivery lag:
  * the posted-event-id records, not the windows, keep an event from being posted twice.
  */
-import type { ScheduleResult } from './schedule';
+import type { ScheduleResult, StandingState } from './schedule';
 
 /** The shortest interval a watch may have: more often would mostly re-read the same files for the lag overlap. */
 export const MIN_WATCH_MINUTES = 5;
@@ -29,20 +29,8 @@ export interface WatchRequest {
   routes?: Record<string, string>;
 }
 
-export interface Watch extends WatchRequest {
-  id: string;
-  channelId: string;
-  /** Slack user id of its creator; runs are recorded as theirs and the access policy is checked with them. */
-  createdBy: string;
-  createdAt: string;
-  updatedAt: string;
-  /** The earliest slot not yet claimed (ISO); claims condition on it, so one replica wins each slot. */
-  nextRunAt: string;
-  /** The last claimed slot: the next window starts here, minus the delivery lag. */
-  lastRunAt?: string;
-  lastWindowStart?: string;
-  lastClaimedAt?: string;
-  lastResult?: ScheduleResult;
+/** A watch's own state besides what every standing question keeps (StandingState). */
+export interface Watch extends WatchRequest, StandingState {
   /** When a run last posted something (ISO slot). */
   lastFindingAt?: string;
   /** The last UTC day (yyyy-MM-dd) an "all quiet" line was claimed for. */

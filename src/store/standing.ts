@@ -4,6 +4,7 @@
  * value the claimer read, so of several replicas one wins; unscheduling is a soft delete (the bot's role has no
  * DeleteItem): the item leaves the index and expires after the retention period.
  */
+import type { StandingState } from '../core/schedule';
 import {
   allOf,
   attributeAtMost,
@@ -23,14 +24,7 @@ export const active = (): Condition => allOf(itemExists(), notExists('deletedAt'
 /** Above every character an id uses, so `<ISO>#~` sorts after `<ISO>#<any id>`. */
 const AFTER_ANY_ID = '~';
 
-interface Standing {
-  id: string;
-  nextRunAt: string;
-  lastRunAt?: string;
-  lastClaimedAt?: string;
-}
-
-export abstract class StandingStore<T extends Standing> extends TableStore {
+export abstract class StandingStore<T extends StandingState> extends TableStore {
   /** `schedule` or `watch` (in the guards' words), its gsi1 partition, its item's key, and the item read back. */
   protected abstract readonly standing: {
     what: string;
