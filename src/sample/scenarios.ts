@@ -115,7 +115,10 @@ function spread(rng: Random, n: number, from: number, to: number): number[] {
   for (let i = 0; i < n; i++) {
     let t = from + rng.next() * (to - from);
     if (inLateBand(t)) t -= 30 * MINUTE;
-    times.push(wholeSeconds(Math.max(t, from)));
+    t = Math.max(t, from);
+    // `from` itself may be in the band (a window that starts at 23:40): then the next midnight, where the band ends.
+    if (inLateBand(t)) t = Math.min(Math.floor(t / DAY) * DAY + DAY, to);
+    times.push(wholeSeconds(t));
   }
   return times.sort((a, b) => a - b);
 }

@@ -47,6 +47,12 @@ describe('scenario placement holds at every time of day', () => {
     );
   });
 
+  test('a one-day window that starts at 23:40 UTC (now 22:40) keeps its events out of 23:40–24:00', () => {
+    // The counterexample fast-check found: `spread` clamped a time to the window's start, itself in the late band.
+    const now = Date.UTC(2026, 11, 1, 22, 40);
+    for (const { time } of plan(now, 1).events) expect(time % DAY).toBeLessThan(23 * HOUR + 40 * MINUTE);
+  });
+
   test('the walkthrough stays in the last 6 hours and in order; logins keep their off-hours category', () => {
     fc.assert(
       fc.property(anyNow, (now) => {
