@@ -164,6 +164,27 @@ describe('DuckDbEngine over an S3-layout month', () => {
     expect((await allPages(engine, id, 1000)).flatMap((p) => p.rows)).toEqual(pages.flatMap((p) => p.rows));
   });
 
+  test('pages carry any text exactly: quotes, backslashes, control characters, NUL, non-BMP characters, NULL', async () => {
+    // Pages travel as one JSON text each (engine.ts pages); attacker-written values must come back byte for byte.
+    const hostile = [
+      'plain',
+      '"quoted", \\back\\slash, \'single\'',
+      'line\nbreak\r\ttab\u0007bell\u001b[31mred\u001b[0m',
+      'nul\u0000inside',
+      '=HYPERLINK("http://x")',
+      '\u2028\u2029 separators, 🦆 duck, e\u0301 combining, \ud83d\ude00',
+      '[1, {"k": null}]',
+      'null',
+      '',
+    ];
+    const sql = `SELECT v, CAST(NULL AS VARCHAR) AS nothing, length(v) AS n FROM (VALUES ${hostile.map(() => '(CAST(? AS VARCHAR))').join(', ')}) AS t(v)`;
+    const params = hostile.map((value) => ({ type: 'varchar' as const, value }));
+    const { rows } = await run(engine, plainQuery(sql, [], params));
+    expect(rows.map((r) => r[0])).toEqual(hostile);
+    expect(rows.every((r) => r[1] === null)).toBe(true);
+    expect(rows.map((r) => r[2])).toEqual(hostile.map((h) => String([...h].length)));
+  });
+
   test('a query DuckDB cannot run FAILS with its reason, and the engine keeps working', async () => {
     const id = await engine.start(plainQuery('SELECT no_such_column FROM cloudtrail_logs', ['2024/05/01']), {
       executionId: 'bad-sql',
