@@ -354,6 +354,10 @@ export async function runTrailbot(engine: QueryEngine, query: BoundQuery, label:
   let rows = 0;
   for await (const page of engine.results(id)) rows += page.rows.length;
   const elapsed = performance.now() - began;
+  // As the runner does once the answer is collected: the result is dropped and the connection goes back to the
+  // engine's pool (src/runner/collect.ts). Not timed: the answer is already out. Without it every question would
+  // open a new connection and install the Trino shims again (~15–20 ms), which the bot never does.
+  await engine.release?.(id);
   return {
     ms: elapsed,
     rows,
