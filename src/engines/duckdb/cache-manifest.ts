@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { LogFile } from './files';
+import type { RowGroupStats } from './pruning';
 
 /**
  * The columnar cache's manifest (cache.ts): which day partitions are held as Parquet, built from which source files.
@@ -29,6 +30,8 @@ export interface CachedPartition {
    * it, no file was added, removed or renamed into it, and the day is used without listing it.
    */
   folderMtimeMs?: number;
+  /** Per row group: rows, bytes per column, min/max of the sort columns (pruning.ts). Absent in older caches. */
+  rowGroups?: RowGroupStats[];
   builtAt: string;
 }
 

@@ -15,6 +15,7 @@ import {
   sourcesOf,
 } from './cache-manifest';
 import type { LogFile, TrustedDay } from './files';
+import { type Pruning, rowGroupNeeded } from './pruning';
 import type { ColumnNeeds } from './view';
 
 /**
@@ -172,12 +173,19 @@ export class ColumnarCache {
     return this.now().getTime() >= start + DAY_MS + this.closeAfterMs;
   }
 
-  /** Bytes a query reads from cached partitions: the compressed chunks of the columns it names. */
-  bytesRead(partitions: readonly CachedPartition[], needs: ColumnNeeds): number {
+  /**
+   * Bytes a query reads from cached partitions: the compressed chunks of the columns it names, in the row groups its
+   * pushed-down filters cannot skip by their statistics (pruning.ts).
+   */
+  bytesRead(partitions: readonly CachedPartition[], needs: ColumnNeeds, pruning: Pruning = new Map()): number {
     let total = 0;
     for (const p of partitions) {
-      if (needs === 'all') total += p.bytes;
-      else for (const [column, bytes] of Object.entries(p.columnBytes)) if (needs.has(column)) total += bytes;
+      for (const group of p.rowGroups ?? [{ rows: p.rows, columnBytes: p.columnBytes, ranges: {} }]) {
+        if (!rowGroupNeeded(group, pruning)) continue;
+        for (const [column, bytes] of Object.entries(group.columnBytes)) {
+          if (needs === 'all' || needs.has(column)) total += bytes;
+        }
+      }
     }
     return total;
   }

@@ -15,6 +15,7 @@ import {
   messageOf,
   RESULT_TABLE,
 } from './job';
+import { type Pruning, pruningFromPlan } from './pruning';
 import { branchesOf, columnNeeds, fileCheckSql, viewSql } from './view';
 
 /** What running one question needs from the engine that owns it. */
@@ -106,6 +107,7 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
         spool.destroySync();
       }
       if (!isRunning(job)) return;
+      if (cached.length > 0) job.pruning = await scanPruning(connection, sql, query.params);
       job.columns = columns;
       job.types = types;
       job.rowCount = rowCount;
@@ -165,6 +167,29 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
       files = files.filter((f) => f !== culprit);
       job.files = files;
     }
+  }
+}
+
+/**
+ * The filters DuckDB pushes into the Parquet scan of the cached days, for the bytes the question reports (pruning.ts).
+ * Planning it again costs a few milliseconds; if it fails, no row group counts as skipped.
+ */
+async function scanPruning(
+  connection: DuckDBConnection,
+  sql: string,
+  params: Job['query']['params'],
+): Promise<Pruning> {
+  try {
+    const explain = await connection.prepare(`EXPLAIN (FORMAT JSON) ${sql}`);
+    try {
+      bindParams(explain, params);
+      const rows = (await explain.runAndReadAll()).getRows();
+      return pruningFromPlan(String(rows[0]?.[1] ?? '[]'));
+    } finally {
+      explain.destroySync();
+    }
+  } catch {
+    return new Map();
   }
 }
 

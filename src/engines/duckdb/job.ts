@@ -12,6 +12,7 @@ import { TrailError } from '../../core/errors';
 import type { BoundQuery, SqlParam } from '../../core/query';
 import type { CachedPartition } from './cache-manifest';
 import type { LogFile } from './files';
+import type { Pruning } from './pruning';
 import type { ColumnNeeds } from './view';
 
 /** One question on the DuckDB engine, from QUEUED to a terminal state and, once SUCCEEDED, its spooled result. */
@@ -27,6 +28,8 @@ export interface Job {
   /** Days read from the columnar cache instead of `files`. */
   cached: CachedPartition[];
   needs?: ColumnNeeds;
+  /** The filters DuckDB pushed into the scan of the cached days (for the bytes read; pruning.ts). */
+  pruning?: Pruning;
   connection?: DuckDBConnection;
   columns?: string[];
   types?: DuckDBType[];
