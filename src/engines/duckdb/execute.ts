@@ -1,4 +1,4 @@
-import { type DuckDBConnection, StatementType } from '@duckdb/node-api';
+import { type DuckDBConnection, type DuckDBType, StatementType } from '@duckdb/node-api';
 import type { QueryState } from '../../core/engine';
 import { TrailError } from '../../core/errors';
 import type { ColumnarCache } from './cache';
@@ -78,13 +78,7 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
           parquet: cached.map((c) => c.parquet),
         }),
       );
-      const described = await connection.prepare(sql);
-      const columns = Array.from({ length: described.columnCount }, (_, i) => described.columnName(i));
-      // The spooled table has exactly these columns and types (renamed c0, c1, …): no second prepare to learn them.
-      const types = Array.from({ length: described.columnCount }, (_, i) => described.columnType(i));
-      const statementType = described.statementType;
-      const parameterCount = described.parameterCount;
-      described.destroySync();
+      const { columns, types, statementType, parameterCount } = await describe(connection, sql);
       if (statementType !== StatementType.SELECT) {
         throw new TrailError('NOT_A_QUERY', `Template ${query.template} is not a SELECT; only queries can run.`);
       }
@@ -167,6 +161,43 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
       files = files.filter((f) => f !== culprit);
       job.files = files;
     }
+  }
+}
+
+interface Described {
+  columns: string[];
+  types: DuckDBType[];
+  statementType: StatementType;
+  parameterCount: number;
+}
+
+/**
+ * What a template's SQL returns. It depends only on the SQL text: the view has the same columns and types whatever
+ * files or cached days it reads (unread columns are typed NULLs), so it is learnt once per text instead of binding
+ * the whole view a third time for every question (after the view and before the spool; with thousands of raw files
+ * each bind lists them all).
+ */
+const describedSql = new Map<string, Described>();
+
+async function describe(connection: DuckDBConnection, sql: string): Promise<Described> {
+  const known = describedSql.get(sql);
+  if (known) return known;
+  const prepared = await connection.prepare(sql);
+  try {
+    const count = prepared.columnCount;
+    const described: Described = {
+      columns: Array.from({ length: count }, (_, i) => prepared.columnName(i)),
+      // The spooled table has exactly these columns and types (renamed c0, c1, …): no second prepare to learn them.
+      types: Array.from({ length: count }, (_, i) => prepared.columnType(i)),
+      statementType: prepared.statementType,
+      parameterCount: prepared.parameterCount,
+    };
+    // Templates are few; a bound keeps test suites and odd callers from growing it without end.
+    if (describedSql.size >= 500) describedSql.delete(describedSql.keys().next().value as string);
+    describedSql.set(sql, described);
+    return described;
+  } finally {
+    prepared.destroySync();
   }
 }
 

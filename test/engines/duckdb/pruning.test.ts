@@ -115,8 +115,7 @@ describe('bytes read from the cached days', () => {
 
   const partitions = (): CachedPartition[] =>
     Object.values(
-      (JSON.parse(fs.readFileSync(path.join(cache.dir, 'manifest.json'), 'utf8')) as { partitions: object })
-        .partitions,
+      (JSON.parse(fs.readFileSync(path.join(cache.dir, 'manifest.json'), 'utf8')) as { partitions: object }).partitions,
     ) as CachedPartition[];
 
   /** The row groups (file, index) holding the answer's events, found by event id in the Parquet files. */
@@ -140,31 +139,30 @@ describe('bytes read from the cached days', () => {
     }
   }
 
-  test.each([
-    'sg --all 2026-11-19..2026-11-21',
-    'logins all 2026-11-19..2026-11-21',
-    'sg 2026-11-19..2026-11-21',
-  ])('%s: every row group holding an answer row is counted, and fewer than all are', async (text) => {
-    const answer = await runCommand(engine, text, ctx);
-    expect(answer.stats.cachedPartitions).toBe(3);
-    const request = parseRequest(text, ctx);
-    if (request.kind !== 'query') throw new Error('a query');
-    const needs = columnNeeds(request.query.sql);
-    const cached = partitions();
-    expect(cached.every((p) => (p.rowGroups?.length ?? 0) > 1)).toBe(true);
-    const bytesOf = (p: CachedPartition, g: RowGroupStats) =>
-      Object.entries(g.columnBytes)
-        .filter(([c]) => needs === 'all' || needs.has(c))
-        .reduce((n, [, b]) => n + b, 0);
-    // Upper bound: every row group's named columns (no pruning). Lower bound: the row groups of the answer's rows.
-    const all = cached.reduce((n, p) => n + p.rowGroups!.reduce((m, g) => m + bytesOf(p, g), 0), 0);
-    const answerGroups = await groupsOfAnswer(answer.records.map((r) => String(r.eventid)));
-    expect(answerGroups.size).toBeGreaterThan(0);
-    const lower = cached.reduce(
-      (n, p) => n + p.rowGroups!.reduce((m, g, i) => m + (answerGroups.has(`${p.parquet}#${i}`) ? bytesOf(p, g) : 0), 0),
-      0,
-    );
-    expect(answer.stats.bytesScanned).toBeGreaterThanOrEqual(lower);
-    expect(answer.stats.bytesScanned).toBeLessThan(all);
-  });
+  test.each(['sg --all 2026-11-19..2026-11-21', 'logins all 2026-11-19..2026-11-21', 'sg 2026-11-19..2026-11-21'])(
+    '%s: every row group holding an answer row is counted, and fewer than all are',
+    async (text) => {
+      const answer = await runCommand(engine, text, ctx);
+      expect(answer.stats.cachedPartitions).toBe(3);
+      const request = parseRequest(text, ctx);
+      if (request.kind !== 'query') throw new Error('a query');
+      const needs = columnNeeds(request.query.sql);
+      const cached = partitions();
+      expect(cached.every((p) => (p.rowGroups?.length ?? 0) > 1)).toBe(true);
+      const bytesOf = (g: RowGroupStats) =>
+        Object.entries(g.columnBytes)
+          .filter(([c]) => needs === 'all' || needs.has(c))
+          .reduce((n, [, b]) => n + b, 0);
+      // Upper bound: every row group's named columns (no pruning). Lower bound: the row groups of the answer's rows.
+      const all = cached.reduce((n, p) => n + p.rowGroups!.reduce((m, g) => m + bytesOf(g), 0), 0);
+      const answerGroups = await groupsOfAnswer(answer.records.map((r) => String(r.eventid)));
+      expect(answerGroups.size).toBeGreaterThan(0);
+      const lower = cached.reduce(
+        (n, p) => n + p.rowGroups!.reduce((m, g, i) => m + (answerGroups.has(`${p.parquet}#${i}`) ? bytesOf(g) : 0), 0),
+        0,
+      );
+      expect(answer.stats.bytesScanned).toBeGreaterThanOrEqual(lower);
+      expect(answer.stats.bytesScanned).toBeLessThan(all);
+    },
+  );
 });
