@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { convertPartition } from './cache-convert';
 import {
   type CachedPartition,
   emptyManifest,
@@ -14,6 +12,7 @@ import {
   saveManifest,
   sourcesOf,
 } from './cache-manifest';
+import { ConverterExited, ConvertProcess, type ConvertProcessOptions } from './convert-process';
 import type { LogFile, TrustedDay } from './files';
 import { type Pruning, rowGroupNeeded } from './pruning';
 import type { ColumnNeeds } from './view';
@@ -32,8 +31,10 @@ import type { ColumnNeeds } from './view';
  *   are compared one by one, and a new, changed or removed file sends the question back to the raw files and the
  *   partition is rebuilt. A missing or unreadable Parquet file is the same: raw files, then a rebuild. A file
  *   rewritten in place (same name, the folder untouched) is not noticed: `--no-cache` or `cache clear` then.
- * - Conversion runs on its own DuckDB instance with one thread, one partition at a time, only while no question is
- *   running (the engine asks between partitions), so it never takes a core from an answer.
+ * - Conversion runs in a child process (convert-worker.ts) at the lowest CPU priority, on a DuckDB instance with one
+ *   thread, one partition at a time, and only while no question is running (the engine asks between partitions):
+ *   it never takes a core from an answer or an ack, and its memory is not the bot's. This process stays the only
+ *   writer of the manifest. A partition whose child died is tried once more, later; what it left is removed.
  * - Each build of a partition is written under a new file name (cache-convert.ts says why), and what no manifest
  *   entry names is removed when a cache is opened.
  * - Flat exports (no day in their path) are always read raw.
@@ -70,6 +71,8 @@ export interface ColumnarCacheOptions {
   closeAfterMinutes?: number;
   now?: () => Date;
   logger?: (message: string) => void;
+  /** The conversion process (convert-process.ts): its worker file and idle time. */
+  converter?: ConvertProcessOptions;
 }
 
 const DAY_MS = 86_400_000;
@@ -83,7 +86,9 @@ export class ColumnarCache {
   private manifest: Manifest;
   /** Partitions to convert, with the files discovery saw for them. */
   private readonly pending = new Map<string, LogFile[]>();
-  private instance?: Promise<DuckDBInstance>;
+  private readonly converter: ConvertProcess;
+  /** Partitions whose conversion process died once: tried a second time, not a third. */
+  private readonly retried = new Set<string>();
   private hits = 0;
   private misses = 0;
   private converting?: Promise<number>;
@@ -97,6 +102,12 @@ export class ColumnarCache {
     this.log = options.logger ?? ((m) => console.warn(m));
     this.manifest = loadManifest(this.dir, this.dataDir);
     removeLeftovers(this.dir, this.manifest);
+    this.converter = new ConvertProcess(options.converter);
+  }
+
+  /** The conversion process now running, if any, and the highest resident set one of them reported. */
+  get converterProcess(): { pid?: number; peakRssBytes: number } {
+    return { pid: this.converter.pid, peakRssBytes: this.converter.peakRssBytes };
   }
 
   /** For discovery (`trustDay`): a day held in the cache whose folder has not changed since it was converted. */
@@ -249,12 +260,11 @@ export class ColumnarCache {
     return count;
   }
 
+  /** Stops converting (the partition under way is finished) and stops the conversion process. */
   async close(): Promise<void> {
     this.pending.clear();
     await this.converting?.catch(() => undefined);
-    const instance = await this.instance?.catch(() => undefined);
-    instance?.closeSync();
-    this.instance = undefined;
+    await this.converter.close();
   }
 
   private async drain(yieldTo: () => boolean): Promise<number> {
@@ -264,30 +274,45 @@ export class ColumnarCache {
       this.pending.delete(key);
       try {
         await this.convert(key, files);
+        this.retried.delete(key);
         converted += 1;
       } catch (err) {
-        this.log(`trailbot: could not cache ${key} as Parquet (its files are read raw): ${firstLine(err)}`);
+        if (err instanceof ConverterExited) this.afterDeath(key, files, err);
+        else this.log(`trailbot: could not cache ${key} as Parquet (its files are read raw): ${firstLine(err)}`);
       }
     }
     return converted;
   }
 
   private async convert(key: string, files: readonly LogFile[]): Promise<void> {
-    const connection = await this.connect();
-    try {
-      const entry = await convertPartition(connection, this.dir, key, files, this.now);
-      if (!entry) return;
-      this.manifest.partitions[key] = entry;
-      saveManifest(this.dir, this.manifest);
-    } finally {
-      connection.closeSync();
-    }
+    const entry = await this.converter.convert({
+      key,
+      files,
+      cacheDir: this.dir,
+      builtAt: this.now().toISOString(),
+    });
+    if (!entry) return;
+    this.manifest.partitions[key] = entry;
+    saveManifest(this.dir, this.manifest);
   }
 
-  private async connect(): Promise<DuckDBConnection> {
-    // One thread and a bounded memory: the conversion is background work beside the answers.
-    this.instance ??= DuckDBInstance.create(':memory:', { threads: '1', memory_limit: '512MB' });
-    return (await this.instance).connect();
+  /**
+   * The conversion process died with `key` under way (killed, out of memory, crashed): no entry was saved for it, so
+   * what it wrote (a `.tmp` file, or a finished Parquet file it had no time to report) is named by no entry and goes;
+   * the partition is queued once more, behind the others, and read raw if the next process dies on it too.
+   */
+  private afterDeath(key: string, files: readonly LogFile[], err: ConverterExited): void {
+    removeLeftovers(this.dir, this.manifest);
+    const again = !this.retried.has(key);
+    this.log(
+      `trailbot: ${err.message} while caching ${key} as Parquet; ${again ? 'it is tried once more later' : 'its files are read raw'}`,
+    );
+    if (again) {
+      this.retried.add(key);
+      if (!this.pending.has(key)) this.pending.set(key, [...files]);
+    } else {
+      this.retried.delete(key);
+    }
   }
 
   private intact(entry: CachedPartition): boolean {
