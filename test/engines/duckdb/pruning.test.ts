@@ -1,19 +1,14 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { parseRequest } from '../../../commands';
 import type { CommandContext } from '../../../commands/types';
 import { DuckDbEngine } from '../../../src/engines/duckdb';
 import { ColumnarCache } from '../../../src/engines/duckdb/cache';
 import { ROW_GROUP_ROWS } from '../../../src/engines/duckdb/cache-convert';
 import type { CachedPartition } from '../../../src/engines/duckdb/cache-manifest';
-import {
-  parseScanFilter,
-  pruningFromPlan,
-  type RowGroupStats,
-  rowGroupNeeded,
-} from '../../../src/engines/duckdb/pruning';
+import { pruningFromAst, type RowGroupStats, rowGroupNeeded } from '../../../src/engines/duckdb/pruning';
 import { columnNeeds } from '../../../src/engines/duckdb/view';
 import { generateSampleData, sampleAccountIds } from '../../../src/sample/generate';
 import { testConfig } from '../../helpers/config';
@@ -23,52 +18,58 @@ import { runCommand } from '../../helpers/run-query';
  * The bytes a warm question reports skip the row groups its filters rule out by their statistics (pruning.ts): never
  * one that holds a row of the answer, and fewer than all of them when the template names event sources or names.
  */
-describe('scan filters as DuckDB prints them', () => {
-  test('equality, IN and OR chains on one sort column are kept; anything else is not', () => {
-    expect(parseScanFilter("eventsource='ec2.amazonaws.com'")).toEqual({
-      column: 'eventsource',
-      values: ['ec2.amazonaws.com'],
+describe("what a question accepts per sort column, from DuckDB's parse of its SQL", () => {
+  let instance: DuckDBInstance;
+  let connection: DuckDBConnection;
+  beforeAll(async () => {
+    instance = await DuckDBInstance.create(':memory:');
+    connection = await instance.connect();
+  });
+  afterAll(() => {
+    connection.closeSync();
+    instance.closeSync();
+  });
+  const pruningOf = async (sql: string) => {
+    const reader = await connection.runAndReadAll(`SELECT json_serialize_sql(${`'${sql.replaceAll("'", "''")}'`})`);
+    const pruning = pruningFromAst(String(reader.getRows()[0]![0]));
+    return Object.fromEntries([...pruning].map(([column, values]) => [column, [...values].sort()]));
+  };
+
+  test('equality, IN, and ORs of them over one column, ANDed at the top of the WHERE', async () => {
+    expect(
+      await pruningOf(`SELECT eventid FROM cloudtrail_logs WHERE "timestamp" BETWEEN ? AND ?
+        AND eventsource = 'ec2.amazonaws.com' AND (eventname IN ('B', 'A') OR eventname IN ('C') OR eventname = 'It''s')
+        AND useridentity.type = 'Root' ORDER BY eventtime`),
+    ).toEqual({
+      eventsource: ['ec2.amazonaws.com'],
+      eventname: ['A', 'B', 'C', "It's"],
+      'useridentity.type': ['Root'],
     });
-    expect(parseScanFilter("optional: eventname IN ('ConsoleLogin', 'It''s')")).toEqual({
-      column: 'eventname',
-      values: ['ConsoleLogin', "It's"],
-    });
-    expect(parseScanFilter("((eventsource = 'a.amazonaws.com') OR (eventsource = 'b.amazonaws.com'))")).toEqual({
-      column: 'eventsource',
-      values: ['a.amazonaws.com', 'b.amazonaws.com'],
-    });
-    expect(parseScanFilter("useridentity.type='Root'")).toEqual({ column: 'useridentity.type', values: ['Root'] });
-    // Not held against statistics: other columns, other operators, two columns in one OR, a literal with more after it.
-    expect(parseScanFilter("errorcode='AccessDenied'")).toBeUndefined();
-    expect(parseScanFilter("eventname!='ConsoleLogin'")).toBeUndefined();
-    expect(parseScanFilter("timestamp>='2026/11/13' AND timestamp<='2026/11/20'")).toBeUndefined();
-    expect(parseScanFilter("((eventsource = 'a') OR (eventname = 'b'))")).toBeUndefined();
-    expect(parseScanFilter("eventname='a' AND eventsource='b'")).toBeUndefined();
-    expect(parseScanFilter('optional: Dynamic Filter (eventtime)')).toBeUndefined();
+    // A table alias, a CTE that reads the table once, two conditions on one column (both hold).
+    expect(
+      await pruningOf(`WITH x AS (SELECT * FROM cloudtrail_logs AS t WHERE t.eventname IN ('A', 'B') AND 'A' = t.eventname)
+        SELECT * FROM x`),
+    ).toEqual({ eventname: ['A'] });
   });
 
-  test('only the READ_PARQUET scan counts, and two filters on one column keep what both accept', () => {
-    const plan = JSON.stringify([
-      {
-        name: 'PROJECTION',
-        children: [
-          {
-            name: 'TABLE_SCAN',
-            extra_info: {
-              Function: 'READ_PARQUET',
-              Filters: ["optional: eventname IN ('A', 'B', 'C')", "eventname='B'", "eventsource='s'"],
-            },
-            children: [],
-          },
-          { name: 'TABLE_SCAN', extra_info: { Function: 'READ_JSON', Filters: ["eventname='Z'"] }, children: [] },
-        ],
-      },
-    ]);
-    const pruning = pruningFromPlan(plan);
-    expect([...pruning.entries()].map(([c, v]) => [c, [...v]])).toEqual([
-      ['eventname', ['B']],
-      ['eventsource', ['s']],
-    ]);
+  test('nothing it cannot hold against statistics: parameters, other operators, other columns, ORs across columns', async () => {
+    expect(await pruningOf('SELECT * FROM cloudtrail_logs WHERE eventname = ?')).toEqual({});
+    expect(await pruningOf("SELECT * FROM cloudtrail_logs WHERE eventname <> 'A' AND NOT eventsource = 'B'")).toEqual(
+      {},
+    );
+    expect(await pruningOf("SELECT * FROM cloudtrail_logs WHERE eventsource = 'A' OR eventname = 'B'")).toEqual({});
+    expect(await pruningOf("SELECT * FROM cloudtrail_logs WHERE errorcode = 'AccessDenied'")).toEqual({});
+    expect(await pruningOf("SELECT * FROM cloudtrail_logs WHERE eventname IN ('A', ?)")).toEqual({});
+    expect(await pruningOf("SELECT * FROM cloudtrail_logs WHERE lower(eventname) = 'a'")).toEqual({});
+    // The table read twice: each read has its own conditions, so none is used.
+    expect(
+      await pruningOf(`SELECT * FROM cloudtrail_logs WHERE eventname = 'A'
+        AND eventid IN (SELECT eventid FROM cloudtrail_logs WHERE eventname = 'B')`),
+    ).toEqual({});
+    expect(
+      await pruningOf("SELECT * FROM cloudtrail_logs a JOIN cloudtrail_logs b USING (eventid) WHERE a.eventname = 'A'"),
+    ).toEqual({});
+    expect(await pruningOf('this is not SQL')).toEqual({});
   });
 
   test('a row group is skipped only when a filtered column’s range holds none of the accepted values', () => {
