@@ -167,6 +167,13 @@ describe('Trino shims on DuckDB', () => {
       expect(await value(`contains([22, 3389], 80)`)).toBe(false);
     });
 
+    test('with the network a bound parameter, the prepared result is typed BOOLEAN (the engine spools by type)', async () => {
+      const prepared = await connection.prepare(`SELECT contains($1, try_cast('2001:db8::1' AS ipaddress)) AS inside`);
+      expect(prepared.columnType(0).toString()).toBe('BOOLEAN');
+      prepared.bindVarchar(1, '2001:db8::/32');
+      expect((await prepared.runAndReadAll()).getRowsJS()).toEqual([[true]]);
+    });
+
     test('the UDF is registered under its own name', async () => {
       expect(await value(`${CIDR_CONTAINS_FUNCTION}('192.168.0.0/16', '192.168.3.4')`)).toBe(true);
     });
