@@ -11,8 +11,9 @@
  *    reports the cached partitions at the mark and when the last ack was in, and what was still queued: the proof
  *    that the conversion ran during the round.
  * 2. The engine bench's RSS probe question `errors 30d` (313 MiB in the figures before this part existed), in a
- *    fresh process, with and without the conversion of the same 30 days running in that process (bench/rss-probe.ts
- *    `convert`), alternated.
+ *    fresh process, with and without the conversion of the same 30 days running beside it (bench/rss-probe.ts
+ *    `convert`), alternated. The conversion runs in the cache's own child process, as in the bot: the probe
+ *    reports the bot process's peak and, next to it, the conversion process's.
  */
 
 import { fork } from 'node:child_process';
@@ -166,7 +167,7 @@ async function rssUnderConversion(options: BenchOptions, say: (line: string) => 
     probes.push(probe);
     const d = probe.during;
     say(
-      `  rss probe ${RSS_QUESTION}${conversion ? ' + conversion' : ''}: ${bytesText(probe.baselineBytes)} → ${bytesText(probe.peakBytes)} (${ms(probe.ms)} ms)${d ? `; ${d.converted} partitions converted meanwhile, ${d.pendingAtEnd} still queued` : ''}`,
+      `  rss probe ${RSS_QUESTION}${conversion ? ' + conversion' : ''}: ${bytesText(probe.baselineBytes)} → ${bytesText(probe.peakBytes)} (${ms(probe.ms)} ms)${d ? `; ${d.converted} partitions converted meanwhile, ${d.pendingAtEnd} still queued; conversion process peak ${bytesText(d.childPeakBytes)}` : ''}`,
     );
   }
   return { question: RSS_QUESTION, events: data.manifest.totalEvents, probes };
@@ -261,11 +262,20 @@ export function cacheLoadTables(r: CacheLoadReport): string[] {
     }),
   );
   const rss = textTable(
-    ['fresh process, one query', 'before query', 'peak', 'query ms', 'converted during the query', 'still queued'],
+    [
+      'fresh process, one query',
+      'bot before query',
+      'bot peak',
+      'conversion process peak',
+      'query ms',
+      'converted during the query',
+      'still queued',
+    ],
     r.rss.probes.map((p) => [
       `${r.rss.question}${p.conversion ? ' + background conversion' : ''}`,
       bytesText(p.baselineBytes),
       bytesText(p.peakBytes),
+      p.during ? bytesText(p.during.childPeakBytes) : '–',
       ms(p.ms),
       p.during ? `${p.during.converted} partitions${p.during.finishedFirst ? ' (all)' : ''}` : '–',
       p.during ? String(p.during.pendingAtEnd) : '–',
@@ -274,7 +284,7 @@ export function cacheLoadTables(r: CacheLoadReport): string[] {
   return [
     `Slack acks with the columnar cache converting (cache-load): ${s.requests} signed /trail commands per round, ${s.concurrency} at a time; questions asked as of the sample's end; "+ conversion": a fresh cache that holds the days the warm-up's answers read, and \`warm\` over every closed day of ${count(s.data.events)} events × ${s.data.days} days started at the first measured ack; "no cache": TRAIL_CACHE=false; ${s.rounds.length / VARIANTS.length} round(s) per app, order rotated (pooled below)\n${main}\np99 trailbot + conversion / no-op: ${ratio(s.p99Ratio)} (target ≤ ${CACHE_LOAD_TARGETS.maxP99Ratio}); trailbot without the cache: ${ratio(s.referenceP99Ratio)}`,
     `Per round (fake Slack saw ${count(s.fakeSlack.calls)} Web API calls, ${s.fakeSlack.invalidBlocks} invalid_blocks)\n${rounds}`,
-    `Peak RSS of one answer with the conversion running in the same process (${count(r.rss.events)} events; the conversion covers the question's own 30 days, on its own one-thread DuckDB instance; alternated)\n${rss}`,
+    `Peak RSS of one answer with the conversion running beside it (${count(r.rss.events)} events; the conversion covers the question's own 30 days, in the cache's child process at nice 19 with a one-thread DuckDB instance; the bot's peak and the child's are two processes, both in memory at once; alternated)\n${rss}`,
   ];
 }
 
@@ -283,6 +293,7 @@ export function cacheLoadTargets(r: CacheLoadReport): TargetLine[] {
   const conv = s.rounds.filter((x) => x.variant === 'trailbot + conversion').map((x) => x.round);
   const overlapped = conv.filter(conversionOverlapped).length;
   const withConv = maxPeak(r.rss, true);
+  const childPeak = Math.max(0, ...r.rss.probes.map((p) => p.during?.childPeakBytes ?? 0));
   const without = maxPeak(r.rss, false);
   const probesOverlapped = r.rss.probes.filter((p) => p.conversion && p.during && p.during.converted > 0).length;
   const convProbes = r.rss.probes.filter((p) => p.conversion).length;
@@ -299,9 +310,9 @@ export function cacheLoadTargets(r: CacheLoadReport): TargetLine[] {
       figure: `${overlapped} of ${conv.length} rounds`,
     },
     {
-      target: `cache-load: ${r.rss.question} peak RSS with the conversion running under ${bytesText(CACHE_LOAD_TARGETS.maxPeakRssBytes)}`,
+      target: `cache-load: ${r.rss.question} peak RSS of the bot process with the conversion running under ${bytesText(CACHE_LOAD_TARGETS.maxPeakRssBytes)}`,
       met: withConv < CACHE_LOAD_TARGETS.maxPeakRssBytes,
-      figure: `${bytesText(withConv)} with, ${bytesText(without)} without (worst of ${convProbes} each; conversion ran during ${probesOverlapped} of ${convProbes})`,
+      figure: `bot process ${bytesText(withConv)} with, ${bytesText(without)} without (worst of ${convProbes} each; conversion ran during ${probesOverlapped} of ${convProbes}); the conversion process beside it peaked at ${bytesText(childPeak)}`,
     },
   ];
 }

@@ -4,9 +4,11 @@
  * only way to see one query's peak: `maxRSS` is a high-water mark for the whole process lifetime.
  *
  * With a fourth argument `convert` (bench/cache-load.ts), the columnar cache's conversion of every closed day of the
- * data folder is started (`warm`, as `trail cache warm` does) just before the question, in this same process, on a
- * cache of its own in a temporary folder: the question itself still reads the raw files, as without it, and the peak
- * is that of the answer plus the conversion beside it. The report then says what the conversion did meanwhile.
+ * data folder is started (`warm`, as `trail cache warm` does) just before the question, on a cache of its own in a
+ * temporary folder: the question itself still reads the raw files, as without it. The conversion runs where the bot
+ * runs it, in the cache's child process (convert-worker.ts), so this process's peak is the answer's beside a running
+ * conversion, and the child's own peak (`maxRSS`, which it reports with each partition) is reported next to it: the
+ * machine holds both. The report then says what the conversion did meanwhile.
  *
  * Usage (by bench/engine.ts, bench/cache-load.ts): node --import tsx bench/rss-probe.ts <data dir> <question> <now ISO> [convert]
  */
@@ -42,8 +44,13 @@ async function probe(): Promise<void> {
   const peakBytes = process.resourceUsage().maxRSS * 1024;
   const during = conversion?.info();
   await engine.close();
-  await conversion?.close();
-  process.send?.({ baselineBytes, peakBytes, ms: elapsed, ...(during ? { conversion: during } : {}) });
+  const childPeakBytes = await conversion?.close();
+  process.send?.({
+    baselineBytes,
+    peakBytes,
+    ms: elapsed,
+    ...(during ? { conversion: { ...during, childPeakBytes: childPeakBytes ?? 0 } } : {}),
+  });
 }
 
 /** What the conversion did while the question ran (`convert` mode). */
@@ -53,6 +60,11 @@ export interface ProbeConversion {
   pendingAtEnd: number;
   /** Whether `warm` returned before the question's answer was read. */
   finishedFirst: boolean;
+  /**
+   * The conversion process's peak resident set (its `maxRSS`) over the partitions it converted until the question
+   * ended, the one under way then included (closing the cache lets it finish).
+   */
+  childPeakBytes: number;
 }
 
 /**
@@ -71,14 +83,16 @@ async function conversionBeside(dataDir: string, partitions: readonly string[], 
     start() {
       warming = cache.warm(files.filter((f) => f.layout === 's3')).then(() => (finished = true));
     },
-    info(): ProbeConversion {
+    info(): Omit<ProbeConversion, 'childPeakBytes'> {
       const status = cache.status();
       return { converted: status.partitions, pendingAtEnd: status.pending, finishedFirst: finished };
     },
-    async close() {
+    /** Stops the conversion after the partition under way; returns the conversion process's peak resident set. */
+    async close(): Promise<number> {
       await cache.close();
       await warming?.catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
+      return cache.converterProcess.peakRssBytes;
     },
   };
 }
