@@ -98,7 +98,7 @@ describe('bytes read from the cached days', () => {
     await generateSampleData({
       outDir: path.join(dir, 'data'),
       days: 4,
-      eventsPerDay: 6000,
+      eventsPerDay: 3 * ROW_GROUP_ROWS,
       accounts: sampleAccountIds(1),
       regions: ['us-east-1'],
       seed: 61,
