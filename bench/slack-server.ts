@@ -8,7 +8,8 @@
  * Protocol (bench/slack-protocol.ts): `ready {port}` once listening; `drain` → `drained` when every background run
  * started by a command has finished (trailbot) ; `stop` → closes everything → `stopped {peakRssBytes}` → exit.
  */
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -96,7 +97,8 @@ async function startTrailbot(spec: AppServerSpec): Promise<Running> {
   if (config.chat.kind !== 'slack') throw new Error('expected a Slack configuration');
 
   // The real dispatcher behind a transparent counter: the bench must know when the work started after each ack is
-  // done, and `run()` is exactly that work (the listener never awaits it).
+  // done, and `run()` is exactly that work (the listener never awaits it). It counts from `prepare`, because the app
+  // may start `run()` a little after the ack (src/surfaces/slack/follow-ups.ts), and it always starts it.
   const late = lateDispatcher();
   let pending = 0;
   let runs = 0;
@@ -105,10 +107,10 @@ async function startTrailbot(spec: AppServerSpec): Promise<Running> {
     prepare(input) {
       const prepared = late.prepare(input);
       if (prepared.kind !== 'run') return prepared;
+      pending++;
       return {
         ...prepared,
         run: async () => {
-          pending++;
           try {
             await prepared.run();
           } catch (err) {
@@ -274,6 +276,35 @@ async function startNoop(spec: AppServerSpec): Promise<Running> {
   };
 }
 
+/**
+ * Diagnostic: with TRAIL_BENCH_CPU_PROFILE_DIR set, a V8 CPU profile of this process from start to stop, written as
+ * <dir>/<pid>.cpuprofile with <dir>/<pid>.marks.json: the mark and the end of the acks of each round, in the
+ * profile's own clock (microseconds of the monotonic clock, as process.hrtime), to cut the acks' window out of it.
+ * Started once at start-up because starting the profiler blocks the loop for a while.
+ */
+function markProfiler(): { mark(what: string): void; stop(): Promise<void> } | undefined {
+  const dir = process.env.TRAIL_BENCH_CPU_PROFILE_DIR;
+  if (!dir) return undefined;
+  const session = new Session();
+  session.connect();
+  const marks: { what: string; us: number }[] = [];
+  const started = session
+    .post('Profiler.enable')
+    .then(() => session.post('Profiler.setSamplingInterval', { interval: 250 }))
+    .then(() => session.post('Profiler.start'));
+  return {
+    mark(what) {
+      marks.push({ what, us: Number(process.hrtime.bigint() / 1000n) });
+    },
+    async stop() {
+      await started;
+      const { profile } = await session.post('Profiler.stop');
+      await writeFile(`${dir}/${process.pid}.cpuprofile`, JSON.stringify(profile));
+      await writeFile(`${dir}/${process.pid}.marks.json`, JSON.stringify(marks));
+    },
+  };
+}
+
 async function serve(): Promise<void> {
   const spec = JSON.parse(process.argv[2] ?? '{}') as AppServerSpec;
   const running = spec.kind === 'trailbot' ? await startTrailbot(spec) : await startNoop(spec);
@@ -283,12 +314,15 @@ async function serve(): Promise<void> {
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
   let cpuAtMark = process.cpuUsage();
+  const profiler = spec.kind === 'trailbot' ? markProfiler() : undefined;
   process.on('message', (m: ParentMessage) => {
     if (m.type === 'mark') {
       loop.reset();
       cpuAtMark = process.cpuUsage();
+      profiler?.mark('mark');
       running.conversion?.start();
     } else if (m.type === 'loop') {
+      profiler?.mark('acks done');
       const toMs = (ns: number) => ns / 1e6;
       send({
         type: 'loop',
@@ -303,19 +337,22 @@ async function serve(): Promise<void> {
     } else if (m.type === 'drain') {
       void (async () => {
         const began = performance.now();
-        // A run registers synchronously after its ack, so once the acks are in, zero pending means done.
+        // A run is counted from its prepare (before its ack), so once the acks are in, zero pending means done.
         while (running.pending() > 0 && performance.now() - began < m.timeoutMs) await sleep(25);
         await running.conversion?.settle();
         send({ type: 'drained', ...running.runs(), ms: performance.now() - began });
       })();
     } else if (m.type === 'stop') {
       loop.disable();
-      void running.close().then(() => {
-        process.send?.(
-          { type: 'stopped', peakRssBytes: process.resourceUsage().maxRSS * 1024 } satisfies AppServerMessage,
-          () => process.exit(0),
-        );
-      });
+      void running
+        .close()
+        .then(() => profiler?.stop())
+        .then(() => {
+          process.send?.(
+            { type: 'stopped', peakRssBytes: process.resourceUsage().maxRSS * 1024 } satisfies AppServerMessage,
+            () => process.exit(0),
+          );
+        });
     }
   });
   send({ type: 'ready', port: running.port });

@@ -20,6 +20,7 @@ import { userMessageOf } from '../../core/errors';
 import type { ActionName, Dispatcher, Prepared } from '../../core/input';
 import { type SlackClientOptions, webClientOptions } from './client';
 import { truncate } from './escape';
+import { FollowUps } from './follow-ups';
 import { ACTION_IDS } from './kit';
 import { type TrailLogger, toSlackLogger } from './logger';
 import { answerMention, type MentionEvent } from './mention';
@@ -55,6 +56,8 @@ export interface CreateSlackAppOptions {
   command?: string;
   /** HTTP mode: remembers verified signatures to refuse replays (tests pass one with their own clock). */
   replayGuard?: ReplayGuard;
+  /** When a command's slow part starts (src/surfaces/slack/follow-ups.ts); tests pass one to watch it. */
+  followUps?: FollowUps;
 }
 
 export interface SlackAppHandle {
@@ -92,6 +95,7 @@ export function createSlackApp(options: CreateSlackAppOptions): SlackAppHandle {
   const slackLogger = toSlackLogger(log);
   const clientOptions = webClientOptions({ ...options.clientOptions, logger: log });
   const commandName = options.command ?? '/trail';
+  const followUps = options.followUps ?? new FollowUps();
 
   let receiver: HTTPReceiver | undefined;
   let app: App;
@@ -159,8 +163,11 @@ export function createSlackApp(options: CreateSlackAppOptions): SlackAppHandle {
     await ack(
       prepared.ackText !== undefined ? { response_type: 'ephemeral', text: replyText(prepared.ackText) } : undefined,
     );
-    // Not awaited: the query runs after the ack, detached from this request. run() reports its own failures.
-    void prepared.run().catch((err: unknown) => log.error(`${commandName} ${command.text}: run failed`, err));
+    // Not awaited: the query runs after the ack, detached from this request, once no other request is waiting for
+    // its own ack (follow-ups.ts). run() reports its own failures.
+    followUps.later(() => {
+      void prepared.run().catch((err: unknown) => log.error(`${commandName} ${command.text}: run failed`, err));
+    });
   });
 
   app.action<BlockAction<ButtonAction>>(
@@ -240,6 +247,12 @@ export function createSlackApp(options: CreateSlackAppOptions): SlackAppHandle {
         server = await receiver.start(
           config.host !== undefined ? { port: config.port, host: config.host } : config.port,
         );
+        // Every request counts from its headers to the end of its response (the 'close' of the response, which also
+        // comes when the client goes away), so follow-ups wait while any ack is owed.
+        server.on('request', (_req, res) => {
+          const answered = followUps.requestBegan();
+          res.once('close', answered);
+        });
       } else {
         await app.start();
       }
@@ -247,6 +260,8 @@ export function createSlackApp(options: CreateSlackAppOptions): SlackAppHandle {
     async stop() {
       await app.stop();
       server = undefined;
+      // Acknowledged commands still queued start now: the runner records them and, on shutdown, hands them over.
+      followUps.flush();
     },
     port() {
       const address = server?.address();

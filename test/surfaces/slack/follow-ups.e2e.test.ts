@@ -1,0 +1,110 @@
+/**
+ * Acks first (issue 16, Slack ack p99): through the real Bolt HTTP receiver with signature checks, a command's slow
+ * part (`run()`) starts only once no other request is still waiting for its answer, and none is lost on stop.
+ */
+import http from 'node:http';
+import type { CommandInput, Dispatcher, Prepared } from '../../../src/core/input';
+import { createSlackApp, type SlackAppHandle } from '../../../src/surfaces/slack/app';
+import { FollowUps } from '../../../src/surfaces/slack/follow-ups';
+import { type FakeSlack, startFakeSlack } from '../../helpers/fake-slack';
+import { signSlackRequest, slashCommandBody } from '../../helpers/slack-signing';
+import { memoryLogger } from './fixtures';
+
+const TOKEN = 'xoxb-follow-ups';
+const SECRET = 'follow-ups-signing-secret-0123456789';
+
+async function eventually(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (check()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`never happened: ${what}`);
+}
+
+const turns = async (n = 10) => {
+  for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
+};
+
+describe('a command’s follow-up waits for the other acks', () => {
+  let slack: FakeSlack;
+  let handle: SlackAppHandle | undefined;
+  let gate: FollowUps;
+  let url: URL;
+  const ran: string[] = [];
+
+  const dispatcher: Dispatcher = {
+    prepare(input: CommandInput): Prepared {
+      return { kind: 'run', ackText: `On it: ${input.text}`, run: async () => void ran.push(input.text) };
+    },
+    async action() {
+      return undefined;
+    },
+  };
+
+  beforeEach(async () => {
+    ran.length = 0;
+    slack = await startFakeSlack({ token: TOKEN });
+    gate = new FollowUps({ maxHoldMs: 60_000 });
+    handle = createSlackApp({
+      config: { botToken: TOKEN, signingSecret: SECRET, port: 0, host: '127.0.0.1' },
+      dispatcher,
+      clientOptions: { slackApiUrl: slack.url },
+      logger: memoryLogger(),
+      followUps: gate,
+    });
+    await handle.start();
+    url = new URL(`http://127.0.0.1:${handle.port()}/slack/events`);
+  });
+  afterEach(async () => {
+    await handle?.stop();
+    await slack.close();
+  });
+
+  const post = (signed: { body: string; headers: Record<string, string> }) =>
+    fetch(url, { method: 'POST', headers: signed.headers, body: signed.body, signal: AbortSignal.timeout(10_000) });
+
+  test('acked at once, run only after a request still being read has been answered', async () => {
+    // A command whose body is still arriving: the receiver has its headers, so an ack is owed for it.
+    const slow = signSlackRequest(SECRET, slashCommandBody({ text: 'sg slow 24h', responseUrl: slack.responseUrl() }));
+    const half = Math.floor(slow.body.length / 2);
+    let finishSlow = () => {};
+    const slowDone = new Promise<number>((resolve, reject) => {
+      const req = http.request(url, { method: 'POST', headers: slow.headers }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.write(slow.body.slice(0, half));
+      finishSlow = () => req.end(slow.body.slice(half));
+    });
+    await eventually(() => gate.pendingRequests === 1, 'the slow request reached the receiver');
+
+    const res = await post(
+      signSlackRequest(SECRET, slashCommandBody({ text: 'sg 12h', responseUrl: slack.responseUrl() })),
+    );
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ response_type: 'ephemeral', text: 'On it: sg 12h' });
+    await turns();
+    expect(ran).toEqual([]);
+    expect(gate.queued).toBe(1);
+
+    finishSlow();
+    expect(await slowDone).toBe(200);
+    await eventually(() => ran.length === 2, 'both follow-ups ran');
+    expect(ran).toEqual(['sg 12h', 'sg slow 24h']);
+  });
+
+  test('stop() starts the follow-ups still queued: an acknowledged command is never dropped', async () => {
+    gate.requestBegan(); // an ack owed that never comes: the queue would hold on
+    const res = await post(
+      signSlackRequest(SECRET, slashCommandBody({ text: 'sg 12h', responseUrl: slack.responseUrl() })),
+    );
+    expect(res.status).toBe(200);
+    await turns();
+    expect(ran).toEqual([]);
+    await handle?.stop();
+    handle = undefined;
+    await eventually(() => ran.length === 1, 'the queued follow-up ran');
+    expect(ran).toEqual(['sg 12h']);
+  });
+});
