@@ -10,7 +10,7 @@
  */
 import { rm, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { App, HTTPReceiver } from '@slack/bolt';
@@ -287,20 +287,26 @@ function markProfiler(): { mark(what: string): void; stop(): Promise<void> } | u
   if (!dir) return undefined;
   const session = new Session();
   session.connect();
-  const marks: { what: string; us: number }[] = [];
+  const marks: { what: string; us: number; at: number }[] = [];
+  // Garbage collections too (start and duration in ms of performance.now), to tell a GC pause from other work.
+  const gcs: { at: number; ms: number; kind: number }[] = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries())
+      gcs.push({ at: e.startTime, ms: e.duration, kind: (e as { detail?: { kind?: number } }).detail?.kind ?? 0 });
+  }).observe({ entryTypes: ['gc'] });
   const started = session
     .post('Profiler.enable')
     .then(() => session.post('Profiler.setSamplingInterval', { interval: 250 }))
     .then(() => session.post('Profiler.start'));
   return {
     mark(what) {
-      marks.push({ what, us: Number(process.hrtime.bigint() / 1000n) });
+      marks.push({ what, us: Number(process.hrtime.bigint() / 1000n), at: performance.now() });
     },
     async stop() {
       await started;
       const { profile } = await session.post('Profiler.stop');
       await writeFile(`${dir}/${process.pid}.cpuprofile`, JSON.stringify(profile));
-      await writeFile(`${dir}/${process.pid}.marks.json`, JSON.stringify(marks));
+      await writeFile(`${dir}/${process.pid}.marks.json`, JSON.stringify({ marks, gcs }));
     },
   };
 }
