@@ -2,6 +2,8 @@ import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import {
   CIDR_CONTAINS_FUNCTION,
   cidrContains,
+  cidrIPv4Pattern,
+  cidrPrefixes,
   InvalidCidrError,
   installTrinoShims,
 } from '../../../src/engines/duckdb/trino';
@@ -210,5 +212,39 @@ describe('cidrContains', () => {
   test('a malformed network throws InvalidCidrError', () => {
     expect(() => cidrContains('10.0.0.0/33', '10.0.0.1')).toThrow(InvalidCidrError);
     expect(() => cidrContains('not-a-cidr', '10.0.0.1')).toThrow(InvalidCidrError);
+  });
+});
+
+describe('the network side of contains() (run once per question)', () => {
+  test.each([
+    ['2001:db8::/32', ',20010db8,'],
+    ['2001:c000::/18', ',2001c,2001d,2001e,2001f,'],
+    ['::/0', ',,'],
+    ['2001:DB8::1/128', ',20010db8000000000000000000000001,'],
+    // Host bits set in the text are ignored, as ipaddr.js's match ignores them.
+    ['2001:db8::ff/120', ',20010db80000000000000000000000,'],
+    ['10.0.0.0/8', ',00000000000000000000ffff0a,'],
+    ['10.1.2.3/31', ',00000000000000000000ffff0a010202,00000000000000000000ffff0a010203,'],
+    ['not-a-network', null],
+    ['10.0.0.0/33', null],
+  ])('cidrPrefixes(%j) = %j', (network, expected) => {
+    expect(cidrPrefixes(network)).toBe(expected);
+  });
+
+  test.each([
+    ['10.0.0.0/8', '10\\.[0-9]+\\.[0-9]+\\.[0-9]+'],
+    ['198.51.100.7/32', '198\\.51\\.100\\.7'],
+    ['172.16.0.0/14', '172\\.(16|17|18|19)\\.[0-9]+\\.[0-9]+'],
+    // Every IPv4 address: the network holds all of ::ffff:0:0/96.
+    ['0.0.0.0/0', '.*'],
+    ['::ffff:0:0/96', '.*'],
+    // IPv6 networks that hold the whole IPv4-mapped block, or none of it.
+    ['::/0', '.*'],
+    ['::/80', '.*'],
+    ['2001:db8::/32', 'none'],
+    ['::ffff:0:0/103', '(0|1)\\.[0-9]+\\.[0-9]+\\.[0-9]+'],
+    ['bad', null],
+  ])('cidrIPv4Pattern(%j) = %j', (network, expected) => {
+    expect(cidrIPv4Pattern(network)).toBe(expected);
   });
 });
