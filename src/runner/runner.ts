@@ -1,7 +1,7 @@
 import { type ExecutionRecord, IllegalTransitionError } from '../core/execution';
 import type { Recipient, ResultRows } from '../core/publisher';
 import { type Asker, type QueryRunner, type QuerySubmission, requestKeyOf, type SubmitOutcome } from '../core/runner';
-import { Admission } from './admission';
+import { Admission, type Admitted } from './admission';
 import { pruneSpool, Results } from './collect';
 import { Leases, type RunnerContext, type RunnerOptions, runnerContext } from './context';
 import { Lifecycle } from './lifecycle';
@@ -30,6 +30,8 @@ import { ResultPages } from './rows';
 export class Runner implements QueryRunner {
   private readonly driving = new Map<string, Promise<ExecutionRecord | undefined>>();
   private readonly background = new Set<Promise<unknown>>();
+  /** Submissions not recorded yet (pre-flight, limits, create): hand-over and idle() wait for them too. */
+  private readonly admitting = new Set<Promise<unknown>>();
   private readonly c: RunnerContext;
   private readonly leases: Leases;
   private readonly admission: Admission;
@@ -60,11 +62,16 @@ export class Runner implements QueryRunner {
       ...(s.threadTs ? { threadTs: s.threadTs } : {}),
     };
     const requestKey = s.requestKey ?? requestKeyOf(s.channelId, s.normalized);
-    if (!s.confirmed && s.surface !== 'schedule') {
-      const gate = await preflight(this.c, s, recipient);
-      if (gate) return gate;
+    // A question acknowledged just before a SIGTERM may still be on its way to the store: hand-over waits until it
+    // is recorded (then let go like the others), so the next task resumes it instead of it being lost.
+    const entering = this.enter(s, recipient, requestKey);
+    this.admitting.add(entering);
+    let admitted: Admitted;
+    try {
+      admitted = await entering;
+    } finally {
+      this.admitting.delete(entering);
     }
-    const admitted = await this.admission.admit(s, recipient, requestKey);
     if (admitted.kind !== 'created') return admitted;
     const { execution } = admitted;
     let final: ExecutionRecord | undefined;
@@ -76,6 +83,15 @@ export class Runner implements QueryRunner {
       this.c.log.warn('driving failed; the sweep will finish it', { id: execution.id, error: String(err) });
     }
     return { kind: 'started', execution: final ?? execution };
+  }
+
+  /** The cost pre-flight (which may ask first), then the limits and the idempotent create. */
+  private async enter(s: QuerySubmission, recipient: Recipient, requestKey: string): Promise<Admitted> {
+    if (!s.confirmed && s.surface !== 'schedule') {
+      const gate = await preflight(this.c, s, recipient);
+      if (gate) return gate;
+    }
+    return this.admission.admit(s, recipient, requestKey);
   }
 
   /** Runs a question its asker confirmed. Returns text for the person who clicked. */
@@ -99,8 +115,8 @@ export class Runner implements QueryRunner {
 
   /** Resolves when nothing is being driven in this process (clean shutdown, end of a terminal session). */
   async idle(): Promise<void> {
-    while (this.driving.size > 0 || this.background.size > 0) {
-      await Promise.allSettled([...this.driving.values(), ...this.background]);
+    while (this.driving.size > 0 || this.background.size > 0 || this.admitting.size > 0) {
+      await Promise.allSettled([...this.driving.values(), ...this.background, ...this.admitting]);
     }
   }
 
@@ -120,6 +136,8 @@ export class Runner implements QueryRunner {
    */
   async handOver(): Promise<number> {
     this.leases.handOver();
+    // Recorded first, then driven: a submission's own continuation calls drive() before this one resumes.
+    while (this.admitting.size > 0) await Promise.allSettled([...this.admitting]);
     const held = [...this.driving.values()];
     await Promise.allSettled(held);
     return held.length;
