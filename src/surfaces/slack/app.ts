@@ -199,7 +199,7 @@ export function createSlackApp(options: CreateSlackAppOptions): SlackAppHandle {
 
   // `@trailbot …` in a thread or a channel (issue 17 item 1): Bolt acknowledges the event before this listener runs.
   app.event('app_mention', async ({ event, context, client }) => {
-    await answerMention(event as MentionEvent, context.botUserId, { dispatcher, client, log });
+    await answerMention(event as MentionEvent, context.botUserId, { dispatcher, client, log, followUps });
   });
 
   // A pivot button or a row's overflow option (issue 17 item 2): the question it stands for, asked in its thread.

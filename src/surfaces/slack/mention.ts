@@ -13,6 +13,7 @@ import { userMessageOf } from '../../core/errors';
 import type { Dispatcher, Prepared } from '../../core/input';
 import { mentionText } from './command-text';
 import { truncate } from './escape';
+import type { FollowUps } from './follow-ups';
 import type { TrailLogger } from './logger';
 
 /** What an `app_mention` event gives the listener (Bolt's AppMentionEvent, the fields trailbot reads). */
@@ -29,7 +30,7 @@ export interface MentionEvent {
 export async function answerMention(
   event: MentionEvent,
   botUserId: string | undefined,
-  deps: { dispatcher: Dispatcher; client: WebClient; log: TrailLogger },
+  deps: { dispatcher: Dispatcher; client: WebClient; log: TrailLogger; followUps?: FollowUps },
 ): Promise<void> {
   const { dispatcher, client, log } = deps;
   // Another bot's message (or our own, which Bolt already drops) is not a question.
@@ -68,5 +69,7 @@ export async function answerMention(
     return;
   }
   if (prepared.ackText !== undefined) await tell(prepared.ackText);
+  // As for a slash command (follow-ups.ts): the slow part waits while other requests are owed their ack.
+  if (deps.followUps) await new Promise<void>((resolve) => deps.followUps?.later(resolve));
   await prepared.run().catch((err: unknown) => log.error('mention: run failed', err));
 }

@@ -7,6 +7,7 @@ import type { CommandInput, Dispatcher, Prepared } from '../../../src/core/input
 import { createSlackApp, type SlackAppHandle } from '../../../src/surfaces/slack/app';
 import { FollowUps } from '../../../src/surfaces/slack/follow-ups';
 import { type FakeSlack, startFakeSlack } from '../../helpers/fake-slack';
+import { appMentionEnvelope } from '../../helpers/slack-events';
 import { signSlackRequest, slashCommandBody } from '../../helpers/slack-signing';
 import { memoryLogger } from './fixtures';
 
@@ -31,6 +32,8 @@ describe('a command’s follow-up waits for the other acks', () => {
   let gate: FollowUps;
   let url: URL;
   const ran: string[] = [];
+  /** Requests a test left half-sent (it failed early): destroyed so stop() does not wait for them. */
+  const open: http.ClientRequest[] = [];
 
   const dispatcher: Dispatcher = {
     prepare(input: CommandInput): Prepared {
@@ -56,12 +59,54 @@ describe('a command’s follow-up waits for the other acks', () => {
     url = new URL(`http://127.0.0.1:${handle.port()}/slack/events`);
   });
   afterEach(async () => {
+    for (const req of open.splice(0)) req.destroy();
     await handle?.stop();
     await slack.close();
   });
 
   const post = (signed: { body: string; headers: Record<string, string> }) =>
     fetch(url, { method: 'POST', headers: signed.headers, body: signed.body, signal: AbortSignal.timeout(10_000) });
+
+  /** A command whose body is still arriving: the receiver has its headers, so an ack is owed for it. */
+  async function openSlowRequest(text: string): Promise<{ finish(): Promise<number> }> {
+    const slow = signSlackRequest(SECRET, slashCommandBody({ text, responseUrl: slack.responseUrl() }));
+    const half = Math.floor(slow.body.length / 2);
+    const req = http.request(url, { method: 'POST', headers: slow.headers });
+    open.push(req);
+    const status = new Promise<number>((resolve, reject) => {
+      req.on('response', (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+    });
+    req.write(slow.body.slice(0, half));
+    await eventually(() => gate.pendingRequests === 1, 'the slow request reached the receiver');
+    return {
+      finish() {
+        req.end(slow.body.slice(half));
+        return status;
+      },
+    };
+  }
+
+  test('a mention’s question also waits for the owed ack before it runs', async () => {
+    const slow = await openSlowRequest('sg slow 24h');
+    const envelope = appMentionEnvelope({ text: '<@U000BOT> sg 12h', ts: '1764500000.000100' });
+    const signed = signSlackRequest(SECRET, JSON.stringify(envelope));
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { ...signed.headers, 'content-type': 'application/json' },
+      body: signed.body,
+      signal: AbortSignal.timeout(10_000),
+    });
+    expect(res.status).toBe(200);
+    await eventually(() => gate.queued === 1, 'the mention queued its question');
+    expect(ran).toEqual([]);
+    expect(await slow.finish()).toBe(200);
+    await eventually(() => ran.length === 2, 'both questions ran');
+    expect(ran).toEqual(['sg 12h', 'sg slow 24h']);
+  });
 
   test('acked at once, run only after a request still being read has been answered', async () => {
     // A command whose body is still arriving: the receiver has its headers, so an ack is owed for it.
