@@ -47,6 +47,8 @@ export interface ConversionInfo {
   partitionsAtAcksEnd: number;
   /** Partitions still queued when the acks were all in (> 0: the conversion outlasted the round). */
   pendingAtAcksEnd: number;
+  /** A partition was in the conversion process's hands when the acks were all in (converting, at nice 19). */
+  inFlightAtAcksEnd?: boolean;
   startedMs: number;
   /** When `warm` returned; absent if it was still converting when the acks ended. */
   endedMs?: number;

@@ -238,6 +238,7 @@ async function conversionOf(parts: TrailParts, dataDir: string): Promise<Running
         partitionsAtMark,
         partitionsAtAcksEnd: status.partitions,
         pendingAtAcksEnd: status.pending,
+        inFlightAtAcksEnd: cache.converterProcess.busy,
         startedMs: 0,
         ...(endedMs !== undefined ? { endedMs } : {}),
       };

@@ -106,8 +106,8 @@ export class ColumnarCache {
   }
 
   /** The conversion process now running, if any, and the highest resident set one of them reported. */
-  get converterProcess(): { pid?: number; peakRssBytes: number } {
-    return { pid: this.converter.pid, peakRssBytes: this.converter.peakRssBytes };
+  get converterProcess(): { pid?: number; peakRssBytes: number; busy: boolean } {
+    return { pid: this.converter.pid, peakRssBytes: this.converter.peakRssBytes, busy: this.converter.busy };
   }
 
   /** For discovery (`trustDay`): a day held in the cache whose folder has not changed since it was converted. */

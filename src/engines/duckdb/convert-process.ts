@@ -1,4 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CachedPartition } from './cache-manifest';
@@ -51,6 +52,11 @@ export class ConvertProcess {
   constructor(options: ConvertProcessOptions = {}) {
     this.workerFile = options.workerFile ?? path.join(__dirname, `convert-worker${path.extname(__filename)}`);
     this.idleMs = options.idleMs ?? 30_000;
+  }
+
+  /** Whether a partition is in the child's hands now (sent, not yet answered). */
+  get busy(): boolean {
+    return this.waiting !== undefined;
   }
 
   /** The running child's process id, if one runs. */
@@ -107,6 +113,16 @@ export class ConvertProcess {
       execArgv: this.workerFile.endsWith('.ts') ? ['--import', pathToFileURL(require.resolve('tsx')).href] : [],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
+    // Lowered from here as well, at once: the child lowers every one of its threads when its code runs, but loading
+    // Node and tsx before that would otherwise compete with the bot's acks at normal priority. Threads the main
+    // thread starts from now on inherit the value (setpriority(2): nice is per thread on Linux).
+    if (child.pid !== undefined) {
+      try {
+        os.setPriority(child.pid, 19);
+      } catch {
+        // Not permitted here or already gone: the child's own call still applies.
+      }
+    }
     this.child = child;
     this.exit = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
