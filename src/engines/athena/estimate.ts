@@ -2,6 +2,7 @@ import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import type { BoundQuery } from '../../core/query';
 import { dayPrefixKey, type ValidTrailLocation, validateTrailLocation } from '../../ddl/location';
+import { setBounded } from '../../util/bounded-map';
 import { bucketRegion } from './s3';
 
 /** Bytes and objects a query's partitions hold: what Athena would read at most (cost pre-flight). */
@@ -186,11 +187,7 @@ export class S3PartitionEstimator implements PartitionEstimator {
 
   private remember(prefix: string, listing: { bytes: number; objects: number }): void {
     if (this.cacheEntries === 0) return;
-    if (this.cache.size >= this.cacheEntries) {
-      const oldest = this.cache.keys().next().value;
-      if (oldest !== undefined) this.cache.delete(oldest);
-    }
-    this.cache.set(prefix, { bytes: listing.bytes, objects: listing.objects });
+    setBounded(this.cache, prefix, { bytes: listing.bytes, objects: listing.objects }, this.cacheEntries);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { type DuckDBConnection, type DuckDBType, StatementType } from '@duckdb/node-api';
 import type { QueryState } from '../../core/engine';
 import { TrailError } from '../../core/errors';
+import { setBounded } from '../../util/bounded-map';
 import type { ColumnarCache } from './cache';
 import { type CachedPartition, partitionKeyOf } from './cache-manifest';
 import { discoverLogFiles, type LogFile, probeFormats, probeLogFiles } from './files';
@@ -178,6 +179,8 @@ interface Described {
  * each bind lists them all).
  */
 const describedSql = new Map<string, Described>();
+/** Templates are few; a bound keeps test suites and odd callers from growing the memos below without end. */
+const MEMO_ENTRIES = 500;
 
 async function describe(connection: DuckDBConnection, sql: string): Promise<Described> {
   const known = describedSql.get(sql);
@@ -192,9 +195,7 @@ async function describe(connection: DuckDBConnection, sql: string): Promise<Desc
       statementType: prepared.statementType,
       parameterCount: prepared.parameterCount,
     };
-    // Templates are few; a bound keeps test suites and odd callers from growing it without end.
-    if (describedSql.size >= 500) describedSql.delete(describedSql.keys().next().value as string);
-    describedSql.set(sql, described);
+    setBounded(describedSql, sql, described, MEMO_ENTRIES);
     return described;
   } finally {
     prepared.destroySync();
@@ -222,8 +223,7 @@ async function sqlPruning(connection: DuckDBConnection, sql: string): Promise<Pr
   } catch {
     // The estimate stays an upper bound.
   }
-  if (prunedSql.size >= 500) prunedSql.delete(prunedSql.keys().next().value as string);
-  prunedSql.set(sql, pruning);
+  setBounded(prunedSql, sql, pruning, MEMO_ENTRIES);
   return pruning;
 }
 

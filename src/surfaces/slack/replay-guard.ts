@@ -1,3 +1,4 @@
+import { setBounded } from '../../util/bounded-map';
 /**
  * Refuses a signed HTTP request that was already seen. Bolt's receiver checks the signature and refuses a timestamp
  * more than five minutes old (Slack, "Verifying requests from Slack"), but a request copied off the wire (a proxy
@@ -47,11 +48,7 @@ export class ReplayGuard {
     const until = this.seen.get(signature);
     if (until !== undefined && until > now) return false;
     this.seen.delete(signature);
-    this.seen.set(signature, timestampSeconds * 1000 + SIGNATURE_WINDOW_MS + 1000);
-    while (this.seen.size > this.maxEntries) {
-      const oldest = this.seen.keys().next().value as string;
-      this.seen.delete(oldest);
-    }
+    setBounded(this.seen, signature, timestampSeconds * 1000 + SIGNATURE_WINDOW_MS + 1000, this.maxEntries);
     return true;
   }
 
