@@ -266,6 +266,31 @@ export function exactPath(path: string): string {
 /** Partition values of an S3-layout file from its path: `<account>/CloudTrail/<region>/yyyy/MM/dd/<file>`. */
 const S3_PATH_PATTERN = '([^/]+)/CloudTrail/([^/]+)/([0-9]{4}/[0-9]{2}/[0-9]{2})/[^/]+$';
 
+/**
+ * The partition columns of S3-layout files whose account, region and day discovery read from their folders, as SQL
+ * over read_json's `file_index` (the file's position in the list): a constant when every file is of one partition,
+ * else a CASE over the runs of files that share one (discovery lists them in path order, so a day's files are
+ * consecutive). Parsing `filename` instead gives the same values, but DuckDB then tries to prune the file list with
+ * the query's `"timestamp" BETWEEN …` on them while planning: measured on 2,137 files (7 days), ~160 ms of a ~200 ms
+ * plan went to that, for files discovery had already chosen by day. Undefined when a file's partition is not known.
+ */
+function knownPartitions(files: readonly LogFile[]): [string, string, string] | undefined {
+  const runs: { end: number; values: [string, string, string] }[] = [];
+  for (const [i, file] of files.entries()) {
+    if (file.day === undefined || file.region === undefined || file.account === undefined) return undefined;
+    const values: [string, string, string] = [file.day, file.region, file.account];
+    const last = runs.at(-1);
+    if (last?.values.every((v, k) => v === values[k])) last.end = i + 1;
+    else runs.push({ end: i + 1, values });
+  }
+  if (runs.length === 0) return undefined;
+  return [0, 1, 2].map((k) => {
+    if (runs.length === 1) return literal(runs[0]!.values[k]!);
+    const whens = runs.slice(0, -1).map((run) => `WHEN file_index < ${run.end} THEN ${literal(run.values[k]!)}`);
+    return `CASE ${whens.join(' ')} ELSE ${literal(runs.at(-1)!.values[k]!)} END`;
+  }) as [string, string, string];
+}
+
 function branchSql(branch: ViewBranch, options: ViewOptions): string {
   const pinned = pinnedColumns(options, branch.layout);
   const readColumns = pinned
@@ -276,11 +301,14 @@ function branchSql(branch: ViewBranch, options: ViewOptions): string {
     ? `{'Records': ${literal(`STRUCT(${structFields(pinned)})[]`)}}`
     : `{${readColumns}}`;
   const files = `[${branch.files.map((f) => literal(exactPath(f.path))).join(', ')}]`;
-  const read = `read_json(${files}, format = ${literal(READ_FORMAT[branch.format])}, records = 'true', columns = ${columnsArg}, compression = ${literal(branch.compression)}, maximum_object_size = ${branch.maxObjectBytes}${branch.layout === 's3' ? ', filename = true' : ''})`;
+  const known = branch.layout === 's3' ? knownPartitions(branch.files) : undefined;
+  const fromPath = branch.layout === 's3' && !known;
+  const read = `read_json(${files}, format = ${literal(READ_FORMAT[branch.format])}, records = 'true', columns = ${columnsArg}, compression = ${literal(branch.compression)}, maximum_object_size = ${branch.maxObjectBytes}${fromPath ? ', filename = true' : ''})`;
 
   // Partition values are computed once per file, before the records are unnested.
-  const partitionOfFile =
-    branch.layout === 's3'
+  const partitionOfFile = known
+    ? PARTITION_COLUMNS.map((name, i) => `${known[i]} AS ${quoteIdent(name)}`).join(', ')
+    : fromPath
       ? `regexp_extract(filename, ${literal(S3_PATH_PATTERN)}, 3) AS "timestamp", regexp_extract(filename, ${literal(S3_PATH_PATTERN)}, 2) AS region, regexp_extract(filename, ${literal(S3_PATH_PATTERN)}, 1) AS account`
       : '';
   const field = recordsWrapped

@@ -160,6 +160,50 @@ describe('cloudtrail_logs view', () => {
     ]);
   });
 
+  test('partition columns of S3 files from several accounts, regions and days, listed in any order, are each file’s own', async () => {
+    const many = new LogTree();
+    try {
+      const expected: [string, string, string, string][] = [];
+      let n = 0;
+      for (const account of ['111122223333', '444455556666'])
+        for (const region of ['us-east-1', 'eu-west-1'])
+          for (const day of ['2024/05/01', '2024/05/02', '2024/05/03'])
+            for (let copy = 0; copy < 2; copy++) {
+              const id = `evt-part-${++n}`;
+              many.s3({ account, region, day, events: [event({ eventID: id })] });
+              expected.push([id, day, region, account]);
+            }
+      const { files } = await discoverLogFiles(many.root, { partitions: ['2024/05/01', '2024/05/02', '2024/05/03'] });
+      expect(files).toHaveLength(expected.length);
+      // Runs of one partition as discovery lists them, then interleaved (a damaged cached day's files are appended).
+      const interleaved = [...files.filter((_, i) => i % 2 === 0), ...files.filter((_, i) => i % 2 === 1).reverse()];
+      for (const order of [files, interleaved]) {
+        const sql = viewSql(branchesOf(order), { needs: columnNeeds('SELECT eventid') });
+        expect(sql).not.toContain('regexp_extract');
+        await connection.run(sql);
+        const all = await connection.runAndReadAll(
+          `SELECT eventid, "timestamp", region, account FROM cloudtrail_logs ORDER BY eventid`,
+        );
+        expect(all.getRowsJS()).toEqual([...expected].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
+        const filtered = await connection.runAndReadAll(
+          `SELECT count(*)::INTEGER FROM cloudtrail_logs WHERE "timestamp" BETWEEN '2024/05/02' AND '2024/05/03' AND region = 'eu-west-1' AND account = '444455556666'`,
+        );
+        expect(filtered.getRowsJS()).toEqual([[4]]);
+      }
+      // A file whose partition discovery did not record (built by hand) falls back to its path.
+      const bare = files.map(({ day: _d, region: _r, account: _a, ...rest }) => rest);
+      const fallback = viewSql(branchesOf(bare), { needs: columnNeeds('SELECT eventid') });
+      expect(fallback).toContain('regexp_extract');
+      await connection.run(fallback);
+      const fromPath = await connection.runAndReadAll(
+        `SELECT eventid, "timestamp", region, account FROM cloudtrail_logs ORDER BY eventid`,
+      );
+      expect(fromPath.getRowsJS()).toEqual([...expected].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
+    } finally {
+      many.remove();
+    }
+  });
+
   test('a column the query does not name reads as NULL; one it names is read', async () => {
     const files = await filesOfDay();
     const sql = `SELECT eventname, useridentity.username, useragent FROM cloudtrail_logs WHERE eventid = 'evt-nd-2'`;
