@@ -14,7 +14,7 @@ import { loadConfig, type TrailConfig } from '../src/config';
 import type { QueryEngine, QueryStatus } from '../src/core/engine';
 import type { BoundQuery } from '../src/core/query';
 import { DuckDbEngine, discoverLogFiles, type LogFile } from '../src/engines/duckdb';
-import { columnNeeds } from '../src/engines/duckdb/view';
+import { columnNeeds } from '../src/engines/duckdb/needs';
 import { sqlLiteral } from '../src/query/literal';
 import { SG_SCENARIO } from '../src/sample/generate';
 import {

@@ -14,8 +14,8 @@ import {
 } from './cache-manifest';
 import { ConverterExited, ConvertProcess, type ConvertProcessOptions } from './convert-process';
 import type { LogFile, TrustedDay } from './files';
+import type { ColumnNeeds } from './needs';
 import { type Pruning, rowGroupNeeded } from './pruning';
-import type { ColumnNeeds } from './view';
 
 /**
  * The columnar cache of closed days (issue 16): each day folder of the S3 layout (one account, one region, one day)

@@ -16,8 +16,9 @@ import {
   messageOf,
   RESULT_TABLE,
 } from './job';
+import { columnNeeds } from './needs';
 import { type Pruning, pruningFromAst } from './pruning';
-import { branchesOf, columnNeeds, fileCheckSql, viewSql } from './view';
+import { branchesOf, fileCheckSql, viewSql } from './view';
 
 /** What running one question needs from the engine that owns it. */
 export interface ExecutionContext {

@@ -12,8 +12,8 @@ import { TrailError } from '../../core/errors';
 import type { BoundQuery, SqlParam } from '../../core/query';
 import type { CachedPartition } from './cache-manifest';
 import type { LogFile } from './files';
+import type { ColumnNeeds } from './needs';
 import type { Pruning } from './pruning';
-import type { ColumnNeeds } from './view';
 
 /** One question on the DuckDB engine, from QUEUED to a terminal state and, once SUCCEEDED, its spooled result. */
 export interface Job {

@@ -3,8 +3,9 @@ import * as path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance, type DuckDBType, DuckDBTypeId } from '@duckdb/node-api';
 import { CLOUDTRAIL_COLUMNS, type ColumnType } from '../../../src/ddl/table';
 import { discoverLogFiles, type LogFile, probeFormats } from '../../../src/engines/duckdb/files';
+import { columnNeeds, type Need } from '../../../src/engines/duckdb/needs';
 import { installTrinoShims } from '../../../src/engines/duckdb/trino';
-import { branchesOf, columnNeeds, maxObjectSizeFor, type Need, viewSql } from '../../../src/engines/duckdb/view';
+import { branchesOf, maxObjectSizeFor, viewSql } from '../../../src/engines/duckdb/view';
 import { event, LogTree } from './fixtures';
 
 const FIXTURES = path.resolve(__dirname, '../../fixtures/cloudtrail');
