@@ -5,7 +5,7 @@ import { CLOUDTRAIL_COLUMNS, type ColumnType } from '../../../src/ddl/table';
 import { discoverLogFiles, type LogFile, probeFormats } from '../../../src/engines/duckdb/files';
 import { columnNeeds, type Need } from '../../../src/engines/duckdb/needs';
 import { installTrinoShims } from '../../../src/engines/duckdb/trino';
-import { branchesOf, maxObjectSizeFor, viewSql } from '../../../src/engines/duckdb/view';
+import { branchesOf, duckDbType, maxObjectSizeFor, viewSql } from '../../../src/engines/duckdb/view';
 import { event, LogTree } from './fixtures';
 
 const FIXTURES = path.resolve(__dirname, '../../fixtures/cloudtrail');
@@ -210,10 +210,33 @@ describe('cloudtrail_logs view', () => {
     const sql = `SELECT eventname, useridentity.username, useragent FROM cloudtrail_logs WHERE eventid = 'evt-nd-2'`;
     await connection.run(viewSql(branchesOf(files), { needs: columnNeeds(sql) }));
     const reader = await connection.runAndReadAll(
-      `SELECT eventname, useridentity.username, useridentity.arn, useragent, eventsource FROM cloudtrail_logs WHERE eventid = 'evt-nd-2'`,
+      `SELECT eventname, useridentity.username, useragent, eventsource FROM cloudtrail_logs WHERE eventid = 'evt-nd-2'`,
     );
-    // eventid is filtered on, so it is pinned; arn and eventsource were not named by the query the view was made for.
-    expect(reader.getRowsJS()).toEqual([['CreateAccessKey', 'bob', null, 'aws-cli/2.15.0', null]]);
+    // eventid is filtered on, so it is pinned; eventsource was not named by the query the view was made for.
+    expect(reader.getRowsJS()).toEqual([['CreateAccessKey', 'bob', 'aws-cli/2.15.0', null]]);
+  });
+
+  test('a struct the query reads only text leaves of is left as read; one it uses whole has the table’s type', async () => {
+    const files = await filesOfDay();
+    const leaves = `SELECT useridentity.username, useridentity.sessioncontext.sessionissuer.arn FROM cloudtrail_logs WHERE eventid = 'evt-nd-2'`;
+    const leavesView = viewSql(branchesOf(files), { needs: columnNeeds(leaves) });
+    expect(leavesView).not.toMatch(/CAST\(r\."userIdentity"/);
+    await connection.run(leavesView);
+    expect((await connection.runAndReadAll(leaves)).getRowsJS()).toEqual([['bob', null]]);
+    const asRead = await connection.runAndReadAll(`SELECT typeof(useridentity) FROM cloudtrail_logs LIMIT 1`);
+    expect(String(asRead.getRowsJS()[0]![0])).toContain('userName');
+    const whole = `SELECT useridentity.username, useridentity.sessioncontext FROM cloudtrail_logs WHERE eventid = 'evt-nd-2'`;
+    const wholeView = viewSql(branchesOf(files), { needs: columnNeeds(whole) });
+    expect(wholeView).toMatch(/CAST\(r\."userIdentity"/);
+    await connection.run(wholeView);
+    const reader = await connection.runAndReadAll(
+      `SELECT useridentity.username, useridentity.arn, typeof(useridentity) FROM cloudtrail_logs WHERE eventid = 'evt-nd-2'`,
+    );
+    // Fields the query did not pin are NULL, and the struct has the table's type, lowercase field names included.
+    const useridentity = CLOUDTRAIL_COLUMNS.find((c) => c.name === 'useridentity')!;
+    expect(reader.getRowsJS()).toEqual([
+      ['bob', null, duckDbType(useridentity.type).replace(/"(?!type")(\w+)"/g, '$1')],
+    ]);
   });
 
   test('the view SQL names each file once and raises maximum_object_size for big objects only', async () => {
