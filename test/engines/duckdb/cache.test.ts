@@ -8,6 +8,7 @@ import { ColumnarCache } from '../../../src/engines/duckdb/cache';
 import { generateSampleData, sampleAccountIds } from '../../../src/sample/generate';
 import { testConfig } from '../../helpers/config';
 import { type QueryResult, runCommand } from '../../helpers/run-query';
+import { plainQuery, run } from './fixtures';
 
 /**
  * The columnar cache (issue 16) must never change an answer: every template over the same window gives the same rows
@@ -219,6 +220,17 @@ describe('columnar cache', () => {
     cacheFor();
     expect(fs.existsSync(orphan)).toBe(false);
     expect(cacheFor().status().partitions).toBe(6);
+  });
+
+  test('an engine with a cache keeps the Parquet footers it read (the test above shows a rebuild is still seen); one without does not', async () => {
+    const setting = plainQuery(`SELECT current_setting('parquet_metadata_cache') AS kept`);
+    const engine = new DuckDbEngine({ dataDir, logger: () => {}, cache: cacheFor() });
+    try {
+      expect((await run(engine, setting)).rows).toEqual([['true']]);
+    } finally {
+      await engine.close();
+    }
+    expect((await run(raw, setting)).rows).toEqual([['false']]);
   });
 
   test('the cache lives in its own folder, never in the logs folder; clear removes it', async () => {
