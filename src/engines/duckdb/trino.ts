@@ -95,7 +95,10 @@ export const TRINO_SHIM_STATEMENTS: readonly string[] = [
   // In order: NULL in, NULL out (the JS functions never see a NULL either); an invalid network goes to the JS
   // function, which must see the row to raise; a dotted quad matches the network's IPv4 pattern or not; an IPv6
   // address's hex starts with one of the network's prefixes or not (the prefixes all have the same length, given by
-  // the first); else a name (a letter and no ':' is neither IPv4, digits and dots once trimmed, nor IPv6, which
+  // the first). For a single address (one 32-digit prefix: `ip <IPv6 address>`) the address's last group is compared
+  // first, and only an address that ends the same way is expanded: over raw files the expansion's lambda costs per
+  // vector, and a file's events come in vectors of ~100, so this halved what the filter adds to a 7-day question
+  // (~190 → ~100 ms; the last group of a valid all-hex IPv6 text is its last ':' part, empty meaning 0). Else a name (a letter and no ':' is neither IPv4, digits and dots once trimmed, nor IPv6, which
   // ipaddr.js wants a ':' for) is NULL at once, and anything else goes to the JS function.
   `CREATE OR REPLACE TEMP MACRO trailbot_ip_contains(network, address) AS
      CASE
@@ -103,8 +106,13 @@ export const TRINO_SHIM_STATEMENTS: readonly string[] = [
        WHEN ${CIDR_PREFIXES_FUNCTION}(network) IS NULL THEN ${CIDR_CONTAINS_FUNCTION}(network, address)
        WHEN regexp_full_match(address, '${IPV4}') THEN regexp_full_match(address, ${CIDR_IPV4_PATTERN_FUNCTION}(network))
        WHEN regexp_full_match(address, '${IPV6}')
-         THEN strpos(${CIDR_PREFIXES_FUNCTION}(network),
-                ',' || left(trailbot_ipv6_hex(address), strpos(substr(${CIDR_PREFIXES_FUNCTION}(network), 2), ',') - 1) || ',') > 0
+         THEN CASE
+           WHEN length(${CIDR_PREFIXES_FUNCTION}(network)) = 34
+                AND lpad(lower(split_part(address, ':', -1)), 4, '0') <> substr(${CIDR_PREFIXES_FUNCTION}(network), 30, 4)
+             THEN false
+           ELSE strpos(${CIDR_PREFIXES_FUNCTION}(network),
+                  ',' || left(trailbot_ipv6_hex(address), strpos(substr(${CIDR_PREFIXES_FUNCTION}(network), 2), ',') - 1) || ',') > 0
+         END
        WHEN strpos(address, ':') = 0 AND regexp_full_match(address, '(?s).*[a-zA-Z].*') THEN NULL
        ELSE ${CIDR_CONTAINS_FUNCTION}(network, address)
      END`,
