@@ -1,10 +1,13 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import {
   discoverLogFiles,
   formatOfHead,
   InvalidPartitionError,
   isLogFileName,
   probeFormats,
+  probeLogFiles,
 } from '../../../src/engines/duckdb/files';
 import { days, event, LogTree } from './fixtures';
 
@@ -138,6 +141,96 @@ describe('discoverLogFiles', () => {
 
   test('a partition that is not yyyy/MM/dd is refused (it would become a path)', async () => {
     await expect(discoverLogFiles(tree.root, { partitions: ['../../etc'] })).rejects.toThrow(InvalidPartitionError);
+  });
+});
+
+describe('discoverLogFiles on files that are not what the listing said', () => {
+  let tree: LogTree;
+  const day = '2024/05/20';
+
+  beforeEach(() => {
+    tree = new LogTree();
+  });
+  afterEach(() => tree.remove());
+
+  test('a gzip whose trailer is below its size keeps its on-disk size and a generous object bound; an empty file holds nothing', async () => {
+    const whole = fs.readFileSync(tree.s3({ day, events: [event(), event()], name: 'whole.json.gz' }));
+    // A stream cut short ends in whatever bytes were there; here they read as an ISIZE of 7, below the file's size.
+    const cut = Buffer.concat([whole.subarray(0, whole.length - 14), Buffer.from([7, 0, 0, 0])]);
+    tree.write(`AWSLogs/111122223333/CloudTrail/us-east-1/${day}/cut.json.gz`, cut, { raw: true });
+    tree.write(`AWSLogs/111122223333/CloudTrail/us-east-1/${day}/empty.json.gz`, Buffer.alloc(0), { raw: true });
+    const { files, unreadable } = await discoverLogFiles(tree.root, { partitions: [day] });
+    expect(unreadable).toEqual([]);
+    expect(files.map((f) => [path.basename(f.path), f.bytes, f.objectBytes])).toEqual([
+      ['cut.json.gz', cut.length, cut.length * 32],
+      ['whole.json.gz', whole.length, zlib.gunzipSync(whole).length],
+    ]);
+    // Without opening them (an estimate), the empty file is still listed with its size.
+    const listed = await discoverLogFiles(tree.root, { partitions: [day], probe: false });
+    expect(listed.files.map((f) => [path.basename(f.path), f.bytes])).toEqual([
+      ['cut.json.gz', cut.length],
+      ['empty.json.gz', 0],
+      ['whole.json.gz', whole.length],
+    ]);
+  });
+
+  test('a file removed between the listing and its probe is skipped, not reported unreadable', async () => {
+    const gone = tree.s3({ day, events: [event()], name: 'a-gone.json.gz' });
+    tree.s3({ day, events: [event()], name: 'b-kept.json.gz' });
+    const flatGone = tree.write('exports/gone.json', JSON.stringify([event()]));
+    tree.write('exports/kept.json', JSON.stringify([event()]));
+    // The probe callback runs after the listing and before the file is opened: the moment a deletion races it.
+    const { files, unreadable } = await discoverLogFiles(tree.root, {
+      partitions: [day],
+      probe: (file) => {
+        if (fs.existsSync(gone)) fs.rmSync(gone);
+        if (fs.existsSync(flatGone)) fs.rmSync(flatGone);
+        return file.layout === 'flat' || file.day === day;
+      },
+    });
+    expect(unreadable).toEqual([]);
+    expect(files.map((f) => path.relative(tree.root, f.path))).toEqual([
+      `AWSLogs/111122223333/CloudTrail/us-east-1/${day}/b-kept.json.gz`,
+      'exports/kept.json',
+    ]);
+  });
+
+  test('symbolic links are followed to files; a dangling one is skipped', async () => {
+    const target = tree.write('elsewhere/export.json', `${JSON.stringify(event())}\n`);
+    fs.mkdirSync(path.join(tree.root, 'exports'));
+    fs.symlinkSync(target, path.join(tree.root, 'exports/linked.json'));
+    fs.symlinkSync(path.join(tree.root, 'nowhere.json'), path.join(tree.root, 'exports/dangling.json'));
+    const { files, unreadable } = await discoverLogFiles(tree.root, { partitions: [] });
+    expect(unreadable).toEqual([]);
+    expect(files.map((f) => [path.relative(tree.root, f.path), f.format, f.bytes])).toEqual([
+      ['elsewhere/export.json', 'events', fs.statSync(target).size],
+      ['exports/linked.json', 'events', fs.statSync(target).size],
+    ]);
+  });
+
+  test('files left unopened carry their on-disk size as the object bound and are marked for probeLogFiles', async () => {
+    const file = tree.s3({ day, events: [event()] });
+    const size = fs.statSync(file).size;
+    const { files } = await discoverLogFiles(tree.root, { partitions: [day], probe: () => false });
+    expect(files).toEqual([
+      {
+        path: file,
+        layout: 's3',
+        account: '111122223333',
+        region: 'us-east-1',
+        day,
+        bytes: size,
+        mtimeMs: Math.floor(fs.statSync(file).mtimeMs),
+        objectBytes: size,
+        format: 'records',
+        unprobed: true,
+      },
+    ]);
+    const probed = await probeLogFiles(files);
+    expect(probed.files).toEqual([
+      { ...files[0], objectBytes: zlib.gunzipSync(fs.readFileSync(file)).length, unprobed: undefined },
+    ]);
+    expect(Object.keys(probed.files[0]!)).not.toContain('unprobed');
   });
 });
 
