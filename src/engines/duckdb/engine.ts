@@ -14,7 +14,7 @@ import { TrailError } from '../../core/errors';
 import type { BoundQuery } from '../../core/query';
 import type { ColumnarCache } from './cache';
 import { executeJob } from './execute';
-import { discoverLogFiles } from './files';
+import { measureLogFiles } from './files';
 import {
   CorruptLogFileError,
   firstLine,
@@ -179,13 +179,12 @@ export class DuckDbEngine implements QueryEngine {
     await job.settled;
   }
 
+  /** The raw files' on-disk bytes and count (not opened, no record kept per file: the totals are all it needs). */
   async estimate(query: BoundQuery): Promise<{ bytes: number; objects: number }> {
-    const { files } = await discoverLogFiles(this.dataDir, {
+    return measureLogFiles(this.dataDir, {
       partitions: query.partitions,
       ...(query.scope ? { scope: query.scope } : {}),
-      probe: false,
     });
-    return { bytes: files.reduce((sum, f) => sum + f.bytes, 0), objects: files.length };
   }
 
   async close(): Promise<void> {

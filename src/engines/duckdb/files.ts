@@ -340,3 +340,28 @@ export async function discoverLogFiles(dataDir: string, request: DiscoveryReques
   unreadable.sort(byPath);
   return { files, unreadable, trusted };
 }
+
+/**
+ * What `discoverLogFiles` with `probe: false` would list, summed: the on-disk bytes and the number of files, without
+ * building, sorting or keeping a record per file (a cost estimate needs the totals only). Files removed since the
+ * listing are not counted, nor are those that cannot be stat'ed (discovery would report them unreadable).
+ */
+export async function measureLogFiles(
+  dataDir: string,
+  request: Pick<DiscoveryRequest, 'partitions' | 'scope'>,
+): Promise<{ bytes: number; objects: number }> {
+  let bytes = 0;
+  let objects = 0;
+  await walkLogFiles(dataDir, request, [], (file) => {
+    let stat: fs.Stats | undefined;
+    try {
+      stat = fs.statSync(file, { throwIfNoEntry: false });
+    } catch {
+      return; // unreadable: not counted, as discovery would report it instead of listing it
+    }
+    if (!stat) return;
+    bytes += stat.size;
+    objects++;
+  });
+  return { bytes, objects };
+}

@@ -6,6 +6,7 @@ import {
   formatOfHead,
   InvalidPartitionError,
   isLogFileName,
+  measureLogFiles,
   probeFormats,
   probeLogFiles,
 } from '../../../src/engines/duckdb/files';
@@ -136,6 +137,22 @@ describe('discoverLogFiles', () => {
       expect(files.map((f) => f.format).sort()).toEqual(['records', 'records-multiline']);
     } finally {
       pretty.remove();
+    }
+  });
+
+  test('measureLogFiles sums what discovery lists without opening the files (the cost estimate)', async () => {
+    for (const request of [
+      { partitions: ['2024/05/10', '2024/05/11'] },
+      { partitions: ['2024/05/14'], scope: { accounts: ['444455556666'], regions: ['eu-west-1'] } },
+      { partitions: [] },
+    ]) {
+      const { files } = await discoverLogFiles(tree.root, { ...request, probe: false });
+      // The empty export is listed (and counted) when the files are not opened.
+      expect(files.some((f) => f.bytes === 0)).toBe(true);
+      expect(await measureLogFiles(tree.root, request)).toEqual({
+        bytes: files.reduce((sum, f) => sum + f.bytes, 0),
+        objects: files.length,
+      });
     }
   });
 
