@@ -254,8 +254,8 @@ export async function probeLogFiles(files: readonly LogFile[]): Promise<Discover
     }
     try {
       const probed = probeOne(file.path, file.layout, file.bytes);
-      const { unprobed: _, ...rest } = file;
-      if (probed) out.push({ ...rest, ...probed });
+      // A new record without `unprobed` (the list may be the cache's own), built field by field rather than spread.
+      if (probed) out.push(logFile(file, file.path, file.bytes, file.mtimeMs, probed.objectBytes, probed.format));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
       unreadable.push({ path: file.path, reason: (err as Error).message });
