@@ -98,8 +98,9 @@ export const TRINO_SHIM_STATEMENTS: readonly string[] = [
   // the first). For a single address (one 32-digit prefix: `ip <IPv6 address>`) the address's last group is compared
   // first, and only an address that ends the same way is expanded: over raw files the expansion's lambda costs per
   // vector, and a file's events come in vectors of ~100, so this halved what the filter adds to a 7-day question
-  // (~190 → ~100 ms; the last group of a valid all-hex IPv6 text is its last ':' part, empty meaning 0). Else a name (a letter and no ':' is neither IPv4, digits and dots once trimmed, nor IPv6, which
-  // ipaddr.js wants a ':' for) is NULL at once, and anything else goes to the JS function.
+  // (~190 → ~100 ms; the last group of a valid all-hex IPv6 text is its last ':' part, empty meaning 0). Else a name
+  // (a letter and no ':' is neither IPv4, digits and dots once trimmed, nor IPv6, which ipaddr.js wants a ':' for) is
+  // NULL at once, and anything else goes to the JS function.
   `CREATE OR REPLACE TEMP MACRO trailbot_ip_contains(network, address) AS
      CASE
        WHEN address IS NULL THEN NULL
