@@ -6,7 +6,7 @@ import { CLOUDTRAIL_COLUMNS } from '../../ddl/table';
 import { sqlLiteral } from '../../query/literal';
 import { type CachedPartition, partsDir, sourcesOf } from './cache-manifest';
 import { isLogFileName, type LogFile, probeLogFiles } from './files';
-import { PRUNING_COLUMNS, type PruningColumn, type RowGroupStats } from './pruning';
+import { isPruningColumn, type RowGroupStats } from './pruning';
 import { branchesOf, PARTITION_COLUMNS, viewSql } from './view';
 
 /**
@@ -103,8 +103,8 @@ async function rowGroupStats(connection: DuckDBConnection, fileLiteral: string):
       .join('.');
     const top = dotted.split('.')[0]!;
     group.columnBytes[top] = (group.columnBytes[top] ?? 0) + Number(bytes);
-    if ((PRUNING_COLUMNS as readonly string[]).includes(dotted) && typeof min === 'string' && typeof max === 'string') {
-      group.ranges[dotted as PruningColumn] = [min, max];
+    if (isPruningColumn(dotted) && typeof min === 'string' && typeof max === 'string') {
+      group.ranges[dotted] = [min, max];
     }
   }
   return groups.filter(Boolean);

@@ -28,7 +28,8 @@ export interface RowGroupStats {
   ranges: Partial<Record<PruningColumn, [string, string]>>;
 }
 
-const isPruningColumn = (name: string): name is PruningColumn => (PRUNING_COLUMNS as readonly string[]).includes(name);
+export const isPruningColumn = (name: string): name is PruningColumn =>
+  (PRUNING_COLUMNS as readonly string[]).includes(name);
 
 /** A node of DuckDB's parse tree as `json_serialize_sql` prints it (only the fields read here). */
 interface AstNode {
