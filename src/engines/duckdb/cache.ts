@@ -185,8 +185,8 @@ export class ColumnarCache {
   }
 
   /**
-   * Bytes a query reads from cached partitions: the compressed chunks of the columns it names, in the row groups its
-   * pushed-down filters cannot skip by their statistics (pruning.ts).
+   * Bytes a query reads from cached partitions: the compressed chunks of the columns it names, in the row groups whose
+   * statistics do not rule out every value its conditions on the sort columns accept (pruning.ts).
    */
   bytesRead(partitions: readonly CachedPartition[], needs: ColumnNeeds, pruning: Pruning = new Map()): number {
     let total = 0;

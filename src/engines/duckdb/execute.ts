@@ -174,10 +174,11 @@ interface Described {
 }
 
 /**
- * What a template's SQL returns. It depends only on the SQL text: the view has the same columns and types whatever
- * files or cached days it reads (unread columns are typed NULLs), so it is learnt once per text instead of binding
- * the whole view a third time for every question (after the view and before the spool; with thousands of raw files
- * each bind lists them all).
+ * What a template's SQL returns. It depends only on the SQL text: whatever files or cached days the view reads, its
+ * columns are the same and so are the types the SQL can see (unread columns are typed NULLs; a struct the SQL uses
+ * whole is cast to the table's type, one it only takes text leaves of gives text). So it is learnt once per text
+ * instead of binding the whole view a third time for every question (after the view and before the spool; with
+ * thousands of raw files each bind lists them all).
  */
 const describedSql = new Map<string, Described>();
 /** Templates are few; a bound keeps test suites and odd callers from growing the memos below without end. */

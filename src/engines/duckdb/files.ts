@@ -22,7 +22,7 @@ export type LogLayout = 's3' | 'flat';
 export { formatOfHead, type LogFormat } from './heads';
 
 export interface LogFile {
-  /** Absolute path with `/` separators (DuckDB's `filename` returns it verbatim; partition values are parsed from it). */
+  /** Absolute path with `/` separators (DuckDB's `filename` returns it verbatim). */
   path: string;
   /** Size on disk: what "bytes scanned" adds up. */
   bytes: number;
@@ -37,7 +37,7 @@ export interface LogFile {
   format: LogFormat;
   /** Discovered without opening it (size and time only): `probeLogFiles` reads its head before DuckDB does. */
   unprobed?: true;
-  /** S3 layout only: values of the partition columns. */
+  /** S3 layout only: values of the partition columns, from the folders (the view gives them to DuckDB as constants). */
   account?: string;
   region?: string;
   day?: string;

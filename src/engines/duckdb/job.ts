@@ -28,7 +28,7 @@ export interface Job {
   /** Days read from the columnar cache instead of `files`. */
   cached: CachedPartition[];
   needs?: ColumnNeeds;
-  /** The filters DuckDB pushed into the scan of the cached days (for the bytes read; pruning.ts). */
+  /** What the question's SQL accepts per sort column of the cached days, from DuckDB's parse (bytes read; pruning.ts). */
   pruning?: Pruning;
   connection?: DuckDBConnection;
   columns?: string[];

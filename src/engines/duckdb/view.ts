@@ -11,14 +11,14 @@ import type { ColumnNeeds, Need } from './needs';
  * JsonSerDe does for a string column (`readOnly: false` → 'false', `requestParameters: {…}` → '{…}'). A JSON target
  * would quote plain strings, and measured no faster. Structs are pinned with CloudTrail's camelCase keys (key matching
  * in `read_json`'s `columns` is case-sensitive, as checked locally on DuckDB 1.5) and cast to the table's lowercase
- * fields.
+ * fields, unless the query only takes text leaves out of them (`projection` says why).
  *
  * Speed comes from three choices, measured on ~1M events / 1,440 files (numbers in the engine's report):
  * - `records='true'` with pinned `columns`: without it read_json samples up to 32 files while binding (~0.4 s).
  * - compact `{"Records":[…]}` files (what CloudTrail delivers: one line) are read as `newline_delimited`, about twice
  *   as fast as `auto`/`unstructured` on the same files.
  * - only the columns (and struct fields) the query names are pinned in `columns`; the others are typed NULLs, so the
- *   view keeps exactly the table's columns while read_json materialises only what the query needs.
+ *   view keeps exactly the table's column names while read_json materialises only what the query needs.
  */
 
 /** Partition columns after the table columns, as in the Athena DDL (`timestamp`) plus region / account. */
