@@ -2,8 +2,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { QueryEngine, QueryStatus, ResultPage } from '../../../src/core/engine';
 import type { BoundQuery, SqlParam } from '../../../src/core/query';
+import { installTrinoShims } from '../../../src/engines/duckdb/trino';
 
 /** Builders for small CloudTrail trees in a temp folder (S3 layout, org trails, flat exports). */
 
@@ -172,4 +174,28 @@ export async function run(
 /** Rows as objects keyed by column name, for readable assertions. */
 export function records(result: { columns: string[]; rows: (string | null)[][] }): Record<string, string | null>[] {
   return result.rows.map((row) => Object.fromEntries(result.columns.map((c, i) => [c, row[i] ?? null])));
+}
+
+/**
+ * An in-memory DuckDB connection for the enclosing `describe` (opened in its beforeAll, closed in its afterAll), with
+ * the Trino shims installed the way the engine installs them unless `shims: false`.
+ */
+export function memoryDuckDb(options: { shims?: boolean } = {}): { readonly connection: DuckDBConnection } {
+  let instance: DuckDBInstance | undefined;
+  let connection: DuckDBConnection | undefined;
+  beforeAll(async () => {
+    instance = await DuckDBInstance.create(':memory:');
+    connection = await instance.connect();
+    if (options.shims !== false) await installTrinoShims(connection);
+  });
+  afterAll(() => {
+    connection?.closeSync();
+    instance?.closeSync();
+  });
+  return {
+    get connection(): DuckDBConnection {
+      if (!connection) throw new Error('memoryDuckDb: the connection opens in beforeAll');
+      return connection;
+    },
+  };
 }

@@ -1,7 +1,8 @@
-import { type DuckDBConnection, DuckDBInstance, LIST, listValue, VARCHAR } from '@duckdb/node-api';
+import { LIST, listValue, VARCHAR } from '@duckdb/node-api';
 import fc from 'fast-check';
 import ipaddr from 'ipaddr.js';
-import { cidrContains, installTrinoShims } from '../../../src/engines/duckdb/trino';
+import { cidrContains } from '../../../src/engines/duckdb/trino';
+import { memoryDuckDb } from './fixtures';
 
 /**
  * `contains(network, address)` on DuckDB (SQL for the spellings it covers, the JS function for the rest) against a
@@ -207,24 +208,12 @@ const networkCase = fc
   });
 
 describe('contains(network, address): SQL fast path and JS function against the ipaddr.js reference', () => {
-  let instance: DuckDBInstance;
-  let connection: DuckDBConnection;
-
-  beforeAll(async () => {
-    instance = await DuckDBInstance.create(':memory:');
-    connection = await instance.connect();
-    await installTrinoShims(connection);
-  });
-
-  afterAll(() => {
-    connection.closeSync();
-    instance.closeSync();
-  });
+  const db = memoryDuckDb();
 
   /** contains() as the templates call it: the network a bound parameter, the address a column of text. */
   async function sqlVerdicts(network: string, addresses: readonly (string | null)[]): Promise<Verdict[]> {
     try {
-      const reader = await connection.runAndReadAll(
+      const reader = await db.connection.runAndReadAll(
         `SELECT contains($1, try_cast(a AS ipaddress)) FROM (SELECT unnest($2) AS a, generate_subscripts($2, 1) AS i) ORDER BY i`,
         [network, listValue(addresses)],
         [VARCHAR, LIST(VARCHAR)],
@@ -261,7 +250,7 @@ describe('contains(network, address): SQL fast path and JS function against the 
         const pairs = cases
           .filter((c) => reference(c.network, '::') !== 'raises')
           .flatMap((c) => c.addresses.map((a) => [c.network, a] as const));
-        const reader = await connection.runAndReadAll(
+        const reader = await db.connection.runAndReadAll(
           `SELECT contains(n, try_cast(a AS ipaddress)) FROM (SELECT unnest($1) AS n, unnest($2) AS a, generate_subscripts($1, 1) AS i) ORDER BY i`,
           [listValue(pairs.map((p) => p[0])), listValue(pairs.map((p) => p[1]))],
           [LIST(VARCHAR), LIST(VARCHAR)],

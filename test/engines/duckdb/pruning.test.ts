@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { parseRequest } from '../../../commands';
 import type { CommandContext } from '../../../commands/types';
 import { DuckDbEngine } from '../../../src/engines/duckdb';
@@ -13,24 +13,16 @@ import { pruningFromAst, type RowGroupStats, rowGroupNeeded } from '../../../src
 import { generateSampleData, sampleAccountIds } from '../../../src/sample/generate';
 import { testConfig } from '../../helpers/config';
 import { runCommand } from '../../helpers/run-query';
+import { memoryDuckDb } from './fixtures';
 
 /**
  * The bytes a warm question reports skip the row groups its filters rule out by their statistics (pruning.ts): never
  * one that holds a row of the answer, and fewer than all of them when the template names event sources or names.
  */
 describe("what a question accepts per sort column, from DuckDB's parse of its SQL", () => {
-  let instance: DuckDBInstance;
-  let connection: DuckDBConnection;
-  beforeAll(async () => {
-    instance = await DuckDBInstance.create(':memory:');
-    connection = await instance.connect();
-  });
-  afterAll(() => {
-    connection.closeSync();
-    instance.closeSync();
-  });
+  const db = memoryDuckDb({ shims: false });
   const pruningOf = async (sql: string) => {
-    const reader = await connection.runAndReadAll(`SELECT json_serialize_sql(${`'${sql.replaceAll("'", "''")}'`})`);
+    const reader = await db.connection.runAndReadAll(`SELECT json_serialize_sql(${`'${sql.replaceAll("'", "''")}'`})`);
     const pruning = pruningFromAst(String(reader.getRows()[0]![0]));
     return Object.fromEntries([...pruning].map(([column, values]) => [column, [...values].sort()]));
   };

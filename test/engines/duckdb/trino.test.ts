@@ -1,35 +1,22 @@
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import {
   CIDR_CONTAINS_FUNCTION,
   cidrContains,
   cidrIPv4Pattern,
   cidrPrefixes,
   InvalidCidrError,
-  installTrinoShims,
 } from '../../../src/engines/duckdb/trino';
+import { memoryDuckDb } from './fixtures';
 
 /**
  * Each Trino shim returns what the Trino documentation says (trino.io/docs/current/functions/*.html), on a bare
  * connection with the shims installed the way the engine installs them.
  */
 describe('Trino shims on DuckDB', () => {
-  let instance: DuckDBInstance;
-  let connection: DuckDBConnection;
-
-  beforeAll(async () => {
-    instance = await DuckDBInstance.create(':memory:');
-    connection = await instance.connect();
-    await installTrinoShims(connection);
-  });
-
-  afterAll(() => {
-    connection.closeSync();
-    instance.closeSync();
-  });
+  const db = memoryDuckDb();
 
   /** One value, as JS (strings, numbers, booleans, null; integers of any width as number). */
   async function value(sql: string): Promise<unknown> {
-    const reader = await connection.runAndReadAll(`SELECT ${sql}`);
+    const reader = await db.connection.runAndReadAll(`SELECT ${sql}`);
     const v = reader.getRowsJS()[0]![0];
     return typeof v === 'bigint' ? Number(v) : v;
   }
@@ -170,7 +157,9 @@ describe('Trino shims on DuckDB', () => {
     });
 
     test('with the network a bound parameter, the prepared result is typed BOOLEAN (the engine spools by type)', async () => {
-      const prepared = await connection.prepare(`SELECT contains($1, try_cast('2001:db8::1' AS ipaddress)) AS inside`);
+      const prepared = await db.connection.prepare(
+        `SELECT contains($1, try_cast('2001:db8::1' AS ipaddress)) AS inside`,
+      );
       expect(prepared.columnType(0).toString()).toBe('BOOLEAN');
       prepared.bindVarchar(1, '2001:db8::/32');
       expect((await prepared.runAndReadAll()).getRowsJS()).toEqual([[true]]);

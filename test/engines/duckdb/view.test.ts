@@ -1,12 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type DuckDBConnection, DuckDBInstance, type DuckDBType, DuckDBTypeId } from '@duckdb/node-api';
+import { type DuckDBType, DuckDBTypeId } from '@duckdb/node-api';
 import { CLOUDTRAIL_COLUMNS, type ColumnType } from '../../../src/ddl/table';
 import { discoverLogFiles, type LogFile, probeFormats } from '../../../src/engines/duckdb/files';
 import { columnNeeds, type Need } from '../../../src/engines/duckdb/needs';
-import { installTrinoShims } from '../../../src/engines/duckdb/trino';
 import { branchesOf, duckDbType, maxObjectSizeFor, viewSql } from '../../../src/engines/duckdb/view';
-import { event, LogTree } from './fixtures';
+import { event, LogTree, memoryDuckDb } from './fixtures';
 
 const FIXTURES = path.resolve(__dirname, '../../fixtures/cloudtrail');
 
@@ -51,8 +50,7 @@ const EXPECTED_COLUMNS = [
 
 describe('cloudtrail_logs view', () => {
   let tree: LogTree;
-  let instance: DuckDBInstance;
-  let connection: DuckDBConnection;
+  const db = memoryDuckDb();
 
   beforeAll(async () => {
     tree = new LogTree();
@@ -65,14 +63,9 @@ describe('cloudtrail_logs view', () => {
     tree.write('exports/array.json', JSON.stringify([event({ eventTime: '2024-05-01T11:00:00Z' })], null, 2));
     tree.write('exports/ndjson.json.gz', fs.readFileSync(path.join(FIXTURES, 'ndjson-export.json')));
     tree.write('exports/wrapped.json', JSON.stringify({ Records: [event({ eventTime: '2024-05-01T12:00:00Z' })] }));
-    instance = await DuckDBInstance.create(':memory:');
-    connection = await instance.connect();
-    await installTrinoShims(connection);
   });
 
   afterAll(() => {
-    connection.closeSync();
-    instance.closeSync();
     tree.remove();
   });
 
@@ -84,9 +77,9 @@ describe('cloudtrail_logs view', () => {
   }
 
   async function describeView(sql: string): Promise<{ names: string[]; shapes: [string, Shape][] }> {
-    const described = await connection.runAndReadAll('DESCRIBE cloudtrail_logs');
+    const described = await db.connection.runAndReadAll('DESCRIBE cloudtrail_logs');
     const names = described.getRowsJS().map((row) => String(row[0]));
-    const prepared = await connection.prepare(sql);
+    const prepared = await db.connection.prepare(sql);
     const shapes = Array.from(
       { length: prepared.columnCount },
       (_, i) => [prepared.columnName(i), duckShape(prepared.columnType(i))] as [string, Shape],
@@ -104,7 +97,7 @@ describe('cloudtrail_logs view', () => {
     expect(new Set(files.map((f) => `${f.layout}:${f.format}`))).toEqual(
       new Set(['s3:records', 's3:records-multiline', 'flat:array', 'flat:events', 'flat:records']),
     );
-    await connection.run(viewSql(branchesOf(withFiles ? files : []), { needs: columnNeeds(sql) }));
+    await db.connection.run(viewSql(branchesOf(withFiles ? files : []), { needs: columnNeeds(sql) }));
     const { names, shapes } = await describeView('SELECT * FROM cloudtrail_logs');
     expect(names).toEqual(EXPECTED_COLUMNS.map(([name]) => name));
     expect(shapes).toEqual(EXPECTED_COLUMNS);
@@ -112,8 +105,8 @@ describe('cloudtrail_logs view', () => {
 
   test('every leaf is text: booleans, objects and numbers come out as Athena JsonSerDe gives them', async () => {
     const files = await filesOfDay();
-    await connection.run(viewSql(branchesOf(files), { needs: 'all' }));
-    const reader = await connection.runAndReadAll(
+    await db.connection.run(viewSql(branchesOf(files), { needs: 'all' }));
+    const reader = await db.connection.runAndReadAll(
       `SELECT eventid, readonly, requestparameters, responseelements, additionaleventdata, serviceeventdetails,
               sessioncredentialfromconsole, edgedevicedetails, resources[1].arn AS resource_arn,
               resources[1].type AS resource_type, useridentity.sessioncontext.sessionissuer.username AS issuer,
@@ -151,8 +144,8 @@ describe('cloudtrail_logs view', () => {
 
   test('partition columns: from the folder for S3 files, from eventtime and the records’ own awsRegion / recipientAccountId for exports', async () => {
     const files = await filesOfDay();
-    await connection.run(viewSql(branchesOf(files), { needs: columnNeeds('SELECT eventid, eventtime') }));
-    const reader = await connection.runAndReadAll(
+    await db.connection.run(viewSql(branchesOf(files), { needs: columnNeeds('SELECT eventid, eventtime') }));
+    const reader = await db.connection.runAndReadAll(
       `SELECT eventid, "timestamp", region, account FROM cloudtrail_logs WHERE eventid LIKE 'evt-nd-%' ORDER BY eventid`,
     );
     expect(reader.getRowsJS()).toEqual([
@@ -181,12 +174,12 @@ describe('cloudtrail_logs view', () => {
       for (const order of [files, interleaved]) {
         const sql = viewSql(branchesOf(order), { needs: columnNeeds('SELECT eventid') });
         expect(sql).not.toContain('regexp_extract');
-        await connection.run(sql);
-        const all = await connection.runAndReadAll(
+        await db.connection.run(sql);
+        const all = await db.connection.runAndReadAll(
           `SELECT eventid, "timestamp", region, account FROM cloudtrail_logs ORDER BY eventid`,
         );
         expect(all.getRowsJS()).toEqual([...expected].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
-        const filtered = await connection.runAndReadAll(
+        const filtered = await db.connection.runAndReadAll(
           `SELECT count(*)::INTEGER FROM cloudtrail_logs WHERE "timestamp" BETWEEN '2024/05/02' AND '2024/05/03' AND region = 'eu-west-1' AND account = '444455556666'`,
         );
         expect(filtered.getRowsJS()).toEqual([[4]]);
@@ -195,8 +188,8 @@ describe('cloudtrail_logs view', () => {
       const bare = files.map(({ day: _d, region: _r, account: _a, ...rest }) => rest);
       const fallback = viewSql(branchesOf(bare), { needs: columnNeeds('SELECT eventid') });
       expect(fallback).toContain('regexp_extract');
-      await connection.run(fallback);
-      const fromPath = await connection.runAndReadAll(
+      await db.connection.run(fallback);
+      const fromPath = await db.connection.runAndReadAll(
         `SELECT eventid, "timestamp", region, account FROM cloudtrail_logs ORDER BY eventid`,
       );
       expect(fromPath.getRowsJS()).toEqual([...expected].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
@@ -208,8 +201,8 @@ describe('cloudtrail_logs view', () => {
   test('a column the query does not name reads as NULL; one it names is read', async () => {
     const files = await filesOfDay();
     const sql = `SELECT eventname, useridentity.username, useragent FROM cloudtrail_logs WHERE eventid = 'evt-nd-2'`;
-    await connection.run(viewSql(branchesOf(files), { needs: columnNeeds(sql) }));
-    const reader = await connection.runAndReadAll(
+    await db.connection.run(viewSql(branchesOf(files), { needs: columnNeeds(sql) }));
+    const reader = await db.connection.runAndReadAll(
       `SELECT eventname, useridentity.username, useragent, eventsource FROM cloudtrail_logs WHERE eventid = 'evt-nd-2'`,
     );
     // eventid is filtered on, so it is pinned; eventsource was not named by the query the view was made for.
@@ -221,15 +214,15 @@ describe('cloudtrail_logs view', () => {
     const leaves = `SELECT useridentity.username, useridentity.sessioncontext.sessionissuer.arn FROM cloudtrail_logs WHERE eventid = 'evt-nd-2'`;
     const leavesView = viewSql(branchesOf(files), { needs: columnNeeds(leaves) });
     expect(leavesView).not.toMatch(/CAST\(r\."userIdentity"/);
-    await connection.run(leavesView);
-    expect((await connection.runAndReadAll(leaves)).getRowsJS()).toEqual([['bob', null]]);
-    const asRead = await connection.runAndReadAll(`SELECT typeof(useridentity) FROM cloudtrail_logs LIMIT 1`);
+    await db.connection.run(leavesView);
+    expect((await db.connection.runAndReadAll(leaves)).getRowsJS()).toEqual([['bob', null]]);
+    const asRead = await db.connection.runAndReadAll(`SELECT typeof(useridentity) FROM cloudtrail_logs LIMIT 1`);
     expect(String(asRead.getRowsJS()[0]![0])).toContain('userName');
     const whole = `SELECT useridentity.username, useridentity.sessioncontext FROM cloudtrail_logs WHERE eventid = 'evt-nd-2'`;
     const wholeView = viewSql(branchesOf(files), { needs: columnNeeds(whole) });
     expect(wholeView).toMatch(/CAST\(r\."userIdentity"/);
-    await connection.run(wholeView);
-    const reader = await connection.runAndReadAll(
+    await db.connection.run(wholeView);
+    const reader = await db.connection.runAndReadAll(
       `SELECT useridentity.username, useridentity.arn, typeof(useridentity) FROM cloudtrail_logs WHERE eventid = 'evt-nd-2'`,
     );
     // Fields the query did not pin are NULL, and the struct has the table's type, lowercase field names included.
