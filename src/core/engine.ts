@@ -48,6 +48,12 @@ export interface QueryEngine {
   /** The caller has everything it needs (the result is spooled): free what the engine keeps for this query. */
   release?(engineId: string): Promise<void>;
   /**
+   * Resolves once the query has reached a terminal state (at once for an id the engine does not know); never rejects.
+   * A caller that polls `status` races its pause with it, so an answer is seen when it is ready, not at the next
+   * poll: an engine that runs in-process knows the moment. Engines that cannot tell (Athena) leave it out.
+   */
+  ended?(engineId: string): Promise<void>;
+  /**
    * Bytes the query's partitions hold, before running it (cost pre-flight). `partial` when not every folder could be
    * sized (the figures are then extrapolated); a rejection means no estimate at all (the runner fails open).
    */

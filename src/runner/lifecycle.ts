@@ -7,6 +7,7 @@ import type { Admission } from './admission';
 import { dropSpool, type Results } from './collect';
 import { LeaseLostError, type Leases, QueuedForSweepError, type RunnerContext } from './context';
 import { engineKeptForgetting, queryEnded } from './messages';
+import { pollPause } from './poll';
 import type { Publishing } from './publish';
 
 /** How long a question may wait for the engine's active-query quota before it fails. */
@@ -142,7 +143,7 @@ export class Lifecycle {
           lastProgress = Date.now();
           await publisher.progress(e, this.c.now().getTime() - began, status.stats).catch(() => {});
         }
-        await this.c.sleep(delay);
+        await pollPause(this.c, engineId, delay);
         delay = Math.min(poll.maxMs, delay * poll.factor);
         continue;
       }

@@ -4,6 +4,7 @@ import type { SeriesBuilder, TimeSeries } from '../core/publisher';
 import type { SeriesQuery } from '../core/query';
 import { queryCostUsd } from '../cost';
 import type { Logger } from '../logger';
+import { pollPause } from './poll';
 
 /**
  * How long an answer waits for its chart's series query (issue 17, item 4) before it is published without a chart.
@@ -84,7 +85,7 @@ export async function runSeries(
         return { cost: costOf() };
       }
       await renew();
-      await c.sleep(delay);
+      await pollPause(c, engineId, delay);
       slept += delay;
       delay = Math.min(c.poll.maxMs, delay * c.poll.factor);
     }

@@ -81,6 +81,39 @@ describe('Runner', () => {
     expect(engine.starts[0]!.executionId).toBe(e!.id);
   });
 
+  test('an answer the engine says has ended is collected at once, not after the pause between polls', async () => {
+    // Polls a minute apart with a pause that never ends: only the engine's `ended` can move the runner on.
+    class EndingEngine extends ScriptedEngine {
+      endedCalls = 0;
+      ended(): Promise<void> {
+        this.endedCalls += 1;
+        return new Promise((resolve) =>
+          setTimeout(() => {
+            this.pollsBeforeDone = 0;
+            resolve();
+          }, 5),
+        );
+      }
+    }
+    const engine = new EndingEngine();
+    const { store } = await world.dynamo.newStore();
+    const runner = testRunner({
+      engine,
+      store,
+      publisher: new RecordingPublisher(),
+      resultsDir: world.resultsDir,
+      poll: { initialMs: 60_000, maxMs: 60_000, factor: 1 },
+      sleep: (ms) => (ms >= 60_000 ? new Promise<void>(() => {}) : new Promise((r) => setTimeout(r, 2))),
+    });
+    const outcome = await runner.submit(submission());
+    expect(outcome.kind).toBe('started');
+    expect(await store.get(outcome.kind === 'started' ? outcome.execution.id : '')).toMatchObject({
+      state: 'PUBLISHED',
+      stats: { rows: 2 },
+    });
+    expect(engine.endedCalls).toBe(1);
+  });
+
   test('a failed query posts its reason and is published; no CSV', async () => {
     const { runner, publisher, store, engine } = await setup();
     engine.outcome = 'FAILED';

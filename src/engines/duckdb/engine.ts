@@ -93,6 +93,10 @@ export class DuckDbEngine implements QueryEngine {
 
   async start(query: BoundQuery, options: StartOptions): Promise<string> {
     if (this.closed) throw new TrailError('ENGINE_CLOSED', 'The DuckDB engine has been closed; restart trailbot.');
+    let markEnded = () => {};
+    const ended = new Promise<void>((resolve) => {
+      markEnded = resolve;
+    });
     const job: Job = {
       id: `duckdb-${randomUUID()}`,
       executionId: options.executionId,
@@ -101,6 +105,8 @@ export class DuckDbEngine implements QueryEngine {
       files: [],
       cached: [],
       settled: Promise.resolve(),
+      ended,
+      markEnded,
       lock: Promise.resolve(),
     };
     this.jobs.set(job.id, job);
@@ -162,6 +168,10 @@ export class DuckDbEngine implements QueryEngine {
       });
       yield { columns: [...columns], rows };
     }
+  }
+
+  ended(engineId: string): Promise<void> {
+    return this.jobs.get(engineId)?.ended ?? Promise.resolve();
   }
 
   async cancel(engineId: string): Promise<void> {
@@ -256,6 +266,7 @@ export class DuckDbEngine implements QueryEngine {
     if (reason) job.reason = reason;
     job.finishedAt = Date.now();
     job.startedAt ??= job.finishedAt;
+    job.markEnded();
   }
 
   private withConnection<T>(job: Job, use: (connection: DuckDBConnection) => Promise<T>): Promise<T> {

@@ -35,6 +35,9 @@ export interface Job {
   types?: DuckDBType[];
   rowCount?: number;
   settled: Promise<void>;
+  /** Resolved by the engine when the job reaches a terminal state (`QueryEngine.ended`). */
+  ended: Promise<void>;
+  markEnded: () => void;
   /** Serialises statements on the job's connection (paging, eviction). */
   lock: Promise<unknown>;
 }

@@ -278,6 +278,33 @@ describe('DuckDbEngine cancel and queueing', () => {
     expect(next.rows).toEqual([['2']]);
   });
 
+  test('ended() resolves when a query reaches its terminal state: done, cancelled while running or queued, unknown', async () => {
+    const states: string[] = [];
+    const watch = async (id: string) => {
+      await engine.ended(id);
+      states.push((await engine.status(id)).state);
+    };
+    const running = await engine.start(slow, { executionId: 'ended-slow' });
+    const queued = await engine.start(plainQuery('SELECT 1 AS one'), { executionId: 'ended-queued' });
+    const watching = [watch(running), watch(queued)];
+    await executing;
+    // Both still going: nothing has resolved.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(states).toEqual([]);
+    await engine.cancel(queued);
+    await watching[1];
+    expect(states).toEqual(['CANCELLED']);
+    await engine.cancel(running);
+    await watching[0];
+    expect(states).toEqual(['CANCELLED', 'CANCELLED']);
+
+    const done = await engine.start(plainQuery('SELECT 1 AS one'), { executionId: 'ended-done' });
+    await engine.ended(done);
+    expect((await engine.status(done)).state).toBe('SUCCEEDED');
+    // An id the engine never gave (or forgot) does not hang the caller.
+    await expect(engine.ended('duckdb-unknown')).resolves.toBeUndefined();
+  });
+
   test('cancel of a finished query changes nothing', async () => {
     const id = await engine.start(plainQuery('SELECT 1 AS one'), { executionId: 'done' });
     await settle(engine, id);
