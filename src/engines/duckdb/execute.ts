@@ -4,6 +4,7 @@ import { TrailError } from '../../core/errors';
 import { setBounded } from '../../util/bounded-map';
 import type { ColumnarCache } from './cache';
 import { type CachedPartition, partitionKeyOf } from './cache-manifest';
+import { clearFileLists, setFileLists } from './file-lists';
 import { discoverLogFiles, type LogFile, probeFormats, probeLogFiles } from './files';
 import {
   asSubquery,
@@ -73,9 +74,12 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
   for (let attempt = 1; ; attempt++) {
     if (!isRunning(job)) return;
     try {
+      const branches = branchesOf(files);
+      await setFileLists(connection, branches);
       await connection.run(
-        viewSql(branchesOf(files), {
+        viewSql(branches, {
           needs,
+          fileLists: 'variables',
           ...(query.scope ? { scope: query.scope } : {}),
           parquet: cached.map((c) => c.parquet),
         }),
@@ -102,6 +106,7 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
       } finally {
         spool.destroySync();
       }
+      await clearFileLists(connection);
       if (!isRunning(job)) return;
       if (cached.length > 0) job.pruning = await sqlPruning(connection, query.sql);
       job.columns = columns;

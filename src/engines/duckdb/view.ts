@@ -74,6 +74,11 @@ export interface ViewBranch {
 
 export interface ViewOptions {
   needs: ColumnNeeds;
+  /**
+   * Where each read_json call finds its file list: inline literals (default), or the connection variables
+   * `setFileLists` (file-lists.ts) sets, which keeps thousands of paths out of the SQL DuckDB parses.
+   */
+  fileLists?: 'literals' | 'variables';
   /** Narrows flat exports by the records' own awsRegion / recipientAccountId (their path says nothing). */
   scope?: { accounts?: readonly string[]; regions?: readonly string[] };
 }
@@ -176,7 +181,11 @@ function knownPartitions(files: readonly LogFile[]): [string, string, string] | 
   }) as [string, string, string];
 }
 
-function branchSql(branch: ViewBranch, options: ViewOptions): string {
+/** The connection variables holding the file lists of the view's read_json calls, by index (file-lists.ts). */
+export const FILE_LIST_PREFIX = 'trailbot_files_';
+export const fileListVariable = (index: number): string => `${FILE_LIST_PREFIX}${index}`;
+
+function branchSql(branch: ViewBranch, options: ViewOptions, index: number): string {
   const pinned = pinnedColumns(options, branch.layout);
   const readColumns = pinned
     .map(({ column, need }) => `${literal(column.json)}: ${literal(duckDbType(column.type, 'json', need))}`)
@@ -185,7 +194,10 @@ function branchSql(branch: ViewBranch, options: ViewOptions): string {
   const columnsArg = recordsWrapped
     ? `{'Records': ${literal(`STRUCT(${structFields(pinned)})[]`)}}`
     : `{${readColumns}}`;
-  const files = `[${branch.files.map((f) => literal(exactPath(f.path))).join(', ')}]`;
+  const files =
+    options.fileLists === 'variables'
+      ? `getvariable(${literal(fileListVariable(index))})`
+      : `[${branch.files.map((f) => literal(exactPath(f.path))).join(', ')}]`;
   const known = branch.layout === 's3' ? knownPartitions(branch.files) : undefined;
   const fromPath = branch.layout === 's3' && !known;
   const read = `read_json(${files}, format = ${literal(READ_FORMAT[branch.format])}, records = 'true', columns = ${columnsArg}, compression = ${literal(branch.compression)}, maximum_object_size = ${branch.maxObjectBytes}${fromPath ? ', filename = true' : ''})`;
@@ -258,7 +270,7 @@ export function viewSql(
   options: ViewOptions & { parquet?: readonly string[] },
   name: string = CLOUDTRAIL_TABLE,
 ): string {
-  const arms = branches.filter((b) => b.files.length > 0).map((b) => branchSql(b, options));
+  const arms = branches.filter((b) => b.files.length > 0).map((b, i) => branchSql(b, options, i));
   if (options.parquet?.length) arms.push(parquetSql(options.parquet));
   return `CREATE OR REPLACE TEMP VIEW ${name} AS\n${arms.length ? arms.join('\nUNION ALL\n') : emptySql()}`;
 }
@@ -289,7 +301,7 @@ export function branchesOf(files: readonly LogFile[]): ViewBranch[] {
 /** A query that reads one file the way the view would (eventTime only): does DuckDB get through it? */
 export function fileCheckSql(file: LogFile): string {
   const [branch] = branchesOf([file]);
-  return `SELECT count(*) FROM (${branchSql(branch!, { needs: new Map() })})`;
+  return `SELECT count(*) FROM (${branchSql(branch!, { needs: new Map() }, 0)})`;
 }
 
 /** maximum_object_size must exceed the object; DuckDB takes a UINTEGER. */

@@ -1,0 +1,70 @@
+import { DuckDbEngine } from '../../../src/engines/duckdb/engine';
+import { clearFileLists, setFileLists } from '../../../src/engines/duckdb/file-lists';
+import { discoverLogFiles } from '../../../src/engines/duckdb/files';
+import { columnNeeds } from '../../../src/engines/duckdb/needs';
+import { branchesOf, FILE_LIST_PREFIX, viewSql } from '../../../src/engines/duckdb/view';
+import { event, LogTree, memoryDuckDb, plainQuery, run } from './fixtures';
+
+const ROWS = `SELECT eventid, "timestamp", region, account FROM cloudtrail_logs ORDER BY eventid`;
+
+describe('file lists handed to DuckDB as connection variables', () => {
+  let tree: LogTree;
+  const db = memoryDuckDb();
+
+  beforeAll(() => {
+    tree = new LogTree();
+    tree.s3({ day: '2024/05/01', events: [event({ eventID: 'evt-1' })] });
+    tree.s3({ day: '2024/05/02', region: 'eu-west-1', events: [event({ eventID: 'evt-2' })] });
+    // Glob characters and a quote in a name: the path must still match only this file, and `*` must not pull in
+    // the file beside it a second time.
+    tree.s3({ day: '2024/05/02', name: "it's [a]*?.json.gz", events: [event({ eventID: 'evt-3' })] });
+    // A flat export: a second read_json call, so a second list.
+    tree.write('exports/flat.json', JSON.stringify([event({ eventID: 'evt-4', awsRegion: 'ap-south-1' })]));
+  });
+  afterAll(() => tree.remove());
+
+  test('the view reads the same rows as with the paths inline, and its SQL holds none of them', async () => {
+    const { files } = await discoverLogFiles(tree.root, { partitions: ['2024/05/01', '2024/05/02'] });
+    expect(files).toHaveLength(4);
+    const branches = branchesOf(files);
+    expect(branches.length).toBe(2);
+    const needs = columnNeeds('SELECT eventid');
+
+    await db.connection.run(viewSql(branches, { needs }));
+    const inline = (await db.connection.runAndReadAll(ROWS)).getRowsJS();
+    expect(inline.map((r) => r[0])).toEqual(['evt-1', 'evt-2', 'evt-3', 'evt-4']);
+
+    const sql = viewSql(branches, { needs, fileLists: 'variables' });
+    expect(sql).not.toContain(tree.root);
+    await setFileLists(db.connection, branches);
+    await db.connection.run(sql);
+    expect((await db.connection.runAndReadAll(ROWS)).getRowsJS()).toEqual(inline);
+  });
+
+  test('clearing drops only the lists, not other variables of the connection', async () => {
+    const { files } = await discoverLogFiles(tree.root, { partitions: ['2024/05/01'] });
+    await setFileLists(db.connection, branchesOf(files));
+    await db.connection.run(`SET VARIABLE someone_elses = 1`);
+    const names = async () =>
+      (await db.connection.runAndReadAll('SELECT name FROM duckdb_variables() ORDER BY name'))
+        .getRowsJS()
+        .map((r) => String(r[0]));
+    expect((await names()).some((n) => n.startsWith(FILE_LIST_PREFIX))).toBe(true);
+    await clearFileLists(db.connection);
+    expect(await names()).toEqual(['someone_elses']);
+  });
+
+  test('the engine answers over such names through the variables', async () => {
+    const engine = new DuckDbEngine({ dataDir: tree.root, logger: () => undefined });
+    try {
+      const result = await run(
+        engine,
+        plainQuery('SELECT eventid FROM cloudtrail_logs ORDER BY eventid', ['2024/05/01', '2024/05/02']),
+      );
+      expect(result.rows).toEqual([['evt-1'], ['evt-2'], ['evt-3'], ['evt-4']]);
+      expect(result.status.stats.filesRead).toBe(4);
+    } finally {
+      await engine.close();
+    }
+  });
+});
