@@ -16,6 +16,7 @@ import type { BoundQuery } from '../src/core/query';
 import { DuckDbEngine, discoverLogFiles, type LogFile } from '../src/engines/duckdb';
 import { columnNeeds } from '../src/engines/duckdb/needs';
 import { sqlLiteral } from '../src/query/literal';
+import { pollPause } from '../src/runner/poll';
 import { SG_SCENARIO } from '../src/sample/generate';
 import {
   BENCH_NOW,
@@ -339,7 +340,8 @@ export async function awaitQuery(engine: QueryEngine, id: string): Promise<Query
   const began = performance.now();
   let status = await engine.status(id);
   while (status.state === 'QUEUED' || status.state === 'RUNNING') {
-    await sleep(Math.min(20, Math.max(1, (performance.now() - began) / 50)));
+    // As the runner waits (src/runner/poll.ts): the pause ends early when the engine says the query has ended.
+    await pollPause({ engine, sleep }, id, Math.min(20, Math.max(1, (performance.now() - began) / 50)));
     status = await engine.status(id);
   }
   return status;
