@@ -23,7 +23,6 @@ import { startDynalite } from '../src/store/dynalite';
 import { DynamoExecutionStore } from '../src/store/dynamo';
 import { ensureTable } from '../src/store/table-admin';
 import { createSlackApp, SLACK_EVENTS_PATH } from '../src/surfaces/slack/app';
-import { FollowUps } from '../src/surfaces/slack/follow-ups';
 import type { TrailLogger } from '../src/surfaces/slack/logger';
 import { SlackPublisher } from '../src/surfaces/slack/publisher';
 import { quietKnownWarnings } from '../src/util/quiet-warnings';
@@ -127,12 +126,9 @@ async function startTrailbot(spec: AppServerSpec): Promise<Running> {
     action: (input) => late.action(input),
   };
 
-  // As src/main.ts wires it: while acks are owed, the engine holds the columnar cache's conversion.
-  let yieldToRequests: ((busy: boolean) => void) | undefined;
   const slack = createSlackApp({
     config: { ...config.chat, port: 0, host: '127.0.0.1' },
     dispatcher: counting,
-    followUps: new FollowUps({ onBusy: (busy) => yieldToRequests?.(busy) }),
     clientOptions: { slackApiUrl: spec.slackApiUrl },
     logger: loggers.slack,
   });
@@ -171,7 +167,6 @@ async function startTrailbot(spec: AppServerSpec): Promise<Running> {
     },
   });
   late.target = parts.dispatcher;
-  yieldToRequests = parts.engine.yieldToRequests?.bind(parts.engine);
   const conversion = spec.convertOnMark ? await conversionOf(parts, spec.dataDir) : undefined;
   await slack.start();
   parts.scheduler?.start();

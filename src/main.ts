@@ -15,7 +15,6 @@ import { stableWorkerId } from './runner/worker-id';
 import { ensureSampleData } from './sample/bootstrap';
 import { SAMPLE_KNOWN_NETWORKS } from './sample/generate';
 import { createSlackApp } from './surfaces/slack/app';
-import { FollowUps } from './surfaces/slack/follow-ups';
 import { SlackPublisher } from './surfaces/slack/publisher';
 import { TerminalPublisher } from './surfaces/terminal/publisher';
 import { runRepl } from './surfaces/terminal/repl';
@@ -112,12 +111,9 @@ export async function startTerminal(config: TrailConfig, log: Logger, o: { engin
 async function startSlack(config: TrailConfig, log: Logger): Promise<void> {
   if (config.chat.kind !== 'slack') throw new Error('not a Slack configuration');
   const dispatcher = lateDispatcher();
-  // While acks are owed, the engine holds its background work (the columnar cache's conversion): set once built.
-  let yieldToRequests: ((busy: boolean) => void) | undefined;
   const slack = createSlackApp({
     config: config.chat,
     dispatcher,
-    followUps: new FollowUps({ onBusy: (busy) => yieldToRequests?.(busy) }),
     logger: consoleStyle(log),
     ...(config.chat.apiUrl ? { clientOptions: { slackApiUrl: config.chat.apiUrl } } : {}),
   });
@@ -137,7 +133,6 @@ async function startSlack(config: TrailConfig, log: Logger): Promise<void> {
     runner: { workerId, spool: { deleteAfterPublish: true } },
   });
   dispatcher.target = parts.dispatcher;
-  yieldToRequests = parts.engine.yieldToRequests?.bind(parts.engine);
   await slack.start();
   const resumed = await parts.runner.resume();
   parts.scheduler?.start();

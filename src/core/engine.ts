@@ -54,11 +54,6 @@ export interface QueryEngine {
    */
   ended?(engineId: string): Promise<void>;
   /**
-   * The process is answering interactive requests (`true`: acks are owed) or has answered them all (`false`): an
-   * engine holds its own background work meanwhile (the DuckDB engine's columnar-cache conversion). Never throws.
-   */
-  yieldToRequests?(busy: boolean): void;
-  /**
    * Bytes the query's partitions hold, before running it (cost pre-flight). `partial` when not every folder could be
    * sized (the figures are then extrapolated); a rejection means no estimate at all (the runner fails open).
    */

@@ -231,11 +231,6 @@ export class ColumnarCache {
     return this.converting;
   }
 
-  /** While the bot answers interactive requests the partition being converted waits (ConvertProcess.hold). */
-  holdConversion(busy: boolean): void {
-    this.converter.hold(busy);
-  }
-
   /** Queues the closed partitions among `files` and converts them now (`cache warm`). */
   async warm(files: readonly LogFile[]): Promise<{ converted: number; cached: number; open: number }> {
     const plan = this.plan(files);
@@ -278,8 +273,6 @@ export class ColumnarCache {
   /** Stops converting (the partition under way is finished) and stops the conversion process. */
   async close(): Promise<void> {
     this.pending.clear();
-    // A partition held for the bot's requests goes on, or closing would wait for the hold to run out.
-    this.converter.hold(false);
     await this.converting?.catch(() => undefined);
     await this.converter.close();
   }

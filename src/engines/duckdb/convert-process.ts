@@ -18,13 +18,6 @@ export interface ConvertProcessOptions {
   workerFile?: string;
   /** Stop the child after this long without a partition to convert. Default 30 s. */
   idleMs?: number;
-  /** `hold`: how long after the bot's last interactive request a held conversion goes on. Default 100 ms. */
-  resumeAfterMs?: number;
-  /**
-   * `hold`: the longest one hold lasts; the conversion then goes on for as long before it can be held again, so a
-   * steady stream of requests slows it but cannot stop it. Default 2,000 ms.
-   */
-  maxHoldMs?: number;
 }
 
 export type ConvertJob = Omit<ConvertRequest, 'type' | 'id'>;
@@ -55,79 +48,10 @@ export class ConvertProcess {
   };
   private idleTimer?: NodeJS.Timeout;
   private peakRss = 0;
-  private readonly resumeAfterMs: number;
-  private readonly maxHoldMs: number;
-  /** `hold(true)` was the last word: a partition sent from now on is stopped at once. */
-  private wanted = false;
-  /** The child stopped by `hold`, and since when (performance.now()). */
-  private stopped?: { child: ChildProcess; since: number };
-  /** Until when (performance.now()) a hold is not granted, after one that ran to maxHoldMs. */
-  private heldOffUntil = 0;
-  private resumeTimer?: NodeJS.Timeout;
-  private capTimer?: NodeJS.Timeout;
 
   constructor(options: ConvertProcessOptions = {}) {
     this.workerFile = options.workerFile ?? path.join(__dirname, `convert-worker${path.extname(__filename)}`);
     this.idleMs = options.idleMs ?? 30_000;
-    this.resumeAfterMs = options.resumeAfterMs ?? 100;
-    this.maxHoldMs = options.maxHoldMs ?? 2_000;
-  }
-
-  /** Whether a partition's conversion is stopped by `hold` now. */
-  get held(): boolean {
-    return this.stopped !== undefined;
-  }
-
-  /**
-   * The bot is answering interactive requests (`true`) or has answered them all (`false`). A partition being
-   * converted is stopped (SIGSTOP: every thread of the child, at once) while they are answered and goes on
-   * (SIGCONT) `resumeAfterMs` after the last. Nice 19 keeps the child's threads behind the bot's in the CPU queue,
-   * but not out of the cores, caches and memory bandwidth the acks share: measured with
-   * `npm run bench -- cache-load`, a burst of acks took 1.3–2× as long with a partition converting beside it. A hold
-   * lasts at most `maxHoldMs`, then the conversion runs as long again before the next. Not on Windows (no SIGSTOP).
-   */
-  hold(busy: boolean): void {
-    if (process.platform === 'win32') return;
-    this.wanted = busy;
-    if (busy) {
-      clearTimeout(this.resumeTimer);
-      this.resumeTimer = undefined;
-      this.stopNow();
-    } else if (this.stopped && !this.resumeTimer) {
-      this.resumeTimer = setTimeout(() => this.resumeNow(), this.resumeAfterMs);
-      this.resumeTimer.unref();
-    }
-  }
-
-  private stopNow(): void {
-    const child = this.waiting?.child;
-    if (this.stopped || !child?.pid || performance.now() < this.heldOffUntil) return;
-    try {
-      process.kill(child.pid, 'SIGSTOP');
-    } catch {
-      return; // already gone: its exit settles the partition
-    }
-    this.stopped = { child, since: performance.now() };
-    this.capTimer = setTimeout(() => {
-      this.heldOffUntil = performance.now() + this.maxHoldMs;
-      this.resumeNow();
-    }, this.maxHoldMs);
-    this.capTimer.unref();
-  }
-
-  private resumeNow(): void {
-    clearTimeout(this.resumeTimer);
-    clearTimeout(this.capTimer);
-    this.resumeTimer = undefined;
-    this.capTimer = undefined;
-    const stopped = this.stopped;
-    this.stopped = undefined;
-    if (!stopped?.child.pid || stopped.child.exitCode !== null || stopped.child.signalCode !== null) return;
-    try {
-      process.kill(stopped.child.pid, 'SIGCONT');
-    } catch {
-      // gone meanwhile
-    }
   }
 
   /** Whether a partition is in the child's hands now (sent, not yet answered). */
@@ -160,18 +84,12 @@ export class ConvertProcess {
       child.send(request, (err) => {
         if (err) this.settle(child, new ConverterExited(child.pid, `could not be reached (${err.message})`));
       });
-      // Sent while the bot is answering requests: it waits with the rest (a new child starts and loads first).
-      if (this.wanted) this.stopNow();
     });
   }
 
   /** Stops the child: the IPC channel is closed (it exits on 'disconnect'), then it is killed if it lingers. */
   async close(): Promise<void> {
     clearTimeout(this.idleTimer);
-    // A stopped child could not hear the channel close: it goes on first, to finish its partition or exit; and a
-    // child started after this (a partition queued again) is not held.
-    this.wanted = false;
-    this.resumeNow();
     const child = this.child;
     const exit = this.exit;
     if (!child || !exit) return;
@@ -213,7 +131,6 @@ export class ConvertProcess {
           this.exit = undefined;
           clearTimeout(this.idleTimer);
         }
-        if (this.stopped?.child === child) this.resumeNow();
         this.settle(
           child,
           new ConverterExited(child.pid, signal ? `was killed by ${signal}` : `exited with code ${code}`),

@@ -170,10 +170,6 @@ export class DuckDbEngine implements QueryEngine {
     }
   }
 
-  yieldToRequests(busy: boolean): void {
-    this.cache?.holdConversion(busy);
-  }
-
   ended(engineId: string): Promise<void> {
     return this.jobs.get(engineId)?.ended ?? Promise.resolve();
   }

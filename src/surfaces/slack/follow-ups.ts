@@ -21,12 +21,6 @@ export interface FollowUpOptions {
   quietMs?: number;
   /** Clock, for tests. */
   now?: () => number;
-  /**
-   * Told `true` when the receiver starts answering after having nothing to answer, and `false` when the last request
-   * it was answering is answered: what the composition root holds background work with (the columnar cache's
-   * conversion pauses while acks are owed). Must not throw.
-   */
-  onBusy?: (busy: boolean) => void;
 }
 
 export class FollowUps {
@@ -38,29 +32,23 @@ export class FollowUps {
   private readonly maxHoldMs: number;
   private readonly quietMs: number;
   private readonly now: () => number;
-  private readonly onBusy: (busy: boolean) => void;
 
   constructor(options: FollowUpOptions = {}) {
     this.maxHoldMs = options.maxHoldMs ?? 2000;
     this.quietMs = options.quietMs ?? 50;
     this.now = options.now ?? (() => performance.now());
-    this.onBusy = options.onBusy ?? (() => {});
   }
 
   /** A request came in; the function returned says it was answered (call it once; later calls do nothing). */
   requestBegan(): () => void {
     this.answering++;
     this.lastBegan = this.now();
-    if (this.answering === 1) this.tell(true);
     let ended = false;
     return () => {
       if (ended) return;
       ended = true;
       this.answering--;
-      if (this.answering === 0) {
-        this.tell(false);
-        this.schedule();
-      }
+      if (this.answering === 0) this.schedule();
     };
   }
 
@@ -121,14 +109,6 @@ export class FollowUps {
       },
       Math.max(1, Math.ceil(ms)),
     );
-  }
-
-  private tell(busy: boolean): void {
-    try {
-      this.onBusy(busy);
-    } catch {
-      // Holding background work is best effort: it must never cost a request its answer.
-    }
   }
 
   private startOne(work: () => void): void {

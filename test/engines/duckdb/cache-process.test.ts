@@ -151,54 +151,6 @@ describe('the conversion process', () => {
     expect(cache2.converterProcess.pid).toBeUndefined();
   });
 
-  /** The state letter of a process (field 3 of /proc/<pid>/stat, proc(5)): T is stopped by a signal. */
-  const stateOf = (pid: number) => {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0];
-  };
-  /** A signal takes effect when the process next runs: wait (within the test's timeout) for it to show. */
-  const stoppedSoon = async (pid: number) => {
-    while (stateOf(pid) !== 'T') await new Promise((r) => setTimeout(r, 5));
-  };
-
-  (onLinux ? test : test.skip)(
-    'held while the bot answers requests: the partition under way stops, and goes on after the last one',
-    async () => {
-      const cache = cacheWith({ converter: { resumeAfterMs: 50, maxHoldMs: 60_000 } });
-      try {
-        cache.holdConversion(true);
-        const warming = cache.warm(files);
-        const pid = cache.converterProcess.pid!;
-        await stoppedSoon(pid);
-        await new Promise((r) => setTimeout(r, 400));
-        // Nothing converted while held, and the child is still stopped.
-        expect(stateOf(pid)).toBe('T');
-        expect(cache.status().partitions).toBe(0);
-        cache.holdConversion(false);
-        // Not at once: the receiver is often between two requests of a burst for a moment.
-        expect(stateOf(pid)).toBe('T');
-        expect(await warming).toMatchObject({ converted: 6 });
-        expect(cache.status().partitions).toBe(6);
-      } finally {
-        await cache.close();
-      }
-
-      // A hold that never ends lasts maxHoldMs, and closing a held cache lets the child go.
-      const capped = cacheWith({ converter: { resumeAfterMs: 50, maxHoldMs: 150 } });
-      capped.holdConversion(true);
-      expect(await capped.warm(files)).toMatchObject({ converted: 6 });
-      const held = cacheWith({ converter: { resumeAfterMs: 50, maxHoldMs: 60_000 } });
-      held.holdConversion(true);
-      const warming = held.warm(files);
-      const pid = held.converterProcess.pid!;
-      await stoppedSoon(pid);
-      await held.close();
-      await warming;
-      expect(alive(pid)).toBe(false);
-      await capped.close();
-    },
-  );
-
   test('a child that dies mid-partition: logged, its leftovers removed, the partition tried once more', async () => {
     const [account] = sampleAccountIds(1);
     const victim = `${account}/us-east-1/2026/11/20`;

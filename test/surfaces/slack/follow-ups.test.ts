@@ -103,35 +103,4 @@ describe('FollowUps: a command’s slow part waits while an ack is owed', () => 
     expect(started).toEqual(['a', 'b']);
     expect(gate.queued).toBe(0);
   });
-
-  test('onBusy hears when the receiver starts answering and when its last open request is answered, once each', () => {
-    const heard: boolean[] = [];
-    const gate = new FollowUps({ onBusy: (busy) => heard.push(busy) });
-    const a = gate.requestBegan();
-    const b = gate.requestBegan();
-    expect(heard).toEqual([true]);
-    a();
-    a(); // a second call of the same answer changes nothing
-    expect(heard).toEqual([true]);
-    b();
-    expect(heard).toEqual([true, false]);
-    gate.requestBegan()();
-    expect(heard).toEqual([true, false, true, false]);
-  });
-
-  test('a throwing onBusy costs no request its bookkeeping', async () => {
-    const gate = new FollowUps({
-      quietMs: 0,
-      onBusy: () => {
-        throw new Error('boom');
-      },
-    });
-    const started: string[] = [];
-    const answered = gate.requestBegan();
-    gate.later(() => started.push('a'));
-    expect(gate.pendingRequests).toBe(1);
-    answered();
-    expect(gate.pendingRequests).toBe(0);
-    await eventually(() => started.length === 1, 'the follow-up started');
-  });
 });
