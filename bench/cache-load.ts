@@ -192,8 +192,8 @@ export async function rssUnderConversion(
 
 /**
  * The production image runs Node with MALLOC_ARENA_MAX=2 (Dockerfile): glibc otherwise gives each thread that
- * allocates its own malloc arena (up to 8 per core), and DuckDB's reader threads leave ~30–40 MiB of freed memory
- * spread over them while a 30-day question reads raw JSON.
+ * allocates its own malloc arena (up to 8 per core), each keeping the memory freed in it. With the file lists out of
+ * the view's SQL (src/engines/duckdb/file-lists.ts) the default arenas still cost this question's peak ~20 MiB more.
  */
 const PRODUCTION_MALLOC_ARENAS = 2;
 
