@@ -54,6 +54,21 @@ describe('file lists handed to DuckDB as connection variables', () => {
     expect(await names()).toEqual(['someone_elses']);
   });
 
+  test('two questions running at once each read their own lists (a variable belongs to its connection)', async () => {
+    const engine = new DuckDbEngine({ dataDir: tree.root, logger: () => undefined, maxConcurrent: 2 });
+    try {
+      const sql = 'SELECT eventid FROM cloudtrail_logs WHERE "timestamp" = ? ORDER BY eventid';
+      const day = (d: string) => plainQuery(sql, [d], [{ type: 'varchar', value: d }]);
+      const [first, second] = await Promise.all([run(engine, day('2024/05/01')), run(engine, day('2024/05/02'))]);
+      // The flat export is read by every question (its path says no day); its event is of 2024-05-01.
+      expect(first.rows).toEqual([['evt-1'], ['evt-4']]);
+      expect(second.rows).toEqual([['evt-2'], ['evt-3']]);
+      expect([first.status.stats.filesRead, second.status.stats.filesRead]).toEqual([2, 3]);
+    } finally {
+      await engine.close();
+    }
+  });
+
   test('the engine answers over such names through the variables', async () => {
     const engine = new DuckDbEngine({ dataDir: tree.root, logger: () => undefined });
     try {
