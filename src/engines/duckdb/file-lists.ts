@@ -5,11 +5,11 @@ import { exactPath, FILE_LIST_PREFIX, fileListVariable, type ViewBranch } from '
  * Hands DuckDB the file lists of a view's read_json calls as connection variables (`SET VARIABLE`, bound as one
  * VARCHAR[] parameter each) for a view built with `fileLists: 'variables'`, instead of as literals in its SQL text.
  *
- * Why: DuckDB's parser keeps several KiB per literal while it parses, and the view's SELECT is parsed again at every
- * bind. Measured on DuckDB 1.5 with the 30-day bench question (8,582 paths, 1.5 MB of view SQL): creating the view
- * cost ~60 MiB of resident memory and preparing the question ~50 MiB more; glibc keeps that memory after the parse
- * (it is freed, not returned), per malloc arena, so the process peak depended on which arenas the threads doing the
- * parses used. With the lists in variables the view is ~9 KB of SQL and the same question peaked ~60 MiB lower, with
+ * Why: thousands of literals are expensive to parse and bind. Measured on DuckDB 1.5 with the 30-day bench question
+ * (8,582 paths, 1.5 MB of view SQL): creating the view cost ~60 MiB of resident memory and preparing the question
+ * over it ~50 MiB more (a bare `SELECT len([…the paths…])` cost the same ~60 MiB). The memory is freed afterwards but
+ * glibc keeps it in the malloc arena of the thread that used it, so the process peak depended on which arenas the
+ * threads doing the two steps used. With the lists in variables the view is ~9 KB of SQL and the same question peaked ~60 MiB lower, with
  * the same rows and time. A variable belongs to its connection, as the view does (DuckDB docs, "SET VARIABLE":
  * https://duckdb.org/docs/stable/sql/statements/set_variable).
  */
