@@ -24,9 +24,10 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 FROM public.ecr.aws/docker/library/node:20-bookworm-slim
 ENV NODE_ENV=production
-# glibc gives every thread that allocates its own malloc arena (up to 8 per core). DuckDB's reader threads leave freed
-# memory spread over them while a 30-day question reads raw JSON: measured with bench/rss-probe.ts (`errors 30d` over
-# 990,000 events), the bot's peak RSS was 302–325 MiB by default and 274–286 MiB with two arenas, at the same speed.
+# glibc gives every thread that allocates its own malloc arena (up to 8 per core), and freed memory stays in the arena
+# of the thread that freed it. Measured with bench/rss-probe.ts (`errors 30d` over 990,000 events, 2026-11-30, after
+# the file lists became connection variables): the bot's peak RSS was 234–248 MiB by default and 216–229 MiB with two
+# arenas, at the same speed.
 ENV MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
