@@ -15,9 +15,13 @@ describe('file lists handed to DuckDB as connection variables', () => {
     tree = new LogTree();
     tree.s3({ day: '2024/05/01', events: [event({ eventID: 'evt-1' })] });
     tree.s3({ day: '2024/05/02', region: 'eu-west-1', events: [event({ eventID: 'evt-2' })] });
-    // Glob characters and a quote in a name: the path must still match only this file, and `*` must not pull in
-    // the file beside it a second time.
+    // Glob characters and a quote in a name: the path must still name this file (it does even unescaped; what
+    // the escaping prevents is checked on 2024/05/03 below).
     tree.s3({ day: '2024/05/02', name: "it's [a]*?.json.gz", events: [event({ eventID: 'evt-3' })] });
+    // A day no other test asks about: `star*.json.gz` read as a pattern would also match the file beside it, which
+    // would then be read twice.
+    tree.s3({ day: '2024/05/03', name: 'star*.json.gz', events: [event({ eventID: 'evt-5' })] });
+    tree.s3({ day: '2024/05/03', name: 'star-beside.json.gz', events: [event({ eventID: 'evt-6' })] });
     // A flat export: a second read_json call, so a second list.
     tree.write('exports/flat.json', JSON.stringify([event({ eventID: 'evt-4', awsRegion: 'ap-south-1' })]));
   });
@@ -64,6 +68,21 @@ describe('file lists handed to DuckDB as connection variables', () => {
       expect(first.rows).toEqual([['evt-1'], ['evt-4']]);
       expect(second.rows).toEqual([['evt-2'], ['evt-3']]);
       expect([first.status.stats.filesRead, second.status.stats.filesRead]).toEqual([2, 3]);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  test('a name with `*` in it reads that one file, not the files its pattern would match', async () => {
+    const engine = new DuckDbEngine({ dataDir: tree.root, logger: () => undefined });
+    try {
+      const result = await run(
+        engine,
+        plainQuery('SELECT eventid FROM cloudtrail_logs ORDER BY eventid', ['2024/05/03']),
+      );
+      // The flat export (evt-4) is read by every question; each S3 file once.
+      expect(result.rows).toEqual([['evt-4'], ['evt-5'], ['evt-6']]);
+      expect(result.status.stats.filesRead).toBe(3);
     } finally {
       await engine.close();
     }
