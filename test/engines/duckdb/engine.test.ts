@@ -305,6 +305,20 @@ describe('DuckDbEngine cancel and queueing', () => {
     await expect(engine.ended('duckdb-unknown')).resolves.toBeUndefined();
   });
 
+  test('closing the engine ends the running and the queued query: what waits on ended() goes on', async () => {
+    const closing = new DuckDbEngine({ dataDir: tree.root, instance, maxConcurrent: 1, logger: () => undefined });
+    executing = new Promise((resolve) => {
+      signalExecuting = resolve;
+    });
+    const running = await closing.start(slow, { executionId: 'close-slow' });
+    const queued = await closing.start(plainQuery('SELECT 1 AS one'), { executionId: 'close-queued' });
+    // Taken before close(): a closed engine forgets its queries, and ended() of an unknown id resolves at once.
+    const endings = [closing.ended(running), closing.ended(queued)];
+    await executing;
+    await closing.close();
+    await expect(Promise.all(endings)).resolves.toEqual([undefined, undefined]);
+  });
+
   test('cancel of a finished query changes nothing', async () => {
     const id = await engine.start(plainQuery('SELECT 1 AS one'), { executionId: 'done' });
     await settle(engine, id);
