@@ -9,9 +9,9 @@ import { exactPath, FILE_LIST_PREFIX, fileListVariable, type ViewBranch } from '
  * (8,582 paths, 1.5 MB of view SQL): creating the view cost ~60 MiB of resident memory and preparing the question
  * over it ~50 MiB more (a bare `SELECT len([…the paths…])` cost the same ~60 MiB). The memory is freed afterwards but
  * glibc keeps it in the malloc arena of the thread that used it, so the process peak depended on which arenas the
- * threads doing the two steps used. With the lists in variables the view is ~9 KB of SQL and the same question peaked ~60 MiB lower, with
- * the same rows and time. A variable belongs to its connection, as the view does (DuckDB docs, "SET VARIABLE":
- * https://duckdb.org/docs/stable/sql/statements/set_variable).
+ * threads doing the two steps used. With the lists in variables the view is ~9 KB of SQL and the same question
+ * peaked ~60 MiB lower, with the same rows and time. A variable belongs to its connection, as the view does (DuckDB
+ * docs, "SET VARIABLE": https://duckdb.org/docs/stable/sql/statements/set_variable).
  */
 export async function setFileLists(connection: DuckDBConnection, branches: readonly ViewBranch[]): Promise<void> {
   const lists = branches.filter((b) => b.files.length > 0).map((b) => b.files.map((f) => exactPath(f.path)));
