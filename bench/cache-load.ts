@@ -356,7 +356,7 @@ export function rssTargets(r: CacheLoadReport['rss']): TargetLine[] {
     {
       target: `cache-load: ${r.question} peak RSS of the bot process with the conversion running under ${bytesText(CACHE_LOAD_TARGETS.maxPeakRssBytes)}, under MALLOC_ARENA_MAX=${PRODUCTION_MALLOC_ARENAS} as the production image runs it (the bot's side run with tsx: compiled JS, as in the image, measured lower)`,
       met: withConv < CACHE_LOAD_TARGETS.maxPeakRssBytes,
-      figure: `bot process ${bytesText(withConv)} with, ${bytesText(without)} without (worst of ${convProbes} each; conversion ran during ${probesOverlapped} of ${2 * convProbes} probes); the conversion process beside it peaked at ${bytesText(childPeak)}`,
+      figure: `bot process ${bytesText(withConv)} with, ${bytesText(without)} without (worst of ${convProbes} each; the conversion finished a partition during ${probesOverlapped} of the ${2 * convProbes} probes with it); the conversion process beside it peaked at ${bytesText(childPeak)}`,
     },
     {
       target: `cache-load: the same under glibc's default arenas (\`npm start\` without MALLOC_ARENA_MAX), for the record`,
