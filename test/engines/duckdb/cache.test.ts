@@ -5,6 +5,7 @@ import * as zlib from 'node:zlib';
 import type { CommandContext } from '../../../commands/types';
 import { DuckDbEngine } from '../../../src/engines/duckdb';
 import { ColumnarCache } from '../../../src/engines/duckdb/cache';
+import type { LogFile } from '../../../src/engines/duckdb/files';
 import { generateSampleData, sampleAccountIds } from '../../../src/sample/generate';
 import { testConfig } from '../../helpers/config';
 import { type QueryResult, runCommand } from '../../helpers/run-query';
@@ -231,6 +232,38 @@ describe('columnar cache', () => {
       await engine.close();
     }
     expect((await run(raw, setting)).rows).toEqual([['false']]);
+  });
+
+  test('plan groups files by day folder in any order, queues the closed days and counts the open ones', () => {
+    const cache = new ColumnarCache({ dir: path.join(dir, 'plan-state'), dataDir, now: () => NOW, logger: () => {} });
+    const file = (account: string, region: string, day: string, name: string): LogFile => ({
+      path: `${dataDir}/AWSLogs/${account}/CloudTrail/${region}/${day}/${name}`,
+      bytes: 10,
+      mtimeMs: 1,
+      objectBytes: 10,
+      format: 'records',
+      layout: 's3',
+      account,
+      region,
+      day,
+    });
+    const a1 = file('111122223333', 'us-east-1', '2026/11/20', 'a1.json.gz');
+    const a2 = file('111122223333', 'us-east-1', '2026/11/20', 'a2.json.gz');
+    const b1 = file('111122223333', 'eu-west-1', '2026/11/20', 'b1.json.gz');
+    const c1 = file('444455556666', 'us-east-1', '2026/11/20', 'c1.json.gz');
+    const today = file('111122223333', 'us-east-1', '2026/11/22', 'd1.json.gz');
+    const flat: LogFile = { ...a1, path: `${dataDir}/export.json`, layout: 'flat' };
+    // Interleaved, with runs of one folder, another account's same-named day, a flat export and an open day.
+    const plan = cache.plan([a1, b1, a2, a2, c1, flat, today, a1]);
+    expect(plan.cached).toEqual([]);
+    expect(plan.raw).toEqual([flat, a1, a2, a2, a1, b1, c1, today]);
+    expect([...plan.convertible].sort()).toEqual([
+      '111122223333/eu-west-1/2026/11/20',
+      '111122223333/us-east-1/2026/11/20',
+      '444455556666/us-east-1/2026/11/20',
+    ]);
+    expect(plan.open).toBe(1);
+    expect(cache.status().pending).toBe(3);
   });
 
   test('the cache lives in its own folder, never in the logs folder; clear removes it', async () => {
