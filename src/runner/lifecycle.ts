@@ -27,6 +27,14 @@ function isBusy(err: unknown): boolean {
  * carried on by whoever claims the execution next.
  */
 export class Lifecycle {
+  /**
+   * Cancels under way in this process (Runner.cancel), by execution id. An engine that says when a query has ended
+   * (`QueryEngine.ended`) wakes the wait as soon as the cancel reaches it, before that cancel has recorded who asked:
+   * the wait lets it finish instead of recording the engine's CANCELLED itself, which would make the cancel's own
+   * write fail and tell the person who cancelled that the question had finished first.
+   */
+  readonly cancelling = new Map<string, Promise<unknown>>();
+
   constructor(
     private readonly c: RunnerContext,
     private readonly leases: Leases,
@@ -146,6 +154,12 @@ export class Lifecycle {
         await pollPause(this.c, engineId, delay);
         delay = Math.min(poll.maxMs, delay * poll.factor);
         continue;
+      }
+      const cancelling = status.state === 'CANCELLED' ? this.cancelling.get(e.id) : undefined;
+      if (cancelling) {
+        await cancelling.catch(() => undefined);
+        const current = await store.get(e.id);
+        if (current && current.state !== 'RUNNING') return current;
       }
       const stats = { ...status.stats, costUsd: queryCostUsd(engine.kind, status.stats, status.state) };
       const finishedAt = this.c.now().toISOString();

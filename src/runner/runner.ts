@@ -172,6 +172,17 @@ export class Runner implements QueryRunner {
 
   /** Stops a question. Returns text for the person who asked for the cancel. */
   async cancel(id: string, by: string): Promise<string> {
+    // The question's wait defers to this cancel while it runs (Lifecycle.cancelling).
+    const cancelling = this.cancelNow(id, by);
+    this.lifecycle.cancelling.set(id, cancelling);
+    try {
+      return await cancelling;
+    } finally {
+      if (this.lifecycle.cancelling.get(id) === cancelling) this.lifecycle.cancelling.delete(id);
+    }
+  }
+
+  private async cancelNow(id: string, by: string): Promise<string> {
     const { store, engine } = this.c;
     const e = await store.get(id);
     if (!e) return noSuchExecution(id);
