@@ -106,7 +106,8 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
       } finally {
         spool.destroySync();
       }
-      await clearFileLists(connection);
+      // Best effort: the answer is already spooled, and the next question's lists replace these anyway.
+      await clearFileLists(connection).catch(() => undefined);
       if (!isRunning(job)) return;
       if (cached.length > 0) job.pruning = await sqlPruning(connection, query.sql);
       job.columns = columns;
