@@ -3,7 +3,7 @@ import { event, LogTree, plainQuery } from '../engines/duckdb/fixtures';
 import { querySubmission } from '../helpers/commands';
 import { RecordingPublisher } from '../helpers/recording-publisher';
 import { ScriptedEngine } from '../helpers/scripted-engine';
-import { runnerWorld, testRunner } from './helpers';
+import { pollsOnlyEndedCanEnd, runnerWorld, testRunner } from './helpers';
 
 const world = runnerWorld('trail-cancel-ended-');
 
@@ -52,9 +52,7 @@ test('a cancel the engine reports at once is still recorded as the cancel: who, 
     store,
     publisher,
     resultsDir: world.resultsDir,
-    // Polls a minute apart with a pause that never ends: only the engine's `ended` moves the answer's wait on.
-    poll: { initialMs: 60_000, maxMs: 60_000, factor: 1 },
-    sleep: (ms) => (ms >= 60_000 ? new Promise<void>(() => {}) : new Promise((r) => setTimeout(r, 2))),
+    ...pollsOnlyEndedCanEnd(),
   });
   const running = runner.submit(querySubmission('sg sg-5887f224 12h'));
   let id = '';

@@ -41,6 +41,17 @@ export function pause(ms: number): (delayMs: number) => Promise<void> {
 }
 
 /**
+ * Polls a minute apart with a pause that never ends (shorter pauses, such as the publisher's retries, take 2 ms): the
+ * answer's wait only moves on when the engine says the query has ended (`QueryEngine.ended`).
+ */
+export function pollsOnlyEndedCanEnd(): Pick<RunnerOptions, 'poll' | 'sleep'> {
+  return {
+    poll: { initialMs: 60_000, maxMs: 60_000, factor: 1 },
+    sleep: (ms) => (ms >= 60_000 ? new Promise<void>(() => {}) : new Promise((r) => setTimeout(r, 2))),
+  };
+}
+
+/**
  * A Runner as the tests build it: limits of 3 per user and 10 per channel, no dedupe window, polling every
  * millisecond or two. `options` names the parts and overrides any of that.
  */

@@ -7,7 +7,7 @@ import { parseCsv } from '../../src/util/csv';
 import { querySubmission } from '../helpers/commands';
 import { RecordingPublisher } from '../helpers/recording-publisher';
 import { ScriptedEngine } from '../helpers/scripted-engine';
-import { runnerWorld, testRunner } from './helpers';
+import { pollsOnlyEndedCanEnd, runnerWorld, testRunner } from './helpers';
 
 const world = runnerWorld('trail-runner-');
 
@@ -102,8 +102,7 @@ describe('Runner', () => {
       store,
       publisher: new RecordingPublisher(),
       resultsDir: world.resultsDir,
-      poll: { initialMs: 60_000, maxMs: 60_000, factor: 1 },
-      sleep: (ms) => (ms >= 60_000 ? new Promise<void>(() => {}) : new Promise((r) => setTimeout(r, 2))),
+      ...pollsOnlyEndedCanEnd(),
     });
     const outcome = await runner.submit(submission());
     expect(outcome.kind).toBe('started');
