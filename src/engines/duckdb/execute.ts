@@ -69,13 +69,15 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
   const grown = new Set<LogFile>();
   let probed = false;
   let scanned = false;
+  let listed = 0;
   const maxAttempts = files.length * 2 + 3;
 
   for (let attempt = 1; ; attempt++) {
     if (!isRunning(job)) return;
     try {
       const branches = branchesOf(files);
-      await setFileLists(connection, branches);
+      // The most any attempt set: a retry without a file may need one list fewer, and all of them go after the spool.
+      listed = Math.max(listed, await setFileLists(connection, branches));
       await connection.run(
         viewSql(branches, {
           needs,
@@ -107,7 +109,7 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
         spool.destroySync();
       }
       // Best effort: the answer is already spooled, and the next question's lists replace these anyway.
-      await clearFileLists(connection).catch(() => undefined);
+      await clearFileLists(connection, listed).catch(() => undefined);
       if (!isRunning(job)) return;
       if (cached.length > 0) job.pruning = await sqlPruning(connection, query.sql);
       job.columns = columns;

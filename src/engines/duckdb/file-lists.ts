@@ -1,5 +1,5 @@
 import { type DuckDBConnection, LIST, VARCHAR } from '@duckdb/node-api';
-import { exactPath, FILE_LIST_PREFIX, fileListVariable, type ViewBranch } from './view';
+import { exactPath, fileListVariable, type ViewBranch } from './view';
 
 /**
  * Hands DuckDB the file lists of a view's read_json calls as connection variables (`SET VARIABLE`, bound as one
@@ -13,7 +13,7 @@ import { exactPath, FILE_LIST_PREFIX, fileListVariable, type ViewBranch } from '
  * peaked ~60 MiB lower, with the same rows and time. A variable belongs to its connection, as the view does (DuckDB
  * docs, "SET VARIABLE": https://duckdb.org/docs/stable/sql/statements/set_variable).
  */
-export async function setFileLists(connection: DuckDBConnection, branches: readonly ViewBranch[]): Promise<void> {
+export async function setFileLists(connection: DuckDBConnection, branches: readonly ViewBranch[]): Promise<number> {
   const lists = branches.filter((b) => b.files.length > 0).map((b) => b.files.map((f) => exactPath(f.path)));
   for (const [index, paths] of lists.entries()) {
     // The name is ours (an index), never user text; the paths are a bound parameter.
@@ -25,15 +25,15 @@ export async function setFileLists(connection: DuckDBConnection, branches: reado
       set.destroySync();
     }
   }
+  return lists.length;
 }
 
 /**
- * Drops the lists once the question's result is spooled: the view is not read again (pages come from the result
- * table), and a pooled connection should not keep a 30-day question's ~1.5 MB of paths until its next question.
+ * Drops the first `count` lists (the most `setFileLists` said it set for this question) once the question's result
+ * is spooled: the view is not read again (pages come from the result table), and a pooled connection should not keep
+ * a 30-day question's ~1.5 MB of paths until its next question. A question answered from cached days alone set none
+ * and costs nothing here.
  */
-export async function clearFileLists(connection: DuckDBConnection): Promise<void> {
-  const set = await connection.runAndReadAll(
-    `SELECT name FROM duckdb_variables() WHERE starts_with(name, '${FILE_LIST_PREFIX}')`,
-  );
-  for (const [name] of set.getRows()) await connection.run(`RESET VARIABLE ${String(name)}`);
+export async function clearFileLists(connection: DuckDBConnection, count: number): Promise<void> {
+  for (let index = 0; index < count; index++) await connection.run(`RESET VARIABLE ${fileListVariable(index)}`);
 }

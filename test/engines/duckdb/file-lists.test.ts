@@ -47,14 +47,16 @@ describe('file lists handed to DuckDB as connection variables', () => {
 
   test('clearing drops only the lists, not other variables of the connection', async () => {
     const { files } = await discoverLogFiles(tree.root, { partitions: ['2024/05/01'] });
-    await setFileLists(db.connection, branchesOf(files));
+    const count = await setFileLists(db.connection, branchesOf(files));
+    // The day's S3 files and the flat export (read by every question): two read_json calls.
+    expect(count).toBe(2);
     await db.connection.run(`SET VARIABLE someone_elses = 1`);
     const names = async () =>
       (await db.connection.runAndReadAll('SELECT name FROM duckdb_variables() ORDER BY name'))
         .getRowsJS()
         .map((r) => String(r[0]));
     expect((await names()).some((n) => n.startsWith(FILE_LIST_PREFIX))).toBe(true);
-    await clearFileLists(db.connection);
+    await clearFileLists(db.connection, count);
     expect(await names()).toEqual(['someone_elses']);
   });
 
