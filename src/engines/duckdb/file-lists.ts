@@ -1,5 +1,5 @@
 import { type DuckDBConnection, LIST, VARCHAR } from '@duckdb/node-api';
-import { exactPath, fileListVariable, type ViewBranch } from './view';
+import { exactPath, fileListVariable, readBranches, type ViewBranch } from './view';
 
 /**
  * Hands DuckDB the file lists of a view's read_json calls as connection variables (`SET VARIABLE`, bound as one
@@ -14,7 +14,7 @@ import { exactPath, fileListVariable, type ViewBranch } from './view';
  * docs, "SET VARIABLE": https://duckdb.org/docs/stable/sql/statements/set_variable).
  */
 export async function setFileLists(connection: DuckDBConnection, branches: readonly ViewBranch[]): Promise<number> {
-  const lists = branches.filter((b) => b.files.length > 0).map((b) => b.files.map((f) => exactPath(f.path)));
+  const lists = readBranches(branches).map((b) => b.files.map((f) => exactPath(f.path)));
   for (const [index, paths] of lists.entries()) {
     // The name is ours (an index), never user text; the paths are a bound parameter.
     const set = await connection.prepare(`SET VARIABLE ${fileListVariable(index)} = $1`);

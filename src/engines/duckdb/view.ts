@@ -185,6 +185,13 @@ function knownPartitions(files: readonly LogFile[]): [string, string, string] | 
 export const FILE_LIST_PREFIX = 'trailbot_files_';
 export const fileListVariable = (index: number): string => `${FILE_LIST_PREFIX}${index}`;
 
+/**
+ * The branches that become a read_json call of the view, in order: a call's position is the index of the variable
+ * its file list is in, so `viewSql` and `setFileLists` (file-lists.ts) both number them from this.
+ */
+export const readBranches = (branches: readonly ViewBranch[]): ViewBranch[] =>
+  branches.filter((b) => b.files.length > 0);
+
 function branchSql(branch: ViewBranch, options: ViewOptions, index: number): string {
   const pinned = pinnedColumns(options, branch.layout);
   const readColumns = pinned
@@ -270,7 +277,7 @@ export function viewSql(
   options: ViewOptions & { parquet?: readonly string[] },
   name: string = CLOUDTRAIL_TABLE,
 ): string {
-  const arms = branches.filter((b) => b.files.length > 0).map((b, i) => branchSql(b, options, i));
+  const arms = readBranches(branches).map((b, i) => branchSql(b, options, i));
   if (options.parquet?.length) arms.push(parquetSql(options.parquet));
   return `CREATE OR REPLACE TEMP VIEW ${name} AS\n${arms.length ? arms.join('\nUNION ALL\n') : emptySql()}`;
 }
