@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { CLOUDTRAIL_COLUMNS } from '../../ddl/table';
 import { sqlLiteral } from '../../query/literal';
+import { flatSelect } from './cache-columns';
 import { type CachedPartition, partsDir, sourcesOf } from './cache-manifest';
 import { isLogFileName, type LogFile, probeLogFiles } from './files';
 import { isPruningColumn, type RowGroupStats } from './pruning';
-import { branchesOf, PARTITION_COLUMNS, viewSql } from './view';
+import { branchesOf, viewSql } from './view';
 
 /**
  * A new file name for each build of a partition, never the name of an earlier build. A DuckDB instance keeps state
@@ -50,9 +50,8 @@ export async function convertPartition(
   const tmpLiteral = sqlLiteral({ type: 'varchar', value: tmp });
   try {
     await connection.run(viewSql(branchesOf(files), { needs: 'all' }, 'trailbot_convert'));
-    const columns = [...CLOUDTRAIL_COLUMNS.map((c) => c.name), ...PARTITION_COLUMNS].map((c) => `"${c}"`).join(', ');
     await connection.run(
-      `COPY (SELECT ${columns} FROM trailbot_convert ORDER BY eventsource, eventname, eventtime) TO ${tmpLiteral} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP_ROWS})`,
+      `COPY (SELECT ${flatSelect().join(', ')} FROM trailbot_convert ORDER BY eventsource, eventname, eventtime) TO ${tmpLiteral} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP_ROWS})`,
     );
     const rowGroups = await rowGroupStats(connection, tmpLiteral);
     const columnBytes: Record<string, number> = {};
@@ -101,7 +100,8 @@ async function rowGroupStats(connection: DuckDBConnection, fileLiteral: string):
       .split(',')
       .map((part) => part.trim().toLowerCase())
       .join('.');
-    const top = dotted.split('.')[0]!;
+    // The Parquet column: a table column, or a struct's leaf or presence flag in the flat layout (cache-columns.ts).
+    const top = String(pathInSchema).split(',')[0]!.trim().toLowerCase();
     group.columnBytes[top] = (group.columnBytes[top] ?? 0) + Number(bytes);
     if (isPruningColumn(dotted) && typeof min === 'string' && typeof max === 'string') {
       group.ranges[dotted] = [min, max];

@@ -23,7 +23,7 @@ export interface CachedPartition {
   rows: number;
   /** Size of the Parquet file. */
   bytes: number;
-  /** Compressed bytes per top-level column: what a query naming only some columns reads. */
+  /** Compressed bytes per Parquet column (flat layout, cache-columns.ts): what a query naming only some reads. */
   columnBytes: Record<string, number>;
   /**
    * The day folder's modification time when its files were checked for the conversion. While the folder still has
@@ -35,8 +35,14 @@ export interface CachedPartition {
   builtAt: string;
 }
 
+/**
+ * 2: structs stored flat, one Parquet column per leaf (cache-columns.ts). A manifest of another version is read as
+ * empty, and its Parquet files are removed as leftovers; the days are converted again as questions read them.
+ */
+export const MANIFEST_VERSION = 2;
+
 export interface Manifest {
-  version: 1;
+  version: typeof MANIFEST_VERSION;
   dataDir: string;
   partitions: Record<string, CachedPartition>;
 }
@@ -61,13 +67,13 @@ export const sourcesOf = (files: readonly LogFile[]): SourceFile[] =>
     .map((f) => ({ path: f.path, bytes: f.bytes, mtimeMs: f.mtimeMs }))
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 
-export const emptyManifest = (dataDir: string): Manifest => ({ version: 1, dataDir, partitions: {} });
+export const emptyManifest = (dataDir: string): Manifest => ({ version: MANIFEST_VERSION, dataDir, partitions: {} });
 
 /** The manifest of a cache folder, or an empty one when it is missing, unreadable or made for another logs folder. */
 export function loadManifest(cacheDir: string, dataDir: string): Manifest {
   try {
     const parsed = JSON.parse(fs.readFileSync(path.join(cacheDir, MANIFEST), 'utf8')) as Manifest;
-    if (parsed.version !== 1 || parsed.dataDir !== dataDir || typeof parsed.partitions !== 'object') {
+    if (parsed.version !== MANIFEST_VERSION || parsed.dataDir !== dataDir || typeof parsed.partitions !== 'object') {
       return emptyManifest(dataDir);
     }
     return parsed;

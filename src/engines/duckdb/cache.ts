@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { flatColumnRead } from './cache-columns';
 import {
   type CachedPartition,
   emptyManifest,
@@ -219,7 +220,7 @@ export class ColumnarCache {
       for (const group of p.rowGroups ?? [{ rows: p.rows, columnBytes: p.columnBytes, ranges: {} }]) {
         if (!rowGroupNeeded(group, pruning)) continue;
         for (const [column, bytes] of Object.entries(group.columnBytes)) {
-          if (needs === 'all' || needs.has(column)) total += bytes;
+          if (flatColumnRead(column, needs)) total += bytes;
         }
       }
     }

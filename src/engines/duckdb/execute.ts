@@ -3,6 +3,7 @@ import type { QueryState } from '../../core/engine';
 import { TrailError } from '../../core/errors';
 import { setBounded } from '../../util/bounded-map';
 import type { ColumnarCache } from './cache';
+import { cachedArmSql } from './cache-columns';
 import { type CachedPartition, partitionKeyOf } from './cache-manifest';
 import { clearFileLists, setFileLists } from './file-lists';
 import { discoverLogFiles, type LogFile, probeFormats, probeLogFiles } from './files';
@@ -83,7 +84,14 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
           needs,
           fileLists: 'variables',
           ...(query.scope ? { scope: query.scope } : {}),
-          parquet: cached.map((c) => c.parquet),
+          ...(cached.length
+            ? {
+                cachedArm: cachedArmSql(
+                  cached.map((c) => c.parquet),
+                  needs,
+                ),
+              }
+            : {}),
         }),
       );
       const { columns, types, statementType, parameterCount } = await describe(connection, sql);

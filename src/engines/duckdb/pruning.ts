@@ -21,7 +21,7 @@ export type PruningColumn = (typeof PRUNING_COLUMNS)[number];
 /** Values a question accepts per column; a column absent from the map is not filtered. */
 export type Pruning = Map<PruningColumn, Set<string>>;
 
-/** One row group of a cached day: its rows, the compressed bytes of each top-level column, and min/max per column. */
+/** One row group of a cached day: its rows, the compressed bytes of each Parquet column, and min/max per column. */
 export interface RowGroupStats {
   rows: number;
   columnBytes: Record<string, number>;

@@ -259,26 +259,16 @@ function emptySql(): string {
 }
 
 /**
- * Days the columnar cache holds, as one arm: Parquet files written from this same view with every column, in the
- * view's column order. DuckDB pushes the query's projection into read_parquet, so only the named columns are read.
- */
-function parquetSql(files: readonly string[]): string {
-  // Cached days are S3-layout folders, already narrowed to the scope's accounts and regions when they were chosen.
-  const columns = [...CLOUDTRAIL_COLUMNS.map((c) => c.name), ...PARTITION_COLUMNS].map(quoteIdent);
-  return `SELECT ${columns.join(', ')}\nFROM read_parquet([${files.map((f) => literal(exactPath(f))).join(', ')}])`;
-}
-
-/**
- * `CREATE OR REPLACE TEMP VIEW cloudtrail_logs AS …` over the given branches (one UNION ALL arm each) and the cached
- * Parquet days, if any.
+ * `CREATE OR REPLACE TEMP VIEW cloudtrail_logs AS …` over the given branches (one UNION ALL arm each) and the arm
+ * reading the cached Parquet days, if any (cache-columns.ts).
  */
 export function viewSql(
   branches: readonly ViewBranch[],
-  options: ViewOptions & { parquet?: readonly string[] },
+  options: ViewOptions & { cachedArm?: string },
   name: string = CLOUDTRAIL_TABLE,
 ): string {
   const arms = readBranches(branches).map((b, i) => branchSql(b, options, i));
-  if (options.parquet?.length) arms.push(parquetSql(options.parquet));
+  if (options.cachedArm) arms.push(options.cachedArm);
   return `CREATE OR REPLACE TEMP VIEW ${name} AS\n${arms.length ? arms.join('\nUNION ALL\n') : emptySql()}`;
 }
 

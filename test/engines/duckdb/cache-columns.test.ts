@@ -1,0 +1,104 @@
+import * as path from 'node:path';
+import { cachedArmSql, flatColumnRead, flatSelect } from '../../../src/engines/duckdb/cache-columns';
+import { discoverLogFiles } from '../../../src/engines/duckdb/files';
+import { columnNeeds } from '../../../src/engines/duckdb/needs';
+import { branchesOf, viewSql } from '../../../src/engines/duckdb/view';
+import { event, LogTree, memoryDuckDb } from './fixtures';
+
+/**
+ * The cache's flat layout (cache-columns.ts): struct columns stored one Parquet column per leaf, packed back by the
+ * view. Whatever a question asks of a struct, the cached day must answer it as the raw files do, including records
+ * where a struct, or a struct inside one, is missing.
+ */
+describe('the cache stores structs flat and the view packs them back', () => {
+  let tree: LogTree;
+  let parquet: string;
+  const db = memoryDuckDb();
+
+  beforeAll(async () => {
+    tree = new LogTree();
+    const base = event();
+    tree.s3({
+      day: '2024/05/01',
+      events: [
+        // An assumed-role session: sessionContext with its issuer and MFA attributes, and a web identity map.
+        event({
+          eventID: 'evt-role',
+          userIdentity: {
+            type: 'AssumedRole',
+            arn: 'arn:aws:sts::111122223333:assumed-role/ops/bob',
+            sessionContext: {
+              attributes: { mfaAuthenticated: 'true', creationDate: '2024-05-01T09:00:00Z' },
+              sessionIssuer: { type: 'Role', arn: 'arn:aws:iam::111122223333:role/ops', userName: 'ops' },
+              webIdFederationData: { federatedProvider: 'accounts.google.com', attributes: { aud: 'x', sub: 'y' } },
+            },
+          },
+          tlsDetails: { tlsVersion: 'TLSv1.3', cipherSuite: 'TLS_AES_128_GCM_SHA256' },
+          resources: [{ ARN: 'arn:aws:s3:::b', type: 'AWS::S3::Bucket' }],
+        }),
+        // An IAM user: no sessionContext at all.
+        event({ eventID: 'evt-user' }),
+        // No userIdentity and no tlsDetails: the structs themselves are missing.
+        { ...base, eventID: 'evt-bare', userIdentity: undefined },
+        // Present but empty structs.
+        event({ eventID: 'evt-empty', userIdentity: { sessionContext: {} }, tlsDetails: {} }),
+      ],
+    });
+    const { files } = await discoverLogFiles(tree.root, { partitions: ['2024/05/01'] });
+    await db.connection.run(viewSql(branchesOf(files), { needs: 'all' }, 'raw_logs'));
+    parquet = path.join(tree.root, 'day.parquet');
+    await db.connection.run(`COPY (SELECT ${flatSelect().join(', ')} FROM raw_logs) TO '${parquet}' (FORMAT parquet)`);
+  });
+  afterAll(() => tree.remove());
+
+  const rows = async (sql: string) => (await db.connection.runAndReadAll(sql)).getRowsJS();
+
+  test('the Parquet file has no struct column: a column per leaf and a presence flag per struct', async () => {
+    const schema = await rows(
+      `SELECT name, type FROM parquet_schema('${parquet}') WHERE name LIKE 'useridentity%' OR name = 'tlsdetails'`,
+    );
+    const names = schema.map((r) => String(r[0]));
+    expect(names).toContain('useridentity.sessioncontext.sessionissuer.username');
+    expect(names).toContain('useridentity.sessioncontext:present');
+    expect(names).not.toContain('useridentity');
+    // A map inside a struct stays one (map) column.
+    expect(names).toContain('useridentity.sessioncontext.webidfederationdata.attributes');
+  });
+
+  test.each([
+    'SELECT eventid, useridentity.username, useridentity.sessioncontext.sessionissuer.username AS issuer FROM cloudtrail_logs',
+    'SELECT eventid, to_json(useridentity) AS j, to_json(tlsdetails) AS t FROM cloudtrail_logs',
+    'SELECT eventid, useridentity IS NULL AS a, tlsdetails IS NULL AS b, useridentity.sessioncontext IS NULL AS c FROM cloudtrail_logs',
+    'SELECT eventid, to_json(useridentity.sessioncontext) AS s, useridentity.sessioncontext.attributes.mfaauthenticated AS m FROM cloudtrail_logs',
+    "SELECT eventid, useridentity.sessioncontext.webidfederationdata.attributes['aud'] AS aud, to_json(resources) AS r FROM cloudtrail_logs",
+    'SELECT * FROM cloudtrail_logs',
+  ])('same answer from the flat Parquet file as from the raw files: %s', async (sql) => {
+    const needs = columnNeeds(sql);
+    const ordered = `${sql} ORDER BY eventid`;
+    await db.connection.run(viewSql(branchesOf([]), { needs, cachedArm: cachedArmSql([parquet], needs) }));
+    const cached = await rows(ordered);
+    const { files } = await discoverLogFiles(tree.root, { partitions: ['2024/05/01'] });
+    await db.connection.run(viewSql(branchesOf(files), { needs }));
+    const raw = await rows(ordered);
+    expect(cached).toHaveLength(4);
+    expect(JSON.stringify(cached)).toBe(JSON.stringify(raw));
+  });
+
+  test('a question that takes fields of a struct reads those leaves only; one that uses it whole reads its flag too', () => {
+    const fields = columnNeeds('SELECT useridentity.sessioncontext.sessionissuer.username FROM cloudtrail_logs');
+    expect(flatColumnRead('useridentity.sessioncontext.sessionissuer.username', fields)).toBe(true);
+    expect(flatColumnRead('useridentity.sessioncontext.sessionissuer.arn', fields)).toBe(false);
+    expect(flatColumnRead('useridentity.arn', fields)).toBe(false);
+    expect(flatColumnRead('useridentity:present', fields)).toBe(false);
+    expect(flatColumnRead('eventname', fields)).toBe(false);
+
+    const whole = columnNeeds('SELECT to_json(useridentity.sessioncontext) FROM cloudtrail_logs');
+    expect(flatColumnRead('useridentity.sessioncontext:present', whole)).toBe(true);
+    expect(flatColumnRead('useridentity.sessioncontext.attributes:present', whole)).toBe(true);
+    expect(flatColumnRead('useridentity.sessioncontext.attributes.mfaauthenticated', whole)).toBe(true);
+    expect(flatColumnRead('useridentity:present', whole)).toBe(false);
+    expect(flatColumnRead('useridentity.arn', whole)).toBe(false);
+
+    expect(flatColumnRead('tlsdetails:present', 'all')).toBe(true);
+  });
+});
