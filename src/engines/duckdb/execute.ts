@@ -19,7 +19,7 @@ import {
   RESULT_TABLE,
 } from './job';
 import { columnNeeds } from './needs';
-import { type Pruning, pruningFromAst } from './pruning';
+import { type Pruning, partitionNeeded, pruningFromAst } from './pruning';
 import { branchesOf, fileCheckSql, viewSql } from './view';
 
 /** What running one question needs from the engine that owns it. */
@@ -67,6 +67,9 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
   const needs = columnNeeds(query.sql);
   job.needs = needs;
   const sql = asSubquery(query.sql);
+  // A cached day none of whose row groups can hold a row the question accepts is not read at all: DuckDB cannot rule
+  // it out itself when the condition is on a struct field, which the view packs from the flat columns (cache-columns).
+  const pruning = cached.length > 0 ? await sqlPruning(connection, query.sql) : undefined;
   const grown = new Set<LogFile>();
   let probed = false;
   let scanned = false;
@@ -77,6 +80,7 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
     if (!isRunning(job)) return;
     try {
       const branches = branchesOf(files);
+      const parquet = cached.filter((c) => !pruning || partitionNeeded(c.rowGroups, pruning)).map((c) => c.parquet);
       // The most any attempt set: a retry without a file may need one list fewer, and all of them go after the spool.
       listed = Math.max(listed, await setFileLists(connection, branches));
       await connection.run(
@@ -84,14 +88,7 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
           needs,
           fileLists: 'variables',
           ...(query.scope ? { scope: query.scope } : {}),
-          ...(cached.length
-            ? {
-                cachedArm: cachedArmSql(
-                  cached.map((c) => c.parquet),
-                  needs,
-                ),
-              }
-            : {}),
+          ...(parquet.length ? { cachedArm: cachedArmSql(parquet, needs) } : {}),
         }),
       );
       const { columns, types, statementType, parameterCount } = await describe(connection, sql);
@@ -119,7 +116,7 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
       // Best effort: the answer is already spooled, and the next question's lists replace these anyway.
       await clearFileLists(connection, listed).catch(() => undefined);
       if (!isRunning(job)) return;
-      if (cached.length > 0) job.pruning = await sqlPruning(connection, query.sql);
+      if (pruning) job.pruning = pruning;
       job.columns = columns;
       job.types = types;
       job.rowCount = rowCount;
@@ -223,8 +220,8 @@ async function describe(connection: DuckDBConnection, sql: string): Promise<Desc
 const prunedSql = new Map<string, Pruning>();
 
 /**
- * What a question's SQL accepts per sort column of the cached days (pruning.ts), for the bytes it reports: parsed by
- * DuckDB once per SQL text. If the parse fails, no row group counts as skipped.
+ * What a question's SQL accepts per sort column of the cached days (pruning.ts), for the days it reads and the bytes
+ * it reports: parsed by DuckDB once per SQL text. If the parse fails, no row group counts as skipped.
  */
 async function sqlPruning(connection: DuckDBConnection, sql: string): Promise<Pruning> {
   const known = prunedSql.get(sql);

@@ -1,6 +1,7 @@
 /**
- * Which row groups of the cached Parquet days a question cannot skip, for the bytes it reports (issue 16: "bytes read
- * … from the cache", the local stand-in for Athena's "Data scanned").
+ * Which row groups of the cached Parquet days a question cannot skip: for the bytes it reports (issue 16: "bytes read
+ * … from the cache", the local stand-in for Athena's "Data scanned"), and to leave out of the view a cached day none of
+ * whose row groups can hold an answer row (execute.ts).
  *
  * A Parquet reader skips a row group when the min/max statistics of a column rule out every value a filter on that
  * column accepts: DuckDB does it for the filters it pushes into `read_parquet`, and so do Athena's and Trino's readers
@@ -147,6 +148,10 @@ export function rowGroupNeeded(group: RowGroupStats, pruning: Pruning): boolean 
   }
   return true;
 }
+
+/** Whether any row group of a cached day may hold a row the question accepts; a day without statistics may. */
+export const partitionNeeded = (groups: readonly RowGroupStats[] | undefined, pruning: Pruning): boolean =>
+  !groups || groups.some((group) => rowGroupNeeded(group, pruning));
 
 function compareUtf8(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));

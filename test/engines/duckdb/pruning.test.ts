@@ -14,7 +14,7 @@ import { pruningFromAst, type RowGroupStats, rowGroupNeeded } from '../../../src
 import { generateSampleData, sampleAccountIds } from '../../../src/sample/generate';
 import { testConfig } from '../../helpers/config';
 import { runCommand } from '../../helpers/run-query';
-import { memoryDuckDb } from './fixtures';
+import { event, LogTree, memoryDuckDb } from './fixtures';
 
 /**
  * The bytes a warm question reports skip the row groups its filters rule out by their statistics (pruning.ts): never
@@ -165,4 +165,68 @@ describe('bytes read from the cached days', () => {
       expect(answer.stats.bytesScanned).toBeLessThan(all);
     },
   );
+});
+
+describe('cached days the statistics rule out are not read', () => {
+  const NOW = new Date('2024-05-10T12:00:00Z');
+  const ctx: CommandContext = { config: testConfig(), now: NOW };
+  let tree: LogTree;
+  let stateDir: string;
+  let cache: ColumnarCache;
+  let engine: DuckDbEngine;
+
+  beforeAll(async () => {
+    tree = new LogTree();
+    // 05-01: IAM users only. 05-02: the same, and one call by the root user.
+    const users = (day: string) =>
+      Array.from({ length: 20 }, (_, i) => event({ eventTime: `${day}T1${i % 10}:00:00Z`, eventName: `Call${i}` }));
+    tree.s3({ day: '2024/05/01', events: users('2024-05-01') });
+    tree.s3({
+      day: '2024/05/02',
+      events: [
+        ...users('2024-05-02'),
+        event({
+          eventID: 'evt-root',
+          eventTime: '2024-05-02T08:00:00Z',
+          eventName: 'ConsoleLogin',
+          eventSource: 'signin.amazonaws.com',
+          userIdentity: { type: 'Root', arn: 'arn:aws:iam::111122223333:root', accountId: '111122223333' },
+        }),
+      ],
+    });
+    stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'trail-pruned-days-'));
+    cache = new ColumnarCache({
+      dir: path.join(stateDir, 'cache'),
+      dataDir: tree.root,
+      now: () => NOW,
+      logger: () => {},
+    });
+    engine = new DuckDbEngine({ dataDir: tree.root, cache, logger: () => {} });
+    await runCommand(engine, 'recent all 2024-05-01..2024-05-02', ctx);
+    expect(await engine.convertCache()).toBe(2);
+  });
+  afterAll(async () => {
+    await engine.close();
+    tree.remove();
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  test('a root question skips the day with no root call in its statistics; a question that needs that day reads it', async () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(cache.dir, 'manifest.json'), 'utf8')) as {
+      partitions: Record<string, CachedPartition>;
+    };
+    const dayOne = Object.values(manifest.partitions).find((p) => p.key.endsWith('2024/05/01'))!;
+    // Garbage of the same size in the day with no root call: reading it would fail and fall back to its raw files.
+    fs.writeFileSync(dayOne.parquet, Buffer.alloc(fs.statSync(dayOne.parquet).size, 7));
+
+    const root = await runCommand(engine, 'root 2024-05-01..2024-05-02', ctx);
+    expect(root.rows.map((r) => r[0])).toEqual(['ConsoleLogin']);
+    expect(root.stats.cachedPartitions).toBe(2);
+    expect(root.stats.filesRead).toBe(0);
+
+    // The same damage is found by a question that has to read the day: it falls back to the raw files.
+    const recent = await runCommand(engine, 'recent all 2024-05-01..2024-05-02', ctx);
+    expect(recent.rows).toHaveLength(41);
+    expect(recent.stats.filesRead).toBeGreaterThan(0);
+  });
 });
