@@ -281,4 +281,39 @@ describe('columnar cache', () => {
     expect(fs.existsSync(cache.dir)).toBe(false);
     expect(cacheFor().status().partitions).toBe(0);
   });
+
+  test('a cache written in an earlier layout (manifest version 1: nested structs) is dropped, its files removed, and the days converted again', async () => {
+    const engine = new DuckDbEngine({ dataDir, logger: () => {}, cache: cacheFor() });
+    try {
+      const q = `user alice ${WINDOW}`;
+      await runCommand(engine, q, ctx);
+      await engine.convertCache();
+      const dirOf = cacheFor().dir;
+      const manifestFile = path.join(dirOf, 'manifest.json');
+      const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as { version: number; partitions: object };
+      expect(manifest.version).toBe(2);
+      const parts = fs.readdirSync(path.join(dirOf, 'parts'));
+      expect(parts.length).toBe(6);
+      // As a trailbot before the flat layout left it: same entries, version 1.
+      fs.writeFileSync(manifestFile, JSON.stringify({ ...manifest, version: 1 }));
+      const reopened = cacheFor();
+      expect(reopened.status().partitions).toBe(0);
+      expect(fs.readdirSync(path.join(dirOf, 'parts'))).toEqual([]);
+      const fresh = new DuckDbEngine({ dataDir, logger: () => {}, cache: reopened });
+      try {
+        const expected = comparable(await runCommand(raw, q, ctx));
+        const first = await runCommand(fresh, q, ctx);
+        expect(first.stats.cachedPartitions).toBeUndefined();
+        expect(comparable(first)).toEqual(expected);
+        expect(await fresh.convertCache()).toBe(6);
+        const again = await runCommand(fresh, q, ctx);
+        expect(again.stats.cachedPartitions).toBe(6);
+        expect(comparable(again)).toEqual(expected);
+      } finally {
+        await fresh.close();
+      }
+    } finally {
+      await engine.close();
+    }
+  });
 });
