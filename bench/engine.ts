@@ -16,6 +16,7 @@ import type { BoundQuery } from '../src/core/query';
 import { DuckDbEngine, discoverLogFiles, type LogFile } from '../src/engines/duckdb';
 import { columnNeeds } from '../src/engines/duckdb/needs';
 import { sqlLiteral } from '../src/query/literal';
+import { DEFAULT_POLL } from '../src/runner/context';
 import { pollPause } from '../src/runner/poll';
 import { SG_SCENARIO } from '../src/sample/generate';
 import {
@@ -332,16 +333,18 @@ export interface TrailbotRun extends Timed {
 }
 
 /**
- * Polls until the query ends, every 1 ms at first and then every 2 % of the time spent so far (at most 20 ms): the
- * end is seen within ~2 % without a busy poll stealing a core from DuckDB on a 2-core machine. (The runner's own
- * backoff, 250 ms → 5 s, is a runner choice and not part of the engine's cost.)
+ * Waits for the query as the bot's runner does (src/runner/lifecycle.ts): its poll schedule (250 ms, then 1.6× longer),
+ * each pause ended early when the engine says the query has ended (`ended`), so the end is seen when it happens.
+ * An earlier version polled every 1 ms for the first 50 ms: each `status` ran on the main thread while DuckDB planned,
+ * and the JS functions a plan calls (the CIDR shims, folded while planning) wait for the main thread, so
+ * `logins external 7d` warm measured ~85 ms where the bot's own wait sees ~43 ms (bench/README.md).
  */
 export async function awaitQuery(engine: QueryEngine, id: string): Promise<QueryStatus> {
-  const began = performance.now();
+  let delay: number = DEFAULT_POLL.initialMs;
   let status = await engine.status(id);
   while (status.state === 'QUEUED' || status.state === 'RUNNING') {
-    // As the runner waits (src/runner/poll.ts): the pause ends early when the engine says the query has ended.
-    await pollPause({ engine, sleep }, id, Math.min(20, Math.max(1, (performance.now() - began) / 50)));
+    await pollPause({ engine, sleep }, id, delay);
+    delay = Math.min(DEFAULT_POLL.maxMs, delay * DEFAULT_POLL.factor);
     status = await engine.status(id);
   }
   return status;

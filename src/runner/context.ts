@@ -88,6 +88,9 @@ export type RunnerContext = Omit<
 
 const sleepReal = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** How the runner polls a running query: first after 250 ms, then 1.6 times longer each time, at most every 5 s. */
+export const DEFAULT_POLL = { initialMs: 250, maxMs: 5000, factor: 1.6 } as const;
+
 export function runnerContext(o: RunnerOptions): RunnerContext {
   const { now, sleep, logger, poll, publishAttempts, maxPublishAttempts, progressEveryMs, workerId, leaseMs, ...rest } =
     o;
@@ -96,7 +99,7 @@ export function runnerContext(o: RunnerOptions): RunnerContext {
     now: now ?? (() => new Date()),
     sleep: sleep ?? sleepReal,
     log: logger ?? silentLogger,
-    poll: poll ?? { initialMs: 250, maxMs: 5000, factor: 1.6 },
+    poll: poll ?? { ...DEFAULT_POLL },
     publishAttempts: publishAttempts ?? 5,
     maxPublishAttempts: maxPublishAttempts ?? 50,
     progressEveryMs: progressEveryMs ?? 10_000,
