@@ -10,10 +10,13 @@ import { duckDbType, exactPath, PARTITION_COLUMNS } from './view';
  * Why flat: DuckDB 1.5 reads a field of a Parquet struct column far slower than a plain column. Measured on the bench's
  * 7 cached days (244,408 events, 16 files, 2 threads, medians of 7): the `user` question's two-field filter took
  * 52.6 ms over the struct columns and 15.2 ms over flat ones, 16.2 ms through the packing view; the whole `user`
- * question 118 ms against 63 ms. DuckDB takes a field of a struct packed in the view straight from its flat column, so
- * only the leaves a question names are read, and a condition on one (`useridentity.type = 'Root'`) reaches the scan.
- * Other layouts measured no faster: zstd, snappy, lz4 and no compression were within 15 % of one another; DuckDB's
- * own table format read the same question in 17 ms but took 2.7× the disk of Parquet (101 MiB for 37.7 MiB).
+ * question 118 ms against 63 ms. Only the leaves a question names are packed (the others are typed NULLs), so only
+ * those are read. A condition on a packed leaf (`useridentity.type = 'Root'`) is not pushed into the Parquet scan
+ * (DuckDB 1.5 does not see through struct_pack there): the engine leaves out the days whose statistics rule it out
+ * instead (execute.ts). Rewriting the question to name the flat columns, so that DuckDB pushes such conditions,
+ * measured ~10 % faster at most (users 7d 46.6 → 41.7 ms) and was not done. Other layouts measured no faster: zstd,
+ * snappy, lz4 and no compression were within 15 % of one another; DuckDB's own table format answered the same SELECT
+ * in 17 ms from memory but took 2.7× the disk of Parquet (101 MiB for 37.7 MiB).
  */
 
 /** Suffix of a struct's presence flag column. */
