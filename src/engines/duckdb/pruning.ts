@@ -42,7 +42,7 @@ interface AstNode {
   children?: AstNode[];
   left?: AstNode;
   right?: AstNode;
-  from_table?: { type?: string; table_name?: string; alias?: string };
+  from_table?: { type?: string; table_name?: string; alias?: string; column_name_alias?: string[] };
   where_clause?: AstNode | null;
 }
 
@@ -114,7 +114,13 @@ export function pruningFromAst(astJson: string, table = 'cloudtrail_logs'): Prun
   const readers = all.filter((o) => o.type === 'SELECT_NODE' && isTable(o.from_table, table)) as AstNode[];
   const mentions = all.filter((o) => isTable(o, table)).length;
   if (readers.length !== 1 || mentions !== 1) return pruning;
+  // The table's name anywhere else (a CTE of that name, which the FROM then reads; `query_table('cloudtrail_logs')`)
+  // may be another read of it, or may make the FROM something else: no condition is used.
+  if (namedElsewhere(all, table)) return pruning;
   const [reader] = readers;
+  // Column aliases (`FROM cloudtrail_logs AS t(a, b)`) rename the table's columns by position: `eventname` in the
+  // WHERE may then be another column.
+  if (reader!.from_table?.column_name_alias?.length) return pruning;
   const alias = reader!.from_table?.alias || undefined;
   const conjuncts: AstNode[] = [];
   const flatten = (node: AstNode | null | undefined): void => {
@@ -133,6 +139,18 @@ export function pruningFromAst(astJson: string, table = 'cloudtrail_logs'): Prun
     pruning.set(found.column, known ? new Set([...known].filter((v) => values.has(v))) : values);
   }
   return pruning;
+}
+
+/** Whether a text in the tree other than a BASE_TABLE's own name names the table (case-insensitively). */
+function namedElsewhere(all: readonly Record<string, unknown>[], table: string): boolean {
+  return all.some((o) =>
+    Object.entries(o).some(
+      ([key, value]) =>
+        typeof value === 'string' &&
+        value.toLowerCase().includes(table) &&
+        !(key === 'table_name' && o.type === 'BASE_TABLE'),
+    ),
+  );
 }
 
 /**

@@ -14,7 +14,7 @@ import { pruningFromAst, type RowGroupStats, rowGroupNeeded } from '../../../src
 import { generateSampleData, sampleAccountIds } from '../../../src/sample/generate';
 import { testConfig } from '../../helpers/config';
 import { runCommand } from '../../helpers/run-query';
-import { event, LogTree, memoryDuckDb } from './fixtures';
+import { event, LogTree, memoryDuckDb, run, WINDOW_PREDICATE, windowQuery } from './fixtures';
 
 /**
  * The bytes a warm question reports skip the row groups its filters rule out by their statistics (pruning.ts): never
@@ -63,6 +63,28 @@ describe("what a question accepts per sort column, from DuckDB's parse of its SQ
       await pruningOf("SELECT * FROM cloudtrail_logs a JOIN cloudtrail_logs b USING (eventid) WHERE a.eventname = 'A'"),
     ).toEqual({});
     expect(await pruningOf('this is not SQL')).toEqual({});
+  });
+
+  test('nothing where a name in the WHERE may not be the table column it looks like, or the table is read another way', async () => {
+    // Column aliases on the table rename its columns by position: `eventname` here is the table's eventversion.
+    expect(await pruningOf("SELECT eventid FROM cloudtrail_logs AS t(eventname) WHERE eventname = '1.10'")).toEqual({});
+    expect(
+      await pruningOf("SELECT eventid FROM cloudtrail_logs AS t(a, b, c, eventsource) WHERE t.eventsource = 'X'"),
+    ).toEqual({});
+    // A CTE named like the table: the FROM reads the CTE, whose `eventname` is another column.
+    expect(
+      await pruningOf(`WITH cloudtrail_logs AS (SELECT eventid, eventsource AS eventname FROM query_table('cloudtrail_logs'))
+        SELECT eventid FROM cloudtrail_logs WHERE eventname = 'ec2.amazonaws.com'`),
+    ).toEqual({});
+    // The table read a second time through a table function: that read has no condition.
+    expect(
+      await pruningOf(`SELECT eventid FROM cloudtrail_logs WHERE eventname = 'A'
+        UNION ALL SELECT eventid FROM query_table('cloudtrail_logs')`),
+    ).toEqual({});
+    expect(
+      await pruningOf(`SELECT eventid FROM cloudtrail_logs WHERE eventname = 'A'
+        UNION ALL SELECT eventid FROM query('SELECT * FROM cloudtrail_logs')`),
+    ).toEqual({});
   });
 
   test('a row group is skipped only when a filtered column’s range holds none of the accepted values', () => {
@@ -209,6 +231,23 @@ describe('cached days the statistics rule out are not read', () => {
     await engine.close();
     tree.remove();
     fs.rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  test('a name in the WHERE that is not the table column it looks like cuts no day', async () => {
+    // Column aliases rename the table's columns by position: here the 4th and 5th (eventsource, eventname) swap, so
+    // `eventname` is the event source, ec2.amazonaws.com in every event but the root sign-in, though no day's
+    // statistics of the real eventname hold that value.
+    const renamed = await run(
+      engine,
+      windowQuery(
+        `SELECT eventid FROM cloudtrail_logs AS t(eventversion, useridentity, eventtime, eventname, eventsource)
+         WHERE ${WINDOW_PREDICATE} AND eventname = 'ec2.amazonaws.com'`,
+        '2024-05-01T00:00:00Z',
+        '2024-05-03T00:00:00Z',
+      ),
+    );
+    expect(renamed.rows).toHaveLength(40);
+    expect(renamed.status.stats?.cachedPartitions).toBe(2);
   });
 
   test('a root question skips the day with no root call in its statistics; a question that needs that day reads it', async () => {
