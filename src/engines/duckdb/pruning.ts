@@ -62,6 +62,9 @@ function* objects(node: unknown): Generator<Record<string, unknown>> {
 /** The column a reference names, without the table's alias: `t.useridentity.type` → `useridentity.type`. */
 function columnOf(node: AstNode | undefined, alias: string | undefined): string | undefined {
   if (node?.class !== 'COLUMN_REF' || !node.column_names?.length) return undefined;
+  // A quoted name with a dot in it (`"useridentity.type"`) is no table column, so DuckDB binds it to a select-list
+  // alias of that name, if any: not the struct field it reads like.
+  if (node.column_names.some((n) => n.includes('.'))) return undefined;
   const names = node.column_names.map((n) => n.toLowerCase());
   if (alias && names.length > 1 && names[0] === alias.toLowerCase()) names.shift();
   return names.join('.');
