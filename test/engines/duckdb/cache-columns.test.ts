@@ -42,6 +42,29 @@ describe('the cache stores structs flat and the view packs them back', () => {
         { ...base, eventID: 'evt-bare', userIdentity: undefined },
         // Present but empty structs.
         event({ eventID: 'evt-empty', userIdentity: { sessionContext: {} }, tlsDetails: {} }),
+        // Explicit nulls, an empty map inside a struct, an empty list and a list of one empty struct.
+        event({
+          eventID: 'evt-nulls',
+          userIdentity: { type: 'AssumedRole', sessionContext: null, onBehalfOf: null },
+          tlsDetails: null,
+          resources: [],
+        }),
+        event({
+          eventID: 'evt-emptymap',
+          userIdentity: { sessionContext: { webIdFederationData: { attributes: {} } } },
+          resources: [{}],
+        }),
+      ],
+    });
+    // A second day, left raw: a view over it and the cached first day must merge the two arms' struct types.
+    tree.s3({
+      day: '2024/05/02',
+      events: [
+        event({
+          eventID: 'evt-raw-role',
+          userIdentity: { type: 'AssumedRole', sessionContext: { sessionIssuer: { userName: 'ops' } } },
+        }),
+        { ...base, eventID: 'evt-raw-bare', userIdentity: undefined },
       ],
     });
     const { files } = await discoverLogFiles(tree.root, { partitions: ['2024/05/01'] });
@@ -80,8 +103,25 @@ describe('the cache stores structs flat and the view packs them back', () => {
     const { files } = await discoverLogFiles(tree.root, { partitions: ['2024/05/01'] });
     await db.connection.run(viewSql(branchesOf(files), { needs }));
     const raw = await rows(ordered);
-    expect(cached).toHaveLength(4);
+    expect(cached).toHaveLength(6);
     expect(JSON.stringify(cached)).toBe(JSON.stringify(raw));
+  });
+
+  test.each([
+    'SELECT * FROM cloudtrail_logs',
+    'SELECT eventid, to_json(useridentity) AS j, useridentity.sessioncontext IS NULL AS s FROM cloudtrail_logs',
+    'SELECT eventid, useridentity.sessioncontext.sessionissuer.username AS issuer FROM cloudtrail_logs',
+  ])('a cached day and a raw day in one view answer as two raw days: %s', async (sql) => {
+    const needs = columnNeeds(sql);
+    const ordered = `${sql} ORDER BY eventid`;
+    const dayTwo = (await discoverLogFiles(tree.root, { partitions: ['2024/05/02'] })).files;
+    await db.connection.run(viewSql(branchesOf(dayTwo), { needs, cachedArm: cachedArmSql([parquet], needs) }));
+    const mixed = await rows(ordered);
+    const both = (await discoverLogFiles(tree.root, { partitions: ['2024/05/01', '2024/05/02'] })).files;
+    await db.connection.run(viewSql(branchesOf(both), { needs }));
+    const raw = await rows(ordered);
+    expect(mixed).toHaveLength(8);
+    expect(JSON.stringify(mixed)).toBe(JSON.stringify(raw));
   });
 
   test('a question that takes fields of a struct reads those leaves only; one that uses it whole reads its flag too', () => {
