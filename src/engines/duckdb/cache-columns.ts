@@ -1,6 +1,7 @@
 import { CLOUDTRAIL_COLUMNS, type ColumnType } from '../../ddl/table';
+import { sqlLiteral } from '../../query/literal';
 import type { ColumnNeeds, Need } from './needs';
-import { duckDbType, exactPath, PARTITION_COLUMNS } from './view';
+import { duckDbType, exactPath, PARTITION_COLUMNS, quoteIdent } from './view';
 
 /**
  * The columns of a cached day's Parquet file. Struct columns are stored flat: one Parquet column per leaf, named by
@@ -22,8 +23,7 @@ import { duckDbType, exactPath, PARTITION_COLUMNS } from './view';
 /** Suffix of a struct's presence flag column. */
 const PRESENT = ':present';
 
-const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
-const literal = (value: string): string => `'${value.replaceAll("'", "''")}'`;
+const literal = (value: string): string => sqlLiteral({ type: 'varchar', value });
 
 /** `SELECT` list writing one day from a view with the table's columns (src/ddl/table.ts) into the flat layout. */
 export function flatSelect(): string[] {

@@ -30,7 +30,7 @@ export const PARTITION_COLUMNS = ['timestamp', 'region', 'account'] as const;
  */
 export const DEFAULT_MAX_OBJECT_BYTES = 16 * 1024 * 1024;
 
-const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+export const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 const literal = (value: string): string => sqlLiteral({ type: 'varchar', value });
 
 /** DuckDB type of a column, with either the view's lowercase names or CloudTrail's JSON keys as struct field names. */
