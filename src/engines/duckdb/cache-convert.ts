@@ -96,12 +96,12 @@ async function rowGroupStats(connection: DuckDBConnection, fileLiteral: string):
   for (const [id, rows, pathInSchema, bytes, min, max] of meta.getRows()) {
     const group = groups[Number(id)] ?? { rows: Number(rows), columnBytes: {}, ranges: {} };
     groups[Number(id)] = group;
-    const dotted = String(pathInSchema)
+    const parts = String(pathInSchema)
       .split(',')
-      .map((part) => part.trim().toLowerCase())
-      .join('.');
+      .map((part) => part.trim().toLowerCase());
+    const dotted = parts.join('.');
     // The Parquet column: a table column, or a struct's leaf or presence flag in the flat layout (cache-columns.ts).
-    const top = String(pathInSchema).split(',')[0]!.trim().toLowerCase();
+    const top = parts[0]!;
     group.columnBytes[top] = (group.columnBytes[top] ?? 0) + Number(bytes);
     if (isPruningColumn(dotted) && typeof min === 'string' && typeof max === 'string') {
       group.ranges[dotted] = [min, max];
