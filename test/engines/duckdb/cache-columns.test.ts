@@ -76,6 +76,15 @@ describe('the cache stores structs flat and the view packs them back', () => {
 
   const rows = async (sql: string) => (await db.connection.runAndReadAll(sql)).getRowsJS();
 
+  /** `sql` (ordered by event id) over a view of these days' raw files, and the cached 2024/05/01 if `cached`. */
+  async function answer(sql: string, arms: { rawDays: string[]; cached: boolean }) {
+    const needs = columnNeeds(sql);
+    const files = arms.rawDays.length ? (await discoverLogFiles(tree.root, { partitions: arms.rawDays })).files : [];
+    const cachedArm = arms.cached ? { cachedArm: cachedArmSql([parquet], needs) } : {};
+    await db.connection.run(viewSql(branchesOf(files), { needs, ...cachedArm }));
+    return rows(`${sql} ORDER BY eventid`);
+  }
+
   test('the Parquet file has no struct column: a column per leaf and a presence flag per struct', async () => {
     const schema = await rows(
       `SELECT name, type FROM parquet_schema('${parquet}') WHERE name LIKE 'useridentity%' OR name = 'tlsdetails'`,
@@ -96,13 +105,8 @@ describe('the cache stores structs flat and the view packs them back', () => {
     "SELECT eventid, useridentity.sessioncontext.webidfederationdata.attributes['aud'] AS aud, to_json(resources) AS r FROM cloudtrail_logs",
     'SELECT * FROM cloudtrail_logs',
   ])('same answer from the flat Parquet file as from the raw files: %s', async (sql) => {
-    const needs = columnNeeds(sql);
-    const ordered = `${sql} ORDER BY eventid`;
-    await db.connection.run(viewSql(branchesOf([]), { needs, cachedArm: cachedArmSql([parquet], needs) }));
-    const cached = await rows(ordered);
-    const { files } = await discoverLogFiles(tree.root, { partitions: ['2024/05/01'] });
-    await db.connection.run(viewSql(branchesOf(files), { needs }));
-    const raw = await rows(ordered);
+    const cached = await answer(sql, { rawDays: [], cached: true });
+    const raw = await answer(sql, { rawDays: ['2024/05/01'], cached: false });
     expect(cached).toHaveLength(6);
     expect(JSON.stringify(cached)).toBe(JSON.stringify(raw));
   });
@@ -112,14 +116,8 @@ describe('the cache stores structs flat and the view packs them back', () => {
     'SELECT eventid, to_json(useridentity) AS j, useridentity.sessioncontext IS NULL AS s FROM cloudtrail_logs',
     'SELECT eventid, useridentity.sessioncontext.sessionissuer.username AS issuer FROM cloudtrail_logs',
   ])('a cached day and a raw day in one view answer as two raw days: %s', async (sql) => {
-    const needs = columnNeeds(sql);
-    const ordered = `${sql} ORDER BY eventid`;
-    const dayTwo = (await discoverLogFiles(tree.root, { partitions: ['2024/05/02'] })).files;
-    await db.connection.run(viewSql(branchesOf(dayTwo), { needs, cachedArm: cachedArmSql([parquet], needs) }));
-    const mixed = await rows(ordered);
-    const both = (await discoverLogFiles(tree.root, { partitions: ['2024/05/01', '2024/05/02'] })).files;
-    await db.connection.run(viewSql(branchesOf(both), { needs }));
-    const raw = await rows(ordered);
+    const mixed = await answer(sql, { rawDays: ['2024/05/02'], cached: true });
+    const raw = await answer(sql, { rawDays: ['2024/05/01', '2024/05/02'], cached: false });
     expect(mixed).toHaveLength(8);
     expect(JSON.stringify(mixed)).toBe(JSON.stringify(raw));
   });
