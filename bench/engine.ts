@@ -17,7 +17,7 @@ import { DuckDbEngine, discoverLogFiles, type LogFile } from '../src/engines/duc
 import { columnNeeds } from '../src/engines/duckdb/needs';
 import { sqlLiteral } from '../src/query/literal';
 import { DEFAULT_POLL } from '../src/runner/context';
-import { pollPause } from '../src/runner/poll';
+import { nextPollDelay, pollPause } from '../src/runner/poll';
 import { SG_SCENARIO } from '../src/sample/generate';
 import {
   BENCH_NOW,
@@ -344,7 +344,7 @@ export async function awaitQuery(engine: QueryEngine, id: string): Promise<Query
   let status = await engine.status(id);
   while (status.state === 'QUEUED' || status.state === 'RUNNING') {
     await pollPause({ engine, sleep }, id, delay);
-    delay = Math.min(DEFAULT_POLL.maxMs, delay * DEFAULT_POLL.factor);
+    delay = nextPollDelay(DEFAULT_POLL, delay);
     status = await engine.status(id);
   }
   return status;

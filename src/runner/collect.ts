@@ -12,7 +12,7 @@ import type { Logger } from '../logger';
 import { consoleLinkColumn } from '../util/console-link';
 import { csvRecord } from '../util/csv';
 import { refetchFailed } from './messages';
-import { pollPause } from './poll';
+import { nextPollDelay, pollPause } from './poll';
 import { runSeries, type SeriesRun } from './series';
 import { type PageSelector, watchSelector } from './watch-filter';
 
@@ -293,7 +293,7 @@ export class Results {
       if (s.state === 'SUCCEEDED') break;
       if (s.state === 'FAILED' || s.state === 'CANCELLED') throw new Error(refetchFailed(s.reason ?? s.state));
       await pollPause(this.c, engineId, delay);
-      delay = Math.min(this.c.poll.maxMs, delay * this.c.poll.factor);
+      delay = nextPollDelay(this.c.poll, delay);
     }
     return this.collect(e, engineId);
   }

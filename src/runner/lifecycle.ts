@@ -7,7 +7,7 @@ import type { Admission } from './admission';
 import { dropSpool, type Results } from './collect';
 import { LeaseLostError, type Leases, QueuedForSweepError, type RunnerContext } from './context';
 import { engineKeptForgetting, queryEnded } from './messages';
-import { pollPause } from './poll';
+import { nextPollDelay, pollPause } from './poll';
 import type { Publishing } from './publish';
 
 /** How long a question may wait for the engine's active-query quota before it fails. */
@@ -152,7 +152,7 @@ export class Lifecycle {
           await publisher.progress(e, this.c.now().getTime() - began, status.stats).catch(() => {});
         }
         await pollPause(this.c, engineId, delay);
-        delay = Math.min(poll.maxMs, delay * poll.factor);
+        delay = nextPollDelay(poll, delay);
         continue;
       }
       const cancelling = status.state === 'CANCELLED' ? this.cancelling.get(e.id) : undefined;

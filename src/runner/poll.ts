@@ -14,3 +14,7 @@ export function pollPause(
   const ended = c.engine.ended?.(engineId);
   return ended ? Promise.race([c.sleep(delay), ended]) : c.sleep(delay);
 }
+
+/** The pause after `delay`: `factor` times longer, at most `maxMs` (the runner's poll settings, context.ts). */
+export const nextPollDelay = (poll: { maxMs: number; factor: number }, delay: number): number =>
+  Math.min(poll.maxMs, delay * poll.factor);

@@ -4,7 +4,7 @@ import type { SeriesBuilder, TimeSeries } from '../core/publisher';
 import type { SeriesQuery } from '../core/query';
 import { queryCostUsd } from '../cost';
 import type { Logger } from '../logger';
-import { pollPause } from './poll';
+import { nextPollDelay, pollPause } from './poll';
 
 /**
  * How long an answer waits for its chart's series query (issue 17, item 4) before it is published without a chart.
@@ -87,7 +87,7 @@ export async function runSeries(
       await renew();
       await pollPause(c, engineId, delay);
       slept += delay;
-      delay = Math.min(c.poll.maxMs, delay * c.poll.factor);
+      delay = nextPollDelay(c.poll, delay);
     }
     for await (const page of c.engine.results(engineId, { pageSize: 1000 })) {
       const bucket = page.columns.indexOf('bucket');
