@@ -390,6 +390,20 @@ export function handSql(hand: HandQuery, files: readonly LogFile[], query: Bound
   return hand.sql.replace('{{src}}', src).replace('{{window}}', windowFilter(query));
 }
 
+/**
+ * The same hand-written query over the columnar cache's Parquet files (src/engines/duckdb/cache-columns.ts): each
+ * `r.field.path` becomes the flat column of that path (lower-case, as the table names it), so DuckDB reads plain
+ * columns and pushes what it can into the scan. What a DuckDB user who knew the cache's layout would type: the least
+ * a question over those files costs, against which trailbot's warm answer shows its own overhead.
+ */
+export function handCacheSql(hand: HandQuery, parquet: readonly string[], query: BoundQuery): string {
+  const flat = (sql: string) =>
+    sql.replace(/(?<![\w'.])r\.(\w+(?:\.\w+)*)/g, (_, path: string) => `"${path.toLowerCase()}"`);
+  return flat(hand.sql)
+    .replace('{{src}}', `read_parquet([${parquet.map(lit).join(', ')}])`)
+    .replace('{{window}}', flat(windowFilter(query)));
+}
+
 /** The hand-written query on a fresh connection of a fresh in-memory instance; only the query and the fetch are timed. */
 export async function runHand(sql: string): Promise<Timed> {
   const instance = await DuckDBInstance.create(':memory:');
