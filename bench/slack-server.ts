@@ -156,6 +156,8 @@ async function startTrailbot(spec: AppServerSpec): Promise<Running> {
     ...(engine ? { engine } : {}),
     logger: loggers.log,
     publisher,
+    // As src/main.ts wires it: each step of a drive lets the acks waiting on the event loop go first.
+    runner: { pace: () => slack.followUps.quiet() },
     store: {
       store,
       client,

@@ -130,7 +130,8 @@ async function startSlack(config: TrailConfig, log: Logger): Promise<void> {
     config,
     logger: log,
     publisher,
-    runner: { workerId, spool: { deleteAfterPublish: true } },
+    // Each step of a drive lets the acks waiting on this event loop go first (follow-ups.ts says why).
+    runner: { workerId, spool: { deleteAfterPublish: true }, pace: () => slack.followUps.quiet() },
   });
   dispatcher.target = parts.dispatcher;
   await slack.start();

@@ -55,6 +55,11 @@ export interface RunnerOptions {
    * and the sweep keeps the folder bounded (SpoolLimits). Unset (the terminal), the CSV is the user's result file.
    */
   spool?: { deleteAfterPublish: true } & SpoolLimits;
+  /**
+   * Awaited before each step of a drive (start, each look at the running query, collect and publish): a surface whose
+   * requests wait for an answer on this event loop (Slack's acks, FollowUps.quiet) lets them go first. Default: none.
+   */
+  pace?: () => Promise<void>;
 }
 
 /*
@@ -74,6 +79,7 @@ export type RunnerContext = Omit<
   | 'progressEveryMs'
   | 'workerId'
   | 'leaseMs'
+  | 'pace'
 > & {
   now: () => Date;
   sleep: (ms: number) => Promise<void>;
@@ -84,6 +90,7 @@ export type RunnerContext = Omit<
   progressEveryMs: number;
   workerId: string;
   leaseMs: number;
+  pace: () => Promise<void>;
 };
 
 const sleepReal = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -92,8 +99,19 @@ const sleepReal = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
 export const DEFAULT_POLL = { initialMs: 250, maxMs: 5000, factor: 1.6 } as const;
 
 export function runnerContext(o: RunnerOptions): RunnerContext {
-  const { now, sleep, logger, poll, publishAttempts, maxPublishAttempts, progressEveryMs, workerId, leaseMs, ...rest } =
-    o;
+  const {
+    now,
+    sleep,
+    logger,
+    poll,
+    publishAttempts,
+    maxPublishAttempts,
+    progressEveryMs,
+    workerId,
+    leaseMs,
+    pace,
+    ...rest
+  } = o;
   return {
     ...rest,
     now: now ?? (() => new Date()),
@@ -105,6 +123,7 @@ export function runnerContext(o: RunnerOptions): RunnerContext {
     progressEveryMs: progressEveryMs ?? 10_000,
     workerId: workerId ?? randomUUID(),
     leaseMs: leaseMs ?? 60_000,
+    pace: pace ?? (() => Promise.resolve()),
   };
 }
 

@@ -56,6 +56,8 @@ export class Lifecycle {
     try {
       while (e && e.state !== 'PUBLISHED') {
         if (this.leases.handingOver) return e;
+        // Requests waiting on this event loop for their own answer (Slack acks) go before this drive's next step.
+        await this.c.pace();
         try {
           if (e.state === 'SUBMITTED') e = await this.start(e);
           else if (e.state === 'RUNNING') e = await this.wait(e);
@@ -153,6 +155,7 @@ export class Lifecycle {
         }
         await pollPause(this.c, engineId, delay);
         delay = nextPollDelay(poll, delay);
+        await this.c.pace();
         continue;
       }
       const cancelling = status.state === 'CANCELLED' ? this.cancelling.get(e.id) : undefined;
@@ -164,6 +167,7 @@ export class Lifecycle {
       const stats = { ...status.stats, costUsd: queryCostUsd(engine.kind, status.stats, status.state) };
       const finishedAt = this.c.now().toISOString();
       if (status.state === 'SUCCEEDED') {
+        await this.c.pace();
         const { summary, seriesCost } = await this.results.collectWithSeries(e, engineId);
         // The CSV and the summary on disk are what publishing reads from now on (and a restart re-runs the query).
         await engine.release?.(engineId).catch(() => {});

@@ -280,3 +280,81 @@ describe('Runner', () => {
     expect((await runner.submit(submission(undefined, { userId: 'U2' }))).kind).toBe('started');
   });
 });
+
+describe('Runner pace: each step of a drive waits for the surface to be quiet (Slack acks first)', () => {
+  /** A pace that holds every step while `held` is set, recording how many steps asked. */
+  function gate() {
+    let release: () => void = () => {};
+    let holding: Promise<void> | undefined;
+    const g = {
+      asked: 0,
+      hold() {
+        holding = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+      },
+      open() {
+        holding = undefined;
+        release();
+      },
+      pace: () => {
+        g.asked += 1;
+        return holding ?? Promise.resolve();
+      },
+    };
+    return g;
+  }
+
+  async function until(check: () => boolean, what: string): Promise<void> {
+    for (let i = 0; i < 400; i++) {
+      if (check()) return;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    throw new Error(`never happened: ${what}`);
+  }
+  /** Time for a drive that is not held to get further (it must not). */
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+
+  test('held before the first step: no announce and no query until the surface is quiet, then the answer', async () => {
+    const g = gate();
+    g.hold();
+    const { runner, publisher, engine, store } = await setup({ pace: g.pace });
+    const submitted = runner.submit(submission());
+    await until(() => g.asked > 0, 'the drive asked to go on');
+    await settle();
+    expect(engine.starts).toHaveLength(0);
+    expect(publisher.events.map((x) => x.kind)).not.toContain('announce');
+    g.open();
+    const outcome = await submitted;
+    const e = await store.get(outcome.kind === 'started' ? outcome.execution.id : '');
+    expect(e?.state).toBe('PUBLISHED');
+    // Start, at least one look at the running query, the collect and the publish each asked.
+    expect(g.asked).toBeGreaterThanOrEqual(4);
+  });
+
+  test('held once the query has run: the result is neither collected nor posted until the surface is quiet', async () => {
+    const g = gate();
+    let burst = false;
+    const { runner, publisher, engine, store } = await setup({
+      pace: () => {
+        // Quiet until the query is under way, then a burst of requests arrives.
+        if (engine.starts.length > 0 && !burst) {
+          burst = true;
+          g.hold();
+        }
+        return g.pace();
+      },
+    });
+    const submitted = runner.submit(submission());
+    await until(() => burst, 'the drive was held after the query started');
+    await settle();
+    expect(engine.starts).toHaveLength(1);
+    expect(publisher.events.map((x) => x.kind)).toContain('announce');
+    expect(publisher.events.map((x) => x.kind)).not.toContain('result');
+    g.open();
+    const outcome = await submitted;
+    expect((await store.get(outcome.kind === 'started' ? outcome.execution.id : ''))?.state).toBe('PUBLISHED');
+    expect(publisher.events.map((x) => x.kind)).toContain('result');
+  });
+});
+

@@ -64,6 +64,8 @@ export interface SlackAppHandle {
   app: App;
   /** The app's bot-token WebClient (trailbot's retry policy); give it to SlackPublisher so both share one client. */
   client: WebClient;
+  /** When follow-up work may take the event loop; give `pace: () => followUps.quiet()` to the runner (RunnerOptions). */
+  followUps: FollowUps;
   start(): Promise<void>;
   stop(): Promise<void>;
   /** HTTP mode: the port the receiver listens on once started; undefined in Socket Mode or before start. */
@@ -235,6 +237,7 @@ export function createSlackApp(options: CreateSlackAppOptions): SlackAppHandle {
   return {
     app,
     client: app.client,
+    followUps,
     async start() {
       // Deferred initialisation: without it Bolt calls auth.test from the constructor and nobody awaits the promise,
       // so an unreachable Slack or a bad token becomes an unhandled rejection instead of a failed start.

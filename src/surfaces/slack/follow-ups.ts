@@ -68,6 +68,14 @@ export class FollowUps {
     this.schedule();
   }
 
+  /**
+   * Resolves as `later` would start a follow-up: for work already under way (an answer being collected and posted)
+   * that should let the requests waiting for their acks go first at each of its steps (RunnerOptions.pace).
+   */
+  quiet(): Promise<void> {
+    return new Promise((resolve) => this.later(resolve));
+  }
+
   /** Starts every queued follow-up now (the app is stopping: the queue must not be lost with the process). */
   flush(): void {
     this.clearTimers();

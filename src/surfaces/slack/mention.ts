@@ -70,6 +70,6 @@ export async function answerMention(
   }
   if (prepared.ackText !== undefined) await tell(prepared.ackText);
   // As for a slash command (follow-ups.ts): the slow part waits while other requests are owed their ack.
-  if (deps.followUps) await new Promise<void>((resolve) => deps.followUps?.later(resolve));
+  if (deps.followUps) await deps.followUps.quiet();
   await prepared.run().catch((err: unknown) => log.error('mention: run failed', err));
 }

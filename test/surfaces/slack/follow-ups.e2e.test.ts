@@ -90,6 +90,22 @@ describe('a command’s follow-up waits for the other acks', () => {
     };
   }
 
+  test('the handle’s quiet() (the runner’s pace in src/main.ts) holds an answer’s next step while an ack is owed', async () => {
+    expect(handle?.followUps).toBe(gate);
+    const slow = await openSlowRequest('sg slow 24h');
+    let stepped = false;
+    const step = handle!.followUps.quiet().then(() => {
+      stepped = true;
+    });
+    await turns();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(stepped).toBe(false);
+    expect(await slow.finish()).toBe(200);
+    await step;
+    expect(stepped).toBe(true);
+    await eventually(() => ran.length === 1, 'the slow command ran');
+  });
+
   test('a mention’s question also waits for the owed ack before it runs', async () => {
     const slow = await openSlowRequest('sg slow 24h');
     const envelope = appMentionEnvelope({ text: '<@U000BOT> sg 12h', ts: '1764500000.000100' });

@@ -44,6 +44,19 @@ describe('FollowUps: a command’s slow part waits while an ack is owed', () => 
     expect(gate.queued).toBe(0);
   });
 
+  test('quiet() resolves as a follow-up would start: after the open requests are answered, in turn with the queue', async () => {
+    const gate = new FollowUps({ maxHoldMs: 60_000, quietMs: 0 });
+    const order: string[] = [];
+    const answered = gate.requestBegan();
+    gate.later(() => order.push('queued first'));
+    const quiet = gate.quiet().then(() => order.push('quiet'));
+    await turns();
+    expect(order).toEqual([]);
+    answered();
+    await quiet;
+    expect(order).toEqual(['queued first', 'quiet']);
+  });
+
   test('a request arriving between two starts holds the rest of the queue', async () => {
     const gate = new FollowUps({ maxHoldMs: 60_000, quietMs: 0 });
     const started: string[] = [];
