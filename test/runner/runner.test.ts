@@ -357,4 +357,3 @@ describe('Runner pace: each step of a drive waits for the surface to be quiet (S
     expect(publisher.events.map((x) => x.kind)).toContain('result');
   });
 });
-
