@@ -292,7 +292,7 @@ export function cacheTargets(r: CacheReport): TargetLine[] {
     },
     {
       target:
-        'info: the same hand-written queries over the cached Parquet files (the most any question over them gains); trailbot warm against them',
+        'the same hand-written queries over the cached Parquet files (the most any question over them gains); trailbot warm against them',
       figure: `hand/(hand over cache) lowest ${cacheBound.label} ${ratio(cacheBound.handCacheSpeedup)}, geomean ${ratio(geomean(r.cases.map((c) => c.handCacheSpeedup)))}; trailbot warm ÷ hand over cache: median ${ratio(median(r.cases.map((c) => c.warmOverCacheHand)))}, worst ${costliest.label} ${ratio(costliest.warmOverCacheHand)}`,
       met: undefined,
     },
