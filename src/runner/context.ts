@@ -56,11 +56,14 @@ export interface RunnerOptions {
    */
   spool?: { deleteAfterPublish: true } & SpoolLimits;
   /**
-   * Awaited before each step of a drive (start, each look at the running query, collect and publish): a surface whose
-   * requests wait for an answer on this event loop (Slack's acks, FollowUps.quiet) lets them go first. Default: none.
+   * Awaited before each step of a drive (start, wait, collect, publish): a surface whose requests wait for an answer on
+   * this event loop (Slack's acks, FollowUps.quiet) lets them go first. Default: none.
    */
-  pace?: () => Promise<void>;
+  pace?: (step: DriveStep) => Promise<void>;
 }
+
+/** The steps of a drive a `pace` is asked before: the query's start, its wait, the result's collect, the answer's post. */
+export type DriveStep = 'start' | 'wait' | 'collect' | 'publish';
 
 /*
  * What the runner's parts (admission, pre-flight, lifecycle, publishing) share: the options with their defaults, a
@@ -90,7 +93,7 @@ export type RunnerContext = Omit<
   progressEveryMs: number;
   workerId: string;
   leaseMs: number;
-  pace: () => Promise<void>;
+  pace: (step: DriveStep) => Promise<void>;
 };
 
 const sleepReal = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

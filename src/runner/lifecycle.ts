@@ -56,8 +56,10 @@ export class Lifecycle {
     try {
       while (e && e.state !== 'PUBLISHED') {
         if (this.leases.handingOver) return e;
-        // Requests waiting on this event loop for their own answer (Slack acks) go before this drive's next step.
-        await this.c.pace();
+        // Requests waiting on this event loop for their own answer (Slack acks) go before this drive's next step;
+        // a hand-over that began meanwhile stops the drive before that step (start() renews no lease).
+        await this.c.pace(e.state === 'SUBMITTED' ? 'start' : e.state === 'RUNNING' ? 'wait' : 'publish');
+        if (this.leases.handingOver) return e;
         try {
           if (e.state === 'SUBMITTED') e = await this.start(e);
           else if (e.state === 'RUNNING') e = await this.wait(e);
@@ -103,10 +105,21 @@ export class Lifecycle {
         finishedAt: this.c.now().toISOString(),
       });
     }
-    return this.c.store.transition(e.id, 'SUBMITTED', 'RUNNING', {
-      engineExecutionId,
-      startedAt: this.c.now().toISOString(),
-    });
+    try {
+      return await this.c.store.transition(e.id, 'SUBMITTED', 'RUNNING', {
+        engineExecutionId,
+        startedAt: this.c.now().toISOString(),
+      });
+    } catch (err) {
+      // Cancelled while it was being started (the drive may have waited for its pace with the record it read before):
+      // no record names this engine query, so nobody else would stop it. One the record does name (another worker's
+      // start of the same Athena query, whose token is derived from the execution id) is left alone.
+      if (err instanceof IllegalTransitionError) {
+        const now = await this.c.store.get(e.id).catch(() => undefined);
+        if (now?.engineExecutionId !== engineExecutionId) await this.c.engine.cancel(engineExecutionId).catch(() => {});
+      }
+      throw err;
+    }
   }
 
   /** Polls until the engine query ends, then records the outcome (results spooled first). */
@@ -155,7 +168,6 @@ export class Lifecycle {
         }
         await pollPause(this.c, engineId, delay);
         delay = nextPollDelay(poll, delay);
-        await this.c.pace();
         continue;
       }
       const cancelling = status.state === 'CANCELLED' ? this.cancelling.get(e.id) : undefined;
@@ -167,7 +179,7 @@ export class Lifecycle {
       const stats = { ...status.stats, costUsd: queryCostUsd(engine.kind, status.stats, status.state) };
       const finishedAt = this.c.now().toISOString();
       if (status.state === 'SUCCEEDED') {
-        await this.c.pace();
+        await this.c.pace('collect');
         const { summary, seriesCost } = await this.results.collectWithSeries(e, engineId);
         // The CSV and the summary on disk are what publishing reads from now on (and a restart re-runs the query).
         await engine.release?.(engineId).catch(() => {});

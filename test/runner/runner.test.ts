@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { QuerySubmission } from '../../src/core/runner';
-import type { RunnerOptions } from '../../src/runner/context';
+import type { DriveStep, RunnerOptions } from '../../src/runner/context';
 import type { Runner } from '../../src/runner/runner';
 import type { DynamoExecutionStore } from '../../src/store/dynamo';
 import { parseCsv } from '../../src/util/csv';
@@ -282,24 +282,26 @@ describe('Runner', () => {
 });
 
 describe('Runner pace: each step of a drive waits for the surface to be quiet (Slack acks first)', () => {
-  /** A pace that holds every step while `held` is set, recording how many steps asked. */
-  function gate() {
+  /** A pace that records each step it is asked for and holds the steps named in `holding` until `open()`. */
+  function gate(hold: DriveStep[] = []) {
     let release: () => void = () => {};
-    let holding: Promise<void> | undefined;
+    let held: Promise<void> | undefined;
     const g = {
-      asked: 0,
-      hold() {
-        holding = new Promise<void>((resolve) => {
-          release = resolve;
-        });
-      },
+      steps: [] as DriveStep[],
+      holding: new Set<DriveStep>(hold),
+      waiting: false,
       open() {
-        holding = undefined;
+        g.holding.clear();
         release();
       },
-      pace: () => {
-        g.asked += 1;
-        return holding ?? Promise.resolve();
+      pace: (step: DriveStep): Promise<void> => {
+        g.steps.push(step);
+        if (!g.holding.has(step)) return Promise.resolve();
+        g.waiting = true;
+        held ??= new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        return held;
       },
     };
     return g;
@@ -314,46 +316,71 @@ describe('Runner pace: each step of a drive waits for the surface to be quiet (S
   }
   /** Time for a drive that is not held to get further (it must not). */
   const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+  const idOf = (o: Awaited<ReturnType<Runner['submit']>>) => (o.kind === 'started' ? o.execution.id : '');
 
-  test('held before the first step: no announce and no query until the surface is quiet, then the answer', async () => {
+  test('asked once before each step, in order: start, wait, collect, publish', async () => {
     const g = gate();
-    g.hold();
+    const { runner, store } = await setup({ pace: g.pace });
+    const outcome = await runner.submit(submission());
+    expect((await store.get(idOf(outcome)))?.state).toBe('PUBLISHED');
+    expect(g.steps).toEqual(['start', 'wait', 'collect', 'publish']);
+  });
+
+  test('held before the start: no announce and no query until the surface is quiet, then the answer', async () => {
+    const g = gate(['start']);
     const { runner, publisher, engine, store } = await setup({ pace: g.pace });
     const submitted = runner.submit(submission());
-    await until(() => g.asked > 0, 'the drive asked to go on');
+    await until(() => g.waiting, 'the drive asked to start');
     await settle();
     expect(engine.starts).toHaveLength(0);
     expect(publisher.events.map((x) => x.kind)).not.toContain('announce');
     g.open();
-    const outcome = await submitted;
-    const e = await store.get(outcome.kind === 'started' ? outcome.execution.id : '');
-    expect(e?.state).toBe('PUBLISHED');
-    // Start, at least one look at the running query, the collect and the publish each asked.
-    expect(g.asked).toBeGreaterThanOrEqual(4);
+    expect((await store.get(idOf(await submitted)))?.state).toBe('PUBLISHED');
   });
 
-  test('held once the query has run: the result is neither collected nor posted until the surface is quiet', async () => {
-    const g = gate();
-    let burst = false;
-    const { runner, publisher, engine, store } = await setup({
-      pace: () => {
-        // Quiet until the query is under way, then a burst of requests arrives.
-        if (engine.starts.length > 0 && !burst) {
-          burst = true;
-          g.hold();
-        }
-        return g.pace();
-      },
-    });
+  test('held once the query has succeeded: the result is neither collected nor posted until the surface is quiet', async () => {
+    const g = gate(['collect']);
+    const { runner, publisher, engine, store } = await setup({ pace: g.pace });
     const submitted = runner.submit(submission());
-    await until(() => burst, 'the drive was held after the query started');
+    await until(() => g.waiting, 'the drive asked to collect');
     await settle();
     expect(engine.starts).toHaveLength(1);
+    const running = (await store.listByChannel('C1', 5)).find(
+      (e) => e.engineExecutionId === engine.starts[0]!.engineId,
+    );
+    expect(running?.state).toBe('RUNNING');
     expect(publisher.events.map((x) => x.kind)).toContain('announce');
     expect(publisher.events.map((x) => x.kind)).not.toContain('result');
     g.open();
-    const outcome = await submitted;
-    expect((await store.get(outcome.kind === 'started' ? outcome.execution.id : ''))?.state).toBe('PUBLISHED');
+    expect((await store.get(idOf(await submitted)))?.state).toBe('PUBLISHED');
     expect(publisher.events.map((x) => x.kind)).toContain('result');
+  });
+
+  test('cancelled while held before the start: the query it then starts is cancelled, the answer says cancelled', async () => {
+    const g = gate(['start']);
+    const { runner, engine, store } = await setup({ pace: g.pace });
+    const submitted = runner.submit(submission());
+    await until(() => g.waiting, 'the drive asked to start');
+    const [waiting] = await store.listByChannel('C1', 5);
+    expect(waiting?.state).toBe('SUBMITTED');
+    expect(await runner.cancel(waiting!.id, 'U9')).toBe(`Cancelled \`${waiting!.id}\`.`);
+    g.open();
+    await submitted;
+    await until(() => engine.cancels.length > 0, 'the orphaned query was cancelled');
+    expect(engine.cancels).toEqual(engine.starts.map((x) => x.engineId));
+    expect((await store.get(waiting!.id))?.state).not.toBe('RUNNING');
+  });
+
+  test('a hand-over that begins while a drive is held stops it before its next step', async () => {
+    const g = gate(['start']);
+    const { runner, engine, publisher } = await setup({ pace: g.pace });
+    const submitted = runner.submit(submission());
+    await until(() => g.waiting, 'the drive asked to start');
+    const handedOver = runner.handOver();
+    g.open();
+    await handedOver;
+    await submitted;
+    expect(engine.starts).toHaveLength(0);
+    expect(publisher.events.map((x) => x.kind)).not.toContain('announce');
   });
 });

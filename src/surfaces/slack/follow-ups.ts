@@ -12,7 +12,8 @@
  * hold up the next ones), and queued follow-ups start one per turn of the loop (`setImmediate`, after pending I/O),
  * so a request that arrives meanwhile is read between two of them. Nothing is dropped: a follow-up waits at most
  * `maxHoldMs` (a steady stream of requests cannot starve it), and `flush()` starts every queued one at once
- * (shutdown). Socket Mode has no HTTP requests to count: its follow-ups only wait for the next turn.
+ * (shutdown), after which nothing waits for the receiver. Socket Mode has no HTTP requests to count: its follow-ups
+ * only wait for the next turn.
  */
 export interface FollowUpOptions {
   /** The longest a follow-up waits for the receiver to go quiet before it starts anyway. Default 2,000 ms. */
@@ -32,6 +33,8 @@ export class FollowUps {
   private readonly maxHoldMs: number;
   private readonly quietMs: number;
   private readonly now: () => number;
+  /** flush() was called: the app is stopping, and nothing waits for the receiver any more. */
+  private stopped = false;
 
   constructor(options: FollowUpOptions = {}) {
     this.maxHoldMs = options.maxHoldMs ?? 2000;
@@ -78,6 +81,7 @@ export class FollowUps {
 
   /** Starts every queued follow-up now (the app is stopping: the queue must not be lost with the process). */
   flush(): void {
+    this.stopped = true;
     this.clearTimers();
     for (const item of this.queue.splice(0)) this.startOne(item.work);
   }
@@ -96,7 +100,8 @@ export class FollowUps {
     const now = this.now();
     const holdLeft = this.maxHoldMs - (now - head.since);
     const quietLeft = this.quietMs - (now - this.lastBegan);
-    if (holdLeft > 0 && (this.answering > 0 || quietLeft > 0)) {
+    // Once stopping, a request still half-read (it will not be answered) must not hold the drives being finished.
+    if (!this.stopped && holdLeft > 0 && (this.answering > 0 || quietLeft > 0)) {
       // Woken again by the last answer's end (requestBegan's callback), once the receiver has been quiet long
       // enough, or when the hold runs out, whichever comes first.
       this.wakeIn(this.answering > 0 ? holdLeft : Math.min(holdLeft, quietLeft));

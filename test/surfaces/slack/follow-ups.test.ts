@@ -57,6 +57,18 @@ describe('FollowUps: a command’s slow part waits while an ack is owed', () => 
     expect(order).toEqual(['queued first', 'quiet']);
   });
 
+  test('after flush() (stopping) a follow-up or a pace no longer waits for a request that is still open', async () => {
+    const gate = new FollowUps({ maxHoldMs: 60_000, quietMs: 0 });
+    gate.requestBegan(); // half-read, never answered
+    gate.flush();
+    const started: string[] = [];
+    gate.later(() => started.push('late'));
+    const quiet = gate.quiet().then(() => started.push('quiet'));
+    await quiet;
+    expect(started).toEqual(['late', 'quiet']);
+    expect(gate.pendingRequests).toBe(1);
+  });
+
   test('a request arriving between two starts holds the rest of the queue', async () => {
     const gate = new FollowUps({ maxHoldMs: 60_000, quietMs: 0 });
     const started: string[] = [];
