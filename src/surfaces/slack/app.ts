@@ -182,6 +182,9 @@ export function createSlackApp(options: CreateSlackAppOptions): SlackAppHandle {
         log.warn(`ignored ${action.action_id} without an execution id or channel`);
         return;
       }
+      // A re-run, a confirmed question or a page of a table is work like a command's follow-up: it waits while other
+      // requests are owed their acks. A cancel does not wait.
+      if (name !== 'cancel') await followUps.quiet();
       let text: string | undefined;
       try {
         text = await dispatcher.action({
@@ -214,6 +217,7 @@ export function createSlackApp(options: CreateSlackAppOptions): SlackAppHandle {
       log.warn(`ignored ${action.action_id}: not a pivot trailbot built`);
       return;
     }
+    await followUps.quiet();
     let text: string | undefined;
     try {
       text = await dispatcher.pivot({ ...click, userId: body.user.id, channelId, responseUrl: body.response_url });

@@ -8,7 +8,7 @@ import { createSlackApp, type SlackAppHandle } from '../../../src/surfaces/slack
 import { FollowUps } from '../../../src/surfaces/slack/follow-ups';
 import { type FakeSlack, startFakeSlack } from '../../helpers/fake-slack';
 import { appMentionEnvelope } from '../../helpers/slack-events';
-import { signSlackRequest, slashCommandBody } from '../../helpers/slack-signing';
+import { blockActionPayload, interactiveBody, signSlackRequest, slashCommandBody } from '../../helpers/slack-signing';
 import { memoryLogger } from './fixtures';
 
 const TOKEN = 'xoxb-follow-ups';
@@ -39,7 +39,8 @@ describe('a command’s follow-up waits for the other acks', () => {
     prepare(input: CommandInput): Prepared {
       return { kind: 'run', ackText: `On it: ${input.text}`, run: async () => void ran.push(input.text) };
     },
-    async action() {
+    async action(input) {
+      ran.push(`${input.action} ${input.executionId}`);
       return undefined;
     },
   };
@@ -104,6 +105,27 @@ describe('a command’s follow-up waits for the other acks', () => {
     await step;
     expect(stepped).toBe(true);
     await eventually(() => ran.length === 1, 'the slow command ran');
+  });
+
+  test('a button’s work (re-run) waits for the owed ack; a cancel does not', async () => {
+    const slow = await openSlowRequest('sg slow 24h');
+    const click = (actionId: string, value: string) => {
+      const signed = signSlackRequest(SECRET, interactiveBody(blockActionPayload({ actionId, value })));
+      return fetch(url, {
+        method: 'POST',
+        headers: { ...signed.headers, 'content-type': 'application/x-www-form-urlencoded' },
+        body: signed.body,
+        signal: AbortSignal.timeout(10_000),
+      });
+    };
+    expect((await click('trail_rerun', 'exec-1')).status).toBe(200);
+    expect((await click('trail_cancel', 'exec-2')).status).toBe(200);
+    await eventually(() => ran.includes('cancel exec-2'), 'the cancel reached the dispatcher');
+    await turns();
+    expect(ran).toEqual(['cancel exec-2']);
+    expect(await slow.finish()).toBe(200);
+    await eventually(() => ran.length === 3, 'the re-run and the slow command ran');
+    expect(ran.slice(1).sort()).toEqual(['rerun exec-1', 'sg slow 24h']);
   });
 
   test('a mention’s question also waits for the owed ack before it runs', async () => {
