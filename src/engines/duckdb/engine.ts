@@ -338,6 +338,10 @@ export class DuckDbEngine implements QueryEngine {
     // the fixed cost of opening them fell from ~12–20 ms to ~6–8 ms a question. A global setting of the parquet
     // extension, which must be loaded first (it cannot be given when the instance is created).
     if (this.cache) await connection.run('LOAD parquet; SET GLOBAL parquet_metadata_cache = true');
+    // The newest events (`recent`, LIMIT 200): DuckDB first sorts the cached days' rows by their sort columns alone and
+    // then reads the shown columns of the 200 it keeps, where by default it does so only up to 50 rows. Warm `recent 7d`
+    // on the bench data: 41.5–43.1 → 37.3–38.9 ms. Larger limits (the drill-downs' 10,000) measured slower this way.
+    await connection.run('SET late_materialization_max_rows = 200');
     return connection;
   }
 
