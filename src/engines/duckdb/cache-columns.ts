@@ -1,6 +1,7 @@
 import { CLOUDTRAIL_COLUMNS, type ColumnType } from '../../ddl/table';
 import { sqlLiteral } from '../../query/literal';
 import type { ColumnNeeds, Need } from './needs';
+import type { Pruning } from './pruning';
 import { duckDbType, exactPath, PARTITION_COLUMNS, quoteIdent } from './view';
 
 /**
@@ -68,10 +69,23 @@ export function packedSelect(needs: ColumnNeeds): string[] {
   ];
 }
 
-/** The view's arm over the cached days: their Parquet files, packed back into the table's columns. */
-export function cachedArmSql(files: readonly string[], needs: ColumnNeeds): string {
+/**
+ * The view's arm over the cached days: their Parquet files, packed back into the table's columns. `pruning` (the
+ * conditions every answer row satisfies, pruning.ts) on a struct's leaf is handed to the scan as a condition on the
+ * leaf's flat column: DuckDB pushes a condition on a plain column into `read_parquet` itself, but not one on a packed
+ * leaf, and pushed it skips the row groups whose statistics or Bloom filter rule the value out. `root 30d` over the
+ * bench's cached days: 20.8 → 10.0 ms for the question's SELECT (`useridentity.type = 'Root'`). Only the arm of this
+ * question's view is filtered, and only of rows its WHERE drops anyway.
+ */
+export function cachedArmSql(files: readonly string[], needs: ColumnNeeds, pruning?: Pruning): string {
   // Cached days are S3-layout folders, already narrowed to the scope's accounts and regions when they were chosen.
-  return `SELECT ${packedSelect(needs).join(', ')}\nFROM read_parquet([${files.map((f) => literal(exactPath(f))).join(', ')}])`;
+  const from = `SELECT ${packedSelect(needs).join(', ')}\nFROM read_parquet([${files.map((f) => literal(exactPath(f))).join(', ')}])`;
+  const leaves = [...(pruning ?? [])].filter(([column]) => column.includes('.'));
+  if (leaves.length === 0) return from;
+  const conditions = leaves.map(([column, values]) =>
+    values.size === 0 ? 'false' : `${quoteIdent(column)} IN (${[...values].map(literal).join(', ')})`,
+  );
+  return `${from}\nWHERE ${conditions.join(' AND ')}`;
 }
 
 /** Whether a question with these needs reads the flat column `name` (for the bytes it reads, cache.ts). */

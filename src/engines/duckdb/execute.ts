@@ -88,7 +88,7 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
           needs,
           fileLists: 'variables',
           ...(query.scope ? { scope: query.scope } : {}),
-          ...(parquet.length ? { cachedArm: cachedArmSql(parquet, needs) } : {}),
+          ...(parquet.length ? { cachedArm: cachedArmSql(parquet, needs, pruning) } : {}),
         }),
       );
       const { columns, types, statementType, parameterCount } = await describe(connection, sql);

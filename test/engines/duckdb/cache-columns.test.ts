@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { cachedArmSql, flatColumnRead, flatSelect } from '../../../src/engines/duckdb/cache-columns';
 import { discoverLogFiles } from '../../../src/engines/duckdb/files';
 import { columnNeeds } from '../../../src/engines/duckdb/needs';
+import type { Pruning } from '../../../src/engines/duckdb/pruning';
 import { branchesOf, viewSql } from '../../../src/engines/duckdb/view';
 import { event, LogTree, memoryDuckDb } from './fixtures';
 
@@ -77,10 +78,10 @@ describe('the cache stores structs flat and the view packs them back', () => {
   const rows = async (sql: string) => (await db.connection.runAndReadAll(sql)).getRowsJS();
 
   /** `sql` (ordered by event id) over a view of these days' raw files, and the cached 2024/05/01 if `cached`. */
-  async function answer(sql: string, arms: { rawDays: string[]; cached: boolean }) {
+  async function answer(sql: string, arms: { rawDays: string[]; cached: boolean; pruning?: Pruning }) {
     const needs = columnNeeds(sql);
     const files = arms.rawDays.length ? (await discoverLogFiles(tree.root, { partitions: arms.rawDays })).files : [];
-    const cachedArm = arms.cached ? { cachedArm: cachedArmSql([parquet], needs) } : {};
+    const cachedArm = arms.cached ? { cachedArm: cachedArmSql([parquet], needs, arms.pruning) } : {};
     await db.connection.run(viewSql(branchesOf(files), { needs, ...cachedArm }));
     return rows(`${sql} ORDER BY eventid`);
   }
@@ -120,6 +121,28 @@ describe('the cache stores structs flat and the view packs them back', () => {
     const raw = await answer(sql, { rawDays: ['2024/05/01', '2024/05/02'], cached: false });
     expect(mixed).toHaveLength(8);
     expect(JSON.stringify(mixed)).toBe(JSON.stringify(raw));
+  });
+
+  test('a condition every answer row meets on a struct leaf goes to the scan of the cached arm, and the answer stays the same', async () => {
+    const roles: Pruning = new Map([['useridentity.type', new Set(['AssumedRole'])]]);
+    const sql = "SELECT eventid, useridentity.type AS t FROM cloudtrail_logs WHERE useridentity.type = 'AssumedRole'";
+    const cached = await answer(sql, { rawDays: ['2024/05/02'], cached: true, pruning: roles });
+    const raw = await answer(sql, { rawDays: ['2024/05/01', '2024/05/02'], cached: false });
+    expect(cached.map((r) => r[0])).toEqual(['evt-nulls', 'evt-raw-role', 'evt-role']);
+    expect(JSON.stringify(cached)).toBe(JSON.stringify(raw));
+    // The arm itself holds only those rows (the raw day's arm is not filtered: the question's WHERE does that).
+    const arm = await answer('SELECT eventid FROM cloudtrail_logs', { rawDays: [], cached: true, pruning: roles });
+    expect(arm.map((r) => r[0])).toEqual(['evt-nulls', 'evt-role']);
+    const plan = await rows(`EXPLAIN ${'SELECT eventid FROM cloudtrail_logs'}`);
+    expect(String(plan[0]?.[1])).toMatch(/Filters:[\s\S]*useridentity\.type/);
+    // Conditions on plain columns are DuckDB's to push; two that no value meets leave the arm empty.
+    expect(cachedArmSql([parquet], 'all', new Map([['eventname', new Set(['X'])]]))).not.toContain('WHERE');
+    const none = await answer('SELECT eventid FROM cloudtrail_logs', {
+      rawDays: [],
+      cached: true,
+      pruning: new Map([['useridentity.type', new Set<string>()]]),
+    });
+    expect(none).toEqual([]);
   });
 
   test('a question that takes fields of a struct reads those leaves only; one that uses it whole reads its flag too', () => {
