@@ -15,8 +15,7 @@ import { duckDbType, exactPath, PARTITION_COLUMNS, quoteIdent } from './view';
  * question 118 ms against 63 ms. Only the leaves a question names are packed (the others are typed NULLs), so only
  * those are read. A condition on a packed leaf (`useridentity.type = 'Root'`) is not pushed into the Parquet scan
  * (DuckDB 1.5 does not see through struct_pack there): the engine leaves out the days whose statistics rule it out
- * instead (execute.ts). Rewriting the question to name the flat columns, so that DuckDB pushes such conditions,
- * measured ~10 % faster at most (users 7d 46.6 → 41.7 ms) and was not done. Other layouts measured no faster: zstd,
+ * (execute.ts) and gives the arm's scan the same condition on the flat column (cachedArmSql). Other layouts measured no faster: zstd,
  * snappy, lz4 and no compression were within 15 % of one another; DuckDB's own table format answered the same SELECT
  * in 17 ms from memory but took 2.7× the disk of Parquet (101 MiB for 37.7 MiB).
  */
