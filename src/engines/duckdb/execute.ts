@@ -20,6 +20,7 @@ import {
 } from './job';
 import { columnNeeds } from './needs';
 import { type Pruning, partitionNeeded, pruningFromAst } from './pruning';
+import { setNetworkValues } from './trino';
 import { branchesOf, fileCheckSql, viewSql } from './view';
 
 /** What running one question needs from the engine that owns it. */
@@ -64,6 +65,10 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
 
   const connection = await context.acquireConnection();
   job.connection = connection;
+  // The IP matching's per-network values, so that planning calls no JS function (trino.ts). A pure function of each
+  // network's text: values a pooled connection kept from an earlier question are never wrong for this one.
+  if (query.params.some((p) => p.type === 'varchar' && p.value.includes('/')))
+    await setNetworkValues(connection, query.params);
   const needs = columnNeeds(query.sql);
   job.needs = needs;
   const sql = asSubquery(query.sql);

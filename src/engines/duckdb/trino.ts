@@ -1,5 +1,6 @@
-import { BOOLEAN, type DuckDBConnection, DuckDBScalarFunction, VARCHAR } from '@duckdb/node-api';
+import { BOOLEAN, type DuckDBConnection, DuckDBScalarFunction, LIST, VARCHAR } from '@duckdb/node-api';
 import ipaddr from 'ipaddr.js';
+import type { SqlParam } from '../../core/query';
 
 /**
  * Trino (Athena engine v3) functions the templates in sql/ use, provided on a DuckDB connection so the same SQL text
@@ -16,6 +17,10 @@ export const CIDR_CONTAINS_FUNCTION = 'trailbot_cidr_contains';
 /** Names of the JS scalar functions giving a network's hex prefixes and IPv4 pattern (cidrPrefixes, cidrIPv4Pattern). */
 export const CIDR_PREFIXES_FUNCTION = 'trailbot_cidr_prefixes';
 export const CIDR_IPV4_PATTERN_FUNCTION = 'trailbot_cidr_ipv4_pattern';
+
+/** Connection variables (MAP network → value) holding cidrPrefixes and cidrIPv4Pattern of the question's networks. */
+const NETWORK_PREFIXES_VARIABLE = 'trailbot_network_prefixes';
+const NETWORK_IPV4_VARIABLE = 'trailbot_network_ipv4_patterns';
 
 /** A strict dotted-quad IPv4 address (no leading zeros, each part 0–255), as ipaddr.js's isValidFourPartDecimal. */
 const IPV4_OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])';
@@ -101,18 +106,28 @@ export const TRINO_SHIM_STATEMENTS: readonly string[] = [
   // (~190 → ~100 ms; the last group of a valid all-hex IPv6 text is its last ':' part, empty meaning 0). Else a name
   // (a letter and no ':' is neither IPv4, digits and dots once trimmed, nor IPv6, which ipaddr.js wants a ':' for) is
   // NULL at once, and anything else goes to the JS function.
+  // What the two JS functions give for the question's networks, worked out in JS before it runs (setNetworkValues):
+  // each call of a JS function while DuckDB plans costs a wait for the Node main thread (~0.3 ms measured, ~13 calls
+  // a network), so a `logins external` question spent ~3 ms of its planning there, and more while the main thread
+  // was busy with acks. A network not in the map (none set, or an invalid one) still goes to the JS function.
+  `SET VARIABLE ${NETWORK_PREFIXES_VARIABLE} = CAST(MAP {} AS MAP(VARCHAR, VARCHAR))`,
+  `SET VARIABLE ${NETWORK_IPV4_VARIABLE} = CAST(MAP {} AS MAP(VARCHAR, VARCHAR))`,
+  `CREATE OR REPLACE TEMP MACRO trailbot_network_prefixes(network) AS
+     coalesce(map_extract_value(getvariable('${NETWORK_PREFIXES_VARIABLE}'), network), ${CIDR_PREFIXES_FUNCTION}(network))`,
+  `CREATE OR REPLACE TEMP MACRO trailbot_network_ipv4_pattern(network) AS
+     coalesce(map_extract_value(getvariable('${NETWORK_IPV4_VARIABLE}'), network), ${CIDR_IPV4_PATTERN_FUNCTION}(network))`,
   `CREATE OR REPLACE TEMP MACRO trailbot_ip_contains(network, address) AS
      CASE
        WHEN address IS NULL THEN NULL
-       WHEN ${CIDR_PREFIXES_FUNCTION}(network) IS NULL THEN ${CIDR_CONTAINS_FUNCTION}(network, address)
-       WHEN regexp_full_match(address, '${IPV4}') THEN regexp_full_match(address, ${CIDR_IPV4_PATTERN_FUNCTION}(network))
+       WHEN trailbot_network_prefixes(network) IS NULL THEN ${CIDR_CONTAINS_FUNCTION}(network, address)
+       WHEN regexp_full_match(address, '${IPV4}') THEN regexp_full_match(address, trailbot_network_ipv4_pattern(network))
        WHEN regexp_full_match(address, '${IPV6}')
          THEN CASE
-           WHEN length(${CIDR_PREFIXES_FUNCTION}(network)) = 34
-                AND lpad(lower(split_part(address, ':', -1)), 4, '0') <> substr(${CIDR_PREFIXES_FUNCTION}(network), 30, 4)
+           WHEN length(trailbot_network_prefixes(network)) = 34
+                AND lpad(lower(split_part(address, ':', -1)), 4, '0') <> substr(trailbot_network_prefixes(network), 30, 4)
              THEN false
-           ELSE strpos(${CIDR_PREFIXES_FUNCTION}(network),
-                  ',' || left(trailbot_ipv6_hex(address), strpos(substr(${CIDR_PREFIXES_FUNCTION}(network), 2), ',') - 1) || ',') > 0
+           ELSE strpos(trailbot_network_prefixes(network),
+                  ',' || left(trailbot_ipv6_hex(address), strpos(substr(trailbot_network_prefixes(network), 2), ',') - 1) || ',') > 0
          END
        WHEN strpos(address, ':') = 0 AND regexp_full_match(address, '(?s).*[a-zA-Z].*') THEN NULL
        ELSE ${CIDR_CONTAINS_FUNCTION}(network, address)
@@ -301,6 +316,39 @@ function cidrContainsFunction(): DuckDBScalarFunction {
       }
     },
   });
+}
+
+/**
+ * Sets, on this connection, what the SQL's IP matching needs of each network among a question's text parameters
+ * (cidrPrefixes, cidrIPv4Pattern), so that planning the question calls no JS function for them. The values replace
+ * the previous question's; text that is no valid network is left out (the JS function then answers for it, or raises).
+ * Bound as parameters: a network is user input.
+ */
+export async function setNetworkValues(connection: DuckDBConnection, params: readonly SqlParam[]): Promise<void> {
+  const networks = [
+    ...new Set(params.flatMap((p) => (p.type === 'varchar' && p.value.includes('/') ? [p.value] : []))),
+  ].flatMap((network) => {
+    const prefixes = cidrPrefixes(network);
+    const ipv4 = cidrIPv4Pattern(network);
+    return prefixes !== null && ipv4 !== null ? [{ network, prefixes, ipv4 }] : [];
+  });
+  for (const [name, value] of [
+    [NETWORK_PREFIXES_VARIABLE, (n: (typeof networks)[number]) => n.prefixes],
+    [NETWORK_IPV4_VARIABLE, (n: (typeof networks)[number]) => n.ipv4],
+  ] as const) {
+    const set = await connection.prepare(`SET VARIABLE ${name} = CAST(map($1, $2) AS MAP(VARCHAR, VARCHAR))`);
+    try {
+      set.bindList(
+        1,
+        networks.map((n) => n.network),
+        LIST(VARCHAR),
+      );
+      set.bindList(2, networks.map(value), LIST(VARCHAR));
+      await set.run();
+    } finally {
+      set.destroySync();
+    }
+  }
 }
 
 /** Registers the JS functions (instance-wide) and the macros (this connection). Safe to call on every connection. */

@@ -4,6 +4,7 @@ import {
   cidrIPv4Pattern,
   cidrPrefixes,
   InvalidCidrError,
+  setNetworkValues,
 } from '../../../src/engines/duckdb/trino';
 import { memoryDuckDb } from './fixtures';
 
@@ -167,6 +168,79 @@ describe('Trino shims on DuckDB', () => {
 
     test('the UDF is registered under its own name', async () => {
       expect(await value(`${CIDR_CONTAINS_FUNCTION}('192.168.0.0/16', '192.168.3.4')`)).toBe(true);
+    });
+
+    describe('the networks’ values worked out before the question (setNetworkValues)', () => {
+      const varchar = (value: string) => ({ type: 'varchar' as const, value });
+      const cases: [string, string][] = [
+        ['198.51.100.0/24', '198.51.100.7'],
+        ['198.51.100.0/24', '198.51.101.7'],
+        ['2001:db8:100::/48', '2001:DB8:100:0::1'],
+        ['2001:db8:100::/48', '2001:db8:101::1'],
+        ['2001:db8:bad:a89::254d/128', '2001:db8:bad:a89:0:0:0:254d'],
+        ['::ffff:0:0/96', '10.1.2.3'],
+        ['10.0.0.0/8', '::ffff:10.1.2.3'],
+      ];
+      afterEach(async () => setNetworkValues(db.connection, []));
+
+      test('hold the JS functions’ values, for the text parameters that are networks only', async () => {
+        await setNetworkValues(db.connection, [
+          varchar('2026/11/13'),
+          varchar('198.51.100.0/24'),
+          varchar('2001:db8:100::/48'),
+          varchar('10.0.0.0/99'),
+          { type: 'bigint', value: 10 },
+        ]);
+        const held = async (variable: string) =>
+          Object.fromEntries(
+            (
+              await db.connection.runAndReadAll(
+                `SELECT unnest(map_entries(getvariable('${variable}')), recursive := true)`,
+              )
+            )
+              .getRowsJS()
+              .map((r) => [String(r[0]), String(r[1])]),
+          );
+        expect(await held('trailbot_network_prefixes')).toEqual({
+          '198.51.100.0/24': cidrPrefixes('198.51.100.0/24'),
+          '2001:db8:100::/48': cidrPrefixes('2001:db8:100::/48'),
+        });
+        expect(await held('trailbot_network_ipv4_patterns')).toEqual({
+          '198.51.100.0/24': cidrIPv4Pattern('198.51.100.0/24'),
+          '2001:db8:100::/48': cidrIPv4Pattern('2001:db8:100::/48'),
+        });
+      });
+
+      test('contains() answers the same with them as through the JS functions, and uses them when set', async () => {
+        const answers = async () => {
+          const out: unknown[] = [];
+          for (const [network, address] of cases) {
+            const prepared = await db.connection.prepare('SELECT contains($1, try_cast($2 AS ipaddress))');
+            prepared.bindVarchar(1, network);
+            prepared.bindVarchar(2, address);
+            out.push((await prepared.runAndReadAll()).getRowsJS()[0]![0]);
+            prepared.destroySync();
+          }
+          return out;
+        };
+        const throughJs = await answers();
+        expect(throughJs).toEqual([true, false, true, false, true, true, true]);
+        await setNetworkValues(
+          db.connection,
+          cases.map(([network]) => varchar(network)),
+        );
+        expect(await answers()).toEqual(throughJs);
+        // A value in the map wins over the JS function: the lookup is what planning uses.
+        await db.connection.run(
+          `SET VARIABLE trailbot_network_prefixes = MAP {'2001:db8:100::/48': ',ffff,'}::MAP(VARCHAR, VARCHAR)`,
+        );
+        expect(await value(`contains('2001:db8:100::/48', '2001:db8:100::1')`)).toBe(false);
+      });
+
+      test('a network left out (invalid) still goes to the JS function, which raises as before', async () => {
+        await setNetworkValues(db.connection, [varchar('10.0.0.0/99')]);
+        await expect(value(`contains('10.0.0.0/99', '10.0.0.1')`)).rejects.toThrow(/Invalid CIDR network/);
+      });
     });
   });
 });
