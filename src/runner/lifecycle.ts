@@ -55,7 +55,6 @@ export class Lifecycle {
     let e = await store.get(id);
     try {
       while (e && e.state !== 'PUBLISHED') {
-        if (this.leases.handingOver) return e;
         // Requests waiting on this event loop for their own answer (Slack acks) go before this drive's next step;
         // a hand-over that began meanwhile stops the drive before that step (start() renews no lease).
         await this.c.pace(e.state === 'SUBMITTED' ? 'start' : e.state === 'RUNNING' ? 'wait' : 'publish');

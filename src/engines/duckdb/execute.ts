@@ -65,10 +65,8 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
 
   const connection = await context.acquireConnection();
   job.connection = connection;
-  // The IP matching's per-network values, so that planning calls no JS function (trino.ts). A pure function of each
-  // network's text: values a pooled connection kept from an earlier question are never wrong for this one.
-  if (query.params.some((p) => p.type === 'varchar' && p.value.includes('/')))
-    await setNetworkValues(connection, query.params);
+  // The IP matching's per-network values, so that planning calls no JS function (trino.ts).
+  await setNetworkValues(connection, query.params);
   const needs = columnNeeds(query.sql);
   job.needs = needs;
   const sql = asSubquery(query.sql);

@@ -97,15 +97,6 @@ export const TRINO_SHIM_STATEMENTS: readonly string[] = [
      list_reduce(
        string_split(':' || trim(replace(lower(a), '::', ':' || trailbot_ipv6_zero_groups(a)), ':'), ':'),
        lambda hex, g: hex || lpad(g, 4, '0'))`,
-  // In order: NULL in, NULL out (the JS functions never see a NULL either); an invalid network goes to the JS
-  // function, which must see the row to raise; a dotted quad matches the network's IPv4 pattern or not; an IPv6
-  // address's hex starts with one of the network's prefixes or not (the prefixes all have the same length, given by
-  // the first). For a single address (one 32-digit prefix: `ip <IPv6 address>`) the address's last group is compared
-  // first, and only an address that ends the same way is expanded: over raw files the expansion's lambda costs per
-  // vector, and a file's events come in vectors of ~100, so this halved what the filter adds to a 7-day question
-  // (~190 → ~100 ms; the last group of a valid all-hex IPv6 text is its last ':' part, empty meaning 0). Else a name
-  // (a letter and no ':' is neither IPv4, digits and dots once trimmed, nor IPv6, which ipaddr.js wants a ':' for) is
-  // NULL at once, and anything else goes to the JS function.
   // What the two JS functions give for the question's networks, worked out in JS before it runs (setNetworkValues):
   // each call of a JS function while DuckDB plans costs a wait for the Node main thread (~0.3 ms measured, ~13 calls
   // a network), so a `logins external` question spent ~3 ms of its planning there, and more while the main thread
@@ -116,6 +107,15 @@ export const TRINO_SHIM_STATEMENTS: readonly string[] = [
      coalesce(map_extract_value(getvariable('${NETWORK_PREFIXES_VARIABLE}'), network), ${CIDR_PREFIXES_FUNCTION}(network))`,
   `CREATE OR REPLACE TEMP MACRO trailbot_network_ipv4_pattern(network) AS
      coalesce(map_extract_value(getvariable('${NETWORK_IPV4_VARIABLE}'), network), ${CIDR_IPV4_PATTERN_FUNCTION}(network))`,
+  // In order: NULL in, NULL out (the JS functions never see a NULL either); an invalid network goes to the JS
+  // function, which must see the row to raise; a dotted quad matches the network's IPv4 pattern or not; an IPv6
+  // address's hex starts with one of the network's prefixes or not (the prefixes all have the same length, given by
+  // the first). For a single address (one 32-digit prefix: `ip <IPv6 address>`) the address's last group is compared
+  // first, and only an address that ends the same way is expanded: over raw files the expansion's lambda costs per
+  // vector, and a file's events come in vectors of ~100, so this halved what the filter adds to a 7-day question
+  // (~190 → ~100 ms; the last group of a valid all-hex IPv6 text is its last ':' part, empty meaning 0). Else a name
+  // (a letter and no ':' is neither IPv4, digits and dots once trimmed, nor IPv6, which ipaddr.js wants a ':' for) is
+  // NULL at once, and anything else goes to the JS function.
   `CREATE OR REPLACE TEMP MACRO trailbot_ip_contains(network, address) AS
      CASE
        WHEN address IS NULL THEN NULL
@@ -320,34 +320,43 @@ function cidrContainsFunction(): DuckDBScalarFunction {
 
 /**
  * Sets, on this connection, what the SQL's IP matching needs of each network among a question's text parameters
- * (cidrPrefixes, cidrIPv4Pattern), so that planning the question calls no JS function for them. The values replace
- * the previous question's; text that is no valid network is left out (the JS function then answers for it, or raises).
- * Bound as parameters: a network is user input.
+ * (cidrPrefixes, cidrIPv4Pattern), so that planning the question calls no JS function for them. A question with no
+ * network leaves the connection as it is: the values are a pure function of each network's text, so those an earlier
+ * question set are never wrong for a later one. Text that is no valid network is left out (the JS function then answers
+ * for it, or raises). Bound as parameters: a network is user input.
  */
 export async function setNetworkValues(connection: DuckDBConnection, params: readonly SqlParam[]): Promise<void> {
-  const networks = [
-    ...new Set(params.flatMap((p) => (p.type === 'varchar' && p.value.includes('/') ? [p.value] : []))),
-  ].flatMap((network) => {
-    const prefixes = cidrPrefixes(network);
+  const candidates = new Set(params.flatMap((p) => (p.type === 'varchar' && p.value.includes('/') ? [p.value] : [])));
+  if (candidates.size === 0) return;
+  const networks: string[] = [];
+  const prefixes: string[] = [];
+  const ipv4Patterns: string[] = [];
+  for (const network of candidates) {
+    const prefix = cidrPrefixes(network);
     const ipv4 = cidrIPv4Pattern(network);
-    return prefixes !== null && ipv4 !== null ? [{ network, prefixes, ipv4 }] : [];
-  });
-  for (const [name, value] of [
-    [NETWORK_PREFIXES_VARIABLE, (n: (typeof networks)[number]) => n.prefixes],
-    [NETWORK_IPV4_VARIABLE, (n: (typeof networks)[number]) => n.ipv4],
-  ] as const) {
-    const set = await connection.prepare(`SET VARIABLE ${name} = CAST(map($1, $2) AS MAP(VARCHAR, VARCHAR))`);
-    try {
-      set.bindList(
-        1,
-        networks.map((n) => n.network),
-        LIST(VARCHAR),
-      );
-      set.bindList(2, networks.map(value), LIST(VARCHAR));
-      await set.run();
-    } finally {
-      set.destroySync();
-    }
+    if (prefix === null || ipv4 === null) continue;
+    networks.push(network);
+    prefixes.push(prefix);
+    ipv4Patterns.push(ipv4);
+  }
+  await setMapVariable(connection, NETWORK_PREFIXES_VARIABLE, networks, prefixes);
+  await setMapVariable(connection, NETWORK_IPV4_VARIABLE, networks, ipv4Patterns);
+}
+
+/** `SET VARIABLE name` to the MAP(VARCHAR, VARCHAR) of `keys` to `values`, both bound as parameters. */
+async function setMapVariable(
+  connection: DuckDBConnection,
+  name: string,
+  keys: readonly string[],
+  values: readonly string[],
+): Promise<void> {
+  const set = await connection.prepare(`SET VARIABLE ${name} = CAST(map($1, $2) AS MAP(VARCHAR, VARCHAR))`);
+  try {
+    set.bindList(1, [...keys], LIST(VARCHAR));
+    set.bindList(2, [...values], LIST(VARCHAR));
+    await set.run();
+  } finally {
+    set.destroySync();
   }
 }
 
