@@ -6,7 +6,7 @@ import { sqlLiteral } from '../../query/literal';
 import { flatSelect } from './cache-columns';
 import { type CachedPartition, partsDir, sourcesOf } from './cache-manifest';
 import { isLogFileName, type LogFile, probeLogFiles } from './files';
-import { isPruningColumn, type RowGroupStats } from './pruning';
+import { compareUtf8, isPruningColumn, type RowGroupStats } from './pruning';
 import { branchesOf, viewSql } from './view';
 
 /**
@@ -53,7 +53,7 @@ export async function convertPartition(
     await connection.run(
       `COPY (SELECT ${flatSelect().join(', ')} FROM trailbot_convert ORDER BY eventsource, eventname, eventtime) TO ${tmpLiteral} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP_ROWS})`,
     );
-    const rowGroups = await rowGroupStats(connection, tmpLiteral);
+    const { groups: rowGroups, eventTimes } = await rowGroupStats(connection, tmpLiteral);
     const columnBytes: Record<string, number> = {};
     for (const group of rowGroups) {
       for (const [column, bytes] of Object.entries(group.columnBytes))
@@ -68,6 +68,7 @@ export async function convertPartition(
       bytes: fs.statSync(target).size,
       columnBytes,
       rowGroups,
+      ...(eventTimes ? { eventTimes } : {}),
       builtAt: now().toISOString(),
       folderMtimeMs,
     };
@@ -86,14 +87,23 @@ export async function convertPartition(
  */
 export const ROW_GROUP_ROWS = 4096;
 
-/** Per row group of a written Parquet file: rows, compressed bytes per top-level column, min/max of PRUNING_COLUMNS. */
-async function rowGroupStats(connection: DuckDBConnection, fileLiteral: string): Promise<RowGroupStats[]> {
+/**
+ * Per row group of a written Parquet file: rows, compressed bytes per top-level column, min/max of PRUNING_COLUMNS;
+ * and the least and greatest event time in the whole file, when every row group's statistics give them exactly
+ * (newest.ts), else undefined.
+ */
+async function rowGroupStats(
+  connection: DuckDBConnection,
+  fileLiteral: string,
+): Promise<{ groups: RowGroupStats[]; eventTimes?: [string, string] }> {
   const meta = await connection.runAndReadAll(
-    `SELECT row_group_id, row_group_num_rows, path_in_schema, total_compressed_size, stats_min_value, stats_max_value
+    `SELECT row_group_id, row_group_num_rows, path_in_schema, total_compressed_size, stats_min_value, stats_max_value,
+            min_is_exact, max_is_exact
      FROM parquet_metadata(${fileLiteral}) ORDER BY row_group_id`,
   );
   const groups: RowGroupStats[] = [];
-  for (const [id, rows, pathInSchema, bytes, min, max] of meta.getRows()) {
+  const times = new EventTimeRange();
+  for (const [id, rows, pathInSchema, bytes, min, max, minExact, maxExact] of meta.getRows()) {
     const group = groups[Number(id)] ?? { rows: Number(rows), columnBytes: {}, ranges: {} };
     groups[Number(id)] = group;
     const parts = String(pathInSchema)
@@ -106,8 +116,33 @@ async function rowGroupStats(connection: DuckDBConnection, fileLiteral: string):
     if (isPruningColumn(dotted) && typeof min === 'string' && typeof max === 'string') {
       group.ranges[dotted] = [min, max];
     }
+    if (dotted === 'eventtime') times.add(min, max, minExact === true && maxExact === true);
   }
-  return groups.filter(Boolean);
+  const eventTimes = times.range();
+  return { groups: groups.filter(Boolean), ...(eventTimes ? { eventTimes } : {}) };
+}
+
+/**
+ * The least and greatest `eventtime` text over a file's row groups. A row group whose statistics are missing (all
+ * NULL, or not written) or inexact (a writer may shorten long texts) leaves the file without a range.
+ */
+class EventTimeRange {
+  private min?: string;
+  private max?: string;
+  private spoilt = false;
+
+  add(min: unknown, max: unknown, exact: boolean): void {
+    if (typeof min !== 'string' || typeof max !== 'string' || !exact) {
+      this.spoilt = true;
+      return;
+    }
+    if (this.min === undefined || compareUtf8(min, this.min) < 0) this.min = min;
+    if (this.max === undefined || compareUtf8(max, this.max) > 0) this.max = max;
+  }
+
+  range(): [string, string] | undefined {
+    return this.spoilt || this.min === undefined || this.max === undefined ? undefined : [this.min, this.max];
+  }
 }
 
 /** The log files of one S3 day folder as it is now (unprobed: `probeLogFiles` reads their heads). */

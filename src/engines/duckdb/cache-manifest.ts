@@ -32,6 +32,11 @@ export interface CachedPartition {
   folderMtimeMs?: number;
   /** Per row group: rows, bytes per column, min/max of the sort columns (pruning.ts). Absent in older caches. */
   rowGroups?: RowGroupStats[];
+  /**
+   * The least and greatest `eventtime` text in the file, from its Parquet statistics (newest.ts); absent in older
+   * caches and when a row group's statistics were not exact.
+   */
+  eventTimes?: [string, string];
   builtAt: string;
 }
 

@@ -124,7 +124,9 @@ export class DuckDbEngine implements QueryEngine {
       stats: {
         bytesScanned:
           job.files.reduce((sum, f) => sum + f.bytes, 0) +
-          (this.cache && job.cached.length ? this.cache.bytesRead(job.cached, job.needs ?? 'all', job.pruning) : 0),
+          (this.cache && job.cached.length
+            ? this.cache.bytesRead(job.cachedRead ?? job.cached, job.needs ?? 'all', job.pruning)
+            : 0),
         elapsedMs,
         filesRead: job.files.length,
         ...(job.cached.length ? { cachedPartitions: job.cached.length } : {}),

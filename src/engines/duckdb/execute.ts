@@ -1,4 +1,4 @@
-import { type DuckDBConnection, type DuckDBType, StatementType } from '@duckdb/node-api';
+import { type DuckDBConnection, type DuckDBType, DuckDBTypeId, StatementType } from '@duckdb/node-api';
 import type { QueryState } from '../../core/engine';
 import { TrailError } from '../../core/errors';
 import { setBounded } from '../../util/bounded-map';
@@ -19,6 +19,7 @@ import {
   RESULT_TABLE,
 } from './job';
 import { columnNeeds } from './needs';
+import { coversNewest, daysFrom, type NewestFirst, newestDays, newestFirstFromAst } from './newest';
 import { type Pruning, partitionNeeded, pruningFromAst } from './pruning';
 import { setNetworkValues } from './trino';
 import { branchesOf, fileCheckSql, viewSql } from './view';
@@ -72,7 +73,18 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
   const sql = asSubquery(query.sql);
   // A cached day none of whose row groups can hold a row the question accepts is not read at all: DuckDB cannot rule
   // it out itself when the condition is on a struct field, which the view packs from the flat columns (cache-columns).
-  const pruning = cached.length > 0 ? await sqlPruning(connection, query.sql) : undefined;
+  const shape = cached.length > 0 ? await sqlShape(connection, query.sql) : undefined;
+  const pruning = shape?.pruning;
+  // A newest-first question reads the newest cached days first, and the others only if they can change its answer.
+  const newest = shape?.newest;
+  let firstDays: ((day: CachedPartition) => boolean) | undefined;
+  if (newest) {
+    const days = newestDays(
+      cached.filter((c) => !pruning || partitionNeeded(c.rowGroups, pruning)),
+      newest.limit,
+    );
+    if (days) firstDays = (day) => days.includes(day);
+  }
   const grown = new Set<LogFile>();
   let probed = false;
   let scanned = false;
@@ -83,7 +95,9 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
     if (!isRunning(job)) return;
     try {
       const branches = branchesOf(files);
-      const parquet = cached.filter((c) => !pruning || partitionNeeded(c.rowGroups, pruning)).map((c) => c.parquet);
+      const needed = cached.filter((c) => !pruning || partitionNeeded(c.rowGroups, pruning));
+      const reading = firstDays ? needed.filter(firstDays) : needed;
+      const parquet = reading.map((c) => c.parquet);
       // The most any attempt set: a retry without a file may need one list fewer, and all of them go after the spool.
       listed = Math.max(listed, await setFileLists(connection, branches));
       await connection.run(
@@ -116,9 +130,19 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
       } finally {
         spool.destroySync();
       }
+      if (newest && firstDays) {
+        const left = needed.filter((c) => !reading.includes(c));
+        const last = rowCount >= newest.limit ? await lastEventTime(connection, newest, types) : undefined;
+        if (!coversNewest(rowCount, newest.limit, last, left)) {
+          const next = typeof last === 'string' ? daysFrom(needed, last) : needed;
+          firstDays = next.length < needed.length ? (day) => next.includes(day) : undefined;
+          continue;
+        }
+      }
       // Best effort: the answer is already spooled, and the next question's lists replace these anyway.
       await clearFileLists(connection, listed).catch(() => undefined);
       if (!isRunning(job)) return;
+      job.cachedRead = reading;
       if (pruning) job.pruning = pruning;
       job.columns = columns;
       job.types = types;
@@ -220,29 +244,82 @@ async function describe(connection: DuckDBConnection, sql: string): Promise<Desc
   }
 }
 
-const prunedSql = new Map<string, Pruning>();
+/** What the engine learns from a question's parse tree for reading cached days. */
+interface SqlShape {
+  /** What it accepts per sort column of the cached days (pruning.ts): the days it reads and the bytes it reports. */
+  pruning: Pruning;
+  /** Set when it keeps the newest rows by event time (newest.ts). */
+  newest?: NewestFirst;
+}
+
+const shapedSql = new Map<string, SqlShape>();
 
 /**
- * What a question's SQL accepts per sort column of the cached days (pruning.ts), for the days it reads and the bytes
- * it reports: parsed by DuckDB once per SQL text. If the parse fails, no row group counts as skipped.
+ * A question's SqlShape, from DuckDB's parse of its SQL, once per SQL text. If the parse fails, no row group counts
+ * as skipped and every day is read.
  */
-async function sqlPruning(connection: DuckDBConnection, sql: string): Promise<Pruning> {
-  const known = prunedSql.get(sql);
+async function sqlShape(connection: DuckDBConnection, sql: string): Promise<SqlShape> {
+  const known = shapedSql.get(sql);
   if (known) return known;
-  let pruning: Pruning = new Map();
+  let shape: SqlShape = { pruning: new Map() };
   try {
     const prepared = await connection.prepare('SELECT json_serialize_sql(CAST($1 AS VARCHAR))');
+    let ast: string;
     try {
       prepared.bindVarchar(1, sql);
-      pruning = pruningFromAst(String((await prepared.runAndReadAll()).getRows()[0]?.[0] ?? '{"error":true}'));
+      ast = String((await prepared.runAndReadAll()).getRows()[0]?.[0] ?? '{"error":true}');
     } finally {
       prepared.destroySync();
     }
+    const aggregates = await aggregateNames(connection);
+    const newest = aggregates ? newestFirstFromAst(ast, aggregates) : undefined;
+    shape = { pruning: pruningFromAst(ast), ...(newest ? { newest } : {}) };
   } catch {
-    // The estimate stays an upper bound.
+    // The estimate stays an upper bound, and every day is read.
   }
-  setBounded(prunedSql, sql, pruning, MEMO_ENTRIES);
-  return pruning;
+  setBounded(shapedSql, sql, shape, MEMO_ENTRIES);
+  return shape;
+}
+
+let aggregates: Promise<ReadonlySet<string> | undefined> | undefined;
+
+/**
+ * The lower-case names of the functions that aggregate rows: DuckDB's aggregate functions, and the macros whose text
+ * calls one (a macro is expanded in place, so it aggregates if its body does). Undefined if they cannot be listed.
+ */
+function aggregateNames(connection: DuckDBConnection): Promise<ReadonlySet<string> | undefined> {
+  aggregates ??= (async () => {
+    try {
+      const rows = (
+        await connection.runAndReadAll(
+          `SELECT DISTINCT lower(function_name), function_type, coalesce(macro_definition, '') FROM duckdb_functions()
+           WHERE function_type IN ('aggregate', 'macro')`,
+        )
+      ).getRows();
+      const names = new Set(rows.filter(([, type]) => type === 'aggregate').map(([name]) => String(name)));
+      const call = new RegExp(`\\b(${[...names].filter((n) => /^[a-z0-9_]+$/.test(n)).join('|')})\\s*\\(`, 'i');
+      for (const [name, type, body] of rows) if (type === 'macro' && call.test(String(body))) names.add(String(name));
+      return names;
+    } catch {
+      aggregates = undefined;
+      return undefined;
+    }
+  })();
+  return aggregates;
+}
+
+/** The `eventtime` of a spooled newest-first answer's last row; undefined when that column is not text. */
+async function lastEventTime(
+  connection: DuckDBConnection,
+  newest: NewestFirst,
+  types: readonly DuckDBType[],
+): Promise<string | null | undefined> {
+  if (types[newest.column]?.typeId !== DuckDBTypeId.VARCHAR) return undefined;
+  const reader = await connection.runAndReadAll(
+    `SELECT c${newest.column} FROM ${RESULT_TABLE} WHERE rowid = ${newest.limit - 1}`,
+  );
+  const value = reader.getRows()[0]?.[0];
+  return typeof value === 'string' ? value : null;
 }
 
 /** Reads each file on its own to find the ones DuckDB cannot get through (only after an error that names none). */

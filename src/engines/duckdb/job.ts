@@ -27,6 +27,8 @@ export interface Job {
   files: LogFile[];
   /** Days read from the columnar cache instead of `files`. */
   cached: CachedPartition[];
+  /** Those of `cached` the answer read: the others could not change it (pruning.ts, newest.ts). */
+  cachedRead?: CachedPartition[];
   needs?: ColumnNeeds;
   /** What the question's SQL accepts per sort column of the cached days, from DuckDB's parse (bytes read; pruning.ts). */
   pruning?: Pruning;

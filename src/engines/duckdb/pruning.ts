@@ -174,6 +174,7 @@ export function rowGroupNeeded(group: RowGroupStats, pruning: Pruning): boolean 
 export const partitionNeeded = (groups: readonly RowGroupStats[] | undefined, pruning: Pruning): boolean =>
   !groups || groups.some((group) => rowGroupNeeded(group, pruning));
 
-function compareUtf8(a: string, b: string): number {
+/** Texts compared as Parquet statistics and DuckDB's VARCHAR ordering compare them: byte-wise in UTF-8. */
+export function compareUtf8(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
