@@ -241,6 +241,15 @@ describe('Trino shims on DuckDB', () => {
         expect(await value(`contains('2001:db8:100::/48', '2001:db8:100::1')`)).toBe(false);
       });
 
+      test('a question naming no valid network (window days have a slash too) sets nothing and keeps what was set', async () => {
+        await setNetworkValues(db.connection, [varchar('198.51.100.0/24')]);
+        await setNetworkValues(db.connection, [varchar('2026/11/13'), varchar('2026/11/20'), varchar('10.0.0.0/99')]);
+        const kept = await db.connection.runAndReadAll(
+          `SELECT map_keys(getvariable('trailbot_network_prefixes'))::VARCHAR, map_keys(getvariable('trailbot_network_ipv4_patterns'))::VARCHAR`,
+        );
+        expect(kept.getRowsJS()[0]).toEqual(['[198.51.100.0/24]', '[198.51.100.0/24]']);
+      });
+
       test('a network left out (invalid) still goes to the JS function, which raises as before', async () => {
         await setNetworkValues(db.connection, [varchar('10.0.0.0/99')]);
         await expect(value(`contains('10.0.0.0/99', '10.0.0.1')`)).rejects.toThrow(/Invalid CIDR network/);
