@@ -20,7 +20,7 @@ import {
 } from './job';
 import { columnNeeds } from './needs';
 import { coversNewest, daysFrom, type NewestFirst, newestDays, newestFirstFromAst } from './newest';
-import { type Pruning, partitionNeeded, pruningFromAst } from './pruning';
+import { type Pruning, partitionNeeded, pruningFromAst, selectiveLeaves } from './pruning';
 import { setNetworkValues } from './trino';
 import { branchesOf, fileCheckSql, viewSql } from './view';
 
@@ -105,7 +105,19 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
           needs,
           fileLists: 'variables',
           ...(query.scope ? { scope: query.scope } : {}),
-          ...(parquet.length ? { cachedArm: cachedArmSql(parquet, needs, pruning) } : {}),
+          ...(parquet.length
+            ? {
+                cachedArm: cachedArmSql(
+                  parquet,
+                  needs,
+                  pruning &&
+                    selectiveLeaves(
+                      pruning,
+                      reading.map((c) => c.rowGroups),
+                    ),
+                ),
+              }
+            : {}),
         }),
       );
       const { columns, types, statementType, parameterCount } = await describe(connection, sql);

@@ -170,6 +170,28 @@ export function rowGroupNeeded(group: RowGroupStats, pruning: Pruning): boolean 
   return true;
 }
 
+/** The largest share of the rows a condition on a struct leaf may leave to be read and still go into the scan. */
+export const SELECTIVE_SHARE = 1 / 2;
+
+/**
+ * The conditions on struct leaves worth handing to the cached days' scan (cachedArmSql): those that rule out row
+ * groups holding more than half of the rows read. Filtering in the scan tests every row of the row groups it reads
+ * and pays off only by the groups it skips: `root 30d` (Root calls in few row groups) 23 → 14 ms warm with it, while
+ * `users 30d` (IAMUser calls in almost every group) 74 → 84 ms. A row group without statistics for the column counts
+ * as read; a day without row-group statistics (an older cache) is not counted, and with none at all nothing goes.
+ */
+export function selectiveLeaves(pruning: Pruning, days: readonly (readonly RowGroupStats[] | undefined)[]): Pruning {
+  const groups = days.flatMap((d) => d ?? []);
+  const total = groups.reduce((n, g) => n + g.rows, 0);
+  const kept: Pruning = new Map();
+  for (const [column, values] of pruning) {
+    if (!column.includes('.')) continue;
+    const read = groups.filter((g) => rowGroupNeeded(g, new Map([[column, values]]))).reduce((n, g) => n + g.rows, 0);
+    if (total > 0 && read <= total * SELECTIVE_SHARE) kept.set(column, values);
+  }
+  return kept;
+}
+
 /** Whether any row group of a cached day may hold a row the question accepts; a day without statistics may. */
 export const partitionNeeded = (groups: readonly RowGroupStats[] | undefined, pruning: Pruning): boolean =>
   !groups || groups.some((group) => rowGroupNeeded(group, pruning));

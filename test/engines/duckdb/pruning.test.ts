@@ -10,7 +10,14 @@ import { flatColumnRead } from '../../../src/engines/duckdb/cache-columns';
 import { ROW_GROUP_ROWS } from '../../../src/engines/duckdb/cache-convert';
 import type { CachedPartition } from '../../../src/engines/duckdb/cache-manifest';
 import { columnNeeds } from '../../../src/engines/duckdb/needs';
-import { pruningFromAst, type RowGroupStats, rowGroupNeeded } from '../../../src/engines/duckdb/pruning';
+import {
+  type Pruning,
+  type PruningColumn,
+  pruningFromAst,
+  type RowGroupStats,
+  rowGroupNeeded,
+  selectiveLeaves,
+} from '../../../src/engines/duckdb/pruning';
 import { generateSampleData, sampleAccountIds } from '../../../src/sample/generate';
 import { testConfig } from '../../helpers/config';
 import { runCommand } from '../../helpers/run-query';
@@ -284,5 +291,36 @@ describe('cached days the statistics rule out are not read', () => {
     const recent = await runCommand(engine, 'recent all 2024-05-01..2024-05-02', ctx);
     expect(recent.rows).toHaveLength(41);
     expect(recent.stats.filesRead).toBeGreaterThan(0);
+  });
+});
+
+describe('which struct-leaf conditions go into the cached days’ scan (selectiveLeaves)', () => {
+  const group = (rows: number, type: [string, string], name: [string, string] = ['A', 'Z']): RowGroupStats => ({
+    rows,
+    columnBytes: {},
+    ranges: { 'useridentity.type': type, eventname: name },
+  });
+  // Four row groups sorted by event name: Root calls in one of them, IAMUser calls in three.
+  const days = [
+    [group(4096, ['AssumedRole', 'IAMUser']), group(4096, ['IAMUser', 'Root'])],
+    [group(4096, ['AWSService', 'IAMUser']), group(4096, ['AWSService', 'AssumedRole'])],
+  ];
+  const only = (column: PruningColumn, ...values: string[]): Pruning => new Map([[column, new Set(values)]]);
+
+  test('a condition that rules out more than half of the rows goes; one that rules out less does not', () => {
+    expect([...selectiveLeaves(only('useridentity.type', 'Root'), days).keys()]).toEqual(['useridentity.type']);
+    expect(selectiveLeaves(only('useridentity.type', 'IAMUser'), days).size).toBe(0);
+    // Exactly half still goes.
+    expect(selectiveLeaves(only('useridentity.type', 'AWSService'), days).size).toBe(1);
+  });
+
+  test('plain columns are left to DuckDB; a row group without statistics counts as read', () => {
+    expect(selectiveLeaves(only('eventname', 'B'), days).size).toBe(0);
+    expect(selectiveLeaves(only('useridentity.type', 'Root'), [undefined, undefined]).size).toBe(0);
+    expect(selectiveLeaves(only('useridentity.type', 'Root'), [...days, undefined]).size).toBe(1);
+    expect(
+      selectiveLeaves(only('useridentity.type', 'Root'), [...days, [{ rows: 20000, columnBytes: {}, ranges: {} }]])
+        .size,
+    ).toBe(0);
   });
 });
