@@ -74,17 +74,25 @@ export function packedSelect(needs: ColumnNeeds): string[] {
  * leaf's flat column: DuckDB pushes a condition on a plain column into `read_parquet` itself, but not one on a packed
  * leaf, and pushed it skips the row groups whose statistics or Bloom filter rule the value out. `root 30d` over the
  * bench's cached days: 20.8 → 10.0 ms for the question's SELECT (`useridentity.type = 'Root'`). Only the arm of this
- * question's view is filtered, and only of rows its WHERE drops anyway.
+ * question's view is filtered, and only of rows its WHERE drops anyway. `more` are further such conditions on flat
+ * columns (the source addresses a question's networks can match, execute.ts).
  */
-export function cachedArmSql(files: readonly string[], needs: ColumnNeeds, pruning?: Pruning): string {
+export function cachedArmSql(
+  files: readonly string[],
+  needs: ColumnNeeds,
+  pruning?: Pruning,
+  more: readonly string[] = [],
+): string {
   // Cached days are S3-layout folders, already narrowed to the scope's accounts and regions when they were chosen.
   const from = `SELECT ${packedSelect(needs).join(', ')}\nFROM read_parquet([${files.map((f) => literal(exactPath(f))).join(', ')}])`;
   const leaves = [...(pruning ?? [])].filter(([column]) => column.includes('.'));
-  if (leaves.length === 0) return from;
-  const conditions = leaves.map(([column, values]) =>
-    values.size === 0 ? 'false' : `${quoteIdent(column)} IN (${[...values].map(literal).join(', ')})`,
-  );
-  return `${from}\nWHERE ${conditions.join(' AND ')}`;
+  const conditions = [
+    ...leaves.map(([column, values]) =>
+      values.size === 0 ? 'false' : `${quoteIdent(column)} IN (${[...values].map(literal).join(', ')})`,
+    ),
+    ...more,
+  ];
+  return conditions.length === 0 ? from : `${from}\nWHERE ${conditions.join(' AND ')}`;
 }
 
 /** Whether a question with these needs reads the flat column `name` (for the bytes it reads, cache.ts). */

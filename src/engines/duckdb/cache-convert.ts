@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import { type DuckDBConnection, LIST, VARCHAR } from '@duckdb/node-api';
 import { sqlLiteral } from '../../query/literal';
 import { flatSelect } from './cache-columns';
 import { type CachedPartition, partsDir, sourcesOf } from './cache-manifest';
 import { isLogFileName, type LogFile, probeLogFiles } from './files';
 import { compareUtf8, isPruningColumn, type RowGroupStats } from './pruning';
+import { addressHex } from './trino';
 import { branchesOf, viewSql } from './view';
 
 /**
@@ -48,6 +49,8 @@ export async function convertPartition(
   fs.mkdirSync(path.dirname(target), { recursive: true });
   const tmp = `${target}.${process.pid}.tmp`;
   const tmpLiteral = sqlLiteral({ type: 'varchar', value: tmp });
+  const addresses = addressIndexFor(target);
+  const addressesTmp = `${addresses}.${process.pid}.tmp`;
   try {
     await connection.run(viewSql(branchesOf(files), { needs: 'all' }, 'trailbot_convert'));
     await connection.run(
@@ -59,6 +62,9 @@ export async function convertPartition(
       for (const [column, bytes] of Object.entries(group.columnBytes))
         columnBytes[column] = (columnBytes[column] ?? 0) + bytes;
     }
+    const addressBytes = await writeAddressIndex(connection, tmpLiteral, addressesTmp);
+    // The index first: a day is used only once its entry is saved, and a file no entry names goes (removeLeftovers).
+    fs.renameSync(addressesTmp, addresses);
     fs.renameSync(tmp, target);
     return {
       key,
@@ -69,13 +75,65 @@ export async function convertPartition(
       columnBytes,
       rowGroups,
       ...(eventTimes ? { eventTimes } : {}),
+      addresses,
+      addressBytes,
       builtAt: now().toISOString(),
       folderMtimeMs,
     };
   } finally {
     fs.rmSync(tmp, { force: true });
+    fs.rmSync(addressesTmp, { force: true });
   }
 }
+
+/** The address index of a day's Parquet file (writeAddressIndex): beside it, named after it. */
+export const addressIndexFor = (parquet: string): string => parquet.replace(/\.parquet$/, '.addresses.parquet');
+
+/**
+ * Writes the day's address index: each distinct `sourceipaddress` text that is an IP address, with its value as
+ * Trino holds it (addressHex: 32 hex digits, IPv4 as IPv4-mapped), sorted by that value. `contains(network, address)`
+ * holds exactly for the texts whose value lies in the network's range (networkRange), so a question naming networks
+ * finds the texts it can match in a few row groups of this small file instead of testing every row of the day, and
+ * reads the day's rows for those texts only (execute.ts). Texts that are no IP address (service names) are left out:
+ * no network contains them. Returns the file's size.
+ */
+async function writeAddressIndex(connection: DuckDBConnection, dayLiteral: string, file: string): Promise<number> {
+  const texts = (
+    await connection.runAndReadAll(
+      `SELECT DISTINCT "sourceipaddress" FROM read_parquet(${dayLiteral}) WHERE "sourceipaddress" IS NOT NULL`,
+    )
+  ).getRows();
+  const addresses: string[] = [];
+  const values: string[] = [];
+  for (const [text] of texts) {
+    const value = typeof text === 'string' ? addressHex(text) : null;
+    if (value === null) continue;
+    addresses.push(text as string);
+    values.push(value);
+  }
+  await connection.run('CREATE OR REPLACE TEMP TABLE trailbot_address_index (address VARCHAR, value VARCHAR)');
+  try {
+    const insert = await connection.prepare(
+      'INSERT INTO trailbot_address_index SELECT unnest($1::VARCHAR[]), unnest($2::VARCHAR[])',
+    );
+    try {
+      insert.bindList(1, addresses, LIST(VARCHAR));
+      insert.bindList(2, values, LIST(VARCHAR));
+      await insert.run();
+    } finally {
+      insert.destroySync();
+    }
+    await connection.run(
+      `COPY (SELECT address, value FROM trailbot_address_index ORDER BY value, address) TO ${sqlLiteral({ type: 'varchar', value: file })} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ADDRESS_ROW_GROUP_ROWS})`,
+    );
+  } finally {
+    await connection.run('DROP TABLE IF EXISTS trailbot_address_index');
+  }
+  return fs.statSync(file).size;
+}
+
+/** Rows per row group of an address index: a network's texts lie in one or two groups, the others are skipped. */
+const ADDRESS_ROW_GROUP_ROWS = 1024;
 
 /**
  * Rows per row group. A day is written sorted by event source, event name and time, so the calls one template names

@@ -37,6 +37,9 @@ export interface CachedPartition {
    * caches and when a row group's statistics were not exact.
    */
   eventTimes?: [string, string];
+  /** The day's address index (cache-convert.ts, writeAddressIndex) and its size; absent in older caches. */
+  addresses?: string;
+  addressBytes?: number;
   builtAt: string;
 }
 
@@ -107,7 +110,11 @@ export function removeLeftovers(cacheDir: string, manifest: Manifest): void {
   } catch {
     return;
   }
-  const referenced = new Set(Object.values(manifest.partitions).map((p) => path.resolve(p.parquet)));
+  const referenced = new Set(
+    Object.values(manifest.partitions).flatMap((p) =>
+      [p.parquet, ...(p.addresses ? [p.addresses] : [])].map((f) => path.resolve(f)),
+    ),
+  );
   for (const name of names) {
     const file = path.join(parts, name);
     if (name.endsWith('.tmp') || (name.endsWith('.parquet') && !referenced.has(path.resolve(file)))) {

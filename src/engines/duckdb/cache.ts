@@ -272,7 +272,7 @@ export class ColumnarCache {
       dir: this.dir,
       partitions: parts.length,
       days: new Set(parts.map((p) => p.key.split('/').slice(2).join('/'))).size,
-      bytes: parts.reduce((n, p) => n + p.bytes, 0),
+      bytes: parts.reduce((n, p) => n + p.bytes + (p.addressBytes ?? 0), 0),
       sourceBytes: parts.reduce((n, p) => n + p.sources.reduce((m, s) => m + s.bytes, 0), 0),
       rows: parts.reduce((n, p) => n + p.rows, 0),
       hits: this.hits,
@@ -359,6 +359,7 @@ export class ColumnarCache {
     if (!entry) return;
     delete this.manifest.partitions[key];
     fs.rmSync(entry.parquet, { force: true });
+    if (entry.addresses) fs.rmSync(entry.addresses, { force: true });
     saveManifest(this.dir, this.manifest);
     this.log(`trailbot: cached day ${key} is rebuilt (${reason})`);
   }

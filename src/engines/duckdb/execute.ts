@@ -1,6 +1,8 @@
-import { type DuckDBConnection, type DuckDBType, DuckDBTypeId, StatementType } from '@duckdb/node-api';
+import { type DuckDBConnection, type DuckDBType, DuckDBTypeId, StatementType, VARCHAR } from '@duckdb/node-api';
 import type { QueryState } from '../../core/engine';
 import { TrailError } from '../../core/errors';
+import type { SqlParam } from '../../core/query';
+import { sqlLiteral } from '../../query/literal';
 import { setBounded } from '../../util/bounded-map';
 import type { ColumnarCache } from './cache';
 import { cachedArmSql } from './cache-columns';
@@ -20,8 +22,8 @@ import {
 } from './job';
 import { columnNeeds } from './needs';
 import { coversNewest, daysFrom, type NewestFirst, newestDays, newestFirstFromAst } from './newest';
-import { type Pruning, partitionNeeded, pruningFromAst, selectiveLeaves } from './pruning';
-import { setNetworkValues } from './trino';
+import { addressNetworksFromAst, type Pruning, partitionNeeded, pruningFromAst, selectiveLeaves } from './pruning';
+import { networkRange, setNetworkValues } from './trino';
 import { branchesOf, fileCheckSql, viewSql } from './view';
 
 /** What running one question needs from the engine that owns it. */
@@ -75,6 +77,7 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
   // it out itself when the condition is on a struct field, which the view packs from the flat columns (cache-columns).
   const shape = cached.length > 0 ? await sqlShape(connection, query.sql) : undefined;
   const pruning = shape?.pruning;
+  const ranges = shape?.addressNetworks ? networkRanges(shape.addressNetworks, query.params) : undefined;
   // A newest-first question reads the newest cached days first, and the others only if they can change its answer.
   const newest = shape?.newest;
   let firstDays: ((day: CachedPartition) => boolean) | undefined;
@@ -100,24 +103,23 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
       const parquet = reading.map((c) => c.parquet);
       // The most any attempt set: a retry without a file may need one list fewer, and all of them go after the spool.
       listed = Math.max(listed, await setFileLists(connection, branches));
+      let cachedArm: string | undefined;
+      if (parquet.length) {
+        const leaves =
+          pruning &&
+          selectiveLeaves(
+            pruning,
+            reading.map((c) => c.rowGroups),
+          );
+        const addresses = ranges ? await sourceAddresses(connection, reading, ranges) : undefined;
+        cachedArm = cachedArmSql(parquet, needs, leaves, addresses ? [addresses] : []);
+      }
       await connection.run(
         viewSql(branches, {
           needs,
           fileLists: 'variables',
           ...(query.scope ? { scope: query.scope } : {}),
-          ...(parquet.length
-            ? {
-                cachedArm: cachedArmSql(
-                  parquet,
-                  needs,
-                  pruning &&
-                    selectiveLeaves(
-                      pruning,
-                      reading.map((c) => c.rowGroups),
-                    ),
-                ),
-              }
-            : {}),
+          ...(cachedArm ? { cachedArm } : {}),
         }),
       );
       const { columns, types, statementType, parameterCount } = await describe(connection, sql);
@@ -262,6 +264,57 @@ interface SqlShape {
   pruning: Pruning;
   /** Set when it keeps the newest rows by event time (newest.ts). */
   newest?: NewestFirst;
+  /** The parameters of the networks its rows' source must lie in (pruning.ts, addressNetworksFromAst). */
+  addressNetworks?: string[];
+}
+
+/** The value ranges (trino.ts, networkRange) of a question's networks; undefined if one is not a valid network. */
+function networkRanges(identifiers: readonly string[], params: readonly SqlParam[]): [string, string][] | undefined {
+  const ranges: [string, string][] = [];
+  for (const id of identifiers) {
+    const param = params[Number(id) - 1];
+    const range = param?.type === 'varchar' ? networkRange(param.value) : null;
+    if (!range) return undefined;
+    ranges.push(range);
+  }
+  return ranges;
+}
+
+const SOURCE_ADDRESSES_VARIABLE = 'trailbot_source_addresses';
+
+/**
+ * The condition that keeps, of the cached days' rows, those whose source is one of the texts their address indexes
+ * (cache-convert.ts) place in one of `ranges`: a necessary condition of the question's own, so the arm drops only rows
+ * its WHERE drops anyway. The texts are found in the small sorted indexes (a network's are in one or two row groups)
+ * and kept in a connection variable, never in SQL text; DuckDB then reads the days' rows for those texts only,
+ * skipping the row groups whose statistics or Bloom filters rule them all out, instead of testing every row's address.
+ * Undefined, and every row read as before, when a day has no index (an older cache) or one cannot be read.
+ */
+async function sourceAddresses(
+  connection: DuckDBConnection,
+  days: readonly CachedPartition[],
+  ranges: readonly [string, string][],
+): Promise<string | undefined> {
+  if (days.length === 0 || days.some((d) => !d.addresses)) return undefined;
+  const files = days.map((d) => sqlLiteral({ type: 'varchar', value: d.addresses! })).join(', ');
+  const inRange = ranges.map((_, i) => `value BETWEEN $${2 * i + 1} AND $${2 * i + 2}`).join(' OR ');
+  try {
+    const set = await connection.prepare(
+      `SET VARIABLE ${SOURCE_ADDRESSES_VARIABLE} = (SELECT coalesce(list(DISTINCT address), []::VARCHAR[]) FROM read_parquet([${files}]) WHERE ${inRange})`,
+    );
+    try {
+      set.bind(
+        ranges.flat(),
+        ranges.flat().map(() => VARCHAR),
+      );
+      await set.run();
+    } finally {
+      set.destroySync();
+    }
+  } catch {
+    return undefined;
+  }
+  return `"sourceipaddress" IN (SELECT unnest(getvariable('${SOURCE_ADDRESSES_VARIABLE}')))`;
 }
 
 const shapedSql = new Map<string, SqlShape>();
@@ -285,7 +338,12 @@ async function sqlShape(connection: DuckDBConnection, sql: string): Promise<SqlS
     }
     const aggregates = await aggregateNames(connection);
     const newest = aggregates ? newestFirstFromAst(ast, aggregates) : undefined;
-    shape = { pruning: pruningFromAst(ast), ...(newest ? { newest } : {}) };
+    const addressNetworks = addressNetworksFromAst(ast);
+    shape = {
+      pruning: pruningFromAst(ast),
+      ...(newest ? { newest } : {}),
+      ...(addressNetworks ? { addressNetworks } : {}),
+    };
   } catch {
     // The estimate stays an upper bound, and every day is read.
   }

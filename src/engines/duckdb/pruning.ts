@@ -37,6 +37,12 @@ interface AstNode {
   class?: string;
   type?: string;
   alias?: string;
+  function_name?: string;
+  identifier?: string;
+  child?: AstNode;
+  cast_type?: { id?: string; type_info?: { name?: string } | null };
+  case_checks?: { when_expr?: AstNode; then_expr?: AstNode }[];
+  else_expr?: AstNode | null;
   column_names?: string[];
   value?: { type?: { id?: string }; is_null?: boolean; value?: unknown };
   children?: AstNode[];
@@ -111,28 +117,9 @@ function accepted(node: AstNode, alias: string | undefined): { column: PruningCo
  */
 export function pruningFromAst(astJson: string, table = 'cloudtrail_logs'): Pruning {
   const pruning: Pruning = new Map();
-  const tree = JSON.parse(astJson) as { error?: boolean };
-  if (tree.error) return pruning;
-  const all = [...objects(tree)];
-  const readers = all.filter((o) => o.type === 'SELECT_NODE' && isTable(o.from_table, table)) as AstNode[];
-  const mentions = all.filter((o) => isTable(o, table)).length;
-  if (readers.length !== 1 || mentions !== 1) return pruning;
-  // The table's name anywhere else (a CTE of that name, which the FROM then reads; `query_table('cloudtrail_logs')`)
-  // may be another read of it, or may make the FROM something else: no condition is used.
-  if (namedElsewhere(all, table)) return pruning;
-  const [reader] = readers;
-  // Column aliases (`FROM cloudtrail_logs AS t(a, b)`) rename the table's columns by position: `eventname` in the
-  // WHERE may then be another column.
-  if (reader!.from_table?.column_name_alias?.length) return pruning;
-  const alias = reader!.from_table?.alias || undefined;
-  const conjuncts: AstNode[] = [];
-  const flatten = (node: AstNode | null | undefined): void => {
-    if (!node) return;
-    if (node.class === 'CONJUNCTION' && node.type === 'CONJUNCTION_AND')
-      for (const c of node.children ?? []) flatten(c);
-    else conjuncts.push(node);
-  };
-  flatten(reader!.where_clause);
+  const found = whereOfReader(astJson, table);
+  if (!found) return pruning;
+  const { conjuncts, alias } = found;
   for (const conjunct of conjuncts) {
     const found = accepted(conjunct, alias);
     if (!found) continue;
@@ -142,6 +129,105 @@ export function pruningFromAst(astJson: string, table = 'cloudtrail_logs'): Prun
     pruning.set(found.column, known ? new Set([...known].filter((v) => values.has(v))) : values);
   }
   return pruning;
+}
+
+/**
+ * The conditions ANDed at the top of the WHERE of the one SELECT that reads the table, and the table's alias there;
+ * undefined when the question reads the table more than once, or may read something else under its name.
+ */
+function whereOfReader(
+  astJson: string,
+  table: string,
+): { conjuncts: AstNode[]; alias: string | undefined } | undefined {
+  const tree = JSON.parse(astJson) as { error?: boolean };
+  if (tree.error) return undefined;
+  const all = [...objects(tree)];
+  const readers = all.filter((o) => o.type === 'SELECT_NODE' && isTable(o.from_table, table)) as AstNode[];
+  const mentions = all.filter((o) => isTable(o, table)).length;
+  if (readers.length !== 1 || mentions !== 1) return undefined;
+  // The table's name anywhere else (a CTE of that name, which the FROM then reads; `query_table('cloudtrail_logs')`)
+  // may be another read of it, or may make the FROM something else: no condition is used.
+  if (namedElsewhere(all, table)) return undefined;
+  const [reader] = readers;
+  // Column aliases (`FROM cloudtrail_logs AS t(a, b)`) rename the table's columns by position: `eventname` in the
+  // WHERE may then be another column.
+  if (reader!.from_table?.column_name_alias?.length) return undefined;
+  const alias = reader!.from_table?.alias || undefined;
+  const conjuncts: AstNode[] = [];
+  const flatten = (node: AstNode | null | undefined): void => {
+    if (!node) return;
+    if (node.class === 'CONJUNCTION' && node.type === 'CONJUNCTION_AND')
+      for (const c of node.children ?? []) flatten(c);
+    else conjuncts.push(node);
+  };
+  flatten(reader!.where_clause);
+  return { conjuncts, alias };
+}
+
+/**
+ * The parameters of the networks a question's rows must lie in: when a condition ANDed at the top of its WHERE holds
+ * only if `contains(?, try_cast(sourceipaddress AS ipaddress))` holds for one of them (the `ip` template's
+ * `_in_network.sql`: that call under a CASE whose other outcomes are false, under `coalesce(…, false)`, and ORed over
+ * the networks), their identifiers (`?` numbered from 1); else undefined. A negated call (`logins external`: sources
+ * in none of the known networks) is no such condition.
+ */
+export function addressNetworksFromAst(astJson: string, table = 'cloudtrail_logs'): string[] | undefined {
+  const found = whereOfReader(astJson, table);
+  if (!found) return undefined;
+  for (const conjunct of found.conjuncts) {
+    const params = impliedNetworks(conjunct, found.alias);
+    if (params) return params;
+  }
+  return undefined;
+}
+
+/** A constant false or NULL; DuckDB's parser writes the keyword `false` as `CAST('f' AS BOOLEAN)`. */
+const isFalse = (node: AstNode | null | undefined): boolean => {
+  if (node?.class === 'CAST' && node.cast_type?.id === 'BOOLEAN' && node.child?.class === 'CONSTANT') {
+    const text = node.child.value?.value;
+    return (
+      node.child.value?.is_null === true || (typeof text === 'string' && ['f', 'false'].includes(text.toLowerCase()))
+    );
+  }
+  return node?.class === 'CONSTANT' && (node.value?.is_null === true || node.value?.value === false);
+};
+
+/** Networks (parameter identifiers) one of which contains the row's source whenever `node` is true. */
+function impliedNetworks(node: AstNode | null | undefined, alias: string | undefined): string[] | undefined {
+  if (!node) return undefined;
+  if (node.class === 'FUNCTION' && node.function_name?.toLowerCase() === 'contains' && node.children?.length === 2) {
+    const [network, address] = node.children;
+    const source = address?.class === 'CAST' ? address.child : address;
+    const castOk =
+      address?.class !== 'CAST' || (address.cast_type?.type_info?.name ?? '').toLowerCase() === 'ipaddress';
+    return network?.class === 'PARAMETER' &&
+      typeof network.identifier === 'string' &&
+      castOk &&
+      columnOf(source, alias) === 'sourceipaddress'
+      ? [network.identifier]
+      : undefined;
+  }
+  if (node.class === 'OPERATOR' && node.type === 'OPERATOR_COALESCE' && node.children?.length === 2) {
+    return isFalse(node.children[1]) ? impliedNetworks(node.children[0], alias) : undefined;
+  }
+  if (node.class === 'CASE') {
+    const outcomes = [...(node.case_checks ?? []).map((check) => check.then_expr), node.else_expr];
+    const implied = outcomes.map((o) => (isFalse(o) ? [] : impliedNetworks(o, alias)));
+    if (implied.some((i) => i === undefined) || implied.every((i) => i!.length === 0)) return undefined;
+    return implied.flatMap((i) => i!);
+  }
+  if (node.class === 'CONJUNCTION' && node.type === 'CONJUNCTION_AND') {
+    for (const child of node.children ?? []) {
+      const implied = impliedNetworks(child, alias);
+      if (implied) return implied;
+    }
+    return undefined;
+  }
+  if (node.class === 'CONJUNCTION' && node.type === 'CONJUNCTION_OR') {
+    const implied = (node.children ?? []).map((child) => impliedNetworks(child, alias));
+    return implied.every((i) => i !== undefined) && implied.length > 0 ? implied.flatMap((i) => i!) : undefined;
+  }
+  return undefined;
 }
 
 /** Whether a text in the tree other than a BASE_TABLE's own name names the table (case-insensitively). */

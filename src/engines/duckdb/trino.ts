@@ -222,6 +222,27 @@ function networkSpan(network: string): NetworkSpan | null {
 }
 
 /**
+ * An address as Trino holds it, 32 lowercase hex digits (IPv4 as IPv4-mapped IPv6), or null when the text is no IP
+ * address: `contains(network, address)` is true exactly when networkRange(network) holds this value (cache's address
+ * index, cache-convert.ts).
+ */
+export function addressHex(address: string): string | null {
+  const ip = parseAddress(address);
+  if (!ip) return null;
+  const v6 = ip.kind() === 'ipv6' ? (ip as ipaddr.IPv6) : (ip as ipaddr.IPv4).toIPv4MappedAddress();
+  return v6
+    .toByteArray()
+    .map((byte) => byte.toString(16).padStart(2, '0'))
+    .join('');
+}
+
+/** The first and last address of a network as addressHex gives them; null for an invalid network. */
+export function networkRange(network: string): [string, string] | null {
+  const span = networkSpan(network);
+  return span ? [span.first, span.last] : null;
+}
+
+/**
  * A regular expression (RE2, matched against the whole text) that a dotted-quad address (one IPV4 matches) matches
  * exactly when it lies in the network: the network's fixed octets, the values the next octet can take, then any
  * octets (`10\.[0-9]+\.[0-9]+\.[0-9]+` for 10.0.0.0/8). A network that holds all of ::ffff:0:0/96 gives `.*`, one

@@ -46,6 +46,9 @@ let raw: DuckDbEngine;
 const cacheFor = () =>
   new ColumnarCache({ dir: path.join(dir, 'state', 'cache'), dataDir, now: () => NOW, logger: () => {} });
 const comparable = (r: QueryResult) => ({ columns: r.columns, rows: r.rows, flags: r.flags });
+/** The cached days' Parquet files in a parts folder (each has an address index beside it, `….addresses.parquet`). */
+const dayFiles = (parts: string): string[] =>
+  fs.readdirSync(parts).filter((f) => f.endsWith('.parquet') && !f.endsWith('.addresses.parquet'));
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trail-cache-'));
@@ -180,7 +183,7 @@ describe('columnar cache', () => {
       const q = `errors top 20 ${WINDOW}`;
       const expected = comparable(await runCommand(raw, q, ctx));
       const parts = path.join(cache.dir, 'parts');
-      const files = fs.readdirSync(parts).filter((f) => f.endsWith('.parquet'));
+      const files = dayFiles(parts);
       // Same size, garbage inside: only reading it finds out.
       const victim = path.join(parts, files[0]!);
       fs.writeFileSync(victim, Buffer.alloc(fs.statSync(victim).size, 7));
@@ -201,16 +204,18 @@ describe('columnar cache', () => {
     try {
       const q = `errors top 20 ${WINDOW}`;
       const parts = path.join(cache.dir, 'parts');
-      const before = fs.readdirSync(parts).filter((f) => f.endsWith('.parquet'));
+      const before = dayFiles(parts);
       expect(before).toHaveLength(6);
       const victim = path.join(parts, before[0]!);
       // The engine reads the damaged file first, then the rebuild: within a second, at the same size.
       fs.writeFileSync(victim, Buffer.alloc(fs.statSync(victim).size, 7));
       expect((await runCommand(engine, q, ctx)).stats.cachedPartitions).toBe(5);
       expect(await engine.convertCache()).toBe(1);
-      const after = fs.readdirSync(parts).filter((f) => f.endsWith('.parquet'));
+      const after = dayFiles(parts);
       expect(after).toHaveLength(6);
       expect(after).not.toContain(before[0]);
+      // The old build's address index went with it.
+      expect(fs.readdirSync(parts)).toHaveLength(12);
       expect((await runCommand(engine, q, ctx)).stats.cachedPartitions).toBe(6);
     } finally {
       await engine.close();
@@ -292,8 +297,8 @@ describe('columnar cache', () => {
       const manifestFile = path.join(dirOf, 'manifest.json');
       const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as { version: number; partitions: object };
       expect(manifest.version).toBe(2);
-      const parts = fs.readdirSync(path.join(dirOf, 'parts'));
-      expect(parts.length).toBe(6);
+      expect(dayFiles(path.join(dirOf, 'parts')).length).toBe(6);
+      expect(fs.readdirSync(path.join(dirOf, 'parts')).length).toBe(12);
       // As a trailbot before the flat layout left it: same entries, version 1.
       fs.writeFileSync(manifestFile, JSON.stringify({ ...manifest, version: 1 }));
       const reopened = cacheFor();

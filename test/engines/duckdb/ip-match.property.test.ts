@@ -1,7 +1,7 @@
 import { LIST, listValue, VARCHAR } from '@duckdb/node-api';
 import fc from 'fast-check';
 import ipaddr from 'ipaddr.js';
-import { cidrContains } from '../../../src/engines/duckdb/trino';
+import { addressHex, cidrContains, networkRange } from '../../../src/engines/duckdb/trino';
 import { memoryDuckDb } from './fixtures';
 
 /**
@@ -268,6 +268,25 @@ describe('contains(network, address): SQL fast path and JS function against the 
           const expected = reference(network, address);
           if (expected === 'raises') expect(() => cidrContains(network, address)).toThrow(/Invalid CIDR network/);
           else expect(cidrContains(network, address)).toBe(expected);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test('the cache’s address index (addressHex within networkRange) matches exactly the addresses contains() does', () => {
+    fc.assert(
+      fc.property(networkCase, ({ network, addresses }) => {
+        const range = networkRange(network);
+        if (reference(network, '::') === 'raises') {
+          expect(range).toBeNull();
+          return;
+        }
+        expect(range).not.toBeNull();
+        const [first, last] = range!;
+        for (const address of addresses) {
+          const value = addressHex(address);
+          expect(value !== null && first <= value && value <= last).toBe(reference(network, address) === true);
         }
       }),
       { numRuns: 2000 },

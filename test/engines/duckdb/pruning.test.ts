@@ -11,6 +11,7 @@ import { ROW_GROUP_ROWS } from '../../../src/engines/duckdb/cache-convert';
 import type { CachedPartition } from '../../../src/engines/duckdb/cache-manifest';
 import { columnNeeds } from '../../../src/engines/duckdb/needs';
 import {
+  addressNetworksFromAst,
   type Pruning,
   type PruningColumn,
   pruningFromAst,
@@ -322,5 +323,67 @@ describe('which struct-leaf conditions go into the cached days’ scan (selectiv
       selectiveLeaves(only('useridentity.type', 'Root'), [...days, [{ rows: 20000, columnBytes: {}, ranges: {} }]])
         .size,
     ).toBe(0);
+  });
+});
+
+describe('which networks a question’s sources must lie in (addressNetworksFromAst)', () => {
+  const db = memoryDuckDb({ shims: false });
+  const networksOf = async (sql: string) => {
+    const reader = await db.connection.runAndReadAll(`SELECT json_serialize_sql(${`'${sql.replaceAll("'", "''")}'`})`);
+    return addressNetworksFromAst(String(reader.getRows()[0]![0]));
+  };
+  const question = (text: string) => {
+    const r = parseRequest(text, { config: testConfig(), now: new Date('2026-11-20T12:00:00Z') });
+    if (r.kind !== 'query') throw new Error(text);
+    return r.query;
+  };
+
+  test('the ip template: the parameter its network is bound to', async () => {
+    for (const text of ['ip 198.51.100.7 7d', 'ip 2001:db8::/32 24h']) {
+      const q = question(text);
+      const ids = await networksOf(q.sql);
+      expect(ids).toHaveLength(1);
+      expect(q.params[Number(ids![0]) - 1]!.value).toBe(q.params.at(-1)!.value);
+      expect(q.params.at(-1)!.value).toContain('/');
+    }
+  });
+
+  test('a negated match (logins external: sources in none of the known networks) is no such condition', async () => {
+    expect(await networksOf(question('logins external 7d').sql)).toBeUndefined();
+  });
+
+  const where = (condition: string) =>
+    `SELECT eventtime FROM cloudtrail_logs WHERE "timestamp" BETWEEN ? AND ? AND ${condition}`;
+  test.each([
+    ['a bare call', `contains(?, try_cast(sourceipaddress AS ipaddress))`, ['3']],
+    [
+      'ORed networks',
+      `(contains(?, sourceipaddress) OR coalesce(contains(?, try_cast(sourceipaddress AS ipaddress)), false))`,
+      ['3', '4'],
+    ],
+    [
+      'under a CASE whose other outcomes are false or NULL',
+      `CASE WHEN x THEN contains(?, try_cast(sourceipaddress AS ipaddress)) WHEN y THEN NULL ELSE false END`,
+      ['3'],
+    ],
+    ['inside an AND', `(eventname = 'x' AND contains(?, try_cast(sourceipaddress AS ipaddress)))`, ['3']],
+  ])('used: %s', async (_, condition, expected) => {
+    expect(await networksOf(where(condition))).toEqual(expected);
+  });
+
+  test.each([
+    ['negated', `NOT contains(?, try_cast(sourceipaddress AS ipaddress))`],
+    ['ORed with something else', `(contains(?, try_cast(sourceipaddress AS ipaddress)) OR eventname = 'x')`],
+    [
+      'a CASE that may be true otherwise',
+      `CASE WHEN x THEN contains(?, try_cast(sourceipaddress AS ipaddress)) ELSE true END`,
+    ],
+    ['coalesce to true', `coalesce(contains(?, try_cast(sourceipaddress AS ipaddress)), true)`],
+    ['another column', `contains(?, try_cast(useragent AS ipaddress))`],
+    ['a constant network', `contains('10.0.0.0/8', try_cast(sourceipaddress AS ipaddress))`],
+    ['a cast to another type', `contains(?, try_cast(sourceipaddress AS VARCHAR))`],
+    ['a list contains', `contains(?, eventname)`],
+  ])('not used: %s', async (_, condition) => {
+    expect(await networksOf(where(condition))).toBeUndefined();
   });
 });

@@ -1,0 +1,126 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DuckDbEngine } from '../../../src/engines/duckdb';
+import { ColumnarCache } from '../../../src/engines/duckdb/cache';
+import { testConfig } from '../../helpers/config';
+import { type QueryResult, runCommand } from '../../helpers/run-query';
+import { event, LogTree } from './fixtures';
+
+/**
+ * `ip` questions over cached days read only the rows whose source text the day's address index places in the
+ * question's networks (cache-convert.ts, execute.ts). The answer must be the one from the raw files for every way a
+ * source can be written, and the same when a day has no index (an older cache) or its index is gone.
+ */
+const NOW = new Date('2024-05-10T00:00:00Z');
+const ctx = { config: testConfig(), now: NOW };
+const WINDOW = '2024-05-01..2024-05-03';
+
+// Every spelling a source can have: plain and padded IPv4, IPv4-mapped IPv6 both ways, IPv6 in any case and any
+// compression, white space, zone ids, service names, text that only looks like an address, and none at all.
+const SOURCES = [
+  '198.51.100.7',
+  '198.51.100.8',
+  ' 198.51.100.7\t',
+  '198.51.100.07',
+  '::ffff:198.51.100.7',
+  '::FFFF:c633:6407',
+  '0:0:0:0:0:ffff:c633:6407',
+  '2001:db8:bad:a89::254d',
+  '2001:DB8:BAD:A89:0:0:0:254D',
+  '2001:db8:bad:a89:0000::0254d',
+  '2001:db8:bad:a89::254d%eth0',
+  '2001:db8:bad:a89::254e',
+  '2001:db8::1',
+  'ec2.amazonaws.com',
+  'AWS Internal',
+  "198.51.100.7' OR '1'='1",
+  '',
+  null,
+];
+const QUESTIONS = [
+  'ip 198.51.100.7',
+  'ip 198.51.100.0/24',
+  'ip ::ffff:198.51.100.7',
+  'ip 2001:db8:bad:a89::254d',
+  'ip 2001:db8::/32',
+  'ip 203.0.113.0/24',
+  'recent all',
+].map((q) => `${q} ${WINDOW}`);
+
+describe('ip questions over cached days with address indexes', () => {
+  let tree: LogTree;
+  let state: LogTree;
+  let raw: DuckDbEngine;
+
+  beforeAll(() => {
+    tree = new LogTree();
+    state = new LogTree('trailbot-address-index-');
+    for (const [d, day] of ['2024/05/01', '2024/05/02', '2024/05/03'].entries()) {
+      for (const region of ['us-east-1', 'eu-west-1']) {
+        const events = SOURCES.map((source, i) =>
+          event({
+            eventTime: `${day.replaceAll('/', '-')}T${String(i).padStart(2, '0')}:${String(d * 7).padStart(2, '0')}:00Z`,
+            awsRegion: region,
+            sourceIPAddress: source,
+          }),
+        );
+        tree.s3({ day, region, events });
+      }
+    }
+    raw = new DuckDbEngine({ dataDir: tree.root, logger: () => {} });
+  });
+  afterAll(async () => {
+    await raw.close();
+    tree.remove();
+    state.remove();
+  });
+
+  const answers = async (engine: DuckDbEngine): Promise<Record<string, QueryResult['rows']>> => {
+    const out: Record<string, QueryResult['rows']> = {};
+    for (const q of QUESTIONS) out[q] = (await runCommand(engine, q, ctx)).rows;
+    return out;
+  };
+
+  test('every spelling gives the answer the raw files give; each day has an index of its IP texts', async () => {
+    const expected = await answers(raw);
+    // The questions find what they should: the spellings of 198.51.100.7 (plain, white space, dotted IPv4-mapped; the
+    // hex-mapped ones count as IPv6 in _in_network.sql) and of 2001:db8:bad:a89::254d (two spellings), in each of the 6
+    // folders.
+    expect(expected[QUESTIONS[0]!]!.length).toBe(3 * 6);
+    expect(expected[QUESTIONS[3]!]!.length).toBe(2 * 6); // `…:0254d` has a five-digit group: no address
+    const cache = new ColumnarCache({ dir: state.root, dataDir: tree.root, now: () => NOW, logger: () => {} });
+    const engine = new DuckDbEngine({ dataDir: tree.root, logger: () => {}, cache });
+    try {
+      await runCommand(engine, QUESTIONS[0]!, ctx);
+      expect(await engine.convertCache()).toBe(6);
+      const got = await answers(engine);
+      expect(got).toEqual(expected);
+      const manifest = JSON.parse(fs.readFileSync(path.join(cache.dir, 'manifest.json'), 'utf8'));
+      for (const entry of Object.values(manifest.partitions) as { addresses?: string }[]) {
+        expect(fs.existsSync(entry.addresses!)).toBe(true);
+      }
+      expect((await runCommand(engine, QUESTIONS[0]!, ctx)).stats.cachedPartitions).toBe(6);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  test('a day without an index (an older cache) or whose index is gone still answers from its Parquet file', async () => {
+    const expected = await answers(raw);
+    const cache = new ColumnarCache({ dir: state.root, dataDir: tree.root, now: () => NOW, logger: () => {} });
+    const file = path.join(cache.dir, 'manifest.json');
+    const manifest = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const entries = Object.values(manifest.partitions) as { addresses?: string }[];
+    fs.rmSync(entries[0]!.addresses!);
+    delete entries[1]!.addresses;
+    fs.writeFileSync(file, JSON.stringify(manifest));
+    const reopened = new ColumnarCache({ dir: state.root, dataDir: tree.root, now: () => NOW, logger: () => {} });
+    const engine = new DuckDbEngine({ dataDir: tree.root, logger: () => {}, cache: reopened });
+    try {
+      expect(await answers(engine)).toEqual(expected);
+      expect((await runCommand(engine, QUESTIONS[0]!, ctx)).stats.cachedPartitions).toBe(6);
+    } finally {
+      await engine.close();
+    }
+  });
+});
