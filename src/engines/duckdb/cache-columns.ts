@@ -95,6 +95,70 @@ export function cachedArmSql(
   return conditions.length === 0 ? from : `${from}\nWHERE ${conditions.join(' AND ')}`;
 }
 
+/** The flat layout's column names, in file order (flatSelect's names). */
+export function flatColumns(): string[] {
+  const out: string[] = [];
+  const walk = (name: string, type: ColumnType) => {
+    if (type.kind !== 'struct') {
+      out.push(name);
+      return;
+    }
+    out.push(name + PRESENT);
+    for (const field of type.fields) walk(`${name}.${field.name}`, field.type);
+  };
+  for (const column of CLOUDTRAIL_COLUMNS) walk(column.name, column.type);
+  return [...out, ...PARTITION_COLUMNS];
+}
+
+/**
+ * The principal copy of a cached day (cache-convert.ts): the day's rows again, each once under every distinct name
+ * it carries in `useridentity.username` or `useridentity.sessioncontext.sessionissuer.username` (rows with neither
+ * are left out), sorted by that name, with the columns a drill-down on a principal shows and filters on. The `user`
+ * question's rows (`username = ? OR sessionissuer.username = ?`) are scattered over every row group of the day's own
+ * file, so it decodes the whole day; here they lie in one or two small row groups that min/max statistics find.
+ * The heavy columns (request and response bodies, request ids) are left out: the copy is about a third of the day.
+ */
+export const PRINCIPAL_COLUMN = 'trailbot_principal';
+export const PRINCIPAL_COPY_COLUMNS: readonly string[] = [
+  'eventtime',
+  'eventsource',
+  'eventname',
+  'awsregion',
+  'sourceipaddress',
+  'useragent',
+  'errorcode',
+  'errormessage',
+  'readonly',
+  'eventtype',
+  'recipientaccountid',
+  'eventid',
+  'useridentity.type',
+  'useridentity.principalid',
+  'useridentity.arn',
+  'useridentity.accountid',
+  'useridentity.accesskeyid',
+  'useridentity.username',
+  'useridentity.sessioncontext.attributes.mfaauthenticated',
+  'useridentity.sessioncontext.sessionissuer.type',
+  'useridentity.sessioncontext.sessionissuer.arn',
+  'useridentity.sessioncontext.sessionissuer.username',
+  ...PARTITION_COLUMNS,
+];
+
+/** `SELECT` writing a day's principal copy from its flat Parquet file `dayLiteral` (cache-convert.ts). */
+export function principalCopySql(dayLiteral: string): string {
+  const names = `list_distinct(list_filter(["useridentity.username", "useridentity.sessioncontext.sessionissuer.username"], lambda n: n IS NOT NULL AND n <> ''))`;
+  return `SELECT ${PRINCIPAL_COLUMN}, ${PRINCIPAL_COPY_COLUMNS.map(quoteIdent).join(', ')}
+FROM (SELECT *, unnest(${names}) AS ${PRINCIPAL_COLUMN} FROM read_parquet(${dayLiteral}))
+ORDER BY ${PRINCIPAL_COLUMN}, eventtime`;
+}
+
+/** Whether the principal copy holds every column a question with these needs reads. */
+export function principalCopyServes(needs: ColumnNeeds): boolean {
+  const held = new Set(PRINCIPAL_COPY_COLUMNS);
+  return flatColumns().every((column) => held.has(column) || !flatColumnRead(column, needs));
+}
+
 /** Whether a question with these needs reads the flat column `name` (for the bytes it reads, cache.ts). */
 export function flatColumnRead(name: string, needs: ColumnNeeds): boolean {
   if (needs === 'all') return true;

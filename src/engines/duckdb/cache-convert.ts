@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type DuckDBConnection, LIST, VARCHAR } from '@duckdb/node-api';
 import { sqlLiteral } from '../../query/literal';
-import { flatSelect } from './cache-columns';
+import { flatSelect, principalCopySql } from './cache-columns';
 import { type CachedPartition, partsDir, sourcesOf } from './cache-manifest';
 import { isLogFileName, type LogFile, probeLogFiles } from './files';
 import { compareUtf8, isPruningColumn, type RowGroupStats } from './pruning';
@@ -51,6 +51,8 @@ export async function convertPartition(
   const tmpLiteral = sqlLiteral({ type: 'varchar', value: tmp });
   const addresses = addressIndexFor(target);
   const addressesTmp = `${addresses}.${process.pid}.tmp`;
+  const principals = principalCopyFor(target);
+  const principalsTmp = `${principals}.${process.pid}.tmp`;
   try {
     await connection.run(viewSql(branchesOf(files), { needs: 'all' }, 'trailbot_convert'));
     await connection.run(
@@ -63,8 +65,14 @@ export async function convertPartition(
         columnBytes[column] = (columnBytes[column] ?? 0) + bytes;
     }
     const addressBytes = await writeAddressIndex(connection, tmpLiteral, addressesTmp);
-    // The index first: a day is used only once its entry is saved, and a file no entry names goes (removeLeftovers).
+    await connection.run(
+      `COPY (${principalCopySql(tmpLiteral)}) TO ${sqlLiteral({ type: 'varchar', value: principalsTmp })} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${PRINCIPAL_ROW_GROUP_ROWS})`,
+    );
+    const principalBytes = fs.statSync(principalsTmp).size;
+    // The side files first: a day is used only once its entry is saved, and a file no entry names goes
+    // (removeLeftovers).
     fs.renameSync(addressesTmp, addresses);
+    fs.renameSync(principalsTmp, principals);
     fs.renameSync(tmp, target);
     return {
       key,
@@ -77,14 +85,26 @@ export async function convertPartition(
       ...(eventTimes ? { eventTimes } : {}),
       addresses,
       addressBytes,
+      principals,
+      principalBytes,
       builtAt: now().toISOString(),
       folderMtimeMs,
     };
   } finally {
     fs.rmSync(tmp, { force: true });
     fs.rmSync(addressesTmp, { force: true });
+    fs.rmSync(principalsTmp, { force: true });
   }
 }
+
+/** The principal copy of a day's Parquet file (cache-columns.ts, principalCopySql): beside it, named after it. */
+export const principalCopyFor = (parquet: string): string => parquet.replace(/\.parquet$/, '.principals.parquet');
+
+/**
+ * Rows per row group of a principal copy: smaller than the day's own, so one principal's rows (a few hundred a day
+ * for a busy user) are read with few of anyone else's.
+ */
+const PRINCIPAL_ROW_GROUP_ROWS = 1024;
 
 /** The address index of a day's Parquet file (writeAddressIndex): beside it, named after it. */
 export const addressIndexFor = (parquet: string): string => parquet.replace(/\.parquet$/, '.addresses.parquet');

@@ -40,6 +40,9 @@ export interface CachedPartition {
   /** The day's address index (cache-convert.ts, writeAddressIndex) and its size; absent in older caches. */
   addresses?: string;
   addressBytes?: number;
+  /** The day's principal copy (cache-columns.ts, principalCopySql) and its size; absent in older caches. */
+  principals?: string;
+  principalBytes?: number;
   builtAt: string;
 }
 
@@ -74,6 +77,13 @@ export const sourcesOf = (files: readonly LogFile[]): SourceFile[] =>
   files
     .map((f) => ({ path: f.path, bytes: f.bytes, mtimeMs: f.mtimeMs }))
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+
+/** Every file of a cached partition: its Parquet file and the side files written with it. */
+export const filesOf = (p: CachedPartition): string[] => [
+  p.parquet,
+  ...(p.addresses ? [p.addresses] : []),
+  ...(p.principals ? [p.principals] : []),
+];
 
 export const emptyManifest = (dataDir: string): Manifest => ({ version: MANIFEST_VERSION, dataDir, partitions: {} });
 
@@ -110,11 +120,7 @@ export function removeLeftovers(cacheDir: string, manifest: Manifest): void {
   } catch {
     return;
   }
-  const referenced = new Set(
-    Object.values(manifest.partitions).flatMap((p) =>
-      [p.parquet, ...(p.addresses ? [p.addresses] : [])].map((f) => path.resolve(f)),
-    ),
-  );
+  const referenced = new Set(Object.values(manifest.partitions).flatMap((p) => filesOf(p).map((f) => path.resolve(f))));
   for (const name of names) {
     const file = path.join(parts, name);
     if (name.endsWith('.tmp') || (name.endsWith('.parquet') && !referenced.has(path.resolve(file)))) {

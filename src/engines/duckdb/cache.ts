@@ -5,6 +5,7 @@ import { flatColumnRead } from './cache-columns';
 import {
   type CachedPartition,
   emptyManifest,
+  filesOf,
   loadManifest,
   type Manifest,
   partitionKeyOf,
@@ -272,7 +273,7 @@ export class ColumnarCache {
       dir: this.dir,
       partitions: parts.length,
       days: new Set(parts.map((p) => p.key.split('/').slice(2).join('/'))).size,
-      bytes: parts.reduce((n, p) => n + p.bytes + (p.addressBytes ?? 0), 0),
+      bytes: parts.reduce((n, p) => n + p.bytes + (p.addressBytes ?? 0) + (p.principalBytes ?? 0), 0),
       sourceBytes: parts.reduce((n, p) => n + p.sources.reduce((m, s) => m + s.bytes, 0), 0),
       rows: parts.reduce((n, p) => n + p.rows, 0),
       hits: this.hits,
@@ -358,8 +359,7 @@ export class ColumnarCache {
     const entry = this.manifest.partitions[key];
     if (!entry) return;
     delete this.manifest.partitions[key];
-    fs.rmSync(entry.parquet, { force: true });
-    if (entry.addresses) fs.rmSync(entry.addresses, { force: true });
+    for (const file of filesOf(entry)) fs.rmSync(file, { force: true });
     saveManifest(this.dir, this.manifest);
     this.log(`trailbot: cached day ${key} is rebuilt (${reason})`);
   }

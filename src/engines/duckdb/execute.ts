@@ -5,8 +5,8 @@ import type { SqlParam } from '../../core/query';
 import { sqlLiteral } from '../../query/literal';
 import { setBounded } from '../../util/bounded-map';
 import type { ColumnarCache } from './cache';
-import { cachedArmSql } from './cache-columns';
-import { type CachedPartition, partitionKeyOf } from './cache-manifest';
+import { cachedArmSql, PRINCIPAL_COLUMN, principalCopyServes } from './cache-columns';
+import { type CachedPartition, filesOf, partitionKeyOf } from './cache-manifest';
 import { clearFileLists, setFileLists } from './file-lists';
 import { discoverLogFiles, type LogFile, probeFormats, probeLogFiles } from './files';
 import {
@@ -22,9 +22,16 @@ import {
 } from './job';
 import { columnNeeds } from './needs';
 import { coversNewest, daysFrom, type NewestFirst, newestDays, newestFirstFromAst } from './newest';
-import { addressNetworksFromAst, type Pruning, partitionNeeded, pruningFromAst, selectiveLeaves } from './pruning';
+import {
+  addressNetworksFromAst,
+  type Pruning,
+  partitionNeeded,
+  principalFromAst,
+  pruningFromAst,
+  selectiveLeaves,
+} from './pruning';
 import { networkRange, setNetworkValues } from './trino';
-import { branchesOf, fileCheckSql, viewSql } from './view';
+import { branchesOf, fileCheckSql, quoteIdent, viewSql } from './view';
 
 /** What running one question needs from the engine that owns it. */
 export interface ExecutionContext {
@@ -78,6 +85,7 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
   const shape = cached.length > 0 ? await sqlShape(connection, query.sql) : undefined;
   const pruning = shape?.pruning;
   const ranges = shape?.addressNetworks ? networkRanges(shape.addressNetworks, query.params) : undefined;
+  const principal = shape?.principal && principalCopyServes(needs) ? nameOf(shape.principal, query.params) : undefined;
   // A newest-first question reads the newest cached days first, and the others only if they can change its answer.
   const newest = shape?.newest;
   let firstDays: ((day: CachedPartition) => boolean) | undefined;
@@ -104,7 +112,16 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
       // The most any attempt set: a retry without a file may need one list fewer, and all of them go after the spool.
       listed = Math.max(listed, await setFileLists(connection, branches));
       let cachedArm: string | undefined;
-      if (parquet.length) {
+      if (parquet.length && principal !== undefined && reading.every((c) => c.principals)) {
+        // The days' principal copies, under the question's principal.
+        await setVariable(connection, PRINCIPAL_VARIABLE, principal);
+        cachedArm = cachedArmSql(
+          reading.map((c) => c.principals!),
+          needs,
+          undefined,
+          [`${quoteIdent(PRINCIPAL_COLUMN)} = getvariable('${PRINCIPAL_VARIABLE}')`],
+        );
+      } else if (parquet.length) {
         const leaves =
           pruning &&
           selectiveLeaves(
@@ -173,7 +190,7 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
       const message = firstLine(messageOf(err));
       // A cached day that cannot be read (a truncated or damaged Parquet file): its raw files answer instead, and
       // the day is converted again later.
-      const damaged = cached.find((c) => message.includes(c.parquet));
+      const damaged = cached.find((c) => filesOf(c).some((file) => message.includes(file)));
       if (damaged && cache) {
         const listed = discovery.files.filter((f) => partitionKeyOf(f) === damaged.key);
         const itsFiles = (await probeLogFiles(listed.length ? listed : cache.filesOf(damaged))).files;
@@ -266,6 +283,8 @@ interface SqlShape {
   newest?: NewestFirst;
   /** The parameters of the networks its rows' source must lie in (pruning.ts, addressNetworksFromAst). */
   addressNetworks?: string[];
+  /** What its rows' principal name is compared with (pruning.ts, principalFromAst). */
+  principal?: { params: string[]; constants: string[] };
 }
 
 /** The value ranges (trino.ts, networkRange) of a question's networks; undefined if one is not a valid network. */
@@ -281,6 +300,30 @@ function networkRanges(identifiers: readonly string[], params: readonly SqlParam
 }
 
 const SOURCE_ADDRESSES_VARIABLE = 'trailbot_source_addresses';
+const PRINCIPAL_VARIABLE = 'trailbot_principal';
+
+/** The one non-empty name a question's principal condition compares with (principalFromAst); else undefined. */
+function nameOf(found: { params: string[]; constants: string[] }, params: readonly SqlParam[]): string | undefined {
+  const values = new Set(found.constants);
+  for (const id of found.params) {
+    const param = params[Number(id) - 1];
+    if (param?.type !== 'varchar') return undefined;
+    values.add(param.value);
+  }
+  const [name] = values;
+  return values.size === 1 && name ? name : undefined;
+}
+
+/** `SET VARIABLE name = value`, the value bound as a parameter (it is user input). */
+async function setVariable(connection: DuckDBConnection, name: string, value: string): Promise<void> {
+  const set = await connection.prepare(`SET VARIABLE ${name} = CAST($1 AS VARCHAR)`);
+  try {
+    set.bindVarchar(1, value);
+    await set.run();
+  } finally {
+    set.destroySync();
+  }
+}
 
 /**
  * The condition that keeps, of the cached days' rows, those whose source is one of the texts their address indexes
@@ -339,10 +382,12 @@ async function sqlShape(connection: DuckDBConnection, sql: string): Promise<SqlS
     const aggregates = await aggregateNames(connection);
     const newest = aggregates ? newestFirstFromAst(ast, aggregates) : undefined;
     const addressNetworks = addressNetworksFromAst(ast);
+    const principal = principalFromAst(ast);
     shape = {
       pruning: pruningFromAst(ast),
       ...(newest ? { newest } : {}),
       ...(addressNetworks ? { addressNetworks } : {}),
+      ...(principal ? { principal } : {}),
     };
   } catch {
     // The estimate stays an upper bound, and every day is read.

@@ -181,6 +181,39 @@ export function addressNetworksFromAst(astJson: string, table = 'cloudtrail_logs
   return undefined;
 }
 
+const PRINCIPAL_NAME_COLUMNS = new Set(['useridentity.username', 'useridentity.sessioncontext.sessionissuer.username']);
+
+/**
+ * The principal a question's rows must name: when a condition ANDed at the top of its WHERE is `username = ?`,
+ * `sessionissuer.username = ?`, or an OR of those (the `user` template), the parameters (identifiers, `?` numbered
+ * from 1) and text constants compared; else undefined. Every row it accepts carries one of those values in one of
+ * the two name columns, so the day's principal copy under that name holds it (cache-columns.ts).
+ */
+export function principalFromAst(
+  astJson: string,
+  table = 'cloudtrail_logs',
+): { params: string[]; constants: string[] } | undefined {
+  const found = whereOfReader(astJson, table);
+  if (!found) return undefined;
+  for (const conjunct of found.conjuncts) {
+    const terms =
+      conjunct.class === 'CONJUNCTION' && conjunct.type === 'CONJUNCTION_OR' ? (conjunct.children ?? []) : [conjunct];
+    const params: string[] = [];
+    const constants: string[] = [];
+    const named = terms.every((term) => {
+      if (term.class !== 'COMPARISON' || term.type !== 'COMPARE_EQUAL') return false;
+      const [ref, other] = columnOf(term.left, found.alias) ? [term.left, term.right] : [term.right, term.left];
+      if (!PRINCIPAL_NAME_COLUMNS.has(columnOf(ref, found.alias) ?? '')) return false;
+      if (other?.class === 'PARAMETER' && typeof other.identifier === 'string') params.push(other.identifier);
+      else if (textConstant(other) !== undefined) constants.push(textConstant(other)!);
+      else return false;
+      return true;
+    });
+    if (named && terms.length > 0) return { params, constants };
+  }
+  return undefined;
+}
+
 /** A constant false or NULL; DuckDB's parser writes the keyword `false` as `CAST('f' AS BOOLEAN)`. */
 const isFalse = (node: AstNode | null | undefined): boolean => {
   if (node?.class === 'CAST' && node.cast_type?.id === 'BOOLEAN' && node.child?.class === 'CONSTANT') {

@@ -1,0 +1,203 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseRequest } from '../../../commands';
+import { DuckDbEngine } from '../../../src/engines/duckdb';
+import { ColumnarCache } from '../../../src/engines/duckdb/cache';
+import { principalCopyServes } from '../../../src/engines/duckdb/cache-columns';
+import { columnNeeds } from '../../../src/engines/duckdb/needs';
+import { principalFromAst } from '../../../src/engines/duckdb/pruning';
+import { testConfig } from '../../helpers/config';
+import { type QueryResult, runCommand } from '../../helpers/run-query';
+import { type CloudTrailEvent, event, LogTree, memoryDuckDb } from './fixtures';
+
+/**
+ * `user` questions over cached days read the days' principal copies (cache-columns.ts): each row once under every
+ * distinct name it carries, sorted by name. The answer must be the raw files' for every shape of identity, and the
+ * same when a copy is missing from an older cache or damaged.
+ */
+const NOW = new Date('2024-05-10T00:00:00Z');
+const ctx = { config: testConfig(), now: NOW };
+const WINDOW = '2024-05-01..2024-05-03';
+
+const role = (issuer: string | null, session: string) => ({
+  type: 'AssumedRole',
+  arn: `arn:aws:sts::111122223333:assumed-role/${issuer}/${session}`,
+  sessionContext:
+    issuer === null
+      ? {}
+      : { sessionIssuer: { type: 'Role', userName: issuer, arn: `arn:aws:iam::111122223333:role/${issuer}` } },
+});
+// Every shape a principal's name comes in: an IAM user, a role session (issuer name), both names the same or
+// different, empty names, no identity at all, and names an attacker chose.
+const IDENTITIES: (Record<string, unknown> | undefined)[] = [
+  { type: 'IAMUser', userName: 'alice', arn: 'arn:aws:iam::111122223333:user/alice' },
+  { type: 'IAMUser', userName: 'bob', arn: 'arn:aws:iam::111122223333:user/bob' },
+  role('alice', 'alice-session'),
+  role('deploy', 'ci'),
+  { ...role('alice', 'x'), userName: 'alice' },
+  { ...role('deploy', 'y'), userName: 'alice' },
+  { type: 'IAMUser', userName: '', arn: 'arn:aws:iam::111122223333:user/empty' },
+  role(null, 'no-issuer'),
+  { type: 'AWSService', invokedBy: 'ec2.amazonaws.com' },
+  undefined,
+  { type: 'IAMUser', userName: "alice' OR '1'='1", arn: 'arn:aws:iam::111122223333:user/odd' },
+  { type: 'IAMUser', userName: 'Alice', arn: 'arn:aws:iam::111122223333:user/Alice' },
+  { type: 'FederatedUser', userName: 'alice@example.com', sessionContext: { sessionIssuer: { userName: 'alice' } } },
+];
+const QUESTIONS = [
+  'user alice',
+  'user deploy',
+  'user bob',
+  'user Alice',
+  'user alice@example.com',
+  'user nobody',
+  'user arn:aws:iam::111122223333:user/alice',
+].map((q) => `${q} ${WINDOW}`);
+
+describe('which questions name one principal (principalFromAst)', () => {
+  const db = memoryDuckDb({ shims: false });
+  const principalOf = async (sql: string) => {
+    const reader = await db.connection.runAndReadAll(`SELECT json_serialize_sql(${`'${sql.replaceAll("'", "''")}'`})`);
+    return principalFromAst(String(reader.getRows()[0]![0]));
+  };
+  const question = (text: string) => {
+    const r = parseRequest(text, ctx);
+    if (r.kind !== 'query') throw new Error(text);
+    return r.query;
+  };
+
+  test('the user template by name: its two parameters, bound to the same name; by ARN: none', async () => {
+    const q = question('user alice 7d');
+    const found = await principalOf(q.sql);
+    expect(found?.constants).toEqual([]);
+    expect(found?.params.map((id) => q.params[Number(id) - 1]!.value)).toEqual(['alice', 'alice']);
+    expect(await principalOf(question('user arn:aws:iam::111122223333:user/alice 7d').sql)).toBeUndefined();
+    expect(principalCopyServes(columnNeeds(q.sql))).toBe(true);
+  });
+
+  test('other questions do not, and the copy does not serve what it has no column for', async () => {
+    for (const text of ['who sg-5887f224 7d', 'recent 7d', 'users 7d', 'logins all 7d']) {
+      expect(await principalOf(question(text).sql)).toBeUndefined();
+    }
+    expect(principalCopyServes(columnNeeds(question('who sg-5887f224 7d').sql))).toBe(false);
+    expect(principalCopyServes(columnNeeds('SELECT useridentity FROM cloudtrail_logs'))).toBe(false);
+  });
+
+  const where = (condition: string) => `SELECT eventtime FROM cloudtrail_logs WHERE eventname = 'x' AND ${condition}`;
+  test.each([
+    ['one name column', `useridentity.username = ?`, { params: ['1'], constants: [] }],
+    [
+      'the issuer, a constant',
+      `useridentity.sessioncontext.sessionissuer.username = 'ops'`,
+      { params: [], constants: ['ops'] },
+    ],
+    ['an alias', `t.useridentity.username = ?`, undefined],
+  ])('%s', async (_, condition, expected) => {
+    expect(await principalOf(where(condition))).toEqual(expected);
+  });
+
+  test.each([
+    ['ORed with another column', `(useridentity.username = ? OR useridentity.arn = ?)`],
+    ['a negation', `useridentity.username <> ?`],
+    ['a pattern', `useridentity.username LIKE ?`],
+  ])('not: %s', async (_, condition) => {
+    expect(await principalOf(where(condition))).toBeUndefined();
+  });
+});
+
+describe('user questions over cached days with principal copies', () => {
+  let tree: LogTree;
+  let state: LogTree;
+  let raw: DuckDbEngine;
+
+  beforeAll(() => {
+    tree = new LogTree();
+    state = new LogTree('trailbot-principal-copy-');
+    for (const [d, day] of ['2024/05/01', '2024/05/02', '2024/05/03'].entries()) {
+      for (const region of ['us-east-1', 'eu-west-1']) {
+        const events: CloudTrailEvent[] = IDENTITIES.map((identity, i) =>
+          event({
+            eventTime: `${day.replaceAll('/', '-')}T${String(i).padStart(2, '0')}:${String(d * 7).padStart(2, '0')}:00Z`,
+            awsRegion: region,
+            userIdentity: identity,
+          }),
+        );
+        tree.s3({ day, region, events });
+      }
+    }
+    raw = new DuckDbEngine({ dataDir: tree.root, logger: () => {} });
+  });
+  afterAll(async () => {
+    await raw.close();
+    tree.remove();
+    state.remove();
+  });
+
+  const answers = async (engine: DuckDbEngine): Promise<Record<string, QueryResult['rows']>> => {
+    const out: Record<string, QueryResult['rows']> = {};
+    for (const q of QUESTIONS) out[q] = (await runCommand(engine, q, ctx)).rows;
+    return out;
+  };
+  const cacheFor = () => new ColumnarCache({ dir: state.root, dataDir: tree.root, now: () => NOW, logger: () => {} });
+
+  test('every shape of identity gives the answer the raw files give', async () => {
+    const expected = await answers(raw);
+    // alice: her user, her role's sessions (issuer alice), the two rows naming her as user name, and the federated
+    // session she issued; in each of the 6 folders.
+    expect(expected[QUESTIONS[0]!]!.length).toBe(5 * 6);
+    expect(expected[QUESTIONS[1]!]!.length).toBe(2 * 6);
+    const cache = cacheFor();
+    const engine = new DuckDbEngine({ dataDir: tree.root, logger: () => {}, cache });
+    try {
+      await runCommand(engine, QUESTIONS[0]!, ctx);
+      expect(await engine.convertCache()).toBe(6);
+      expect(await answers(engine)).toEqual(expected);
+      const manifest = JSON.parse(fs.readFileSync(path.join(cache.dir, 'manifest.json'), 'utf8'));
+      for (const entry of Object.values(manifest.partitions) as { principals?: string }[]) {
+        expect(fs.existsSync(entry.principals!)).toBe(true);
+      }
+      expect((await runCommand(engine, QUESTIONS[0]!, ctx)).stats.cachedPartitions).toBe(6);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  test('a day without a copy (an older cache) is read from its own file, with the same answers', async () => {
+    const expected = await answers(raw);
+    const file = path.join(cacheFor().dir, 'manifest.json');
+    const manifest = JSON.parse(fs.readFileSync(file, 'utf8'));
+    delete (Object.values(manifest.partitions)[0] as { principals?: string }).principals;
+    fs.writeFileSync(file, JSON.stringify(manifest));
+    const engine = new DuckDbEngine({ dataDir: tree.root, logger: () => {}, cache: cacheFor() });
+    try {
+      expect(await answers(engine)).toEqual(expected);
+      expect((await runCommand(engine, QUESTIONS[0]!, ctx)).stats.cachedPartitions).toBe(6);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  test('a damaged copy sends its day back to the raw files, and the day is converted again', async () => {
+    const expected = await answers(raw);
+    const fresh = new LogTree('trailbot-principal-copy-damaged-');
+    const cache = new ColumnarCache({ dir: fresh.root, dataDir: tree.root, now: () => NOW, logger: () => {} });
+    const engine = new DuckDbEngine({ dataDir: tree.root, logger: () => {}, cache });
+    try {
+      await runCommand(engine, QUESTIONS[0]!, ctx);
+      expect(await engine.convertCache()).toBe(6);
+      const manifest = JSON.parse(fs.readFileSync(path.join(cache.dir, 'manifest.json'), 'utf8'));
+      // Same size, garbage inside.
+      const victim = (Object.values(manifest.partitions)[1] as { principals: string }).principals;
+      fs.writeFileSync(victim, Buffer.alloc(fs.statSync(victim).size, 7));
+      const first = await runCommand(engine, QUESTIONS[0]!, ctx);
+      expect(first.rows).toEqual(expected[QUESTIONS[0]!]);
+      expect(first.stats.cachedPartitions).toBe(5);
+      expect(await engine.convertCache()).toBe(1);
+      expect(await answers(engine)).toEqual(expected);
+      expect((await runCommand(engine, QUESTIONS[0]!, ctx)).stats.cachedPartitions).toBe(6);
+    } finally {
+      await engine.close();
+      fresh.remove();
+    }
+  });
+});
