@@ -36,3 +36,14 @@ export async function runCommand(engine: QueryEngine, text: string, ctx: Command
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/** Every question's rows on one engine, by question. */
+export async function answersOf(
+  engine: QueryEngine,
+  questions: readonly string[],
+  ctx: CommandContext,
+): Promise<Record<string, QueryResult['rows']>> {
+  const out: Record<string, QueryResult['rows']> = {};
+  for (const q of questions) out[q] = (await runCommand(engine, q, ctx)).rows;
+  return out;
+}

@@ -3,8 +3,8 @@ import * as path from 'node:path';
 import { DuckDbEngine } from '../../../src/engines/duckdb';
 import { ColumnarCache } from '../../../src/engines/duckdb/cache';
 import { testConfig } from '../../helpers/config';
-import { type QueryResult, runCommand } from '../../helpers/run-query';
-import { event, LogTree } from './fixtures';
+import { answersOf, runCommand } from '../../helpers/run-query';
+import { LogTree, writeVariantDays } from './fixtures';
 
 /**
  * `ip` questions over cached days read only the rows whose source text the day's address index places in the
@@ -55,18 +55,7 @@ describe('ip questions over cached days with address indexes', () => {
   beforeAll(() => {
     tree = new LogTree();
     state = new LogTree('trailbot-address-index-');
-    for (const [d, day] of ['2024/05/01', '2024/05/02', '2024/05/03'].entries()) {
-      for (const region of ['us-east-1', 'eu-west-1']) {
-        const events = SOURCES.map((source, i) =>
-          event({
-            eventTime: `${day.replaceAll('/', '-')}T${String(i).padStart(2, '0')}:${String(d * 7).padStart(2, '0')}:00Z`,
-            awsRegion: region,
-            sourceIPAddress: source,
-          }),
-        );
-        tree.s3({ day, region, events });
-      }
-    }
+    writeVariantDays(tree, SOURCES, (source) => ({ sourceIPAddress: source }));
     raw = new DuckDbEngine({ dataDir: tree.root, logger: () => {} });
   });
   afterAll(async () => {
@@ -75,11 +64,7 @@ describe('ip questions over cached days with address indexes', () => {
     state.remove();
   });
 
-  const answers = async (engine: DuckDbEngine): Promise<Record<string, QueryResult['rows']>> => {
-    const out: Record<string, QueryResult['rows']> = {};
-    for (const q of QUESTIONS) out[q] = (await runCommand(engine, q, ctx)).rows;
-    return out;
-  };
+  const answers = (engine: DuckDbEngine) => answersOf(engine, QUESTIONS, ctx);
 
   test('every spelling gives the answer the raw files give; each day has an index of its IP texts', async () => {
     const expected = await answers(raw);

@@ -92,6 +92,29 @@ export class LogTree {
   }
 }
 
+/**
+ * Three days (2024-05-01 to 03) × two regions of one account, one event a variant in each folder, an hour apart:
+ * for the cache's differential tests, where every variant of one field must answer as from the raw files.
+ */
+export function writeVariantDays<T>(
+  tree: LogTree,
+  variants: readonly T[],
+  fields: (variant: T) => CloudTrailEvent,
+): void {
+  for (const [d, day] of ['2024/05/01', '2024/05/02', '2024/05/03'].entries()) {
+    for (const region of ['us-east-1', 'eu-west-1']) {
+      const events = variants.map((variant, i) =>
+        event({
+          eventTime: `${day.replaceAll('/', '-')}T${String(i).padStart(2, '0')}:${String(d * 7).padStart(2, '0')}:00Z`,
+          awsRegion: region,
+          ...fields(variant),
+        }),
+      );
+      tree.s3({ day, region, events });
+    }
+  }
+}
+
 /** `yyyy/MM/dd` of each of `count` days from `first` (UTC). */
 export function days(first: string, count: number): string[] {
   const start = Date.parse(`${first.replaceAll('/', '-')}T00:00:00Z`);

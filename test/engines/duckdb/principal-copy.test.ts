@@ -7,8 +7,8 @@ import { principalCopyServes } from '../../../src/engines/duckdb/cache-columns';
 import { columnNeeds } from '../../../src/engines/duckdb/needs';
 import { principalFromAst } from '../../../src/engines/duckdb/pruning';
 import { testConfig } from '../../helpers/config';
-import { type QueryResult, runCommand } from '../../helpers/run-query';
-import { type CloudTrailEvent, event, LogTree, memoryDuckDb } from './fixtures';
+import { answersOf, runCommand } from '../../helpers/run-query';
+import { LogTree, memoryDuckDb, writeVariantDays } from './fixtures';
 
 /**
  * `user` questions over cached days read the days' principal copies (cache-columns.ts): each row once under every
@@ -113,18 +113,7 @@ describe('user questions over cached days with principal copies', () => {
   beforeAll(() => {
     tree = new LogTree();
     state = new LogTree('trailbot-principal-copy-');
-    for (const [d, day] of ['2024/05/01', '2024/05/02', '2024/05/03'].entries()) {
-      for (const region of ['us-east-1', 'eu-west-1']) {
-        const events: CloudTrailEvent[] = IDENTITIES.map((identity, i) =>
-          event({
-            eventTime: `${day.replaceAll('/', '-')}T${String(i).padStart(2, '0')}:${String(d * 7).padStart(2, '0')}:00Z`,
-            awsRegion: region,
-            userIdentity: identity,
-          }),
-        );
-        tree.s3({ day, region, events });
-      }
-    }
+    writeVariantDays(tree, IDENTITIES, (identity) => ({ userIdentity: identity }));
     raw = new DuckDbEngine({ dataDir: tree.root, logger: () => {} });
   });
   afterAll(async () => {
@@ -133,11 +122,7 @@ describe('user questions over cached days with principal copies', () => {
     state.remove();
   });
 
-  const answers = async (engine: DuckDbEngine): Promise<Record<string, QueryResult['rows']>> => {
-    const out: Record<string, QueryResult['rows']> = {};
-    for (const q of QUESTIONS) out[q] = (await runCommand(engine, q, ctx)).rows;
-    return out;
-  };
+  const answers = (engine: DuckDbEngine) => answersOf(engine, QUESTIONS, ctx);
   const cacheFor = () => new ColumnarCache({ dir: state.root, dataDir: tree.root, now: () => NOW, logger: () => {} });
 
   test('every shape of identity gives the answer the raw files give', async () => {
