@@ -1,12 +1,10 @@
-import { type DuckDBConnection, type DuckDBType, DuckDBTypeId, StatementType, VARCHAR } from '@duckdb/node-api';
+import { type DuckDBConnection, type DuckDBType, StatementType } from '@duckdb/node-api';
 import type { QueryState } from '../../core/engine';
 import { TrailError } from '../../core/errors';
-import type { SqlParam } from '../../core/query';
-import { sqlLiteral } from '../../query/literal';
 import { setBounded } from '../../util/bounded-map';
 import type { ColumnarCache } from './cache';
-import { cachedArmSql, PRINCIPAL_COLUMN, principalCopyServes } from './cache-columns';
 import { type CachedPartition, filesOf, partitionKeyOf } from './cache-manifest';
+import { lastEventTime, planCachedReads } from './cached-reads';
 import { clearFileLists, setFileLists } from './file-lists';
 import { discoverLogFiles, type LogFile, probeFormats, probeLogFiles } from './files';
 import {
@@ -17,21 +15,15 @@ import {
   firstLine,
   isRunning,
   type Job,
+  MEMO_ENTRIES,
   messageOf,
   RESULT_TABLE,
 } from './job';
 import { columnNeeds } from './needs';
-import { coversNewest, daysFrom, type NewestFirst, newestDays, newestFirstFromAst } from './newest';
-import {
-  addressNetworksFromAst,
-  type Pruning,
-  partitionNeeded,
-  principalFromAst,
-  pruningFromAst,
-  selectiveLeaves,
-} from './pruning';
-import { networkRange, setNetworkValues } from './trino';
-import { branchesOf, fileCheckSql, quoteIdent, viewSql } from './view';
+import { coversNewest, daysFrom, newestDays } from './newest';
+import { partitionNeeded } from './pruning';
+import { setNetworkValues } from './trino';
+import { branchesOf, fileCheckSql, viewSql } from './view';
 
 /** What running one question needs from the engine that owns it. */
 export interface ExecutionContext {
@@ -82,12 +74,10 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
   const sql = asSubquery(query.sql);
   // A cached day none of whose row groups can hold a row the question accepts is not read at all: DuckDB cannot rule
   // it out itself when the condition is on a struct field, which the view packs from the flat columns (cache-columns).
-  const shape = cached.length > 0 ? await sqlShape(connection, query.sql) : undefined;
-  const pruning = shape?.pruning;
-  const ranges = shape?.addressNetworks ? networkRanges(shape.addressNetworks, query.params) : undefined;
-  const principal = shape?.principal && principalCopyServes(needs) ? nameOf(shape.principal, query.params) : undefined;
+  const reads = cached.length > 0 ? await planCachedReads(connection, query, needs) : undefined;
+  const pruning = reads?.pruning;
   // A newest-first question reads the newest cached days first, and the others only if they can change its answer.
-  const newest = shape?.newest;
+  const newest = reads?.newest;
   let firstDays: ((day: CachedPartition) => boolean) | undefined;
   if (newest) {
     const days = newestDays(
@@ -108,29 +98,9 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
       const branches = branchesOf(files);
       const needed = cached.filter((c) => !pruning || partitionNeeded(c.rowGroups, pruning));
       const reading = firstDays ? needed.filter(firstDays) : needed;
-      const parquet = reading.map((c) => c.parquet);
       // The most any attempt set: a retry without a file may need one list fewer, and all of them go after the spool.
       listed = Math.max(listed, await setFileLists(connection, branches));
-      let cachedArm: string | undefined;
-      if (parquet.length && principal !== undefined && reading.every((c) => c.principals)) {
-        // The days' principal copies, under the question's principal.
-        await setVariable(connection, PRINCIPAL_VARIABLE, principal);
-        cachedArm = cachedArmSql(
-          reading.map((c) => c.principals!),
-          needs,
-          undefined,
-          [`${quoteIdent(PRINCIPAL_COLUMN)} = getvariable('${PRINCIPAL_VARIABLE}')`],
-        );
-      } else if (parquet.length) {
-        const leaves =
-          pruning &&
-          selectiveLeaves(
-            pruning,
-            reading.map((c) => c.rowGroups),
-          );
-        const addresses = ranges ? await sourceAddresses(connection, reading, ranges) : undefined;
-        cachedArm = cachedArmSql(parquet, needs, leaves, addresses ? [addresses] : []);
-      }
+      const cachedArm = reads && reading.length > 0 ? await reads.arm(reading) : undefined;
       await connection.run(
         viewSql(branches, {
           needs,
@@ -252,8 +222,6 @@ interface Described {
  * thousands of raw files each bind lists them all).
  */
 const describedSql = new Map<string, Described>();
-/** Templates are few; a bound keeps test suites and odd callers from growing the memos below without end. */
-const MEMO_ENTRIES = 500;
 
 async function describe(connection: DuckDBConnection, sql: string): Promise<Described> {
   const known = describedSql.get(sql);
@@ -273,168 +241,6 @@ async function describe(connection: DuckDBConnection, sql: string): Promise<Desc
   } finally {
     prepared.destroySync();
   }
-}
-
-/** What the engine learns from a question's parse tree for reading cached days. */
-interface SqlShape {
-  /** What it accepts per sort column of the cached days (pruning.ts): the days it reads and the bytes it reports. */
-  pruning: Pruning;
-  /** Set when it keeps the newest rows by event time (newest.ts). */
-  newest?: NewestFirst;
-  /** The parameters of the networks its rows' source must lie in (pruning.ts, addressNetworksFromAst). */
-  addressNetworks?: string[];
-  /** What its rows' principal name is compared with (pruning.ts, principalFromAst). */
-  principal?: { params: string[]; constants: string[] };
-}
-
-/** The value ranges (trino.ts, networkRange) of a question's networks; undefined if one is not a valid network. */
-function networkRanges(identifiers: readonly string[], params: readonly SqlParam[]): [string, string][] | undefined {
-  const ranges: [string, string][] = [];
-  for (const id of identifiers) {
-    const param = params[Number(id) - 1];
-    const range = param?.type === 'varchar' ? networkRange(param.value) : null;
-    if (!range) return undefined;
-    ranges.push(range);
-  }
-  return ranges;
-}
-
-const SOURCE_ADDRESSES_VARIABLE = 'trailbot_source_addresses';
-const PRINCIPAL_VARIABLE = 'trailbot_principal';
-
-/** The one non-empty name a question's principal condition compares with (principalFromAst); else undefined. */
-function nameOf(found: { params: string[]; constants: string[] }, params: readonly SqlParam[]): string | undefined {
-  const values = new Set(found.constants);
-  for (const id of found.params) {
-    const param = params[Number(id) - 1];
-    if (param?.type !== 'varchar') return undefined;
-    values.add(param.value);
-  }
-  const [name] = values;
-  return values.size === 1 && name ? name : undefined;
-}
-
-/** `SET VARIABLE name = value`, the value bound as a parameter (it is user input). */
-async function setVariable(connection: DuckDBConnection, name: string, value: string): Promise<void> {
-  const set = await connection.prepare(`SET VARIABLE ${name} = CAST($1 AS VARCHAR)`);
-  try {
-    set.bindVarchar(1, value);
-    await set.run();
-  } finally {
-    set.destroySync();
-  }
-}
-
-/**
- * The condition that keeps, of the cached days' rows, those whose source is one of the texts their address indexes
- * (cache-convert.ts) place in one of `ranges`: a necessary condition of the question's own, so the arm drops only rows
- * its WHERE drops anyway. The texts are found in the small sorted indexes (a network's are in one or two row groups)
- * and kept in a connection variable, never in SQL text; DuckDB then reads the days' rows for those texts only,
- * skipping the row groups whose statistics or Bloom filters rule them all out, instead of testing every row's address.
- * Undefined, and every row read as before, when a day has no index (an older cache) or one cannot be read.
- */
-async function sourceAddresses(
-  connection: DuckDBConnection,
-  days: readonly CachedPartition[],
-  ranges: readonly [string, string][],
-): Promise<string | undefined> {
-  if (days.length === 0 || days.some((d) => !d.addresses)) return undefined;
-  const files = days.map((d) => sqlLiteral({ type: 'varchar', value: d.addresses! })).join(', ');
-  const inRange = ranges.map((_, i) => `value BETWEEN $${2 * i + 1} AND $${2 * i + 2}`).join(' OR ');
-  try {
-    const set = await connection.prepare(
-      `SET VARIABLE ${SOURCE_ADDRESSES_VARIABLE} = (SELECT coalesce(list(DISTINCT address), []::VARCHAR[]) FROM read_parquet([${files}]) WHERE ${inRange})`,
-    );
-    try {
-      set.bind(
-        ranges.flat(),
-        ranges.flat().map(() => VARCHAR),
-      );
-      await set.run();
-    } finally {
-      set.destroySync();
-    }
-  } catch {
-    return undefined;
-  }
-  return `"sourceipaddress" IN (SELECT unnest(getvariable('${SOURCE_ADDRESSES_VARIABLE}')))`;
-}
-
-const shapedSql = new Map<string, SqlShape>();
-
-/**
- * A question's SqlShape, from DuckDB's parse of its SQL, once per SQL text. If the parse fails, no row group counts
- * as skipped and every day is read.
- */
-async function sqlShape(connection: DuckDBConnection, sql: string): Promise<SqlShape> {
-  const known = shapedSql.get(sql);
-  if (known) return known;
-  let shape: SqlShape = { pruning: new Map() };
-  try {
-    const prepared = await connection.prepare('SELECT json_serialize_sql(CAST($1 AS VARCHAR))');
-    let ast: string;
-    try {
-      prepared.bindVarchar(1, sql);
-      ast = String((await prepared.runAndReadAll()).getRows()[0]?.[0] ?? '{"error":true}');
-    } finally {
-      prepared.destroySync();
-    }
-    const aggregates = await aggregateNames(connection);
-    const newest = aggregates ? newestFirstFromAst(ast, aggregates) : undefined;
-    const addressNetworks = addressNetworksFromAst(ast);
-    const principal = principalFromAst(ast);
-    shape = {
-      pruning: pruningFromAst(ast),
-      ...(newest ? { newest } : {}),
-      ...(addressNetworks ? { addressNetworks } : {}),
-      ...(principal ? { principal } : {}),
-    };
-  } catch {
-    // The estimate stays an upper bound, and every day is read.
-  }
-  setBounded(shapedSql, sql, shape, MEMO_ENTRIES);
-  return shape;
-}
-
-let aggregates: Promise<ReadonlySet<string> | undefined> | undefined;
-
-/**
- * The lower-case names of the functions that aggregate rows: DuckDB's aggregate functions, and the macros whose text
- * calls one (a macro is expanded in place, so it aggregates if its body does). Undefined if they cannot be listed.
- */
-function aggregateNames(connection: DuckDBConnection): Promise<ReadonlySet<string> | undefined> {
-  aggregates ??= (async () => {
-    try {
-      const rows = (
-        await connection.runAndReadAll(
-          `SELECT DISTINCT lower(function_name), function_type, coalesce(macro_definition, '') FROM duckdb_functions()
-           WHERE function_type IN ('aggregate', 'macro')`,
-        )
-      ).getRows();
-      const names = new Set(rows.filter(([, type]) => type === 'aggregate').map(([name]) => String(name)));
-      const call = new RegExp(`\\b(${[...names].filter((n) => /^[a-z0-9_]+$/.test(n)).join('|')})\\s*\\(`, 'i');
-      for (const [name, type, body] of rows) if (type === 'macro' && call.test(String(body))) names.add(String(name));
-      return names;
-    } catch {
-      aggregates = undefined;
-      return undefined;
-    }
-  })();
-  return aggregates;
-}
-
-/** The `eventtime` of a spooled newest-first answer's last row; undefined when that column is not text. */
-async function lastEventTime(
-  connection: DuckDBConnection,
-  newest: NewestFirst,
-  types: readonly DuckDBType[],
-): Promise<string | null | undefined> {
-  if (types[newest.column]?.typeId !== DuckDBTypeId.VARCHAR) return undefined;
-  const reader = await connection.runAndReadAll(
-    `SELECT c${newest.column} FROM ${RESULT_TABLE} WHERE rowid = ${newest.limit - 1}`,
-  );
-  const value = reader.getRows()[0]?.[0];
-  return typeof value === 'string' ? value : null;
 }
 
 /** Reads each file on its own to find the ones DuckDB cannot get through (only after an error that names none). */

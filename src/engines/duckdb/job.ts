@@ -59,6 +59,8 @@ export class CorruptLogFileError extends TrailError {
 }
 
 export const RESULT_TABLE = 'trailbot_result';
+/** Templates are few; a bound keeps test suites and odd callers from growing the engine's memos without end. */
+export const MEMO_ENTRIES = 500;
 /** DuckDB errors that come from reading a file rather than from the query. */
 export const FILE_ERROR = /gzip|zstd|decompress|Malformed JSON|JSON transform|maximum_object_size|IO Error/i;
 

@@ -1,0 +1,230 @@
+import { type DuckDBConnection, type DuckDBType, DuckDBTypeId, VARCHAR } from '@duckdb/node-api';
+import type { BoundQuery, SqlParam } from '../../core/query';
+import { sqlLiteral } from '../../query/literal';
+import { setBounded } from '../../util/bounded-map';
+import { cachedArmSql, PRINCIPAL_COLUMN, principalCopyServes } from './cache-columns';
+import type { CachedPartition } from './cache-manifest';
+import { MEMO_ENTRIES, RESULT_TABLE } from './job';
+import type { ColumnNeeds } from './needs';
+import { type NewestFirst, newestFirstFromAst } from './newest';
+import { addressNetworksFromAst, type Pruning, principalFromAst, pruningFromAst, selectiveLeaves } from './pruning';
+import { networkRange } from './trino';
+import { quoteIdent } from './view';
+
+/**
+ * How one question reads its cached days (execute.ts): what DuckDB's parse of its SQL allows, once per SQL text, and
+ * the cached arm of its view with the conditions that let the scan read less. Every condition added here is one the
+ * question's own WHERE implies, so the arm drops only rows the question drops anyway:
+ * - a condition on a struct leaf that rules out most row groups (pruning.ts, selectiveLeaves);
+ * - the source texts its networks can match, from the days' address indexes (sourceAddresses);
+ * - the one principal it names, read from the days' principal copies instead of their files (cache-columns.ts).
+ * Newest-first questions (newest.ts) choose which days to read; the engine checks their answers (lastEventTime).
+ */
+export interface CachedReads {
+  /** What it accepts per sort column of the cached days (pruning.ts): the days it reads and the bytes it reports. */
+  pruning: Pruning;
+  /** Set when it keeps the newest rows by event time (newest.ts). */
+  newest?: NewestFirst;
+  /** The view's arm over `days` (view.ts, cachedArm). */
+  arm(days: readonly CachedPartition[]): Promise<string>;
+}
+
+/** A question's CachedReads, on the connection that runs it (the arm's variables are set there). */
+export async function planCachedReads(
+  connection: DuckDBConnection,
+  query: BoundQuery,
+  needs: ColumnNeeds,
+): Promise<CachedReads> {
+  const shape = await sqlShape(connection, query.sql);
+  const ranges = shape.addressNetworks ? networkRanges(shape.addressNetworks, query.params) : undefined;
+  const principal = shape.principal && principalCopyServes(needs) ? nameOf(shape.principal, query.params) : undefined;
+  return {
+    pruning: shape.pruning,
+    ...(shape.newest ? { newest: shape.newest } : {}),
+    async arm(days) {
+      if (principal !== undefined && days.every((d) => d.principals)) {
+        // The days' principal copies, under the question's principal.
+        await setVariable(connection, PRINCIPAL_VARIABLE, principal);
+        return cachedArmSql(
+          days.map((d) => d.principals!),
+          needs,
+          undefined,
+          [`${quoteIdent(PRINCIPAL_COLUMN)} = getvariable('${PRINCIPAL_VARIABLE}')`],
+        );
+      }
+      const leaves = selectiveLeaves(
+        shape.pruning,
+        days.map((d) => d.rowGroups),
+      );
+      const addresses = ranges ? await sourceAddresses(connection, days, ranges) : undefined;
+      return cachedArmSql(
+        days.map((d) => d.parquet),
+        needs,
+        leaves,
+        addresses ? [addresses] : [],
+      );
+    },
+  };
+}
+
+/** What the engine learns from a question's parse tree for reading cached days. */
+interface SqlShape {
+  /** What it accepts per sort column of the cached days (pruning.ts): the days it reads and the bytes it reports. */
+  pruning: Pruning;
+  /** Set when it keeps the newest rows by event time (newest.ts). */
+  newest?: NewestFirst;
+  /** The parameters of the networks its rows' source must lie in (pruning.ts, addressNetworksFromAst). */
+  addressNetworks?: string[];
+  /** What its rows' principal name is compared with (pruning.ts, principalFromAst). */
+  principal?: { params: string[]; constants: string[] };
+}
+
+/** The value ranges (trino.ts, networkRange) of a question's networks; undefined if one is not a valid network. */
+function networkRanges(identifiers: readonly string[], params: readonly SqlParam[]): [string, string][] | undefined {
+  const ranges: [string, string][] = [];
+  for (const id of identifiers) {
+    const param = params[Number(id) - 1];
+    const range = param?.type === 'varchar' ? networkRange(param.value) : null;
+    if (!range) return undefined;
+    ranges.push(range);
+  }
+  return ranges;
+}
+
+const SOURCE_ADDRESSES_VARIABLE = 'trailbot_source_addresses';
+const PRINCIPAL_VARIABLE = 'trailbot_principal';
+
+/** The one non-empty name a question's principal condition compares with (principalFromAst); else undefined. */
+function nameOf(found: { params: string[]; constants: string[] }, params: readonly SqlParam[]): string | undefined {
+  const values = new Set(found.constants);
+  for (const id of found.params) {
+    const param = params[Number(id) - 1];
+    if (param?.type !== 'varchar') return undefined;
+    values.add(param.value);
+  }
+  const [name] = values;
+  return values.size === 1 && name ? name : undefined;
+}
+
+/** `SET VARIABLE name = value`, the value bound as a parameter (it is user input). */
+async function setVariable(connection: DuckDBConnection, name: string, value: string): Promise<void> {
+  const set = await connection.prepare(`SET VARIABLE ${name} = CAST($1 AS VARCHAR)`);
+  try {
+    set.bindVarchar(1, value);
+    await set.run();
+  } finally {
+    set.destroySync();
+  }
+}
+
+/**
+ * The condition that keeps, of the cached days' rows, those whose source is one of the texts their address indexes
+ * (cache-convert.ts) place in one of `ranges`: a necessary condition of the question's own, so the arm drops only rows
+ * its WHERE drops anyway. The texts are found in the small sorted indexes (a network's are in one or two row groups)
+ * and kept in a connection variable, never in SQL text; DuckDB then reads the days' rows for those texts only,
+ * skipping the row groups whose statistics or Bloom filters rule them all out, instead of testing every row's address.
+ * Undefined, and every row read as before, when a day has no index (an older cache) or one cannot be read.
+ */
+async function sourceAddresses(
+  connection: DuckDBConnection,
+  days: readonly CachedPartition[],
+  ranges: readonly [string, string][],
+): Promise<string | undefined> {
+  if (days.length === 0 || days.some((d) => !d.addresses)) return undefined;
+  const files = days.map((d) => sqlLiteral({ type: 'varchar', value: d.addresses! })).join(', ');
+  const inRange = ranges.map((_, i) => `value BETWEEN $${2 * i + 1} AND $${2 * i + 2}`).join(' OR ');
+  try {
+    const set = await connection.prepare(
+      `SET VARIABLE ${SOURCE_ADDRESSES_VARIABLE} = (SELECT coalesce(list(DISTINCT address), []::VARCHAR[]) FROM read_parquet([${files}]) WHERE ${inRange})`,
+    );
+    try {
+      set.bind(
+        ranges.flat(),
+        ranges.flat().map(() => VARCHAR),
+      );
+      await set.run();
+    } finally {
+      set.destroySync();
+    }
+  } catch {
+    return undefined;
+  }
+  return `"sourceipaddress" IN (SELECT unnest(getvariable('${SOURCE_ADDRESSES_VARIABLE}')))`;
+}
+
+const shapedSql = new Map<string, SqlShape>();
+
+/**
+ * A question's SqlShape, from DuckDB's parse of its SQL, once per SQL text. If the parse fails, no row group counts
+ * as skipped and every day is read.
+ */
+async function sqlShape(connection: DuckDBConnection, sql: string): Promise<SqlShape> {
+  const known = shapedSql.get(sql);
+  if (known) return known;
+  let shape: SqlShape = { pruning: new Map() };
+  try {
+    const prepared = await connection.prepare('SELECT json_serialize_sql(CAST($1 AS VARCHAR))');
+    let ast: string;
+    try {
+      prepared.bindVarchar(1, sql);
+      ast = String((await prepared.runAndReadAll()).getRows()[0]?.[0] ?? '{"error":true}');
+    } finally {
+      prepared.destroySync();
+    }
+    const aggregates = await aggregateNames(connection);
+    const newest = aggregates ? newestFirstFromAst(ast, aggregates) : undefined;
+    const addressNetworks = addressNetworksFromAst(ast);
+    const principal = principalFromAst(ast);
+    shape = {
+      pruning: pruningFromAst(ast),
+      ...(newest ? { newest } : {}),
+      ...(addressNetworks ? { addressNetworks } : {}),
+      ...(principal ? { principal } : {}),
+    };
+  } catch {
+    // The estimate stays an upper bound, and every day is read.
+  }
+  setBounded(shapedSql, sql, shape, MEMO_ENTRIES);
+  return shape;
+}
+
+let aggregates: Promise<ReadonlySet<string> | undefined> | undefined;
+
+/**
+ * The lower-case names of the functions that aggregate rows: DuckDB's aggregate functions, and the macros whose text
+ * calls one (a macro is expanded in place, so it aggregates if its body does). Undefined if they cannot be listed.
+ */
+function aggregateNames(connection: DuckDBConnection): Promise<ReadonlySet<string> | undefined> {
+  aggregates ??= (async () => {
+    try {
+      const rows = (
+        await connection.runAndReadAll(
+          `SELECT DISTINCT lower(function_name), function_type, coalesce(macro_definition, '') FROM duckdb_functions()
+           WHERE function_type IN ('aggregate', 'macro')`,
+        )
+      ).getRows();
+      const names = new Set(rows.filter(([, type]) => type === 'aggregate').map(([name]) => String(name)));
+      const call = new RegExp(`\\b(${[...names].filter((n) => /^[a-z0-9_]+$/.test(n)).join('|')})\\s*\\(`, 'i');
+      for (const [name, type, body] of rows) if (type === 'macro' && call.test(String(body))) names.add(String(name));
+      return names;
+    } catch {
+      aggregates = undefined;
+      return undefined;
+    }
+  })();
+  return aggregates;
+}
+
+/** The `eventtime` of a spooled newest-first answer's last row; undefined when that column is not text. */
+export async function lastEventTime(
+  connection: DuckDBConnection,
+  newest: NewestFirst,
+  types: readonly DuckDBType[],
+): Promise<string | null | undefined> {
+  if (types[newest.column]?.typeId !== DuckDBTypeId.VARCHAR) return undefined;
+  const reader = await connection.runAndReadAll(
+    `SELECT c${newest.column} FROM ${RESULT_TABLE} WHERE rowid = ${newest.limit - 1}`,
+  );
+  const value = reader.getRows()[0]?.[0];
+  return typeof value === 'string' ? value : null;
+}
