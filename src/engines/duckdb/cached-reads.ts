@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import { type DuckDBConnection, type DuckDBType, DuckDBTypeId, VARCHAR } from '@duckdb/node-api';
 import type { BoundQuery, SqlParam } from '../../core/query';
 import { sqlLiteral } from '../../query/literal';
@@ -9,7 +10,7 @@ import type { ColumnNeeds } from './needs';
 import { type NewestFirst, newestFirstFromAst } from './newest';
 import { addressNetworksFromAst, type Pruning, principalFromAst, pruningFromAst, selectiveLeaves } from './pruning';
 import { networkRange } from './trino';
-import { quoteIdent } from './view';
+import { exactPath, quoteIdent } from './view';
 
 /**
  * How one question reads its cached days (execute.ts): what DuckDB's parse of its SQL allows, once per SQL text, and
@@ -42,7 +43,8 @@ export async function planCachedReads(
     pruning: shape.pruning,
     ...(shape.newest ? { newest: shape.newest } : {}),
     async arm(days) {
-      if (principal !== undefined && days.every((d) => d.principals)) {
+      // A copy an older trailbot removed (it did not know the file) is not used; the day is not dropped for it.
+      if (principal !== undefined && days.every((d) => d.principals && fs.existsSync(d.principals))) {
         // The days' principal copies, under the question's principal.
         await setVariable(connection, PRINCIPAL_VARIABLE, principal);
         return cachedArmSql(
@@ -131,7 +133,7 @@ async function sourceAddresses(
   ranges: readonly [string, string][],
 ): Promise<string | undefined> {
   if (days.length === 0 || days.some((d) => !d.addresses)) return undefined;
-  const files = days.map((d) => sqlLiteral({ type: 'varchar', value: d.addresses! })).join(', ');
+  const files = days.map((d) => sqlLiteral({ type: 'varchar', value: exactPath(d.addresses!) })).join(', ');
   const inRange = ranges.map((_, i) => `value BETWEEN $${2 * i + 1} AND $${2 * i + 2}`).join(' OR ');
   try {
     const set = await connection.prepare(
@@ -146,7 +148,9 @@ async function sourceAddresses(
     } finally {
       set.destroySync();
     }
-  } catch {
+  } catch (err) {
+    // A cancel stops the question here as anywhere; any other failure reads every row instead.
+    if (/INTERRUPT/i.test(err instanceof Error ? err.message : String(err))) throw err;
     return undefined;
   }
   return `"sourceipaddress" IN (SELECT unnest(getvariable('${SOURCE_ADDRESSES_VARIABLE}')))`;
@@ -162,6 +166,7 @@ async function sqlShape(connection: DuckDBConnection, sql: string): Promise<SqlS
   const known = shapedSql.get(sql);
   if (known) return known;
   let shape: SqlShape = { pruning: new Map() };
+  let parsed = false;
   try {
     const prepared = await connection.prepare('SELECT json_serialize_sql(CAST($1 AS VARCHAR))');
     let ast: string;
@@ -181,10 +186,11 @@ async function sqlShape(connection: DuckDBConnection, sql: string): Promise<SqlS
       ...(addressNetworks ? { addressNetworks } : {}),
       ...(principal ? { principal } : {}),
     };
+    parsed = true;
   } catch {
-    // The estimate stays an upper bound, and every day is read.
+    // The estimate stays an upper bound, and every day is read; the next question with this SQL tries again.
   }
-  setBounded(shapedSql, sql, shape, MEMO_ENTRIES);
+  if (parsed) setBounded(shapedSql, sql, shape, MEMO_ENTRIES);
   return shape;
 }
 
@@ -215,13 +221,17 @@ function aggregateNames(connection: DuckDBConnection): Promise<ReadonlySet<strin
   return aggregates;
 }
 
-/** The `eventtime` of a spooled newest-first answer's last row; undefined when that column is not text. */
+/**
+ * The `eventtime` of a spooled newest-first answer's last row; undefined when that column is not text, or when the
+ * answer has another number of columns than the select list has items (an item that expands into several, which the
+ * parse tree alone does not tell): the column's position is then unknown.
+ */
 export async function lastEventTime(
   connection: DuckDBConnection,
   newest: NewestFirst,
   types: readonly DuckDBType[],
 ): Promise<string | null | undefined> {
-  if (types[newest.column]?.typeId !== DuckDBTypeId.VARCHAR) return undefined;
+  if (types.length !== newest.items || types[newest.column]?.typeId !== DuckDBTypeId.VARCHAR) return undefined;
   const reader = await connection.runAndReadAll(
     `SELECT c${newest.column} FROM ${RESULT_TABLE} WHERE rowid = ${newest.limit - 1}`,
   );

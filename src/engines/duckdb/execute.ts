@@ -90,7 +90,9 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
   let probed = false;
   let scanned = false;
   let listed = 0;
-  const maxAttempts = files.length * 2 + 3;
+  // A raw file may cost two retries (its size, its format); a cached day one (read raw instead); a newest-first check
+  // at most two re-reads (newest.ts). None of them may use up another's.
+  const maxAttempts = files.length * 2 + cached.length + 5;
 
   for (let attempt = 1; ; attempt++) {
     if (!isRunning(job)) return;

@@ -20,6 +20,8 @@ export interface NewestFirst {
   limit: number;
   /** Index of the `eventtime` column in the result. */
   column: number;
+  /** Items in the select list: the answer must have as many columns, or `column` is not where eventtime is. */
+  items: number;
 }
 
 /** How many times `limit` rows the days read first hold between them, so that a filter keeping one row in this many
@@ -28,6 +30,12 @@ export const FILL_FACTOR = 20;
 
 /** The largest share of the days' rows a first read may hold (newestDays). */
 export const WORTH_IT = 1 / 8;
+
+/**
+ * The largest LIMIT tried. The drill-downs' LIMIT 10000 is a cap, not a count: a person's or an address's events
+ * rarely fill it, so over a large cache a first read would nearly always be followed by a read of every day.
+ */
+export const MAX_LIMIT = 1000;
 
 interface Node {
   class?: string;
@@ -44,6 +52,9 @@ function* objects(node: unknown): Generator<Node> {
   if (!Array.isArray(node)) yield node as Node;
   for (const child of Object.values(node)) yield* objects(child);
 }
+
+/** Functions whose one call in a select list gives several result columns (or rows). */
+const EXPANDING = new Set(['unnest', 'unpack', 'columns']);
 
 const INTEGER_TYPES = new Set([
   'TINYINT',
@@ -82,7 +93,9 @@ export function newestFirstFromAst(
   if (node.having || node.qualify || node.sample) return undefined;
   if (all.some((o) => o.class === 'FUNCTION' && aggregates.has(String(o.function_name).toLowerCase())))
     return undefined;
-  if (all.some((o) => o.class === 'STAR')) return undefined;
+  // `*`, COLUMNS(…) and unnest/unpack of a struct expand into several result columns.
+  if (all.some((o) => o.class === 'STAR' || o.class === 'COLUMNS')) return undefined;
+  if (all.some((o) => o.class === 'FUNCTION' && EXPANDING.has(String(o.function_name).toLowerCase()))) return undefined;
 
   const modifiers = (node.modifiers as Node[]) ?? [];
   if (modifiers.length !== 2) return undefined;
@@ -111,7 +124,7 @@ export function newestFirstFromAst(
   const column = list.findIndex((item) => isEventTime(item, alias) && (!item.alias || named(item) === 'eventtime'));
   if (column < 0) return undefined;
   if (list.some((item, i) => i !== column && named(item) === 'eventtime')) return undefined;
-  return { limit: Number(limit.value!.value), column };
+  return { limit: Number(limit.value!.value), column, items: list.length };
 }
 
 function isEventTime(node: Node | undefined, alias: string | undefined): boolean {
@@ -128,10 +141,10 @@ const newestTime = (p: CachedPartition): string | undefined => p.eventTimes?.[1]
  * event, until they hold FILL_FACTOR × limit rows, and every day without a time range. A day's folders of different
  * regions hold events of the same hours, so taking one and not the other would fail the check. Undefined when that
  * is every day, or when FILL_FACTOR × limit rows are more than a WORTH_IT share of all the days' rows: a first read
- * that large gains little, and when the filter keeps fewer rows than that (a drill-down's LIMIT 10000 is a cap, not
- * a count) it is wasted.
+ * that large gains little, and it is wasted when the filter keeps fewer rows than that; nor above MAX_LIMIT.
  */
 export function newestDays(days: readonly CachedPartition[], limit: number): CachedPartition[] | undefined {
+  if (limit > MAX_LIMIT) return undefined;
   const wanted = limit * FILL_FACTOR;
   if (wanted > days.reduce((n, d) => n + d.rows, 0) * WORTH_IT) return undefined;
   const dates = new Map<string, CachedPartition[]>();

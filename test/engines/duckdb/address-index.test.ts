@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { DuckDbEngine } from '../../../src/engines/duckdb';
 import { ColumnarCache } from '../../../src/engines/duckdb/cache';
 import { testConfig } from '../../helpers/config';
@@ -87,6 +88,48 @@ describe('ip questions over cached days with address indexes', () => {
       expect((await runCommand(engine, QUESTIONS[0]!, ctx)).stats.cachedPartitions).toBe(6);
     } finally {
       await engine.close();
+    }
+  });
+
+  test('the indexes decide which rows are read: a text they leave out loses its rows', async () => {
+    // Not something that happens (an index is written with its day and never edited): it shows the index is used.
+    const fresh = new LogTree('trailbot-address-index-used-');
+    const cache = new ColumnarCache({ dir: fresh.root, dataDir: tree.root, now: () => NOW, logger: () => {} });
+    const engine = new DuckDbEngine({ dataDir: tree.root, logger: () => {}, cache });
+    try {
+      await runCommand(engine, QUESTIONS[0]!, ctx);
+      expect(await engine.convertCache()).toBe(6);
+      const full = (await runCommand(engine, QUESTIONS[0]!, ctx)).rows;
+      expect(full.length).toBe(3 * 6);
+      const file = path.join(cache.dir, 'manifest.json');
+      const manifest = JSON.parse(fs.readFileSync(file, 'utf8'));
+      const db = await DuckDBInstance.create(':memory:');
+      const connection = await db.connect();
+      // The texts found are pooled over the days read, so the text goes from every day's index.
+      for (const entry of Object.values(manifest.partitions) as { addresses: string }[]) {
+        const edited = entry.addresses.replace(/\.addresses\.parquet$/, '.edited.addresses.parquet');
+        await connection.run(
+          `COPY (SELECT * FROM read_parquet('${entry.addresses}') WHERE address <> '198.51.100.7') TO '${edited}' (FORMAT parquet)`,
+        );
+        entry.addresses = edited;
+      }
+      connection.closeSync();
+      db.closeSync();
+      fs.writeFileSync(file, JSON.stringify(manifest));
+      const reopened = new DuckDbEngine({
+        dataDir: tree.root,
+        logger: () => {},
+        cache: new ColumnarCache({ dir: fresh.root, dataDir: tree.root, now: () => NOW, logger: () => {} }),
+      });
+      try {
+        // The plain spelling's rows are gone from every day; the padded and mapped spellings are still listed.
+        expect((await runCommand(reopened, QUESTIONS[0]!, ctx)).rows.length).toBe(2 * 6);
+      } finally {
+        await reopened.close();
+      }
+    } finally {
+      await engine.close();
+      fresh.remove();
     }
   });
 

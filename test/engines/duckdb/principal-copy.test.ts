@@ -147,6 +147,34 @@ describe('user questions over cached days with principal copies', () => {
     }
   });
 
+  test('a user question reads the copies only: with every day file damaged it still answers from the cache', async () => {
+    const expected = await answers(raw);
+    const fresh = new LogTree('trailbot-principal-copy-only-');
+    const cache = new ColumnarCache({ dir: fresh.root, dataDir: tree.root, now: () => NOW, logger: () => {} });
+    const engine = new DuckDbEngine({ dataDir: tree.root, logger: () => {}, cache });
+    try {
+      await runCommand(engine, QUESTIONS[0]!, ctx);
+      expect(await engine.convertCache()).toBe(6);
+      const manifest = JSON.parse(fs.readFileSync(path.join(cache.dir, 'manifest.json'), 'utf8'));
+      for (const entry of Object.values(manifest.partitions) as { parquet: string }[]) {
+        // Same size, garbage inside: a question that read it would send the day back to its raw files.
+        fs.writeFileSync(entry.parquet, Buffer.alloc(fs.statSync(entry.parquet).size, 7));
+      }
+      for (const q of QUESTIONS.slice(0, 5)) {
+        const got = await runCommand(engine, q, ctx);
+        expect({ q, rows: got.rows }).toEqual({ q, rows: expected[q] });
+        expect(got.stats.cachedPartitions).toBe(6);
+      }
+      // By ARN the copy does not serve: the damaged files are met, and those days are read raw.
+      const byArn = await runCommand(engine, QUESTIONS[6]!, ctx);
+      expect(byArn.rows).toEqual(expected[QUESTIONS[6]!]);
+      expect(byArn.stats.cachedPartitions).toBeUndefined();
+    } finally {
+      await engine.close();
+      fresh.remove();
+    }
+  });
+
   test('a day without a copy (an older cache) is read from its own file, with the same answers', async () => {
     const expected = await answers(raw);
     const file = path.join(cacheFor().dir, 'manifest.json');
