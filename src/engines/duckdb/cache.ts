@@ -160,6 +160,7 @@ export class ColumnarCache {
       if (entry) {
         cached.push(entry);
         this.hits += 1;
+        this.upgrade(entry);
       }
     }
     for (const [key, group] of groups) {
@@ -167,6 +168,7 @@ export class ColumnarCache {
       if (entry && sameSources(entry.sources, sourcesOf(group)) && this.intact(entry)) {
         cached.push(entry);
         this.hits += 1;
+        this.upgrade(entry);
         continue;
       }
       if (entry) this.drop(key, 'its log files changed');
@@ -180,6 +182,15 @@ export class ColumnarCache {
       }
     }
     return { cached, raw, convertible, open };
+  }
+
+  /**
+   * A day an older trailbot cached without the side files (address index, principal copy) is still used as it is,
+   * and queued to be converted again, so a cache kept across an upgrade gains them in the background.
+   */
+  private upgrade(entry: CachedPartition): void {
+    if (entry.addresses && entry.principals) return;
+    if (!this.pending.has(entry.key)) this.pending.set(entry.key, this.filesOf(entry));
   }
 
   /** Whether the manifest has the partition of this file (still to be checked against its sources by `plan`). */
@@ -324,8 +335,14 @@ export class ColumnarCache {
       builtAt: this.now().toISOString(),
     });
     if (!entry) return;
+    const before = this.manifest.partitions[key];
     this.manifest.partitions[key] = entry;
     saveManifest(this.dir, this.manifest);
+    // A day converted again while cached (upgrade): its earlier build's files go now, not at the next start.
+    if (before) {
+      const kept = new Set(filesOf(entry));
+      for (const file of filesOf(before)) if (!kept.has(file)) fs.rmSync(file, { force: true });
+    }
   }
 
   /**

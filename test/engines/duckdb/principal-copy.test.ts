@@ -175,16 +175,27 @@ describe('user questions over cached days with principal copies', () => {
     }
   });
 
-  test('a day without a copy (an older cache) is read from its own file, with the same answers', async () => {
+  test('a day without a copy (an older cache) is read from its own file, then converted again in the background', async () => {
     const expected = await answers(raw);
     const file = path.join(cacheFor().dir, 'manifest.json');
     const manifest = JSON.parse(fs.readFileSync(file, 'utf8'));
-    delete (Object.values(manifest.partitions)[0] as { principals?: string }).principals;
+    const older = Object.values(manifest.partitions)[0] as { key: string; parquet: string; principals?: string };
+    delete older.principals;
     fs.writeFileSync(file, JSON.stringify(manifest));
-    const engine = new DuckDbEngine({ dataDir: tree.root, logger: () => {}, cache: cacheFor() });
+    const cache = cacheFor();
+    const engine = new DuckDbEngine({ dataDir: tree.root, logger: () => {}, cache });
     try {
       expect(await answers(engine)).toEqual(expected);
       expect((await runCommand(engine, QUESTIONS[0]!, ctx)).stats.cachedPartitions).toBe(6);
+      // Used as it is, and queued: the next idle conversion gives it its side files.
+      expect(cache.status().pending).toBe(1);
+      expect(await engine.convertCache()).toBe(1);
+      const after = JSON.parse(fs.readFileSync(file, 'utf8')).partitions[older.key];
+      expect(fs.existsSync(after.principals)).toBe(true);
+      // The earlier build's file went with the conversion; each day has its file and two side files.
+      expect(fs.existsSync(older.parquet)).toBe(false);
+      expect(fs.readdirSync(path.join(cache.dir, 'parts'))).toHaveLength(18);
+      expect(await answers(engine)).toEqual(expected);
     } finally {
       await engine.close();
     }
