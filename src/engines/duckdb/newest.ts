@@ -12,7 +12,8 @@ import { compareUtf8 } from './pruning';
  *
  * Which questions qualify is decided on DuckDB's parse tree of the SQL (`json_serialize_sql`), conservatively: one
  * SELECT straight from `cloudtrail_logs` (no join, CTE, subquery, set operation, DISTINCT, GROUP BY, HAVING, QUALIFY,
- * window or aggregate function, `*`), `ORDER BY eventtime DESC` first (NULLs last, DuckDB's and Trino's default),
+ * window or aggregate function, `*`, COLUMNS or unnest), `ORDER BY eventtime DESC` first (NULLs last, DuckDB's and
+ * Trino's default),
  * then any other keys, and `LIMIT n` with a constant n and no OFFSET; `eventtime` itself must be a column of the
  * result, and no other result column may be named `eventtime` (ORDER BY would then mean that one).
  */
