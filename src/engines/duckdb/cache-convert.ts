@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type DuckDBConnection, LIST, VARCHAR } from '@duckdb/node-api';
 import { sqlLiteral } from '../../query/literal';
-import { flatSelect, principalCopySql } from './cache-columns';
+import { flatSelect, principalCopySql, tokenIndexSql } from './cache-columns';
 import { type CachedPartition, partsDir, sourcesOf } from './cache-manifest';
 import { isLogFileName, type LogFile, probeLogFiles } from './files';
 import { compareUtf8, isPruningColumn, type RowGroupStats } from './pruning';
@@ -53,6 +53,8 @@ export async function convertPartition(
   const addressesTmp = `${addresses}.${process.pid}.tmp`;
   const principals = principalCopyFor(target);
   const principalsTmp = `${principals}.${process.pid}.tmp`;
+  const tokens = tokenIndexFor(target);
+  const tokensTmp = `${tokens}.${process.pid}.tmp`;
   try {
     await connection.run(viewSql(branchesOf(files), { needs: 'all' }, 'trailbot_convert'));
     await connection.run(
@@ -69,10 +71,15 @@ export async function convertPartition(
       `COPY (${principalCopySql(tmpLiteral)}) TO ${sqlLiteral({ type: 'varchar', value: principalsTmp })} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${PRINCIPAL_ROW_GROUP_ROWS})`,
     );
     const principalBytes = fs.statSync(principalsTmp).size;
+    await connection.run(
+      `COPY (${tokenIndexSql(tmpLiteral)}) TO ${sqlLiteral({ type: 'varchar', value: tokensTmp })} (FORMAT parquet, COMPRESSION zstd)`,
+    );
+    const tokenBytes = fs.statSync(tokensTmp).size;
     // The side files first: a day is used only once its entry is saved, and a file no entry names goes
     // (removeLeftovers).
     fs.renameSync(addressesTmp, addresses);
     fs.renameSync(principalsTmp, principals);
+    fs.renameSync(tokensTmp, tokens);
     fs.renameSync(tmp, target);
     return {
       key,
@@ -87,6 +94,8 @@ export async function convertPartition(
       addressBytes,
       principals,
       principalBytes,
+      tokens,
+      tokenBytes,
       builtAt: now().toISOString(),
       folderMtimeMs,
     };
@@ -94,8 +103,12 @@ export async function convertPartition(
     fs.rmSync(tmp, { force: true });
     fs.rmSync(addressesTmp, { force: true });
     fs.rmSync(principalsTmp, { force: true });
+    fs.rmSync(tokensTmp, { force: true });
   }
 }
+
+/** The token index of a day's Parquet file (cache-columns.ts, tokenIndexSql): beside it, named after it. */
+export const tokenIndexFor = (parquet: string): string => parquet.replace(/\.parquet$/, '.tokens.parquet');
 
 /** The principal copy of a day's Parquet file (cache-columns.ts, principalCopySql): beside it, named after it. */
 export const principalCopyFor = (parquet: string): string => parquet.replace(/\.parquet$/, '.principals.parquet');

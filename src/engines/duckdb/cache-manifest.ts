@@ -43,6 +43,9 @@ export interface CachedPartition {
   /** The day's principal copy (cache-columns.ts, principalCopySql) and its size; absent in older caches. */
   principals?: string;
   principalBytes?: number;
+  /** The day's token index (cache-columns.ts, tokenIndexSql) and its size; absent in older caches. */
+  tokens?: string;
+  tokenBytes?: number;
   builtAt: string;
 }
 
@@ -83,6 +86,7 @@ export const filesOf = (p: CachedPartition): string[] => [
   p.parquet,
   ...(p.addresses ? [p.addresses] : []),
   ...(p.principals ? [p.principals] : []),
+  ...(p.tokens ? [p.tokens] : []),
 ];
 
 export const emptyManifest = (dataDir: string): Manifest => ({ version: MANIFEST_VERSION, dataDir, partitions: {} });

@@ -185,11 +185,11 @@ export class ColumnarCache {
   }
 
   /**
-   * A day an older trailbot cached without the side files (address index, principal copy) is still used as it is,
+   * A day an older trailbot cached without the side files (address index, principal copy, token index) is used as it is,
    * and queued to be converted again, so a cache kept across an upgrade gains them in the background.
    */
   private upgrade(entry: CachedPartition): void {
-    if (entry.addresses && entry.principals) return;
+    if (entry.addresses && entry.principals && entry.tokens) return;
     if (!this.pending.has(entry.key)) this.pending.set(entry.key, this.filesOf(entry));
   }
 
@@ -284,7 +284,10 @@ export class ColumnarCache {
       dir: this.dir,
       partitions: parts.length,
       days: new Set(parts.map((p) => p.key.split('/').slice(2).join('/'))).size,
-      bytes: parts.reduce((n, p) => n + p.bytes + (p.addressBytes ?? 0) + (p.principalBytes ?? 0), 0),
+      bytes: parts.reduce(
+        (n, p) => n + p.bytes + (p.addressBytes ?? 0) + (p.principalBytes ?? 0) + (p.tokenBytes ?? 0),
+        0,
+      ),
       sourceBytes: parts.reduce((n, p) => n + p.sources.reduce((m, s) => m + s.bytes, 0), 0),
       rows: parts.reduce((n, p) => n + p.rows, 0),
       hits: this.hits,

@@ -3,12 +3,19 @@ import { type DuckDBConnection, type DuckDBType, DuckDBTypeId, VARCHAR } from '@
 import type { BoundQuery, SqlParam } from '../../core/query';
 import { sqlLiteral } from '../../query/literal';
 import { setBounded } from '../../util/bounded-map';
-import { cachedArmSql, PRINCIPAL_COLUMN, principalCopyServes } from './cache-columns';
+import { cachedArmSql, PRINCIPAL_COLUMN, principalCopyServes, withinOneToken } from './cache-columns';
 import type { CachedPartition } from './cache-manifest';
 import { MEMO_ENTRIES, RESULT_TABLE } from './job';
 import type { ColumnNeeds } from './needs';
 import { type NewestFirst, newestFirstFromAst } from './newest';
-import { addressNetworksFromAst, type Pruning, principalFromAst, pruningFromAst, selectiveLeaves } from './pruning';
+import {
+  addressNetworksFromAst,
+  type Pruning,
+  principalFromAst,
+  pruningFromAst,
+  selectiveLeaves,
+  textSearchFromAst,
+} from './pruning';
 import { networkRange } from './trino';
 import { exactPath, quoteIdent } from './view';
 
@@ -26,6 +33,8 @@ export interface CachedReads {
   pruning: Pruning;
   /** Set when it keeps the newest rows by event time (newest.ts). */
   newest?: NewestFirst;
+  /** Of `days`, those that may hold a row the question accepts by their token indexes (the others hold none). */
+  candidates(days: readonly CachedPartition[]): Promise<CachedPartition[]>;
   /** The view's arm over `days` (view.ts, cachedArm). */
   arm(days: readonly CachedPartition[]): Promise<string>;
 }
@@ -39,9 +48,11 @@ export async function planCachedReads(
   const shape = await sqlShape(connection, query.sql);
   const ranges = shape.addressNetworks ? networkRanges(shape.addressNetworks, query.params) : undefined;
   const principal = shape.principal && principalCopyServes(needs) ? nameOf(shape.principal, query.params) : undefined;
+  const needles = shape.textSearch ? searchedStrings(shape.textSearch, query.params) : undefined;
   return {
     pruning: shape.pruning,
     ...(shape.newest ? { newest: shape.newest } : {}),
+    candidates: async (days) => (needles ? daysHolding(connection, days, needles) : [...days]),
     async arm(days) {
       // A copy an older trailbot removed (it did not know the file) is not used; the day is not dropped for it.
       if (principal !== undefined && days.every((d) => d.principals && fs.existsSync(d.principals))) {
@@ -79,6 +90,8 @@ interface SqlShape {
   addressNetworks?: string[];
   /** What its rows' principal name is compared with (pruning.ts, principalFromAst). */
   principal?: { params: string[]; constants: string[] };
+  /** The parameters of the strings its rows must hold in a searched text (pruning.ts, textSearchFromAst). */
+  textSearch?: string[];
 }
 
 /** The value ranges (trino.ts, networkRange) of a question's networks; undefined if one is not a valid network. */
@@ -91,6 +104,52 @@ function networkRanges(identifiers: readonly string[], params: readonly SqlParam
     ranges.push(range);
   }
   return ranges;
+}
+
+/** The strings a question searches for (textSearchFromAst), if each lies within one token wherever it occurs. */
+function searchedStrings(identifiers: readonly string[], params: readonly SqlParam[]): string[] | undefined {
+  const strings: string[] = [];
+  for (const id of identifiers) {
+    const param = params[Number(id) - 1];
+    if (param?.type !== 'varchar' || !withinOneToken(param.value)) return undefined;
+    strings.push(param.value);
+  }
+  return strings;
+}
+
+/**
+ * The days whose token index has a token holding one of `needles`, and the days without an index (nothing rules
+ * them out). The needles are bound as parameters. If an index cannot be read, every day is kept.
+ */
+async function daysHolding(
+  connection: DuckDBConnection,
+  days: readonly CachedPartition[],
+  needles: readonly string[],
+): Promise<CachedPartition[]> {
+  const indexed = days.filter((d) => d.tokens);
+  if (indexed.length === 0) return [...days];
+  const files = indexed.map((d) => sqlLiteral({ type: 'varchar', value: exactPath(d.tokens!) })).join(', ');
+  // strpos, not contains(): on the engine's connections contains() of two texts is Trino's IP match (trino.ts).
+  const holds = needles.map((_, i) => `strpos(token, $${i + 1}) > 0`).join(' OR ');
+  let hits: Set<string>;
+  try {
+    const prepared = await connection.prepare(
+      `SELECT DISTINCT filename FROM read_parquet([${files}], filename = true) WHERE ${holds}`,
+    );
+    try {
+      prepared.bind(
+        [...needles],
+        needles.map(() => VARCHAR),
+      );
+      hits = new Set((await prepared.runAndReadAll()).getRows().map(([file]) => String(file)));
+    } finally {
+      prepared.destroySync();
+    }
+  } catch (err) {
+    if (/INTERRUPT/i.test(err instanceof Error ? err.message : String(err))) throw err;
+    return [...days];
+  }
+  return days.filter((d) => !d.tokens || hits.has(exactPath(d.tokens)) || hits.has(d.tokens));
 }
 
 const SOURCE_ADDRESSES_VARIABLE = 'trailbot_source_addresses';
@@ -180,11 +239,13 @@ async function sqlShape(connection: DuckDBConnection, sql: string): Promise<SqlS
     const newest = aggregates ? newestFirstFromAst(ast, aggregates) : undefined;
     const addressNetworks = addressNetworksFromAst(ast);
     const principal = principalFromAst(ast);
+    const textSearch = textSearchFromAst(ast);
     shape = {
       pruning: pruningFromAst(ast),
       ...(newest ? { newest } : {}),
       ...(addressNetworks ? { addressNetworks } : {}),
       ...(principal ? { principal } : {}),
+      ...(textSearch ? { textSearch } : {}),
     };
     parsed = true;
   } catch {

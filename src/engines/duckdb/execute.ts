@@ -78,12 +78,13 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
   const pruning = reads?.pruning;
   // A newest-first question reads the newest cached days first, and the others only if they can change its answer.
   const newest = reads?.newest;
+  // The days that may hold an answer row: by their row groups' statistics, and by their token indexes.
+  let candidates = cached.filter((c) => !pruning || partitionNeeded(c.rowGroups, pruning));
+  if (reads) candidates = await reads.candidates(candidates);
+  const candidate = new Set(candidates);
   let firstDays: ((day: CachedPartition) => boolean) | undefined;
   if (newest) {
-    const days = newestDays(
-      cached.filter((c) => !pruning || partitionNeeded(c.rowGroups, pruning)),
-      newest.limit,
-    );
+    const days = newestDays(candidates, newest.limit);
     if (days) firstDays = (day) => days.includes(day);
   }
   const grown = new Set<LogFile>();
@@ -98,7 +99,7 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
     if (!isRunning(job)) return;
     try {
       const branches = branchesOf(files);
-      const needed = cached.filter((c) => !pruning || partitionNeeded(c.rowGroups, pruning));
+      const needed = cached.filter((c) => candidate.has(c));
       const reading = firstDays ? needed.filter(firstDays) : needed;
       // The most any attempt set: a retry without a file may need one list fewer, and all of them go after the spool.
       listed = Math.max(listed, await setFileLists(connection, branches));

@@ -41,6 +41,7 @@ interface AstNode {
   identifier?: string;
   child?: AstNode;
   cast_type?: { id?: string; type_info?: { name?: string } | null };
+  try_cast?: boolean;
   case_checks?: { when_expr?: AstNode; then_expr?: AstNode }[];
   else_expr?: AstNode | null;
   column_names?: string[];
@@ -210,6 +211,50 @@ export function principalFromAst(
       return true;
     });
     if (named && terms.length > 0) return { params, constants };
+  }
+  return undefined;
+}
+
+/**
+ * The strings a question's rows must hold in a searched text: when a condition ANDed at the top of its WHERE is
+ * `strpos(<text>, ?) > 0`, or an OR of those, with <text> `requestparameters`, `responseelements` or
+ * `json_format(CAST(resources AS JSON))` (the `who` template), the parameters compared (identifiers, `?` numbered from
+ * 1); else undefined. Every row it accepts holds one of them in one of those texts (the cache's token index,
+ * cache-columns.ts).
+ */
+export function textSearchFromAst(astJson: string, table = 'cloudtrail_logs'): string[] | undefined {
+  const found = whereOfReader(astJson, table);
+  if (!found) return undefined;
+  const searched = (node: AstNode | undefined): boolean => {
+    const column = columnOf(node, found.alias);
+    if (column === 'requestparameters' || column === 'responseelements') return true;
+    // json_format(CAST(resources AS JSON))
+    if (node?.class !== 'FUNCTION' || node.function_name?.toLowerCase() !== 'json_format') return false;
+    const cast = node.children?.length === 1 ? node.children[0] : undefined;
+    return (
+      cast?.class === 'CAST' &&
+      (cast.cast_type?.id === 'JSON' || (cast.cast_type?.type_info?.name ?? '').toLowerCase() === 'json') &&
+      !cast.try_cast &&
+      columnOf(cast.child, found.alias) === 'resources'
+    );
+  };
+  const term = (node: AstNode): string | undefined => {
+    if (node.class !== 'COMPARISON' || node.type !== 'COMPARE_GREATERTHAN') return undefined;
+    const zero = node.right;
+    if (zero?.class !== 'CONSTANT' || zero.value?.value !== 0 || zero.value?.is_null) return undefined;
+    const call = node.left;
+    if (call?.class !== 'FUNCTION' || call.function_name?.toLowerCase() !== 'strpos' || call.children?.length !== 2)
+      return undefined;
+    const [text, needle] = call.children;
+    return searched(text) && needle?.class === 'PARAMETER' && typeof needle.identifier === 'string'
+      ? needle.identifier
+      : undefined;
+  };
+  for (const conjunct of found.conjuncts) {
+    const terms =
+      conjunct.class === 'CONJUNCTION' && conjunct.type === 'CONJUNCTION_OR' ? (conjunct.children ?? []) : [conjunct];
+    const params = terms.map(term);
+    if (terms.length > 0 && params.every((p) => p !== undefined)) return params as string[];
   }
   return undefined;
 }

@@ -47,11 +47,11 @@ const cacheFor = () =>
   new ColumnarCache({ dir: path.join(dir, 'state', 'cache'), dataDir, now: () => NOW, logger: () => {} });
 const comparable = (r: QueryResult) => ({ columns: r.columns, rows: r.rows, flags: r.flags });
 /**
- * The cached days' Parquet files in a parts folder; each has two side files beside it, an address index
- * (`….addresses.parquet`) and a principal copy (`….principals.parquet`).
+ * The cached days' Parquet files in a parts folder; each has three side files beside it: an address index
+ * (`….addresses.parquet`), a principal copy (`….principals.parquet`) and a token index (`….tokens.parquet`).
  */
 const dayFiles = (parts: string): string[] =>
-  fs.readdirSync(parts).filter((f) => /\.parquet$/.test(f) && !/\.(addresses|principals)\.parquet$/.test(f));
+  fs.readdirSync(parts).filter((f) => /\.parquet$/.test(f) && !/\.(addresses|principals|tokens)\.parquet$/.test(f));
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trail-cache-'));
@@ -218,7 +218,7 @@ describe('columnar cache', () => {
       expect(after).toHaveLength(6);
       expect(after).not.toContain(before[0]);
       // The old build's side files went with it.
-      expect(fs.readdirSync(parts)).toHaveLength(18);
+      expect(fs.readdirSync(parts)).toHaveLength(24);
       expect((await runCommand(engine, q, ctx)).stats.cachedPartitions).toBe(6);
     } finally {
       await engine.close();
@@ -301,7 +301,7 @@ describe('columnar cache', () => {
       const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as { version: number; partitions: object };
       expect(manifest.version).toBe(2);
       expect(dayFiles(path.join(dirOf, 'parts')).length).toBe(6);
-      expect(fs.readdirSync(path.join(dirOf, 'parts')).length).toBe(18);
+      expect(fs.readdirSync(path.join(dirOf, 'parts')).length).toBe(24);
       // As a trailbot before the flat layout left it: same entries, version 1.
       fs.writeFileSync(manifestFile, JSON.stringify({ ...manifest, version: 1 }));
       const reopened = cacheFor();

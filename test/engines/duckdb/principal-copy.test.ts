@@ -192,9 +192,9 @@ describe('user questions over cached days with principal copies', () => {
       expect(await engine.convertCache()).toBe(1);
       const after = JSON.parse(fs.readFileSync(file, 'utf8')).partitions[older.key];
       expect(fs.existsSync(after.principals)).toBe(true);
-      // The earlier build's file went with the conversion; each day has its file and two side files.
+      // The earlier build's file went with the conversion; each day has its file and three side files.
       expect(fs.existsSync(older.parquet)).toBe(false);
-      expect(fs.readdirSync(path.join(cache.dir, 'parts'))).toHaveLength(18);
+      expect(fs.readdirSync(path.join(cache.dir, 'parts'))).toHaveLength(24);
       expect(await answers(engine)).toEqual(expected);
     } finally {
       await engine.close();
