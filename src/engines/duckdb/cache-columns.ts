@@ -169,8 +169,11 @@ export function principalCopyServes(needs: ColumnNeeds): boolean {
  */
 export const TOKEN_BREAKS = ' \t\n\r\f"{}[],\\';
 
-/** TOKEN_BREAKS as an RE2 character class (the SQL's text: backslashes are the regex's own). */
-const TOKEN_BREAK_CLASS = '[ \\t\\n\\r\\f"{}\\[\\],\\\\]+';
+/** Each of TOKEN_BREAKS as RE2 writes it inside a character class (the SQL's text: backslashes are the regex's). */
+const RE2_CLASS_ESCAPES: Record<string, string> = { '\t': '\\t', '\n': '\\n', '\r': '\\r', '\f': '\\f' };
+
+/** TOKEN_BREAKS as one RE2 character class, made from it, so the two cannot disagree. */
+export const TOKEN_BREAK_CLASS = `[${[...TOKEN_BREAKS].map((c) => RE2_CLASS_ESCAPES[c] ?? (/[\\\][^-]/.test(c) ? `\\${c}` : c)).join('')}]+`;
 
 export function tokenIndexSql(dayLiteral: string): string {
   const texts = [

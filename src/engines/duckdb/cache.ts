@@ -93,6 +93,10 @@ export class ColumnarCache {
   private readonly converter: ConvertProcess;
   /** Partitions whose conversion process died once: tried a second time, not a third. */
   private readonly retried = new Set<string>();
+  /** Days queued once by `upgrade` in this process (a conversion that keeps failing is not tried again and again). */
+  private readonly upgraded = new Set<string>();
+  /** Files of builds replaced by an upgrade, removed at the next conversion run (a question may be reading them). */
+  private retired: string[] = [];
   private hits = 0;
   private misses = 0;
   private converting?: Promise<number>;
@@ -189,7 +193,12 @@ export class ColumnarCache {
    * and queued to be converted again, so a cache kept across an upgrade gains them in the background.
    */
   private upgrade(entry: CachedPartition): void {
-    if (entry.addresses && entry.principals && entry.tokens) return;
+    if (this.upgraded.has(entry.key)) return;
+    const sides = [entry.addresses, entry.principals, entry.tokens];
+    // The files are looked at once per day and process; a side file removed by hand (or by an older trailbot, which
+    // did not know it) counts as missing.
+    this.upgraded.add(entry.key);
+    if (sides.every((file) => file && fs.existsSync(file))) return;
     if (!this.pending.has(entry.key)) this.pending.set(entry.key, this.filesOf(entry));
   }
 
@@ -252,6 +261,8 @@ export class ColumnarCache {
    * partition is converted again with them.
    */
   invalidate(entry: CachedPartition, reason: string, files: readonly LogFile[]): void {
+    // A build replaced since the question planned (an upgrade) is not the one that failed: the new one stays.
+    if (this.manifest.partitions[entry.key] !== entry) return;
     this.drop(entry.key, reason);
     if (files.length > 0) this.pending.set(entry.key, [...files]);
   }
@@ -315,6 +326,9 @@ export class ColumnarCache {
 
   private async drain(yieldTo: () => boolean): Promise<number> {
     let converted = 0;
+    if (!yieldTo()) {
+      for (const file of this.retired.splice(0)) fs.rmSync(file, { force: true });
+    }
     while (this.pending.size > 0 && !yieldTo()) {
       const [key, files] = this.pending.entries().next().value as [string, LogFile[]];
       this.pending.delete(key);
@@ -341,10 +355,11 @@ export class ColumnarCache {
     const before = this.manifest.partitions[key];
     this.manifest.partitions[key] = entry;
     saveManifest(this.dir, this.manifest);
-    // A day converted again while cached (upgrade): its earlier build's files go now, not at the next start.
+    // A day converted again while cached (upgrade): its earlier build's files go at the next conversion run, when no
+    // question reads them (or at the next start, as files no entry names).
     if (before) {
       const kept = new Set(filesOf(entry));
-      for (const file of filesOf(before)) if (!kept.has(file)) fs.rmSync(file, { force: true });
+      this.retired.push(...filesOf(before).filter((file) => !kept.has(file)));
     }
   }
 

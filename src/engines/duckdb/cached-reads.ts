@@ -126,7 +126,8 @@ async function daysHolding(
   days: readonly CachedPartition[],
   needles: readonly string[],
 ): Promise<CachedPartition[]> {
-  const indexed = days.filter((d) => d.tokens);
+  // A missing index (removed by hand, or by an older trailbot) keeps its day, not every day.
+  const indexed = days.filter((d) => d.tokens && fs.existsSync(d.tokens));
   if (indexed.length === 0) return [...days];
   const files = indexed.map((d) => sqlLiteral({ type: 'varchar', value: exactPath(d.tokens!) })).join(', ');
   // strpos, not contains(): on the engine's connections contains() of two texts is Trino's IP match (trino.ts).
@@ -149,7 +150,8 @@ async function daysHolding(
     if (/INTERRUPT/i.test(err instanceof Error ? err.message : String(err))) throw err;
     return [...days];
   }
-  return days.filter((d) => !d.tokens || hits.has(exactPath(d.tokens)) || hits.has(d.tokens));
+  const searched = new Set(indexed);
+  return days.filter((d) => !searched.has(d) || hits.has(exactPath(d.tokens!)) || hits.has(d.tokens!));
 }
 
 const SOURCE_ADDRESSES_VARIABLE = 'trailbot_source_addresses';

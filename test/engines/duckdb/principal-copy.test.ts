@@ -189,13 +189,26 @@ describe('user questions over cached days with principal copies', () => {
       expect((await runCommand(engine, QUESTIONS[0]!, ctx)).stats.cachedPartitions).toBe(6);
       // Used as it is, and queued: the next idle conversion gives it its side files.
       expect(cache.status().pending).toBe(1);
+      // The entry a question planned with before the conversion.
+      const stale = cache.plan(cache.filesOf(older as never)).cached[0]!;
+      expect(stale.parquet).toBe(older.parquet);
       expect(await engine.convertCache()).toBe(1);
       const after = JSON.parse(fs.readFileSync(file, 'utf8')).partitions[older.key];
       expect(fs.existsSync(after.principals)).toBe(true);
-      // The earlier build's file went with the conversion; each day has its file and three side files.
+      // The earlier build's files stay while a question may still read them, and go at the next conversion run;
+      // then each day has its file and three side files.
+      expect(fs.existsSync(older.parquet)).toBe(true);
+      expect(await answers(engine)).toEqual(expected);
+      await engine.convertCache();
       expect(fs.existsSync(older.parquet)).toBe(false);
       expect(fs.readdirSync(path.join(cache.dir, 'parts'))).toHaveLength(24);
+      // A day is queued for its side files once per process: one removed again is read without them, not rebuilt.
+      fs.rmSync(after.principals);
       expect(await answers(engine)).toEqual(expected);
+      expect(cache.status().pending).toBe(0);
+      // The question that failed on the old build after the new one was saved does not drop the new one.
+      cache.invalidate(stale, 'test', []);
+      expect(JSON.parse(fs.readFileSync(file, 'utf8')).partitions[older.key].parquet).toBe(after.parquet);
     } finally {
       await engine.close();
     }
