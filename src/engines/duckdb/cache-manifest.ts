@@ -89,6 +89,27 @@ export const filesOf = (p: CachedPartition): string[] => [
   ...(p.tokens ? [p.tokens] : []),
 ];
 
+/** Bytes a cached partition keeps on disk: its Parquet file and its side files. */
+export const storedBytes = (p: CachedPartition): number =>
+  p.bytes + (p.addressBytes ?? 0) + (p.principalBytes ?? 0) + (p.tokenBytes ?? 0);
+
+/** The raw files a cached day was made from (unprobed: `probeLogFiles` reads their heads if they are read). */
+export function sourceLogFiles(entry: CachedPartition): LogFile[] {
+  const [account, region, ...day] = entry.key.split('/');
+  return entry.sources.map((src) => ({
+    path: src.path,
+    bytes: src.bytes,
+    mtimeMs: src.mtimeMs,
+    objectBytes: src.bytes,
+    format: 'records' as const,
+    layout: 's3' as const,
+    account: account!,
+    region: region!,
+    day: day.join('/'),
+    unprobed: true as const,
+  }));
+}
+
 export const emptyManifest = (dataDir: string): Manifest => ({ version: MANIFEST_VERSION, dataDir, partitions: {} });
 
 /** The manifest of a cache folder, or an empty one when it is missing, unreadable or made for another logs folder. */

@@ -12,7 +12,9 @@ import {
   removeLeftovers,
   sameSources,
   saveManifest,
+  sourceLogFiles,
   sourcesOf,
+  storedBytes,
 } from './cache-manifest';
 import { ConverterExited, ConvertProcess, type ConvertProcessOptions } from './convert-process';
 import type { LogFile, TrustedDay } from './files';
@@ -208,21 +210,9 @@ export class ColumnarCache {
     return `${file.account}/${file.region}/${file.day}` in this.manifest.partitions;
   }
 
-  /** The raw files a cached day was made from (unprobed: `probeLogFiles` reads their heads if they are read). */
+  /** The raw files a cached day was made from (cache-manifest.ts, sourceLogFiles). */
   filesOf(entry: CachedPartition): LogFile[] {
-    const [account, region, ...day] = entry.key.split('/');
-    return entry.sources.map((src) => ({
-      path: src.path,
-      bytes: src.bytes,
-      mtimeMs: src.mtimeMs,
-      objectBytes: src.bytes,
-      format: 'records' as const,
-      layout: 's3' as const,
-      account: account!,
-      region: region!,
-      day: day.join('/'),
-      unprobed: true as const,
-    }));
+    return sourceLogFiles(entry);
   }
 
   /** A day folder is closed once the day is over and the delivery lag has passed. */
@@ -295,10 +285,7 @@ export class ColumnarCache {
       dir: this.dir,
       partitions: parts.length,
       days: new Set(parts.map((p) => p.key.split('/').slice(2).join('/'))).size,
-      bytes: parts.reduce(
-        (n, p) => n + p.bytes + (p.addressBytes ?? 0) + (p.principalBytes ?? 0) + (p.tokenBytes ?? 0),
-        0,
-      ),
+      bytes: parts.reduce((n, p) => n + storedBytes(p), 0),
       sourceBytes: parts.reduce((n, p) => n + p.sources.reduce((m, s) => m + s.bytes, 0), 0),
       rows: parts.reduce((n, p) => n + p.rows, 0),
       hits: this.hits,
