@@ -2,6 +2,7 @@ import { findCommand, parseRequest } from '../../commands';
 import type { CommandContext } from '../../commands/types';
 import type { QueryEngine, QueryStats, ResultPage } from '../../src/core/engine';
 import type { RiskFlag } from '../../src/core/publisher';
+import type { BoundQuery } from '../../src/core/query';
 
 export interface QueryResult {
   columns: string[];
@@ -46,4 +47,11 @@ export async function answersOf(
   const out: Record<string, QueryResult['rows']> = {};
   for (const q of questions) out[q] = (await runCommand(engine, q, ctx)).rows;
   return out;
+}
+
+/** The bound query of a command that runs one (throws for a control command or bad input). */
+export function queryOf(text: string, ctx: CommandContext): BoundQuery {
+  const request = parseRequest(text, ctx);
+  if (request.kind !== 'query') throw new Error(`${text} is not a query`);
+  return request.query;
 }

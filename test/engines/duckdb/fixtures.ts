@@ -222,3 +222,9 @@ export function memoryDuckDb(options: { shims?: boolean } = {}): { readonly conn
     },
   };
 }
+
+/** DuckDB's parse tree of a SQL text (`json_serialize_sql`), as the engine reads it (pruning.ts, newest.ts). */
+export async function parseTree(connection: DuckDBConnection, sql: string): Promise<string> {
+  const reader = await connection.runAndReadAll('SELECT json_serialize_sql(CAST($1 AS VARCHAR))', [sql]);
+  return String(reader.getRows()[0]![0]);
+}

@@ -14,7 +14,16 @@ import {
   newestFirstFromAst,
 } from '../../../src/engines/duckdb/newest';
 import { testConfig } from '../../helpers/config';
-import { type CloudTrailEvent, event, LogTree, memoryDuckDb, run, WINDOW_PREDICATE, windowQuery } from './fixtures';
+import {
+  type CloudTrailEvent,
+  event,
+  LogTree,
+  memoryDuckDb,
+  parseTree,
+  run,
+  WINDOW_PREDICATE,
+  windowQuery,
+} from './fixtures';
 
 /**
  * Newest-first questions (`recent`) read the newest cached days first and the others only when they could change the
@@ -36,10 +45,7 @@ describe('which questions are newest-first', () => {
   });
 
   const shape = async (sql: string) => {
-    const prepared = await db.connection.prepare('SELECT json_serialize_sql(CAST($1 AS VARCHAR))');
-    prepared.bindVarchar(1, sql);
-    const ast = String((await prepared.runAndReadAll()).getRows()[0]![0]);
-    prepared.destroySync();
+    const ast = await parseTree(db.connection, sql);
     return newestFirstFromAst(ast, aggregates);
   };
 

@@ -1,14 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseRequest } from '../../../commands';
 import { DuckDbEngine } from '../../../src/engines/duckdb';
 import { ColumnarCache } from '../../../src/engines/duckdb/cache';
 import { principalCopyServes } from '../../../src/engines/duckdb/cache-columns';
 import { columnNeeds } from '../../../src/engines/duckdb/needs';
 import { principalFromAst } from '../../../src/engines/duckdb/pruning';
 import { testConfig } from '../../helpers/config';
-import { answersOf, runCommand } from '../../helpers/run-query';
-import { LogTree, memoryDuckDb, writeVariantDays } from './fixtures';
+import { answersOf, queryOf, runCommand } from '../../helpers/run-query';
+import { LogTree, memoryDuckDb, parseTree, writeVariantDays } from './fixtures';
 
 /**
  * `user` questions over cached days read the days' principal copies (cache-columns.ts): each row once under every
@@ -57,14 +56,9 @@ const QUESTIONS = [
 describe('which questions name one principal (principalFromAst)', () => {
   const db = memoryDuckDb({ shims: false });
   const principalOf = async (sql: string) => {
-    const reader = await db.connection.runAndReadAll(`SELECT json_serialize_sql(${`'${sql.replaceAll("'", "''")}'`})`);
-    return principalFromAst(String(reader.getRows()[0]![0]));
+    return principalFromAst(await parseTree(db.connection, sql));
   };
-  const question = (text: string) => {
-    const r = parseRequest(text, ctx);
-    if (r.kind !== 'query') throw new Error(text);
-    return r.query;
-  };
+  const question = (text: string) => queryOf(text, ctx);
 
   test('the user template by name: its two parameters, bound to the same name; by ARN: none', async () => {
     const q = question('user alice 7d');

@@ -21,8 +21,8 @@ import {
 } from '../../../src/engines/duckdb/pruning';
 import { generateSampleData, sampleAccountIds } from '../../../src/sample/generate';
 import { testConfig } from '../../helpers/config';
-import { runCommand } from '../../helpers/run-query';
-import { event, LogTree, memoryDuckDb, run, WINDOW_PREDICATE, windowQuery } from './fixtures';
+import { queryOf, runCommand } from '../../helpers/run-query';
+import { event, LogTree, memoryDuckDb, parseTree, run, WINDOW_PREDICATE, windowQuery } from './fixtures';
 
 /**
  * The bytes a warm question reports skip the row groups its filters rule out by their statistics (pruning.ts): never
@@ -31,8 +31,7 @@ import { event, LogTree, memoryDuckDb, run, WINDOW_PREDICATE, windowQuery } from
 describe("what a question accepts per sort column, from DuckDB's parse of its SQL", () => {
   const db = memoryDuckDb({ shims: false });
   const pruningOf = async (sql: string) => {
-    const reader = await db.connection.runAndReadAll(`SELECT json_serialize_sql(${`'${sql.replaceAll("'", "''")}'`})`);
-    const pruning = pruningFromAst(String(reader.getRows()[0]![0]));
+    const pruning = pruningFromAst(await parseTree(db.connection, sql));
     return Object.fromEntries([...pruning].map(([column, values]) => [column, [...values].sort()]));
   };
 
@@ -329,14 +328,9 @@ describe('which struct-leaf conditions go into the cached days’ scan (selectiv
 describe('which networks a question’s sources must lie in (addressNetworksFromAst)', () => {
   const db = memoryDuckDb({ shims: false });
   const networksOf = async (sql: string) => {
-    const reader = await db.connection.runAndReadAll(`SELECT json_serialize_sql(${`'${sql.replaceAll("'", "''")}'`})`);
-    return addressNetworksFromAst(String(reader.getRows()[0]![0]));
+    return addressNetworksFromAst(await parseTree(db.connection, sql));
   };
-  const question = (text: string) => {
-    const r = parseRequest(text, { config: testConfig(), now: new Date('2026-11-20T12:00:00Z') });
-    if (r.kind !== 'query') throw new Error(text);
-    return r.query;
-  };
+  const question = (text: string) => queryOf(text, { config: testConfig(), now: new Date('2026-11-20T12:00:00Z') });
 
   test('the ip template: the parameter its network is bound to', async () => {
     for (const text of ['ip 198.51.100.7 7d', 'ip 2001:db8::/32 24h']) {

@@ -1,13 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseRequest } from '../../../commands';
 import { DuckDbEngine } from '../../../src/engines/duckdb';
 import { ColumnarCache } from '../../../src/engines/duckdb/cache';
 import { TOKEN_BREAK_CLASS, TOKEN_BREAKS, withinOneToken } from '../../../src/engines/duckdb/cache-columns';
 import { textSearchFromAst } from '../../../src/engines/duckdb/pruning';
 import { testConfig } from '../../helpers/config';
-import { answersOf, runCommand } from '../../helpers/run-query';
-import { event, LogTree, memoryDuckDb, writeVariantDays } from './fixtures';
+import { answersOf, queryOf, runCommand } from '../../helpers/run-query';
+import { event, LogTree, memoryDuckDb, parseTree, writeVariantDays } from './fixtures';
 
 /**
  * `who` questions over cached days skip the days whose token index (cache-columns.ts) has no token holding the
@@ -49,14 +48,9 @@ const QUESTIONS = [
 describe('which questions search texts for a string (textSearchFromAst)', () => {
   const db = memoryDuckDb({ shims: false });
   const searchOf = async (sql: string) => {
-    const reader = await db.connection.runAndReadAll(`SELECT json_serialize_sql(${`'${sql.replaceAll("'", "''")}'`})`);
-    return textSearchFromAst(String(reader.getRows()[0]![0]));
+    return textSearchFromAst(await parseTree(db.connection, sql));
   };
-  const question = (text: string) => {
-    const r = parseRequest(text, ctx);
-    if (r.kind !== 'query') throw new Error(text);
-    return r.query;
-  };
+  const question = (text: string) => queryOf(text, ctx);
 
   test('the who template: the parameters bound to the resource (and to its name, for an ARN)', async () => {
     const byId = question(`who ${SG} 7d`);
