@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type DuckDBConnection, LIST, VARCHAR } from '@duckdb/node-api';
+import { type DuckDBConnection, LIST, listValue, VARCHAR } from '@duckdb/node-api';
 import { sqlLiteral } from '../../query/literal';
 import { flatSelect, principalCopySql, tokenIndexSql } from './cache-columns';
 import { type CachedPartition, partsDir, sourcesOf } from './cache-manifest';
@@ -49,12 +49,16 @@ export async function convertPartition(
   fs.mkdirSync(path.dirname(target), { recursive: true });
   const tmp = `${target}.${process.pid}.tmp`;
   const tmpLiteral = sqlLiteral({ type: 'varchar', value: tmp });
-  const addresses = addressIndexFor(target);
-  const addressesTmp = `${addresses}.${process.pid}.tmp`;
-  const principals = principalCopyFor(target);
-  const principalsTmp = `${principals}.${process.pid}.tmp`;
-  const tokens = tokenIndexFor(target);
-  const tokensTmp = `${tokens}.${process.pid}.tmp`;
+  // The side files, beside the day's file and named after it: `<day>.<kind>.parquet`.
+  const side = (kind: string) => {
+    const file = target.replace(/\.parquet$/, `.${kind}.parquet`);
+    return { file, tmp: `${file}.${process.pid}.tmp` };
+  };
+  const addresses = side('addresses');
+  const principals = side('principals');
+  const tokens = side('tokens');
+  const sides = [addresses, principals, tokens];
+  const written = (file: string) => sqlLiteral({ type: 'varchar', value: file });
   try {
     await connection.run(viewSql(branchesOf(files), { needs: 'all' }, 'trailbot_convert'));
     await connection.run(
@@ -66,20 +70,16 @@ export async function convertPartition(
       for (const [column, bytes] of Object.entries(group.columnBytes))
         columnBytes[column] = (columnBytes[column] ?? 0) + bytes;
     }
-    const addressBytes = await writeAddressIndex(connection, tmpLiteral, addressesTmp);
+    await writeAddressIndex(connection, tmpLiteral, addresses.tmp);
     await connection.run(
-      `COPY (${principalCopySql(tmpLiteral)}) TO ${sqlLiteral({ type: 'varchar', value: principalsTmp })} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${PRINCIPAL_ROW_GROUP_ROWS})`,
+      `COPY (${principalCopySql(tmpLiteral)}) TO ${written(principals.tmp)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${PRINCIPAL_ROW_GROUP_ROWS})`,
     );
-    const principalBytes = fs.statSync(principalsTmp).size;
     await connection.run(
-      `COPY (${tokenIndexSql(tmpLiteral)}) TO ${sqlLiteral({ type: 'varchar', value: tokensTmp })} (FORMAT parquet, COMPRESSION zstd)`,
+      `COPY (${tokenIndexSql(tmpLiteral)}) TO ${written(tokens.tmp)} (FORMAT parquet, COMPRESSION zstd)`,
     );
-    const tokenBytes = fs.statSync(tokensTmp).size;
     // The side files first: a day is used only once its entry is saved, and a file no entry names goes
     // (removeLeftovers).
-    fs.renameSync(addressesTmp, addresses);
-    fs.renameSync(principalsTmp, principals);
-    fs.renameSync(tokensTmp, tokens);
+    for (const f of sides) fs.renameSync(f.tmp, f.file);
     fs.renameSync(tmp, target);
     return {
       key,
@@ -90,28 +90,19 @@ export async function convertPartition(
       columnBytes,
       rowGroups,
       ...(eventTimes ? { eventTimes } : {}),
-      addresses,
-      addressBytes,
-      principals,
-      principalBytes,
-      tokens,
-      tokenBytes,
+      addresses: addresses.file,
+      addressBytes: fs.statSync(addresses.file).size,
+      principals: principals.file,
+      principalBytes: fs.statSync(principals.file).size,
+      tokens: tokens.file,
+      tokenBytes: fs.statSync(tokens.file).size,
       builtAt: now().toISOString(),
       folderMtimeMs,
     };
   } finally {
-    fs.rmSync(tmp, { force: true });
-    fs.rmSync(addressesTmp, { force: true });
-    fs.rmSync(principalsTmp, { force: true });
-    fs.rmSync(tokensTmp, { force: true });
+    for (const file of [tmp, ...sides.map((f) => f.tmp)]) fs.rmSync(file, { force: true });
   }
 }
-
-/** The token index of a day's Parquet file (cache-columns.ts, tokenIndexSql): beside it, named after it. */
-export const tokenIndexFor = (parquet: string): string => parquet.replace(/\.parquet$/, '.tokens.parquet');
-
-/** The principal copy of a day's Parquet file (cache-columns.ts, principalCopySql): beside it, named after it. */
-export const principalCopyFor = (parquet: string): string => parquet.replace(/\.parquet$/, '.principals.parquet');
 
 /**
  * Rows per row group of a principal copy: smaller than the day's own, so one principal's rows (a few hundred a day
@@ -119,18 +110,15 @@ export const principalCopyFor = (parquet: string): string => parquet.replace(/\.
  */
 const PRINCIPAL_ROW_GROUP_ROWS = 1024;
 
-/** The address index of a day's Parquet file (writeAddressIndex): beside it, named after it. */
-export const addressIndexFor = (parquet: string): string => parquet.replace(/\.parquet$/, '.addresses.parquet');
-
 /**
  * Writes the day's address index: each distinct `sourceipaddress` text that is an IP address, with its value as
  * Trino holds it (addressHex: 32 hex digits, IPv4 as IPv4-mapped), sorted by that value. `contains(network, address)`
  * holds exactly for the texts whose value lies in the network's range (networkRange), so a question naming networks
  * finds the texts it can match in a few row groups of this small file instead of testing every row of the day, and
  * reads the day's rows for those texts only (execute.ts). Texts that are no IP address (service names) are left out:
- * no network contains them. Returns the file's size.
+ * no network contains them.
  */
-async function writeAddressIndex(connection: DuckDBConnection, dayLiteral: string, file: string): Promise<number> {
+async function writeAddressIndex(connection: DuckDBConnection, dayLiteral: string, file: string): Promise<void> {
   const texts = (
     await connection.runAndReadAll(
       `SELECT DISTINCT "sourceipaddress" FROM read_parquet(${dayLiteral}) WHERE "sourceipaddress" IS NOT NULL`,
@@ -144,25 +132,11 @@ async function writeAddressIndex(connection: DuckDBConnection, dayLiteral: strin
     addresses.push(text as string);
     values.push(value);
   }
-  await connection.run('CREATE OR REPLACE TEMP TABLE trailbot_address_index (address VARCHAR, value VARCHAR)');
-  try {
-    const insert = await connection.prepare(
-      'INSERT INTO trailbot_address_index SELECT unnest($1::VARCHAR[]), unnest($2::VARCHAR[])',
-    );
-    try {
-      insert.bindList(1, addresses, LIST(VARCHAR));
-      insert.bindList(2, values, LIST(VARCHAR));
-      await insert.run();
-    } finally {
-      insert.destroySync();
-    }
-    await connection.run(
-      `COPY (SELECT address, value FROM trailbot_address_index ORDER BY value, address) TO ${sqlLiteral({ type: 'varchar', value: file })} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ADDRESS_ROW_GROUP_ROWS})`,
-    );
-  } finally {
-    await connection.run('DROP TABLE IF EXISTS trailbot_address_index');
-  }
-  return fs.statSync(file).size;
+  await connection.run(
+    `COPY (SELECT unnest($1::VARCHAR[]) AS address, unnest($2::VARCHAR[]) AS value ORDER BY value, address) TO ${sqlLiteral({ type: 'varchar', value: file })} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ADDRESS_ROW_GROUP_ROWS})`,
+    [listValue(addresses), listValue(values)],
+    [LIST(VARCHAR), LIST(VARCHAR)],
+  );
 }
 
 /** Rows per row group of an address index: a network's texts lie in one or two groups, the others are skipped. */

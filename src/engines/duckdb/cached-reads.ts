@@ -5,7 +5,7 @@ import { sqlLiteral } from '../../query/literal';
 import { setBounded } from '../../util/bounded-map';
 import { cachedArmSql, PRINCIPAL_COLUMN, principalCopyServes, withinOneToken } from './cache-columns';
 import type { CachedPartition } from './cache-manifest';
-import { MEMO_ENTRIES, RESULT_TABLE } from './job';
+import { isInterrupt, MEMO_ENTRIES, RESULT_TABLE } from './job';
 import type { ColumnNeeds } from './needs';
 import { type NewestFirst, newestFirstFromAst } from './newest';
 import {
@@ -57,7 +57,8 @@ export async function planCachedReads(
       // A copy an older trailbot removed (it did not know the file) is not used; the day is not dropped for it.
       if (principal !== undefined && days.every((d) => d.principals && fs.existsSync(d.principals))) {
         // The days' principal copies, under the question's principal.
-        await setVariable(connection, PRINCIPAL_VARIABLE, principal);
+        // Bound as a parameter: it is user input.
+        await connection.run(`SET VARIABLE ${PRINCIPAL_VARIABLE} = CAST($1 AS VARCHAR)`, [principal], [VARCHAR]);
         return cachedArmSql(
           days.map((d) => d.principals!),
           needs,
@@ -94,27 +95,27 @@ interface SqlShape {
   textSearch?: string[];
 }
 
-/** The value ranges (trino.ts, networkRange) of a question's networks; undefined if one is not a valid network. */
-function networkRanges(identifiers: readonly string[], params: readonly SqlParam[]): [string, string][] | undefined {
-  const ranges: [string, string][] = [];
+/** The text values of a question's parameters by identifier (`?` numbered from 1); undefined if one is not text. */
+function textParams(identifiers: readonly string[], params: readonly SqlParam[]): string[] | undefined {
+  const values: string[] = [];
   for (const id of identifiers) {
     const param = params[Number(id) - 1];
-    const range = param?.type === 'varchar' ? networkRange(param.value) : null;
-    if (!range) return undefined;
-    ranges.push(range);
+    if (param?.type !== 'varchar') return undefined;
+    values.push(param.value);
   }
-  return ranges;
+  return values;
+}
+
+/** The value ranges (trino.ts, networkRange) of a question's networks; undefined if one is not a valid network. */
+function networkRanges(identifiers: readonly string[], params: readonly SqlParam[]): [string, string][] | undefined {
+  const ranges = textParams(identifiers, params)?.map(networkRange);
+  return ranges?.every((r) => r !== null) ? (ranges as [string, string][]) : undefined;
 }
 
 /** The strings a question searches for (textSearchFromAst), if each lies within one token wherever it occurs. */
 function searchedStrings(identifiers: readonly string[], params: readonly SqlParam[]): string[] | undefined {
-  const strings: string[] = [];
-  for (const id of identifiers) {
-    const param = params[Number(id) - 1];
-    if (param?.type !== 'varchar' || !withinOneToken(param.value)) return undefined;
-    strings.push(param.value);
-  }
-  return strings;
+  const strings = textParams(identifiers, params);
+  return strings?.every(withinOneToken) ? strings : undefined;
 }
 
 /**
@@ -134,20 +135,14 @@ async function daysHolding(
   const holds = needles.map((_, i) => `strpos(token, $${i + 1}) > 0`).join(' OR ');
   let hits: Set<string>;
   try {
-    const prepared = await connection.prepare(
+    const reader = await connection.runAndReadAll(
       `SELECT DISTINCT filename FROM read_parquet([${files}], filename = true) WHERE ${holds}`,
+      [...needles],
+      needles.map(() => VARCHAR),
     );
-    try {
-      prepared.bind(
-        [...needles],
-        needles.map(() => VARCHAR),
-      );
-      hits = new Set((await prepared.runAndReadAll()).getRows().map(([file]) => String(file)));
-    } finally {
-      prepared.destroySync();
-    }
+    hits = new Set(reader.getRows().map(([file]) => String(file)));
   } catch (err) {
-    if (/INTERRUPT/i.test(err instanceof Error ? err.message : String(err))) throw err;
+    if (isInterrupt(err)) throw err;
     return [...days];
   }
   const searched = new Set(indexed);
@@ -159,25 +154,11 @@ const PRINCIPAL_VARIABLE = 'trailbot_principal';
 
 /** The one non-empty name a question's principal condition compares with (principalFromAst); else undefined. */
 function nameOf(found: { params: string[]; constants: string[] }, params: readonly SqlParam[]): string | undefined {
-  const values = new Set(found.constants);
-  for (const id of found.params) {
-    const param = params[Number(id) - 1];
-    if (param?.type !== 'varchar') return undefined;
-    values.add(param.value);
-  }
+  const bound = textParams(found.params, params);
+  if (!bound) return undefined;
+  const values = new Set([...found.constants, ...bound]);
   const [name] = values;
   return values.size === 1 && name ? name : undefined;
-}
-
-/** `SET VARIABLE name = value`, the value bound as a parameter (it is user input). */
-async function setVariable(connection: DuckDBConnection, name: string, value: string): Promise<void> {
-  const set = await connection.prepare(`SET VARIABLE ${name} = CAST($1 AS VARCHAR)`);
-  try {
-    set.bindVarchar(1, value);
-    await set.run();
-  } finally {
-    set.destroySync();
-  }
 }
 
 /**
@@ -197,21 +178,14 @@ async function sourceAddresses(
   const files = days.map((d) => sqlLiteral({ type: 'varchar', value: exactPath(d.addresses!) })).join(', ');
   const inRange = ranges.map((_, i) => `value BETWEEN $${2 * i + 1} AND $${2 * i + 2}`).join(' OR ');
   try {
-    const set = await connection.prepare(
+    await connection.run(
       `SET VARIABLE ${SOURCE_ADDRESSES_VARIABLE} = (SELECT coalesce(list(DISTINCT address), []::VARCHAR[]) FROM read_parquet([${files}]) WHERE ${inRange})`,
+      ranges.flat(),
+      ranges.flat().map(() => VARCHAR),
     );
-    try {
-      set.bind(
-        ranges.flat(),
-        ranges.flat().map(() => VARCHAR),
-      );
-      await set.run();
-    } finally {
-      set.destroySync();
-    }
   } catch (err) {
     // A cancel stops the question here as anywhere; any other failure reads every row instead.
-    if (/INTERRUPT/i.test(err instanceof Error ? err.message : String(err))) throw err;
+    if (isInterrupt(err)) throw err;
     return undefined;
   }
   return `"sourceipaddress" IN (SELECT unnest(getvariable('${SOURCE_ADDRESSES_VARIABLE}')))`;
@@ -229,14 +203,8 @@ async function sqlShape(connection: DuckDBConnection, sql: string): Promise<SqlS
   let shape: SqlShape = { pruning: new Map() };
   let parsed = false;
   try {
-    const prepared = await connection.prepare('SELECT json_serialize_sql(CAST($1 AS VARCHAR))');
-    let ast: string;
-    try {
-      prepared.bindVarchar(1, sql);
-      ast = String((await prepared.runAndReadAll()).getRows()[0]?.[0] ?? '{"error":true}');
-    } finally {
-      prepared.destroySync();
-    }
+    const reader = await connection.runAndReadAll('SELECT json_serialize_sql(CAST($1 AS VARCHAR))', [sql], [VARCHAR]);
+    const ast = String(reader.getRows()[0]?.[0] ?? '{"error":true}');
     const aggregates = await aggregateNames(connection);
     const newest = aggregates ? newestFirstFromAst(ast, aggregates) : undefined;
     const addressNetworks = addressNetworksFromAst(ast);

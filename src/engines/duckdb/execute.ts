@@ -13,6 +13,7 @@ import {
   FILE_ERROR,
   fileNamedIn,
   firstLine,
+  isInterrupt,
   isRunning,
   type Job,
   MEMO_ENTRIES,
@@ -155,7 +156,7 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
       context.finish(job, 'SUCCEEDED');
       return;
     } catch (err) {
-      if (!isRunning(job) || /INTERRUPT/i.test(messageOf(err))) {
+      if (!isRunning(job) || isInterrupt(err)) {
         context.finish(job, 'CANCELLED', 'Cancelled on request.');
         return;
       }

@@ -71,6 +71,9 @@ export const TERMINAL: ReadonlySet<QueryState> = new Set(['SUCCEEDED', 'FAILED',
 
 export const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
+/** Whether an error is DuckDB stopping a statement on `interrupt()` (a cancel). */
+export const isInterrupt = (err: unknown): boolean => /INTERRUPT/i.test(messageOf(err));
+
 /** DuckDB messages end with a `LINE n:` excerpt of the SQL: keep the first line only. */
 export const firstLine = (message: string): string => message.split('\n')[0]!.trim();
 

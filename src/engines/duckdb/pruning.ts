@@ -197,8 +197,7 @@ export function principalFromAst(
   const found = whereOfReader(astJson, table);
   if (!found) return undefined;
   for (const conjunct of found.conjuncts) {
-    const terms =
-      conjunct.class === 'CONJUNCTION' && conjunct.type === 'CONJUNCTION_OR' ? (conjunct.children ?? []) : [conjunct];
+    const terms = orTerms(conjunct);
     const params: string[] = [];
     const constants: string[] = [];
     const named = terms.every((term) => {
@@ -251,8 +250,7 @@ export function textSearchFromAst(astJson: string, table = 'cloudtrail_logs'): s
       : undefined;
   };
   for (const conjunct of found.conjuncts) {
-    const terms =
-      conjunct.class === 'CONJUNCTION' && conjunct.type === 'CONJUNCTION_OR' ? (conjunct.children ?? []) : [conjunct];
+    const terms = orTerms(conjunct);
     const params = terms.map(term);
     if (terms.length > 0 && params.every((p) => p !== undefined)) return params as string[];
   }
@@ -307,6 +305,10 @@ function impliedNetworks(node: AstNode | null | undefined, alias: string | undef
   }
   return undefined;
 }
+
+/** The terms of an OR, or the node itself when it is no OR. */
+const orTerms = (node: AstNode): AstNode[] =>
+  node.class === 'CONJUNCTION' && node.type === 'CONJUNCTION_OR' ? (node.children ?? []) : [node];
 
 /** Whether a text in the tree other than a BASE_TABLE's own name names the table (case-insensitively). */
 function namedElsewhere(all: readonly Record<string, unknown>[], table: string): boolean {

@@ -1,4 +1,4 @@
-import { BOOLEAN, type DuckDBConnection, DuckDBScalarFunction, LIST, VARCHAR } from '@duckdb/node-api';
+import { BOOLEAN, type DuckDBConnection, DuckDBScalarFunction, LIST, listValue, VARCHAR } from '@duckdb/node-api';
 import ipaddr from 'ipaddr.js';
 import type { SqlParam } from '../../core/query';
 
@@ -373,14 +373,11 @@ async function setMapVariable(
   keys: readonly string[],
   values: readonly string[],
 ): Promise<void> {
-  const set = await connection.prepare(`SET VARIABLE ${name} = CAST(map($1, $2) AS MAP(VARCHAR, VARCHAR))`);
-  try {
-    set.bindList(1, [...keys], LIST(VARCHAR));
-    set.bindList(2, [...values], LIST(VARCHAR));
-    await set.run();
-  } finally {
-    set.destroySync();
-  }
+  await connection.run(
+    `SET VARIABLE ${name} = CAST(map($1, $2) AS MAP(VARCHAR, VARCHAR))`,
+    [listValue([...keys]), listValue([...values])],
+    [LIST(VARCHAR), LIST(VARCHAR)],
+  );
 }
 
 /** Registers the JS functions (instance-wide) and the macros (this connection). Safe to call on every connection. */
