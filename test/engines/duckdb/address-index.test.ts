@@ -5,7 +5,7 @@ import { DuckDbEngine } from '../../../src/engines/duckdb';
 import { ColumnarCache } from '../../../src/engines/duckdb/cache';
 import { testConfig } from '../../helpers/config';
 import { answersOf, runCommand } from '../../helpers/run-query';
-import { LogTree, writeVariantDays } from './fixtures';
+import { cachedEngine, LogTree, writeVariantDays } from './fixtures';
 
 /**
  * `ip` questions over cached days read only the rows whose source text the day's address index places in the
@@ -74,8 +74,7 @@ describe('ip questions over cached days with address indexes', () => {
     // folders.
     expect(expected[QUESTIONS[0]!]!.length).toBe(3 * 6);
     expect(expected[QUESTIONS[3]!]!.length).toBe(2 * 6); // `…:0254d` has a five-digit group: no address
-    const cache = new ColumnarCache({ dir: state.root, dataDir: tree.root, now: () => NOW, logger: () => {} });
-    const engine = new DuckDbEngine({ dataDir: tree.root, logger: () => {}, cache });
+    const { cache, engine } = cachedEngine(tree.root, state.root, NOW);
     try {
       await runCommand(engine, QUESTIONS[0]!, ctx);
       expect(await engine.convertCache()).toBe(6);
@@ -94,8 +93,7 @@ describe('ip questions over cached days with address indexes', () => {
   test('the indexes decide which rows are read: a text they leave out loses its rows', async () => {
     // Not something that happens (an index is written with its day and never edited): it shows the index is used.
     const fresh = new LogTree('trailbot-address-index-used-');
-    const cache = new ColumnarCache({ dir: fresh.root, dataDir: tree.root, now: () => NOW, logger: () => {} });
-    const engine = new DuckDbEngine({ dataDir: tree.root, logger: () => {}, cache });
+    const { cache, engine } = cachedEngine(tree.root, fresh.root, NOW);
     try {
       await runCommand(engine, QUESTIONS[0]!, ctx);
       expect(await engine.convertCache()).toBe(6);
@@ -116,11 +114,7 @@ describe('ip questions over cached days with address indexes', () => {
       connection.closeSync();
       db.closeSync();
       fs.writeFileSync(file, JSON.stringify(manifest));
-      const reopened = new DuckDbEngine({
-        dataDir: tree.root,
-        logger: () => {},
-        cache: new ColumnarCache({ dir: fresh.root, dataDir: tree.root, now: () => NOW, logger: () => {} }),
-      });
+      const reopened = cachedEngine(tree.root, fresh.root, NOW).engine;
       try {
         // The plain spelling's rows are gone from every day; the padded and mapped spellings are still listed.
         expect((await runCommand(reopened, QUESTIONS[0]!, ctx)).rows.length).toBe(2 * 6);

@@ -5,6 +5,8 @@ import * as zlib from 'node:zlib';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { QueryEngine, QueryStatus, ResultPage } from '../../../src/core/engine';
 import type { BoundQuery, SqlParam } from '../../../src/core/query';
+import { ColumnarCache } from '../../../src/engines/duckdb/cache';
+import { DuckDbEngine } from '../../../src/engines/duckdb/engine';
 import { installTrinoShims } from '../../../src/engines/duckdb/trino';
 
 /** Builders for small CloudTrail trees in a temp folder (S3 layout, org trails, flat exports). */
@@ -227,4 +229,14 @@ export function memoryDuckDb(options: { shims?: boolean } = {}): { readonly conn
 export async function parseTree(connection: DuckDBConnection, sql: string): Promise<string> {
   const reader = await connection.runAndReadAll('SELECT json_serialize_sql(CAST($1 AS VARCHAR))', [sql]);
   return String(reader.getRows()[0]![0]);
+}
+
+/** A DuckDB engine over `dataDir` with a columnar cache in `stateDir` whose clock stands at `now`. */
+export function cachedEngine(
+  dataDir: string,
+  stateDir: string,
+  now: Date,
+): { cache: ColumnarCache; engine: DuckDbEngine } {
+  const cache = new ColumnarCache({ dir: stateDir, dataDir, now: () => now, logger: () => {} });
+  return { cache, engine: new DuckDbEngine({ dataDir, logger: () => {}, cache }) };
 }

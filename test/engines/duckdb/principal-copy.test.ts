@@ -7,7 +7,7 @@ import { columnNeeds } from '../../../src/engines/duckdb/needs';
 import { principalFromAst } from '../../../src/engines/duckdb/pruning';
 import { testConfig } from '../../helpers/config';
 import { answersOf, queryOf, runCommand } from '../../helpers/run-query';
-import { LogTree, memoryDuckDb, parseTree, writeVariantDays } from './fixtures';
+import { cachedEngine, LogTree, memoryDuckDb, parseTree, writeVariantDays } from './fixtures';
 
 /**
  * `user` questions over cached days read the days' principal copies (cache-columns.ts): each row once under every
@@ -144,8 +144,7 @@ describe('user questions over cached days with principal copies', () => {
   test('a user question reads the copies only: with every day file damaged it still answers from the cache', async () => {
     const expected = await answers(raw);
     const fresh = new LogTree('trailbot-principal-copy-only-');
-    const cache = new ColumnarCache({ dir: fresh.root, dataDir: tree.root, now: () => NOW, logger: () => {} });
-    const engine = new DuckDbEngine({ dataDir: tree.root, logger: () => {}, cache });
+    const { cache, engine } = cachedEngine(tree.root, fresh.root, NOW);
     try {
       await runCommand(engine, QUESTIONS[0]!, ctx);
       expect(await engine.convertCache()).toBe(6);
@@ -211,8 +210,7 @@ describe('user questions over cached days with principal copies', () => {
   test('a damaged copy sends its day back to the raw files, and the day is converted again', async () => {
     const expected = await answers(raw);
     const fresh = new LogTree('trailbot-principal-copy-damaged-');
-    const cache = new ColumnarCache({ dir: fresh.root, dataDir: tree.root, now: () => NOW, logger: () => {} });
-    const engine = new DuckDbEngine({ dataDir: tree.root, logger: () => {}, cache });
+    const { cache, engine } = cachedEngine(tree.root, fresh.root, NOW);
     try {
       await runCommand(engine, QUESTIONS[0]!, ctx);
       expect(await engine.convertCache()).toBe(6);

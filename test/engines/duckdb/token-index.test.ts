@@ -1,12 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DuckDbEngine } from '../../../src/engines/duckdb';
-import { ColumnarCache } from '../../../src/engines/duckdb/cache';
 import { TOKEN_BREAK_CLASS, TOKEN_BREAKS, withinOneToken } from '../../../src/engines/duckdb/cache-columns';
 import { textSearchFromAst } from '../../../src/engines/duckdb/pruning';
 import { testConfig } from '../../helpers/config';
 import { answersOf, queryOf, runCommand } from '../../helpers/run-query';
-import { event, LogTree, memoryDuckDb, parseTree, writeVariantDays } from './fixtures';
+import { cachedEngine, event, LogTree, memoryDuckDb, parseTree, writeVariantDays } from './fixtures';
 
 /**
  * `who` questions over cached days skip the days whose token index (cache-columns.ts) has no token holding the
@@ -117,8 +116,7 @@ describe('who questions over cached days with token indexes', () => {
     expect(expected[QUESTIONS[0]!]!.length).toBe(6 * 6);
     expect(expected[QUESTIONS[4]!]!.length).toBe(1 * 6);
     expect(expected[QUESTIONS[5]!]!.length).toBe(0);
-    const cache = new ColumnarCache({ dir: state.root, dataDir: tree.root, now: () => NOW, logger: () => {} });
-    const engine = new DuckDbEngine({ dataDir: tree.root, logger: () => {}, cache });
+    const { engine } = cachedEngine(tree.root, state.root, NOW);
     try {
       await runCommand(engine, QUESTIONS[0]!, ctx);
       expect(await engine.convertCache()).toBe(6);
@@ -129,8 +127,7 @@ describe('who questions over cached days with token indexes', () => {
   });
 
   test('the days whose tokens lack the string are not read; a day without an index is', async () => {
-    const cache = new ColumnarCache({ dir: state.root, dataDir: tree.root, now: () => NOW, logger: () => {} });
-    const engine = new DuckDbEngine({ dataDir: tree.root, logger: () => {}, cache });
+    const { cache, engine } = cachedEngine(tree.root, state.root, NOW);
     const bytes = async (q: string) => (await runCommand(engine, q, ctx)).stats.bytesScanned;
     try {
       const present = await runCommand(engine, QUESTIONS[0]!, ctx);
@@ -152,11 +149,7 @@ describe('who questions over cached days with token indexes', () => {
     const manifest = JSON.parse(fs.readFileSync(file, 'utf8'));
     delete (Object.values(manifest.partitions)[0] as { tokens?: string }).tokens;
     fs.writeFileSync(file, JSON.stringify(manifest));
-    const reopened = new DuckDbEngine({
-      dataDir: tree.root,
-      logger: () => {},
-      cache: new ColumnarCache({ dir: state.root, dataDir: tree.root, now: () => NOW, logger: () => {} }),
-    });
+    const reopened = cachedEngine(tree.root, state.root, NOW).engine;
     try {
       expect(await answers(reopened)).toEqual(await answers(raw));
       expect((await runCommand(reopened, QUESTIONS[5]!, ctx)).stats.bytesScanned).toBeGreaterThan(0);
@@ -171,11 +164,7 @@ describe('who questions over cached days with token indexes', () => {
     const indexed = (Object.values(manifest.partitions) as { tokens?: string }[]).filter((p) => p.tokens);
     fs.writeFileSync(indexed[0]!.tokens!, Buffer.alloc(fs.statSync(indexed[0]!.tokens!).size, 7));
     fs.rmSync(indexed[1]!.tokens!);
-    const engine = new DuckDbEngine({
-      dataDir: tree.root,
-      logger: () => {},
-      cache: new ColumnarCache({ dir: state.root, dataDir: tree.root, now: () => NOW, logger: () => {} }),
-    });
+    const engine = cachedEngine(tree.root, state.root, NOW).engine;
     try {
       expect(await answers(engine)).toEqual(await answers(raw));
     } finally {
