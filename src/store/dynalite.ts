@@ -1,12 +1,15 @@
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import type { StoreConfig } from '../config';
 import { TrailError } from '../core/errors';
 import { DynamoExecutionStore } from './dynamo';
 import { ensureTable } from './table-admin';
+
+/** Credentials are required by the SDK's signer; dynalite does not check them. */
+const DYNALITE_CREDENTIALS = { accessKeyId: 'trailbot', secretAccessKey: 'trailbot' };
 
 export interface DynaliteOptions {
   /** LevelDB folder for persistent state (created if missing). In-memory when absent. */
@@ -61,9 +64,10 @@ export async function startDynalite(options: DynaliteOptions = {}): Promise<Dyna
     });
   });
   const { port } = server.address() as AddressInfo;
+  const endpoint = `http://${host}:${port}`;
   let closing: Promise<void> | undefined;
-  return {
-    endpoint: `http://${host}:${port}`,
+  const running: DynaliteServer = {
+    endpoint,
     close() {
       closing ??= new Promise<void>((resolve, reject) => {
         // dynalite's close stops the HTTP server, then closes LevelDB (releasing the folder lock).
@@ -74,6 +78,26 @@ export async function startDynalite(options: DynaliteOptions = {}): Promise<Dyna
       return closing;
     },
   };
+  if (stateDir !== undefined) {
+    // LevelDB opens the folder asynchronously after dynalite is created; until it has, a second trailbot's check
+    // would find the folder free. One request through dynalite waits for that open, so the folder is held on return.
+    try {
+      await holdFolder(endpoint);
+    } catch (err) {
+      await running.close();
+      throw err;
+    }
+  }
+  return running;
+}
+
+async function holdFolder(endpoint: string): Promise<void> {
+  const client = new DynamoDBClient({ endpoint, region: 'local', credentials: DYNALITE_CREDENTIALS, maxAttempts: 1 });
+  try {
+    await client.send(new ListTablesCommand({ Limit: 1 }));
+  } finally {
+    client.destroy();
+  }
 }
 
 export interface OpenStoreOptions {
@@ -105,8 +129,6 @@ export interface OpenedStore {
   close(): Promise<void>;
 }
 
-/** Credentials are required by the SDK's signer; dynalite does not check them. */
-const DYNALITE_CREDENTIALS = { accessKeyId: 'trailbot', secretAccessKey: 'trailbot' };
 
 /**
  * The store for a configuration: dynalite in-process for `kind: 'dynalite'` (persisted under `stateDir`), or

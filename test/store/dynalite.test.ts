@@ -52,6 +52,20 @@ describe('startDynalite', () => {
     await again.close();
   });
 
+  test('the folder is held as soon as startDynalite resolves, not later when LevelDB gets round to opening it', async () => {
+    // A new folder each time: LevelDB creates its files on first open, which is when the open is slowest.
+    for (let i = 0; i < 10; i++) {
+      const stateDir = path.join(tmp, 'held-at-once', String(i));
+      const server = await startDynalite({ stateDir });
+      try {
+        const probe = new (levelClass())(stateDir);
+        await expect(probe.open()).rejects.toMatchObject({ cause: { code: 'LEVEL_LOCKED' } });
+      } finally {
+        await server.close();
+      }
+    }
+  });
+
   test('a folder locked by another process is refused too', async () => {
     const stateDir = path.join(tmp, 'other-process');
     const holder = await holdLevelLockInChild(stateDir);
@@ -265,11 +279,19 @@ describe('ensureTable', () => {
   });
 });
 
+/** The `level` package dynalite uses, to open its folder as a second opener would. */
+function levelClass(): new (location: string) => { open(): Promise<void>; close(): Promise<void> } {
+  return require(levelPath()).Level;
+}
+
+function levelPath(): string {
+  return require.resolve('level', { paths: [path.dirname(require.resolve('dynalite/package.json'))] });
+}
+
 /** A child process that opens the LevelDB folder (as another trailbot's dynalite would) and holds it until stdin ends. */
 async function holdLevelLockInChild(stateDir: string): Promise<ChildProcess> {
-  const levelPath = require.resolve('level', { paths: [path.dirname(require.resolve('dynalite/package.json'))] });
   const script = `
-    const { Level } = require(${JSON.stringify(levelPath)});
+    const { Level } = require(${JSON.stringify(levelPath())});
     const db = new Level(${JSON.stringify(stateDir)});
     db.open().then(() => {
       process.stdout.write('locked\\n');
