@@ -129,7 +129,6 @@ export interface OpenedStore {
   close(): Promise<void>;
 }
 
-
 /**
  * The store for a configuration: dynalite in-process for `kind: 'dynalite'` (persisted under `stateDir`), or
  * DynamoDB in `region` (optionally at `endpoint`, e.g. DynamoDB Local) for `kind: 'dynamodb'`.
