@@ -159,36 +159,6 @@ export function principalCopyServes(needs: ColumnNeeds): boolean {
   return flatColumns().every((column) => held.has(column) || !flatColumnRead(column, needs));
 }
 
-/**
- * The token index of a cached day (cache-convert.ts): the distinct tokens of the three texts the `who` template
- * searches (request parameters, response elements, and the resources list as JSON text, as `json_format(CAST(resources
- * AS JSON))` gives it), a token being a longest run of characters none of which is in TOKEN_BREAKS. A text holds a
- * string free of those characters only inside one of its tokens, so a day whose tokens all lack it holds no row that
- * `strpos(text, string) > 0` accepts, and is not read (cached-reads.ts). On the bench's 30 days: 5.4 MiB for all 62
- * days, ~16 ms a day to write; 93,295 tokens over 7 days, searched in ~3.5 ms.
- */
-export const TOKEN_BREAKS = ' \t\n\r\f"{}[],\\';
-
-/** Each of TOKEN_BREAKS as RE2 writes it inside a character class (the SQL's text: backslashes are the regex's). */
-const RE2_CLASS_ESCAPES: Record<string, string> = { '\t': '\\t', '\n': '\\n', '\r': '\\r', '\f': '\\f' };
-
-/** TOKEN_BREAKS as one RE2 character class, made from it, so the two cannot disagree. */
-export const TOKEN_BREAK_CLASS = `[${[...TOKEN_BREAKS].map((c) => RE2_CLASS_ESCAPES[c] ?? (/[\\\][^-]/.test(c) ? `\\${c}` : c)).join('')}]+`;
-
-export function tokenIndexSql(dayLiteral: string): string {
-  const texts = [
-    `SELECT requestparameters AS text FROM read_parquet(${dayLiteral})`,
-    `SELECT responseelements FROM read_parquet(${dayLiteral})`,
-    `SELECT CAST(CAST(resources AS JSON) AS VARCHAR) FROM read_parquet(${dayLiteral})`,
-  ].join(' UNION ALL ');
-  return `SELECT DISTINCT token FROM (SELECT unnest(regexp_split_to_array(text, ${literal(TOKEN_BREAK_CLASS)})) AS token FROM (${texts}))
-WHERE token <> '' ORDER BY token`;
-}
-
-/** Whether a search string lies inside one token wherever a text holds it: not empty, and no TOKEN_BREAKS in it. */
-export const withinOneToken = (text: string): boolean =>
-  text !== '' && ![...text].some((c) => TOKEN_BREAKS.includes(c));
-
 /** Whether a question with these needs reads the flat column `name` (for the bytes it reads, cache.ts). */
 export function flatColumnRead(name: string, needs: ColumnNeeds): boolean {
   if (needs === 'all') return true;

@@ -1,28 +1,14 @@
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type DuckDBConnection, LIST, listValue, VARCHAR } from '@duckdb/node-api';
 import { sqlLiteral } from '../../query/literal';
-import { flatSelect, principalCopySql, tokenIndexSql } from './cache-columns';
-import { type CachedPartition, partsDir, sourcesOf } from './cache-manifest';
+import { flatSelect, principalCopySql } from './cache-columns';
+import { type CachedPartition, parquetFileFor, sourcesOf } from './cache-manifest';
 import { isLogFileName, type LogFile, probeLogFiles } from './files';
 import { compareUtf8, isPruningColumn, type RowGroupStats } from './pruning';
 import { addressHex } from './trino';
 import { branchesOf, viewSql } from './view';
-
-/**
- * A new file name for each build of a partition, never the name of an earlier build. A DuckDB instance keeps state
- * per file path while it lives (its external file cache is on by default: `enable_external_file_cache` in
- * `duckdb_settings()`, "Allow the database to cache external files (e.g., Parquet) in memory"), and the engine's
- * instance lives as long as the bot. Measured with DuckDB 1.5: a Parquet file rewritten in place at the same size
- * within the same second was read with its old content; and a damaged cache file rebuilt under the same name was,
- * now and then, still read as damaged by the engine that had met the damage, so the day fell back to its raw files
- * again (the flaky "5 cached partitions instead of 6" of test/engines/duckdb/cache.test.ts).
- */
-export function parquetFileFor(cacheDir: string, key: string): string {
-  const build = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
-  return path.join(partsDir(cacheDir), `${key.replaceAll('/', '_')}.${build}.parquet`);
-}
+import { WORD_ROW_GROUP_ROWS, wordIndexSql } from './word-index';
 
 /**
  * Converts one S3 day folder into a Parquet file with every column of the table, sorted by event time, and returns
@@ -56,8 +42,8 @@ export async function convertPartition(
   };
   const addresses = side('addresses');
   const principals = side('principals');
-  const tokens = side('tokens');
-  const sides = [addresses, principals, tokens];
+  const words = side('words');
+  const sides = [addresses, principals, words];
   const written = (file: string) => sqlLiteral({ type: 'varchar', value: file });
   try {
     await connection.run(viewSql(branchesOf(files), { needs: 'all' }, 'trailbot_convert'));
@@ -75,7 +61,7 @@ export async function convertPartition(
       `COPY (${principalCopySql(tmpLiteral)}) TO ${written(principals.tmp)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${PRINCIPAL_ROW_GROUP_ROWS})`,
     );
     await connection.run(
-      `COPY (${tokenIndexSql(tmpLiteral)}) TO ${written(tokens.tmp)} (FORMAT parquet, COMPRESSION zstd)`,
+      `COPY (${wordIndexSql(tmpLiteral)}) TO ${written(words.tmp)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${WORD_ROW_GROUP_ROWS})`,
     );
     // The side files first: a day is used only once its entry is saved, and a file no entry names goes
     // (removeLeftovers).
@@ -94,8 +80,8 @@ export async function convertPartition(
       addressBytes: fs.statSync(addresses.file).size,
       principals: principals.file,
       principalBytes: fs.statSync(principals.file).size,
-      tokens: tokens.file,
-      tokenBytes: fs.statSync(tokens.file).size,
+      words: words.file,
+      wordBytes: fs.statSync(words.file).size,
       builtAt: now().toISOString(),
       folderMtimeMs,
     };

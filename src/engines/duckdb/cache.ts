@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { flatColumnRead } from './cache-columns';
 import {
   type CachedPartition,
   emptyManifest,
   filesOf,
   loadManifest,
   type Manifest,
+  parquetFileFor,
   partitionKeyOf,
   removeLeftovers,
   sameSources,
@@ -18,8 +18,7 @@ import {
 } from './cache-manifest';
 import { ConverterExited, ConvertProcess, type ConvertProcessOptions } from './convert-process';
 import type { LogFile, TrustedDay } from './files';
-import type { ColumnNeeds } from './needs';
-import { type Pruning, rowGroupNeeded } from './pruning';
+import { type MergedWords, mergedHolds, wordFilesOf } from './word-index';
 
 /**
  * The columnar cache of closed days (issue 16): each day folder of the S3 layout (one account, one region, one day)
@@ -191,12 +190,12 @@ export class ColumnarCache {
   }
 
   /**
-   * A day an older trailbot cached without the side files (address index, principal copy, token index) is used as it is,
+   * A day an older trailbot cached without the side files (address index, principal copy, words) is used as it is,
    * and queued to be converted again, so a cache kept across an upgrade gains them in the background.
    */
   private upgrade(entry: CachedPartition): void {
     if (this.upgraded.has(entry.key)) return;
-    const sides = [entry.addresses, entry.principals, entry.tokens];
+    const sides = [entry.addresses, entry.principals, entry.words];
     // The files are looked at once per day and process; a side file removed by hand (or by an older trailbot, which
     // did not know it) counts as missing.
     this.upgraded.add(entry.key);
@@ -221,29 +220,9 @@ export class ColumnarCache {
     return this.now().getTime() >= start + DAY_MS + this.closeAfterMs;
   }
 
-  /**
-   * Bytes a query reads from cached partitions: the compressed chunks of the columns it names, in the row groups whose
-   * statistics do not rule out every value its conditions on the sort columns accept (pruning.ts).
-   */
-  bytesRead(partitions: readonly CachedPartition[], needs: ColumnNeeds, pruning: Pruning = new Map()): number {
-    // Every row group names the same ~130 columns: each is judged once, not once per row group. Judged per group, a
-    // 30-day question's 268 row groups took ~10 ms of the main thread per call (the engine's `status`).
-    const judged = new Map<string, boolean>();
-    let total = 0;
-    for (const p of partitions) {
-      for (const group of p.rowGroups ?? [{ rows: p.rows, columnBytes: p.columnBytes, ranges: {} }]) {
-        if (!rowGroupNeeded(group, pruning)) continue;
-        for (const column in group.columnBytes) {
-          let read = judged.get(column);
-          if (read === undefined) {
-            read = flatColumnRead(column, needs);
-            judged.set(column, read);
-          }
-          if (read) total += group.columnBytes[column]!;
-        }
-      }
-    }
-    return total;
+  /** The merged word index (word-index.ts), if built. */
+  get mergedWords(): MergedWords | undefined {
+    return this.manifest.words;
   }
 
   /**
@@ -285,7 +264,7 @@ export class ColumnarCache {
       dir: this.dir,
       partitions: parts.length,
       days: new Set(parts.map((p) => p.key.split('/').slice(2).join('/'))).size,
-      bytes: parts.reduce((n, p) => n + storedBytes(p), 0),
+      bytes: parts.reduce((n, p) => n + storedBytes(p), this.manifest.words?.bytes ?? 0),
       sourceBytes: parts.reduce((n, p) => n + p.sources.reduce((m, s) => m + s.bytes, 0), 0),
       rows: parts.reduce((n, p) => n + p.rows, 0),
       hits: this.hits,
@@ -328,7 +307,26 @@ export class ColumnarCache {
         else this.log(`trailbot: could not cache ${key} as Parquet (its files are read raw): ${firstLine(err)}`);
       }
     }
+    if (this.pending.size === 0 && !yieldTo()) await this.mergeWords();
     return converted;
+  }
+
+  /** Merges every cached day's words into one file (word-index.ts) unless the merged file holds them already. */
+  private async mergeWords(): Promise<void> {
+    const files = wordFilesOf(Object.values(this.manifest.partitions));
+    const before = this.manifest.words;
+    if (files.length === 0 || mergedHolds(before, files)) return;
+    try {
+      const target = parquetFileFor(this.dir, 'words');
+      const bytes = await this.converter.merge({ files, target });
+      this.manifest.words = { file: target, bytes, days: files };
+      saveManifest(this.dir, this.manifest);
+      if (before) this.retired.push(before.file);
+    } catch (err) {
+      // The days' own word files stay; a question searches without the merged file until a later run builds it.
+      this.log(`trailbot: could not merge the cached days' words: ${firstLine(err)}`);
+      if (err instanceof ConverterExited) removeLeftovers(this.dir, this.manifest);
+    }
   }
 
   private async convert(key: string, files: readonly LogFile[]): Promise<void> {

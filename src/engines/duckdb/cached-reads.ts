@@ -3,7 +3,7 @@ import { type DuckDBConnection, type DuckDBType, DuckDBTypeId, VARCHAR } from '@
 import type { BoundQuery, SqlParam } from '../../core/query';
 import { sqlLiteral } from '../../query/literal';
 import { setBounded } from '../../util/bounded-map';
-import { cachedArmSql, PRINCIPAL_COLUMN, principalCopyServes, withinOneToken } from './cache-columns';
+import { cachedArmSql, PRINCIPAL_COLUMN, principalCopyServes } from './cache-columns';
 import type { CachedPartition } from './cache-manifest';
 import { isInterrupt, MEMO_ENTRIES, RESULT_TABLE } from './job';
 import type { ColumnNeeds } from './needs';
@@ -18,6 +18,7 @@ import {
 } from './pruning';
 import { networkRange } from './trino';
 import { exactPath, quoteIdent } from './view';
+import { daysWithWords, type MergedWords } from './word-index';
 
 /**
  * How one question reads its cached days (execute.ts): what DuckDB's parse of its SQL allows, once per SQL text, and
@@ -33,7 +34,7 @@ export interface CachedReads {
   pruning: Pruning;
   /** Set when it keeps the newest rows by event time (newest.ts). */
   newest?: NewestFirst;
-  /** Of `days`, those that may hold a row the question accepts by their token indexes (the others hold none). */
+  /** Of `days`, those that may hold a row the question accepts by the word index (the others hold none). */
   candidates(days: readonly CachedPartition[]): Promise<CachedPartition[]>;
   /** The view's arm over `days` (view.ts, cachedArm). */
   arm(days: readonly CachedPartition[]): Promise<string>;
@@ -44,15 +45,16 @@ export async function planCachedReads(
   connection: DuckDBConnection,
   query: BoundQuery,
   needs: ColumnNeeds,
+  words?: MergedWords,
 ): Promise<CachedReads> {
   const shape = await sqlShape(connection, query.sql);
   const ranges = shape.addressNetworks ? networkRanges(shape.addressNetworks, query.params) : undefined;
   const principal = shape.principal && principalCopyServes(needs) ? nameOf(shape.principal, query.params) : undefined;
-  const needles = shape.textSearch ? searchedStrings(shape.textSearch, query.params) : undefined;
+  const needles = shape.textSearch ? textParams(shape.textSearch, query.params) : undefined;
   return {
     pruning: shape.pruning,
     ...(shape.newest ? { newest: shape.newest } : {}),
-    candidates: async (days) => (needles ? daysHolding(connection, days, needles) : [...days]),
+    candidates: async (days) => (needles ? daysWithWords(connection, days, needles, words) : [...days]),
     async arm(days) {
       // A copy an older trailbot removed (it did not know the file) is not used; the day is not dropped for it.
       if (principal !== undefined && days.every((d) => d.principals && fs.existsSync(d.principals))) {
@@ -110,43 +112,6 @@ function textParams(identifiers: readonly string[], params: readonly SqlParam[])
 function networkRanges(identifiers: readonly string[], params: readonly SqlParam[]): [string, string][] | undefined {
   const ranges = textParams(identifiers, params)?.map(networkRange);
   return ranges?.every((r) => r !== null) ? (ranges as [string, string][]) : undefined;
-}
-
-/** The strings a question searches for (textSearchFromAst), if each lies within one token wherever it occurs. */
-function searchedStrings(identifiers: readonly string[], params: readonly SqlParam[]): string[] | undefined {
-  const strings = textParams(identifiers, params);
-  return strings?.every(withinOneToken) ? strings : undefined;
-}
-
-/**
- * The days whose token index has a token holding one of `needles`, and the days without an index (nothing rules
- * them out). The needles are bound as parameters. If an index cannot be read, every day is kept.
- */
-async function daysHolding(
-  connection: DuckDBConnection,
-  days: readonly CachedPartition[],
-  needles: readonly string[],
-): Promise<CachedPartition[]> {
-  // A missing index (removed by hand, or by an older trailbot) keeps its day, not every day.
-  const indexed = days.filter((d) => d.tokens && fs.existsSync(d.tokens));
-  if (indexed.length === 0) return [...days];
-  const files = indexed.map((d) => sqlLiteral({ type: 'varchar', value: exactPath(d.tokens!) })).join(', ');
-  // strpos, not contains(): on the engine's connections contains() of two texts is Trino's IP match (trino.ts).
-  const holds = needles.map((_, i) => `strpos(token, $${i + 1}) > 0`).join(' OR ');
-  let hits: Set<string>;
-  try {
-    const reader = await connection.runAndReadAll(
-      `SELECT DISTINCT filename FROM read_parquet([${files}], filename = true) WHERE ${holds}`,
-      [...needles],
-      needles.map(() => VARCHAR),
-    );
-    hits = new Set(reader.getRows().map(([file]) => String(file)));
-  } catch (err) {
-    if (isInterrupt(err)) throw err;
-    return [...days];
-  }
-  const searched = new Set(indexed);
-  return days.filter((d) => !searched.has(d) || hits.has(exactPath(d.tokens!)) || hits.has(d.tokens!));
 }
 
 const SOURCE_ADDRESSES_VARIABLE = 'trailbot_source_addresses';

@@ -20,7 +20,8 @@ export interface ConvertProcessOptions {
   idleMs?: number;
 }
 
-export type ConvertJob = Omit<ConvertRequest, 'type' | 'id'>;
+export type ConvertJob = Omit<Extract<ConvertRequest, { type: 'convert' }>, 'type' | 'id'>;
+export type MergeJob = Omit<Extract<ConvertRequest, { type: 'merge' }>, 'type' | 'id'>;
 
 /** The child exited (killed, crashed, out of memory) before it answered. */
 export class ConverterExited extends Error {
@@ -30,6 +31,14 @@ export class ConverterExited extends Error {
   ) {
     super(`the conversion process${pid ? ` ${pid}` : ''} ${how}`);
   }
+}
+
+type ConvertAsk = ConvertRequest extends infer R ? (R extends ConvertRequest ? Omit<R, 'id'> : never) : never;
+
+/** What the child answered: a partition's entry (none when its folder held no log file), or a merged file's size. */
+interface ConvertAnswer {
+  entry?: CachedPartition;
+  bytes?: number;
 }
 
 const STOP_GRACE_MS = 5_000;
@@ -43,7 +52,7 @@ export class ConvertProcess {
   private waiting?: {
     child: ChildProcess;
     id: number;
-    resolve: (e: CachedPartition | undefined) => void;
+    resolve: (answer: ConvertAnswer) => void;
     reject: (e: Error) => void;
   };
   private idleTimer?: NodeJS.Timeout;
@@ -70,7 +79,16 @@ export class ConvertProcess {
   }
 
   /** Converts one partition in the child (started if none runs); rejects with ConverterExited if the child dies. */
-  convert(job: ConvertJob): Promise<CachedPartition | undefined> {
+  async convert(job: ConvertJob): Promise<CachedPartition | undefined> {
+    return (await this.ask({ type: 'convert', ...job })).entry;
+  }
+
+  /** Merges the cached days' word files in the child (word-index.ts); resolves with the merged file's size. */
+  async merge(job: MergeJob): Promise<number> {
+    return (await this.ask({ type: 'merge', ...job })).bytes ?? 0;
+  }
+
+  private ask(job: ConvertAsk): Promise<ConvertAnswer> {
     if (this.waiting) return Promise.reject(new Error('the conversion process converts one partition at a time'));
     clearTimeout(this.idleTimer);
     const child = this.child ?? this.start();
@@ -80,7 +98,7 @@ export class ConvertProcess {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.waiting = { child, id, resolve, reject };
-      const request: ConvertRequest = { type: 'convert', id, ...job };
+      const request = { ...job, id } as ConvertRequest;
       child.send(request, (err) => {
         if (err) this.settle(child, new ConverterExited(child.pid, `could not be reached (${err.message})`));
       });
@@ -145,13 +163,21 @@ export class ConvertProcess {
     child.on('message', (reply: ConvertReply) => {
       if (this.waiting?.child !== child || reply?.id !== this.waiting.id) return;
       this.peakRss = Math.max(this.peakRss, reply.maxRssBytes);
-      this.settle(child, reply.type === 'converted' ? reply.entry : new Error(reply.message));
+      this.settle(
+        child,
+        reply.type === 'converted'
+          ? {
+              ...(reply.entry ? { entry: reply.entry } : {}),
+              ...(reply.bytes !== undefined ? { bytes: reply.bytes } : {}),
+            }
+          : new Error(reply.message),
+      );
       this.idle(child);
     });
     return child;
   }
 
-  private settle(child: ChildProcess, outcome: CachedPartition | undefined | Error): void {
+  private settle(child: ChildProcess, outcome: ConvertAnswer | Error): void {
     const waiting = this.waiting;
     if (waiting?.child !== child) return;
     this.waiting = undefined;

@@ -18,21 +18,23 @@ import type { LogFile } from './files';
  * class).
  */
 
-/** Parent → child: one partition to convert. */
-export interface ConvertRequest {
-  type: 'convert';
-  id: number;
-  key: string;
-  /** The partition's files as the question saw them. */
-  files: readonly LogFile[];
-  cacheDir: string;
-  /** ISO time recorded as the entry's `builtAt` (the parent's clock). */
-  builtAt: string;
-}
+/** Parent → child: one partition to convert, or the cached days' word files to merge (word-index.ts). */
+export type ConvertRequest =
+  | {
+      type: 'convert';
+      id: number;
+      key: string;
+      /** The partition's files as the question saw them. */
+      files: readonly LogFile[];
+      cacheDir: string;
+      /** ISO time recorded as the entry's `builtAt` (the parent's clock). */
+      builtAt: string;
+    }
+  | { type: 'merge'; id: number; files: readonly string[]; target: string };
 
 /** Child → parent: the answer to one request, with the child's peak resident set so far. */
 export type ConvertReply =
-  | { type: 'converted'; id: number; entry?: CachedPartition; maxRssBytes: number }
+  | { type: 'converted'; id: number; entry?: CachedPartition; bytes?: number; maxRssBytes: number }
   | { type: 'failed'; id: number; message: string; maxRssBytes: number };
 
 /** The lowest priority of every thread of this process; returns the thread ids it lowered (Linux). */
@@ -67,6 +69,7 @@ export function serve(): void {
   const ready = (async () => {
     const { DuckDBInstance } = await import('@duckdb/node-api');
     const { convertPartition } = await import('./cache-convert');
+    const { writeMergedWords } = await import('./word-index');
     // One thread and bounded memory: background work beside the answers. The external file cache would keep the
     // contents of log files read once in memory (`enable_external_file_cache`, duckdb_settings()); each file is read
     // once here, so it only adds to this process's size.
@@ -75,23 +78,28 @@ export function serve(): void {
       memory_limit: '256MB',
       enable_external_file_cache: 'false',
     });
-    return { instance, convertPartition };
+    return { instance, convertPartition, writeMergedWords };
   })();
   let queue = Promise.resolve();
   let cacheDir: string | undefined;
   // Listening from the first tick: a message that arrives while nobody listens is not kept for later.
   process.on('message', (message: ConvertRequest) => {
-    if (message?.type !== 'convert') return;
-    cacheDir = message.cacheDir;
+    if (message?.type !== 'convert' && message?.type !== 'merge') return;
+    if (message.type === 'convert') cacheDir = message.cacheDir;
     queue = queue.then(async () => {
       let reply: ConvertReply;
       try {
-        const { instance, convertPartition } = await ready;
+        const { instance, convertPartition, writeMergedWords } = await ready;
         const connection = await instance.connect();
         try {
-          const built = new Date(message.builtAt);
-          const entry = await convertPartition(connection, message.cacheDir, message.key, message.files, () => built);
-          reply = { type: 'converted', id: message.id, ...(entry ? { entry } : {}), maxRssBytes: maxRssBytes() };
+          if (message.type === 'merge') {
+            const bytes = await writeMergedWords(connection, message.files, message.target);
+            reply = { type: 'converted', id: message.id, bytes, maxRssBytes: maxRssBytes() };
+          } else {
+            const built = new Date(message.builtAt);
+            const entry = await convertPartition(connection, message.cacheDir, message.key, message.files, () => built);
+            reply = { type: 'converted', id: message.id, ...(entry ? { entry } : {}), maxRssBytes: maxRssBytes() };
+          }
         } finally {
           connection.closeSync();
         }

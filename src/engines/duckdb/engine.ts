@@ -13,6 +13,7 @@ import {
 import { TrailError } from '../../core/errors';
 import type { BoundQuery } from '../../core/query';
 import type { ColumnarCache } from './cache';
+import { bytesRead } from './cache-manifest';
 import { executeJob } from './execute';
 import { measureLogFiles } from './files';
 import {
@@ -124,8 +125,8 @@ export class DuckDbEngine implements QueryEngine {
       stats: {
         bytesScanned:
           job.files.reduce((sum, f) => sum + f.bytes, 0) +
-          (this.cache && job.cached.length
-            ? this.cache.bytesRead(job.cachedRead ?? job.cached, job.needs ?? 'all', job.pruning)
+          (job.cached.length
+            ? bytesRead(job.cachedRead ?? job.cached, job.needs ?? 'all', job.pruning ?? new Map())
             : 0),
         elapsedMs,
         filesRead: job.files.length,

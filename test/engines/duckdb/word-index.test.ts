@@ -1,16 +1,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DuckDbEngine } from '../../../src/engines/duckdb';
-import { TOKEN_BREAK_CLASS, TOKEN_BREAKS, withinOneToken } from '../../../src/engines/duckdb/cache-columns';
 import { textSearchFromAst } from '../../../src/engines/duckdb/pruning';
+import { wordPrefixes, wordsOf } from '../../../src/engines/duckdb/word-index';
 import { testConfig } from '../../helpers/config';
 import { answersOf, queryOf, runCommand } from '../../helpers/run-query';
 import { cachedEngine, event, LogTree, memoryDuckDb, parseTree, writeVariantDays } from './fixtures';
 
 /**
- * `who` questions over cached days skip the days whose token index (cache-columns.ts) has no token holding the
- * searched string. The answer must be the raw files' for every way a text can hold it, and every day that does hold
- * it must be read.
+ * `who` questions over cached days skip the days in whose words (word-index.ts) no word begins with each run of
+ * letters and digits that the searched string has after another character. The answer must be the raw files' for
+ * every way a text can hold it, and every day that does hold it must be read.
  */
 const NOW = new Date('2024-05-10T00:00:00Z');
 const ctx = { config: testConfig(), now: NOW };
@@ -41,7 +41,9 @@ const QUESTIONS = [
   'who sg-99999999',
   // Held by one day only: in its request, and in its resources list.
   'who sg-0nly0502',
-  'who only-in-resources',
+  'who only-in-r3sources',
+  // The same without a run after another character: no day can be ruled out.
+  'who 0nly0502',
 ].map((q) => `${q} ${WINDOW}`);
 
 describe('which questions search texts for a string (textSearchFromAst)', () => {
@@ -75,29 +77,33 @@ describe('which questions search texts for a string (textSearchFromAst)', () => 
     expect(await searchOf(where(condition))).toBeUndefined();
   });
 
-  test('a string lies within one token unless it is empty or holds a break', () => {
-    expect(withinOneToken(SG)).toBe(true);
-    expect(withinOneToken(ARN)).toBe(true);
-    expect(withinOneToken('')).toBe(false);
-    for (const c of TOKEN_BREAKS) expect(withinOneToken(`sg${c}1`)).toBe(false);
+  test('the runs a word must begin with: the last after another character, and the longest such', () => {
+    expect(wordPrefixes(SG)).toEqual(['5887f224']);
+    expect(wordPrefixes(ARN)).toEqual(['5887f224', '111122223333']);
+    expect(wordPrefixes('sg-5887,f224')).toEqual(['f224', '5887']);
+    expect(wordPrefixes('"quoted"')).toEqual(['quoted']);
+    expect(wordPrefixes('é5887')).toEqual(['5887']);
+    expect(wordPrefixes('a\tb c')).toEqual(['c', 'b']);
+    // Nothing after another character: the string may sit inside any word.
+    for (const none of ['5887f224', 'bob', '', '-', 'sg-', '5887/']) expect(wordPrefixes(none)).toEqual([]);
   });
 });
 
-describe('who questions over cached days with token indexes', () => {
+describe('who questions over cached days with the word index', () => {
   let tree: LogTree;
   let state: LogTree;
   let raw: DuckDbEngine;
 
   beforeAll(() => {
     tree = new LogTree();
-    state = new LogTree('trailbot-token-index-');
+    state = new LogTree('trailbot-word-index-');
     writeVariantDays(tree, TEXTS, (texts) => ({ ...texts }));
     tree.s3({
       day: '2024/05/02',
       region: 'us-east-1',
       events: [
         event({ eventTime: '2024-05-02T12:00:00Z', requestParameters: { groupId: 'sg-0nly0502' } }),
-        event({ eventTime: '2024-05-02T12:01:00Z', resources: [{ ARN: 'arn:aws:s3:::only-in-resources' }] }),
+        event({ eventTime: '2024-05-02T12:01:00Z', resources: [{ ARN: 'arn:aws:s3:::only-in-r3sources' }] }),
       ],
     });
     raw = new DuckDbEngine({ dataDir: tree.root, logger: () => {} });
@@ -126,7 +132,7 @@ describe('who questions over cached days with token indexes', () => {
     }
   });
 
-  test('the days whose tokens lack the string are not read; a day without an index is', async () => {
+  test('the days without the words are not read; a day the merged index does not hold is', async () => {
     const { cache, engine } = cachedEngine(tree.root, state.root, NOW);
     const bytes = async (q: string) => (await runCommand(engine, q, ctx)).stats.bytesScanned;
     try {
@@ -140,32 +146,70 @@ describe('who questions over cached days with token indexes', () => {
       expect(one).toBeGreaterThan(0);
       expect(one * 4).toBeLessThan(present.stats.bytesScanned);
       expect(await bytes(QUESTIONS[7]!)).toBe(one);
-      // Held across a comma (a break): no index can rule a day out, every day is read.
+      // Without a run after another character, every day is read.
+      expect(await bytes(QUESTIONS[8]!)).toBe(present.stats.bytesScanned);
+      // Across a comma: the days need words beginning `5887` and `f224`, which all six have.
       expect(await bytes(QUESTIONS[4]!)).toBe(present.stats.bytesScanned);
     } finally {
       await engine.close();
     }
     const file = path.join(cache.dir, 'manifest.json');
     const manifest = JSON.parse(fs.readFileSync(file, 'utf8'));
-    delete (Object.values(manifest.partitions)[0] as { tokens?: string }).tokens;
+    // Every day's words, merged once the conversions were done.
+    const dayWords = (Object.values(manifest.partitions) as { words: string }[]).map((p) => p.words).sort();
+    expect(manifest.words.days).toEqual(dayWords);
+    // A day the merged index does not hold (a build made since) is read, whatever it holds.
+    manifest.words.days[0] = `${manifest.words.days[0]}.elsewhere`;
     fs.writeFileSync(file, JSON.stringify(manifest));
     const reopened = cachedEngine(tree.root, state.root, NOW).engine;
     try {
       expect(await answers(reopened)).toEqual(await answers(raw));
-      expect((await runCommand(reopened, QUESTIONS[5]!, ctx)).stats.bytesScanned).toBeGreaterThan(0);
+      const one = await runCommand(reopened, QUESTIONS[5]!, ctx);
+      expect(one.stats.bytesScanned).toBeGreaterThan(0);
+      expect(one.stats.bytesScanned * 4).toBeLessThan(
+        (await runCommand(reopened, QUESTIONS[0]!, ctx)).stats.bytesScanned,
+      );
     } finally {
       await reopened.close();
     }
   });
 
-  test('a damaged or missing index keeps its day, and the answers are the same', async () => {
+  test('the merged index is made again when a day is converted again', async () => {
+    const { cache, engine } = cachedEngine(tree.root, state.root, NOW);
+    try {
+      const before = cache.mergedWords!;
+      // A late file in one day: the day is read raw, converted again, and the merged index follows.
+      tree.s3({
+        day: '2024/05/03',
+        region: 'us-east-1',
+        name: 'late.json.gz',
+        events: [event({ eventTime: '2024-05-03T23:00:00Z', requestParameters: { groupId: 'sg-1a7e0503' } })],
+      });
+      const late = 'who sg-1a7e0503 2024-05-01..2024-05-03';
+      expect((await runCommand(engine, late, ctx)).rows.length).toBe(1);
+      expect(await engine.convertCache()).toBe(1);
+      const after = cache.mergedWords!;
+      expect(after.file).not.toBe(before.file);
+      expect(after.days).not.toEqual(before.days);
+      const answer = await runCommand(engine, late, ctx);
+      expect(answer.rows.length).toBe(1);
+      expect(answer.stats.cachedPartitions).toBe(6);
+      expect(answer.stats.bytesScanned).toBeGreaterThan(0);
+      expect(await answers(engine)).toEqual(await answers(raw));
+    } finally {
+      await engine.close();
+    }
+  });
+
+  test('a damaged or missing merged index keeps every day, and the answers are the same', async () => {
     const file = path.join(state.root, fs.readdirSync(state.root)[0]!, 'manifest.json');
-    const manifest = JSON.parse(fs.readFileSync(file, 'utf8'));
-    const indexed = (Object.values(manifest.partitions) as { tokens?: string }[]).filter((p) => p.tokens);
-    fs.writeFileSync(indexed[0]!.tokens!, Buffer.alloc(fs.statSync(indexed[0]!.tokens!).size, 7));
-    fs.rmSync(indexed[1]!.tokens!);
+    const merged = JSON.parse(fs.readFileSync(file, 'utf8')).words.file as string;
+    fs.writeFileSync(merged, Buffer.alloc(fs.statSync(merged).size, 7));
     const engine = cachedEngine(tree.root, state.root, NOW).engine;
     try {
+      expect(await answers(engine)).toEqual(await answers(raw));
+      expect((await runCommand(engine, QUESTIONS[5]!, ctx)).stats.bytesScanned).toBeGreaterThan(0);
+      fs.rmSync(merged);
       expect(await answers(engine)).toEqual(await answers(raw));
     } finally {
       await engine.close();
@@ -173,26 +217,28 @@ describe('who questions over cached days with token indexes', () => {
   });
 });
 
-describe('the token breaks, in SQL as in JS', () => {
+describe('words, in SQL as in JS', () => {
   const db = memoryDuckDb({ shims: false });
 
-  test('the SQL splits a text at every break and at nothing else', async () => {
-    const others = [
+  test('the day index finds the runs of ASCII letters and digits the JS side looks for, and nothing else', async () => {
+    const chars = [
       ...Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)),
+      '\t',
+      '\n',
       '\u000b',
       '\u00a0',
       'é',
+      'ß',
       '\u2028',
       '😀',
-    ].filter((c) => !TOKEN_BREAKS.includes(c));
-    const pieces = async (c: string) => {
-      const reader = await db.connection.runAndReadAll(
-        `SELECT len(list_filter(regexp_split_to_array($1, '${TOKEN_BREAK_CLASS}'), lambda t: t <> ''))`,
-        [`a${c}b`],
-      );
-      return Number(reader.getRows()[0]![0]);
-    };
-    for (const c of TOKEN_BREAKS) expect({ c, pieces: await pieces(c) }).toEqual({ c, pieces: 2 });
-    for (const c of others) expect({ c, pieces: await pieces(c) }).toEqual({ c, pieces: 1 });
+      '٣',
+    ];
+    const text = chars.map((c) => `a${c}b`).join('');
+    const reader = await db.connection.runAndReadAll(`SELECT DISTINCT unnest(${wordsOf('$1')})`, [text]);
+    const sql = reader.getRows().map(([w]) => String(w));
+    const js = [...new Set(text.match(/[A-Za-z0-9]+/g))].sort();
+    expect(sql.sort()).toEqual(js);
+    // Every char other than a letter or digit splits: `a<c>b` gives `a` and `b` apart.
+    expect(sql).not.toContain('a\u00a0b');
   });
 });
