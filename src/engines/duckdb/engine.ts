@@ -348,7 +348,11 @@ export class DuckDbEngine implements QueryEngine {
     return connection;
   }
 
-  /** Drops what a finished query left on its connection (result, view) and keeps the connection for the next one. */
+  /**
+   * Drops a finished query's result and keeps the connection for the next one. Its view stays (a few KB of SQL; its
+   * file lists are cleared once the answer is spooled): the next question over the same days need not create it again
+   * (execute.ts, createView).
+   */
   private async recycleConnection(job: Job): Promise<void> {
     const connection = job.connection;
     if (!connection || this.closed || !succeeded(job) || this.idleConnections.length >= this.maxConcurrent) {
@@ -357,7 +361,7 @@ export class DuckDbEngine implements QueryEngine {
     }
     job.connection = undefined;
     try {
-      await connection.run(`DROP TABLE IF EXISTS ${RESULT_TABLE}; DROP VIEW IF EXISTS cloudtrail_logs`);
+      await connection.run(`DROP TABLE IF EXISTS ${RESULT_TABLE}`);
       if (this.closed) connection.closeSync();
       else this.idleConnections.push(connection);
     } catch {

@@ -105,7 +105,8 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
       // The most any attempt set: a retry without a file may need one list fewer, and all of them go after the spool.
       listed = Math.max(listed, await setFileLists(connection, branches));
       const cachedArm = reads && reading.length > 0 ? await reads.arm(reading) : undefined;
-      await connection.run(
+      await createView(
+        connection,
         viewSql(branches, {
           needs,
           fileLists: 'variables',
@@ -209,6 +210,21 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
       job.files = files;
     }
   }
+}
+
+/** The `cloudtrail_logs` view each pooled connection holds now (its SQL text). */
+const viewOf = new WeakMap<DuckDBConnection, string>();
+
+/**
+ * Creates the question's view unless its connection holds that very view already (a repeat question over the same
+ * days): ~1 ms saved. Only its text is compared: what it reads from variables (file lists, addresses, the principal)
+ * is looked up whenever a statement over it is bound, so the values this question set are the ones read.
+ */
+async function createView(connection: DuckDBConnection, sql: string): Promise<void> {
+  if (viewOf.get(connection) === sql) return;
+  viewOf.delete(connection);
+  await connection.run(sql);
+  viewOf.set(connection, sql);
 }
 
 interface Described {

@@ -360,11 +360,18 @@ export async function setNetworkValues(connection: DuckDBConnection, params: rea
     prefixes.push(prefix);
     ipv4Patterns.push(ipv4);
   }
-  // Window days (`2026/11/20`) have a '/' too: a question naming no valid network sets nothing (~1.7 ms saved).
-  if (networks.length === 0) return;
+  // Window days (`2026/11/20`) have a '/' too: a question naming no valid network sets nothing (~1.7 ms saved), and
+  // one whose networks the connection holds already (the same known networks, question after question) neither.
+  const key = JSON.stringify(networks);
+  if (networks.length === 0 || networksOf.get(connection) === key) return;
+  networksOf.delete(connection);
   await setMapVariable(connection, NETWORK_PREFIXES_VARIABLE, networks, prefixes);
   await setMapVariable(connection, NETWORK_IPV4_VARIABLE, networks, ipv4Patterns);
+  networksOf.set(connection, key);
 }
+
+/** The networks whose values each connection's variables hold now (setNetworkValues). */
+const networksOf = new WeakMap<DuckDBConnection, string>();
 
 /** `SET VARIABLE name` to the MAP(VARCHAR, VARCHAR) of `keys` to `values`, both bound as parameters. */
 async function setMapVariable(

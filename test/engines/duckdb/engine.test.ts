@@ -90,6 +90,29 @@ describe('DuckDbEngine over an S3-layout month', () => {
     ]);
   });
 
+  test('a repeat question on a pooled connection reads the files of its day now, not those of the last time', async () => {
+    // The view stays on the connection between questions and is not created again when its text is the same
+    // (execute.ts, createView): the file lists it reads are variables set for each question.
+    const fresh = new DuckDbEngine({ dataDir: tree.root, logger: () => undefined, maxConcurrent: 1 });
+    const query = windowQuery(EVENTS_IN_WINDOW, '2024-05-20T00:00:00Z', '2024-05-21T00:00:00Z');
+    const ask = async () => {
+      const id = await fresh.start(query, { executionId: `repeat-${Date.now()}-${Math.random()}` });
+      expect((await settle(fresh, id)).state).toBe('SUCCEEDED');
+      const rows = (await allPages(fresh, id)).flatMap((p) => p.rows);
+      await fresh.release(id);
+      return rows.length;
+    };
+    try {
+      expect(await ask()).toBe(4);
+      const late = tree.s3({ day: '2024/05/20', events: [event({ eventTime: '2024-05-20T22:00:00Z' })] });
+      expect(await ask()).toBe(5);
+      fs.rmSync(late);
+      expect(await ask()).toBe(4);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   test('partition columns come from the folders', async () => {
     const result = await run(engine, windowQuery(EVENTS_IN_WINDOW, '2024-05-30T15:00:00Z', '2024-05-31T00:00:00Z'));
     expect(records(result).map((r) => [r.timestamp, r.region, r.account])).toEqual([
