@@ -5,7 +5,6 @@ import { flatColumnRead } from './cache-columns';
 import type { LogFile } from './files';
 import type { ColumnNeeds } from './needs';
 import { type Pruning, type RowGroupStats, rowGroupNeeded } from './pruning';
-import type { MergedWords } from './word-index';
 
 /**
  * The columnar cache's manifest (cache.ts): which day partitions are held as Parquet, built from which source files.
@@ -62,12 +61,23 @@ export interface CachedPartition {
  */
 export const MANIFEST_VERSION = 2;
 
+/** A kind of day side file merged over all days (merged.ts). */
+export type MergedKind = 'words' | 'addresses';
+
+/** One merged file (merged.ts). */
+export interface MergedFile {
+  file: string;
+  bytes: number;
+  /** The day side files it was made from, sorted (a `words` row's `day` is a position here). */
+  days: string[];
+}
+
 export interface Manifest {
   version: typeof MANIFEST_VERSION;
   dataDir: string;
   partitions: Record<string, CachedPartition>;
-  /** Every day's words in one file (word-index.ts), once built. */
-  words?: MergedWords;
+  /** Every day's side files of a kind in one file (merged.ts), once built. */
+  merged?: Partial<Record<MergedKind, MergedFile>>;
 }
 
 const MANIFEST = 'manifest.json';
@@ -116,6 +126,13 @@ export const filesOf = (p: CachedPartition): string[] => [
 /** Bytes a cached partition keeps on disk: its Parquet file and its side files. */
 export const storedBytes = (p: CachedPartition): number =>
   p.bytes + (p.addressBytes ?? 0) + (p.principalBytes ?? 0) + (p.wordBytes ?? 0) + (p.tokenBytes ?? 0);
+
+/** Bytes a cache keeps on disk: its days' files and its merged files. */
+export const storedTotal = (manifest: Manifest): number =>
+  Object.values(manifest.partitions).reduce(
+    (n, p) => n + storedBytes(p),
+    Object.values(manifest.merged ?? {}).reduce((n, m) => n + m.bytes, 0),
+  );
 
 /** The raw files a cached day was made from (unprobed: `probeLogFiles` reads their heads if they are read). */
 export function sourceLogFiles(entry: CachedPartition): LogFile[] {
@@ -170,9 +187,10 @@ export function removeLeftovers(cacheDir: string, manifest: Manifest): void {
     return;
   }
   const referenced = new Set(
-    [...Object.values(manifest.partitions).flatMap(filesOf), ...(manifest.words ? [manifest.words.file] : [])].map(
-      (f) => path.resolve(f),
-    ),
+    [
+      ...Object.values(manifest.partitions).flatMap(filesOf),
+      ...Object.values(manifest.merged ?? {}).map((m) => m.file),
+    ].map((f) => path.resolve(f)),
   );
   for (const name of names) {
     const file = path.join(parts, name);

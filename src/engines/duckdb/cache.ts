@@ -7,6 +7,8 @@ import {
   filesOf,
   loadManifest,
   type Manifest,
+  type MergedFile,
+  type MergedKind,
   parquetFileFor,
   partitionKeyOf,
   removeLeftovers,
@@ -14,11 +16,11 @@ import {
   saveManifest,
   sourceLogFiles,
   sourcesOf,
-  storedBytes,
+  storedTotal,
 } from './cache-manifest';
 import { ConverterExited, ConvertProcess, type ConvertProcessOptions } from './convert-process';
 import type { LogFile, TrustedDay } from './files';
-import { type MergedWords, mergedHolds, wordFilesOf } from './word-index';
+import { mergedHolds, mergeInputs } from './merged';
 
 /**
  * The columnar cache of closed days (issue 16): each day folder of the S3 layout (one account, one region, one day)
@@ -220,9 +222,9 @@ export class ColumnarCache {
     return this.now().getTime() >= start + DAY_MS + this.closeAfterMs;
   }
 
-  /** The merged word index (word-index.ts), if built. */
-  get mergedWords(): MergedWords | undefined {
-    return this.manifest.words;
+  /** The days' side files of a kind merged into one (merged.ts), if built. */
+  merged(kind: MergedKind): MergedFile | undefined {
+    return this.manifest.merged?.[kind];
   }
 
   /**
@@ -264,7 +266,7 @@ export class ColumnarCache {
       dir: this.dir,
       partitions: parts.length,
       days: new Set(parts.map((p) => p.key.split('/').slice(2).join('/'))).size,
-      bytes: parts.reduce((n, p) => n + storedBytes(p), this.manifest.words?.bytes ?? 0),
+      bytes: storedTotal(this.manifest),
       sourceBytes: parts.reduce((n, p) => n + p.sources.reduce((m, s) => m + s.bytes, 0), 0),
       rows: parts.reduce((n, p) => n + p.rows, 0),
       hits: this.hits,
@@ -307,24 +309,26 @@ export class ColumnarCache {
         else this.log(`trailbot: could not cache ${key} as Parquet (its files are read raw): ${firstLine(err)}`);
       }
     }
-    if (this.pending.size === 0 && !yieldTo()) await this.mergeWords();
+    for (const kind of ['words', 'addresses'] as const) {
+      if (this.pending.size === 0 && !yieldTo()) await this.merge(kind);
+    }
     return converted;
   }
 
-  /** Merges every cached day's words into one file (word-index.ts) unless the merged file holds them already. */
-  private async mergeWords(): Promise<void> {
-    const files = wordFilesOf(Object.values(this.manifest.partitions));
-    const before = this.manifest.words;
+  /** Merges every cached day's side files of a kind into one (merged.ts) unless the merged file holds them already. */
+  private async merge(kind: MergedKind): Promise<void> {
+    const files = mergeInputs(kind, Object.values(this.manifest.partitions));
+    const before = this.manifest.merged?.[kind];
     if (files.length === 0 || mergedHolds(before, files)) return;
     try {
-      const target = parquetFileFor(this.dir, 'words');
-      const bytes = await this.converter.merge({ files, target });
-      this.manifest.words = { file: target, bytes, days: files };
+      const target = parquetFileFor(this.dir, kind);
+      const bytes = await this.converter.merge({ kind, files, target });
+      this.manifest.merged = { ...this.manifest.merged, [kind]: { file: target, bytes, days: files } };
       saveManifest(this.dir, this.manifest);
       if (before) this.retired.push(before.file);
     } catch (err) {
-      // The days' own word files stay; a question searches without the merged file until a later run builds it.
-      this.log(`trailbot: could not merge the cached days' words: ${firstLine(err)}`);
+      // The days' own side files stay; questions read them until a later run builds the merged file.
+      this.log(`trailbot: could not merge the cached days' ${kind}: ${firstLine(err)}`);
       if (err instanceof ConverterExited) removeLeftovers(this.dir, this.manifest);
     }
   }

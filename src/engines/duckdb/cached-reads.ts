@@ -4,8 +4,9 @@ import type { BoundQuery, SqlParam } from '../../core/query';
 import { sqlLiteral } from '../../query/literal';
 import { setBounded } from '../../util/bounded-map';
 import { cachedArmSql, PRINCIPAL_COLUMN, principalCopyServes } from './cache-columns';
-import type { CachedPartition } from './cache-manifest';
+import type { CachedPartition, MergedFile, MergedKind } from './cache-manifest';
 import { isInterrupt, MEMO_ENTRIES, RESULT_TABLE } from './job';
+import { mergedServes } from './merged';
 import type { ColumnNeeds } from './needs';
 import { type NewestFirst, newestFirstFromAst } from './newest';
 import {
@@ -18,7 +19,7 @@ import {
 } from './pruning';
 import { networkRange } from './trino';
 import { exactPath, quoteIdent } from './view';
-import { daysWithWords, type MergedWords } from './word-index';
+import { daysWithWords } from './word-index';
 
 /**
  * How one question reads its cached days (execute.ts): what DuckDB's parse of its SQL allows, once per SQL text, and
@@ -45,7 +46,7 @@ export async function planCachedReads(
   connection: DuckDBConnection,
   query: BoundQuery,
   needs: ColumnNeeds,
-  words?: MergedWords,
+  merged?: { merged(kind: MergedKind): MergedFile | undefined },
 ): Promise<CachedReads> {
   const shape = await sqlShape(connection, query.sql);
   const ranges = shape.addressNetworks ? networkRanges(shape.addressNetworks, query.params) : undefined;
@@ -54,7 +55,8 @@ export async function planCachedReads(
   return {
     pruning: shape.pruning,
     ...(shape.newest ? { newest: shape.newest } : {}),
-    candidates: async (days) => (needles ? daysWithWords(connection, days, needles, words) : [...days]),
+    candidates: async (days) =>
+      needles ? daysWithWords(connection, days, needles, merged?.merged('words')) : [...days],
     async arm(days) {
       // A copy an older trailbot removed (it did not know the file) is not used; the day is not dropped for it.
       if (principal !== undefined && days.every((d) => d.principals && fs.existsSync(d.principals))) {
@@ -72,7 +74,9 @@ export async function planCachedReads(
         shape.pruning,
         days.map((d) => d.rowGroups),
       );
-      const addresses = ranges ? await sourceAddresses(connection, days, ranges) : undefined;
+      const addresses = ranges
+        ? await sourceAddresses(connection, days, ranges, merged?.merged('addresses'))
+        : undefined;
       return cachedArmSql(
         days.map((d) => d.parquet),
         needs,
@@ -138,9 +142,12 @@ async function sourceAddresses(
   connection: DuckDBConnection,
   days: readonly CachedPartition[],
   ranges: readonly [string, string][],
+  merged: MergedFile | undefined,
 ): Promise<string | undefined> {
   if (days.length === 0 || days.some((d) => !d.addresses)) return undefined;
-  const files = days.map((d) => sqlLiteral({ type: 'varchar', value: exactPath(d.addresses!) })).join(', ');
+  // The merged index when it holds every one of the days (its other days' texts only widen the list); else theirs.
+  const indexes = mergedServes('addresses', merged, days) ? [merged!.file] : days.map((d) => d.addresses!);
+  const files = indexes.map((file) => sqlLiteral({ type: 'varchar', value: exactPath(file) })).join(', ');
   const inRange = ranges.map((_, i) => `value BETWEEN $${2 * i + 1} AND $${2 * i + 2}`).join(' OR ');
   try {
     await connection.run(

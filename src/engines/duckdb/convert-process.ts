@@ -83,7 +83,7 @@ export class ConvertProcess {
     return (await this.ask({ type: 'convert', ...job })).entry;
   }
 
-  /** Merges the cached days' word files in the child (word-index.ts); resolves with the merged file's size. */
+  /** Merges the cached days' side files of a kind in the child (merged.ts); resolves with the merged file's size. */
   async merge(job: MergeJob): Promise<number> {
     return (await this.ask({ type: 'merge', ...job })).bytes ?? 0;
   }

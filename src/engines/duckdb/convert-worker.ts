@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { type CachedPartition, partsDir } from './cache-manifest';
+import { type CachedPartition, type MergedKind, partsDir } from './cache-manifest';
 import type { LogFile } from './files';
 
 /**
@@ -30,7 +30,7 @@ export type ConvertRequest =
       /** ISO time recorded as the entry's `builtAt` (the parent's clock). */
       builtAt: string;
     }
-  | { type: 'merge'; id: number; files: readonly string[]; target: string };
+  | { type: 'merge'; id: number; kind: MergedKind; files: readonly string[]; target: string };
 
 /** Child → parent: the answer to one request, with the child's peak resident set so far. */
 export type ConvertReply =
@@ -69,7 +69,7 @@ export function serve(): void {
   const ready = (async () => {
     const { DuckDBInstance } = await import('@duckdb/node-api');
     const { convertPartition } = await import('./cache-convert');
-    const { writeMergedWords } = await import('./word-index');
+    const { writeMerged } = await import('./merged');
     // One thread and bounded memory: background work beside the answers. The external file cache would keep the
     // contents of log files read once in memory (`enable_external_file_cache`, duckdb_settings()); each file is read
     // once here, so it only adds to this process's size.
@@ -78,7 +78,7 @@ export function serve(): void {
       memory_limit: '256MB',
       enable_external_file_cache: 'false',
     });
-    return { instance, convertPartition, writeMergedWords };
+    return { instance, convertPartition, writeMerged };
   })();
   let queue = Promise.resolve();
   let cacheDir: string | undefined;
@@ -89,11 +89,11 @@ export function serve(): void {
     queue = queue.then(async () => {
       let reply: ConvertReply;
       try {
-        const { instance, convertPartition, writeMergedWords } = await ready;
+        const { instance, convertPartition, writeMerged } = await ready;
         const connection = await instance.connect();
         try {
           if (message.type === 'merge') {
-            const bytes = await writeMergedWords(connection, message.files, message.target);
+            const bytes = await writeMerged(connection, message.kind, message.files, message.target);
             reply = { type: 'converted', id: message.id, bytes, maxRssBytes: maxRssBytes() };
           } else {
             const built = new Date(message.builtAt);

@@ -75,7 +75,7 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
   const sql = asSubquery(query.sql);
   // A cached day none of whose row groups can hold a row the question accepts is not read at all: DuckDB cannot rule
   // it out itself when the condition is on a struct field, which the view packs from the flat columns (cache-columns).
-  const reads = cached.length > 0 ? await planCachedReads(connection, query, needs, cache?.mergedWords) : undefined;
+  const reads = cached.length > 0 ? await planCachedReads(connection, query, needs, cache) : undefined;
   const pruning = reads?.pruning;
   // A newest-first question reads the newest cached days first, and the others only if they can change its answer.
   const newest = reads?.newest;

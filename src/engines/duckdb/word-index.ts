@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { type DuckDBConnection, LIST, listValue, VARCHAR } from '@duckdb/node-api';
 import { sqlLiteral } from '../../query/literal';
-import type { CachedPartition } from './cache-manifest';
+import type { CachedPartition, MergedFile } from './cache-manifest';
 import { isInterrupt } from './job';
 import { exactPath } from './view';
 
@@ -15,8 +15,8 @@ import { exactPath } from './view';
  * no row the search accepts. `sg-5887f224` needs a word beginning `5887f224`; an ARN needs words beginning with its
  * last part and with its longest part. A string with no such run (`5887f224`, `bob`) rules out no day.
  *
- * Each cached day keeps its distinct words (`<day>.words.parquet`, written with the day); one merged file holds
- * every day's words with the day's position in its list of day files, sorted by word, rebuilt after conversions. A search then
+ * Each cached day keeps its distinct words (`<day>.words.parquet`, written with the day); one merged file (merged.ts)
+ * holds every day's words with the day's position in its list of day files, sorted by word. A search then
  * reads a few row groups of one file (one range per run), instead of every day's index: per file DuckDB pays ~0.1 ms
  * however little it reads, and a substring search reads every word. Measured on the bench's 30 days: the three ids of
  * `sg 7d` took 9.2 ms in the 16 days' token indexes, 2.3 ms in the merged file; merging 62 days takes ~150 ms.
@@ -42,13 +42,6 @@ export function wordIndexSql(dayLiteral: string): string {
 export const WORD_ROW_GROUP_ROWS = 2048;
 
 /**
- * Rows per row group of the merged file. A range of words lies in one or two of them; measured over 62 days' words
- * (293,537 rows) the three ranges of `sg 7d` took 4.6 ms with 1,024 rows a group, 4.2 with 2,048, 2.7–3.4 with 8,192,
- * 3.4 with 16,384, 4.4 with 32,768 and 7.2 with 65,536.
- */
-const MERGED_ROW_GROUP_ROWS = 8192;
-
-/**
  * The runs of word characters some word of every text holding `needle` begins with: its last run that follows
  * another character, and its longest such run; empty when it has none (then no day can be ruled out).
  */
@@ -58,41 +51,6 @@ export function wordPrefixes(needle: string): string[] {
   if (last === undefined) return [];
   const longest = runs.reduce((a, b) => (b.length > a.length ? b : a));
   return longest === last ? [last] : [last, longest];
-}
-
-/** The merged word index in the manifest: its file and size, and the day word files it was made from. */
-export interface MergedWords {
-  file: string;
-  bytes: number;
-  /** The word files of the days it holds (each build of a day has its own), sorted; a row's `day` is a position here. */
-  days: string[];
-}
-
-/** The day word files a merged index should hold now: every cached day's. */
-export const wordFilesOf = (days: readonly CachedPartition[]): string[] =>
-  days.flatMap((d) => (d.words ? [d.words] : [])).sort();
-
-/** Whether `merged` holds exactly these day word files. */
-export const mergedHolds = (merged: MergedWords | undefined, files: readonly string[]): boolean =>
-  merged !== undefined && merged.days.length === files.length && merged.days.every((f, i) => f === files[i]);
-
-/** Writes the merged index of `files` (day word files) to `target`; returns its size. */
-export async function writeMergedWords(
-  connection: DuckDBConnection,
-  files: readonly string[],
-  target: string,
-): Promise<number> {
-  const list = files.map((f) => sqlLiteral({ type: 'varchar', value: exactPath(f) })).join(', ');
-  const tmp = `${target}.${process.pid}.tmp`;
-  try {
-    await connection.run(
-      `COPY (SELECT word, CAST(file_index AS UINTEGER) AS day FROM read_parquet([${list}]) ORDER BY word, day) TO ${sqlLiteral({ type: 'varchar', value: tmp })} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${MERGED_ROW_GROUP_ROWS})`,
-    );
-    fs.renameSync(tmp, target);
-    return fs.statSync(target).size;
-  } finally {
-    fs.rmSync(tmp, { force: true });
-  }
 }
 
 const BOUNDS_VARIABLE = 'trailbot_word_bounds';
@@ -106,7 +64,7 @@ export async function daysWithWords(
   connection: DuckDBConnection,
   days: readonly CachedPartition[],
   needles: readonly string[],
-  merged: MergedWords | undefined,
+  merged: MergedFile | undefined,
 ): Promise<CachedPartition[]> {
   const wanted = needles.map(wordPrefixes);
   if (!merged || wanted.some((runs) => runs.length === 0) || !fs.existsSync(merged.file)) return [...days];

@@ -127,6 +127,36 @@ describe('ip questions over cached days with address indexes', () => {
     }
   });
 
+  test('the merged index serves a question whose days it all holds; else the days own indexes do', async () => {
+    const fresh = new LogTree('trailbot-address-index-merged-');
+    const { cache, engine } = cachedEngine(tree.root, fresh.root, NOW);
+    try {
+      await runCommand(engine, QUESTIONS[0]!, ctx);
+      expect(await engine.convertCache()).toBe(6);
+      const merged = cache.merged('addresses')!;
+      const manifest = JSON.parse(fs.readFileSync(path.join(cache.dir, 'manifest.json'), 'utf8'));
+      const days = (Object.values(manifest.partitions) as { addresses: string }[]).map((e) => e.addresses).sort();
+      expect(merged.days).toEqual(days);
+      // Not something that happens (a merged file is written once and never edited): it shows which file is read.
+      const db = await DuckDBInstance.create(':memory:');
+      const connection = await db.connect();
+      const edited = `${merged.file}.edited.parquet`;
+      await connection.run(
+        `COPY (SELECT * FROM read_parquet('${merged.file}') WHERE address <> '198.51.100.7') TO '${edited}' (FORMAT parquet)`,
+      );
+      connection.closeSync();
+      db.closeSync();
+      fs.renameSync(edited, merged.file);
+      expect((await runCommand(engine, QUESTIONS[0]!, ctx)).rows.length).toBe(2 * 6);
+      // A day it does not hold (a later build): the days' own indexes answer, all three spellings.
+      merged.days[0] = `${merged.days[0]}.earlier`;
+      expect((await runCommand(engine, QUESTIONS[0]!, ctx)).rows.length).toBe(3 * 6);
+    } finally {
+      await engine.close();
+      fresh.remove();
+    }
+  });
+
   test('a day without an index (an older cache) or whose index is gone still answers from its Parquet file', async () => {
     const expected = await answers(raw);
     const cache = new ColumnarCache({ dir: state.root, dataDir: tree.root, now: () => NOW, logger: () => {} });

@@ -194,8 +194,8 @@ describe('user questions over cached days with principal copies', () => {
       expect(await answers(engine)).toEqual(expected);
       await engine.convertCache();
       expect(fs.existsSync(older.parquet)).toBe(false);
-      // Four files a day, and the merged words.
-      expect(fs.readdirSync(path.join(cache.dir, 'parts'))).toHaveLength(25);
+      // Four files a day, and the merged words and addresses.
+      expect(fs.readdirSync(path.join(cache.dir, 'parts'))).toHaveLength(26);
       // A day is queued for its side files once per process: one removed again is read without them, not rebuilt.
       fs.rmSync(after.principals);
       expect(await answers(engine)).toEqual(expected);

@@ -157,9 +157,9 @@ describe('who questions over cached days with the word index', () => {
     const manifest = JSON.parse(fs.readFileSync(file, 'utf8'));
     // Every day's words, merged once the conversions were done.
     const dayWords = (Object.values(manifest.partitions) as { words: string }[]).map((p) => p.words).sort();
-    expect(manifest.words.days).toEqual(dayWords);
+    expect(manifest.merged.words.days).toEqual(dayWords);
     // A day the merged index does not hold (a build made since) is read, whatever it holds.
-    manifest.words.days[0] = `${manifest.words.days[0]}.elsewhere`;
+    manifest.merged.words.days[0] = `${manifest.merged.words.days[0]}.elsewhere`;
     fs.writeFileSync(file, JSON.stringify(manifest));
     const reopened = cachedEngine(tree.root, state.root, NOW).engine;
     try {
@@ -177,7 +177,7 @@ describe('who questions over cached days with the word index', () => {
   test('the merged index is made again when a day is converted again', async () => {
     const { cache, engine } = cachedEngine(tree.root, state.root, NOW);
     try {
-      const before = cache.mergedWords!;
+      const before = cache.merged('words')!;
       // A late file in one day: the day is read raw, converted again, and the merged index follows.
       tree.s3({
         day: '2024/05/03',
@@ -188,7 +188,7 @@ describe('who questions over cached days with the word index', () => {
       const late = 'who sg-1a7e0503 2024-05-01..2024-05-03';
       expect((await runCommand(engine, late, ctx)).rows.length).toBe(1);
       expect(await engine.convertCache()).toBe(1);
-      const after = cache.mergedWords!;
+      const after = cache.merged('words')!;
       expect(after.file).not.toBe(before.file);
       expect(after.days).not.toEqual(before.days);
       const answer = await runCommand(engine, late, ctx);
@@ -203,7 +203,7 @@ describe('who questions over cached days with the word index', () => {
 
   test('a damaged or missing merged index keeps every day, and the answers are the same', async () => {
     const file = path.join(state.root, fs.readdirSync(state.root)[0]!, 'manifest.json');
-    const merged = JSON.parse(fs.readFileSync(file, 'utf8')).words.file as string;
+    const merged = JSON.parse(fs.readFileSync(file, 'utf8')).merged.words.file as string;
     fs.writeFileSync(merged, Buffer.alloc(fs.statSync(merged).size, 7));
     const engine = cachedEngine(tree.root, state.root, NOW).engine;
     try {
