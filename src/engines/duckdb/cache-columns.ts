@@ -2,7 +2,7 @@ import { CLOUDTRAIL_COLUMNS, type ColumnType } from '../../ddl/table';
 import { sqlLiteral } from '../../query/literal';
 import type { ColumnNeeds, Need } from './needs';
 import type { Pruning } from './pruning';
-import { duckDbType, exactPath, PARTITION_COLUMNS, quoteIdent } from './view';
+import { duckDbType, exactPath, OWN_COLUMNS, PARTITION_COLUMNS, quoteIdent } from './view';
 
 /**
  * The columns of a cached day's Parquet file. Struct columns are stored flat: one Parquet column per leaf, named by
@@ -84,7 +84,7 @@ export function cachedArmSql(
   more: readonly string[] = [],
 ): string {
   // Cached days are S3-layout folders, already narrowed to the scope's accounts and regions when they were chosen.
-  const from = `SELECT ${packedSelect(needs).join(', ')}\nFROM read_parquet([${files.map((f) => literal(exactPath(f))).join(', ')}])`;
+  const from = `SELECT ${packedSelect(needs).join(', ')}\nFROM read_parquet([${files.map((f) => literal(exactPath(f))).join(', ')}], ${OWN_COLUMNS})`;
   const leaves = [...(pruning ?? [])].filter(([column]) => column.includes('.'));
   const conditions = [
     ...leaves.map(([column, values]) =>
@@ -149,7 +149,7 @@ export const PRINCIPAL_COPY_COLUMNS: readonly string[] = [
 export function principalCopySql(dayLiteral: string): string {
   const names = `list_distinct(list_filter(["useridentity.username", "useridentity.sessioncontext.sessionissuer.username"], lambda n: n IS NOT NULL AND n <> ''))`;
   return `SELECT ${PRINCIPAL_COLUMN}, ${PRINCIPAL_COPY_COLUMNS.map(quoteIdent).join(', ')}
-FROM (SELECT *, unnest(${names}) AS ${PRINCIPAL_COLUMN} FROM read_parquet(${dayLiteral}))
+FROM (SELECT *, unnest(${names}) AS ${PRINCIPAL_COLUMN} FROM read_parquet(${dayLiteral}, ${OWN_COLUMNS}))
 ORDER BY ${PRINCIPAL_COLUMN}, eventtime`;
 }
 

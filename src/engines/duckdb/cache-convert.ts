@@ -7,7 +7,7 @@ import { type CachedPartition, parquetFileFor, sourcesOf } from './cache-manifes
 import { isLogFileName, type LogFile, probeLogFiles } from './files';
 import { compareUtf8, isPruningColumn, type RowGroupStats } from './pruning';
 import { addressHex } from './trino';
-import { branchesOf, viewSql } from './view';
+import { branchesOf, OWN_COLUMNS, viewSql } from './view';
 import { WORD_ROW_GROUP_ROWS, wordIndexSql } from './word-index';
 
 /**
@@ -107,7 +107,7 @@ const PRINCIPAL_ROW_GROUP_ROWS = 1024;
 async function writeAddressIndex(connection: DuckDBConnection, dayLiteral: string, file: string): Promise<void> {
   const texts = (
     await connection.runAndReadAll(
-      `SELECT DISTINCT "sourceipaddress" FROM read_parquet(${dayLiteral}) WHERE "sourceipaddress" IS NOT NULL`,
+      `SELECT DISTINCT "sourceipaddress" FROM read_parquet(${dayLiteral}, ${OWN_COLUMNS}) WHERE "sourceipaddress" IS NOT NULL`,
     )
   ).getRows();
   const addresses: string[] = [];

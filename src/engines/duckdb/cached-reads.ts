@@ -18,7 +18,7 @@ import {
   textSearchFromAst,
 } from './pruning';
 import { networkRange } from './trino';
-import { exactPath, quoteIdent } from './view';
+import { exactPath, OWN_COLUMNS, quoteIdent } from './view';
 import { daysWithWords } from './word-index';
 
 /**
@@ -121,6 +121,15 @@ function networkRanges(identifiers: readonly string[], params: readonly SqlParam
 const SOURCE_ADDRESSES_VARIABLE = 'trailbot_source_addresses';
 const PRINCIPAL_VARIABLE = 'trailbot_principal';
 
+/**
+ * Drops what a question's cached arm set on its connection once its answer is spooled, as the file lists are: a
+ * network as wide as a /8 can list thousands of source texts (from every day the merged index holds), and a pooled
+ * connection should not keep them until its next question.
+ */
+export async function clearCachedReads(connection: DuckDBConnection): Promise<void> {
+  await connection.run(`RESET VARIABLE ${SOURCE_ADDRESSES_VARIABLE}; RESET VARIABLE ${PRINCIPAL_VARIABLE}`);
+}
+
 /** The one non-empty name a question's principal condition compares with (principalFromAst); else undefined. */
 function nameOf(found: { params: string[]; constants: string[] }, params: readonly SqlParam[]): string | undefined {
   const bound = textParams(found.params, params);
@@ -151,7 +160,7 @@ async function sourceAddresses(
   const inRange = ranges.map((_, i) => `value BETWEEN $${2 * i + 1} AND $${2 * i + 2}`).join(' OR ');
   try {
     await connection.run(
-      `SET VARIABLE ${SOURCE_ADDRESSES_VARIABLE} = (SELECT coalesce(list(DISTINCT address), []::VARCHAR[]) FROM read_parquet([${files}]) WHERE ${inRange})`,
+      `SET VARIABLE ${SOURCE_ADDRESSES_VARIABLE} = (SELECT coalesce(list(DISTINCT address), []::VARCHAR[]) FROM read_parquet([${files}], ${OWN_COLUMNS}) WHERE ${inRange})`,
       ranges.flat(),
       ranges.flat().map(() => VARCHAR),
     );

@@ -85,7 +85,8 @@ export function serve(): void {
   // Listening from the first tick: a message that arrives while nobody listens is not kept for later.
   process.on('message', (message: ConvertRequest) => {
     if (message?.type !== 'convert' && message?.type !== 'merge') return;
-    if (message.type === 'convert') cacheDir = message.cacheDir;
+    // A merge writes into the cache's parts folder too (its `.tmp` file goes if this process is stopped mid-way).
+    cacheDir = message.type === 'convert' ? message.cacheDir : path.dirname(path.dirname(message.target));
     queue = queue.then(async () => {
       let reply: ConvertReply;
       try {

@@ -4,7 +4,7 @@ import { TrailError } from '../../core/errors';
 import { setBounded } from '../../util/bounded-map';
 import type { ColumnarCache } from './cache';
 import { type CachedPartition, filesOf, partitionKeyOf } from './cache-manifest';
-import { lastEventTime, planCachedReads } from './cached-reads';
+import { clearCachedReads, lastEventTime, planCachedReads } from './cached-reads';
 import { clearFileLists, setFileLists } from './file-lists';
 import { discoverLogFiles, type LogFile, probeFormats, probeLogFiles } from './files';
 import {
@@ -147,6 +147,7 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
       }
       // Best effort: the answer is already spooled, and the next question's lists replace these anyway.
       await clearFileLists(connection, listed).catch(() => undefined);
+      if (reads) await clearCachedReads(connection).catch(() => undefined);
       if (!isRunning(job)) return;
       job.cachedRead = reading;
       if (pruning) job.pruning = pruning;

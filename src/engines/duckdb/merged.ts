@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlLiteral } from '../../query/literal';
 import type { CachedPartition, MergedFile, MergedKind } from './cache-manifest';
-import { exactPath } from './view';
+import { exactPath, OWN_COLUMNS } from './view';
 
 /**
  * Side files of every cached day merged into one file per kind, rebuilt by the conversion process after each
@@ -29,8 +29,10 @@ const sideOf: Record<MergedKind, (day: CachedPartition) => string | undefined> =
 const MERGED_ROW_GROUP_ROWS = 8192;
 
 const selectOf: Record<MergedKind, (list: string) => string> = {
-  words: (list) => `SELECT word, CAST(file_index AS UINTEGER) AS day FROM read_parquet([${list}]) ORDER BY word, day`,
-  addresses: (list) => `SELECT DISTINCT address, value FROM read_parquet([${list}]) ORDER BY value, address`,
+  words: (list) =>
+    `SELECT word, CAST(file_index AS UINTEGER) AS day FROM read_parquet([${list}], ${OWN_COLUMNS}) ORDER BY word, day`,
+  addresses: (list) =>
+    `SELECT DISTINCT address, value FROM read_parquet([${list}], ${OWN_COLUMNS}) ORDER BY value, address`,
 };
 
 /** The day side files of a kind that a merged file should hold now: every cached day's, sorted. */

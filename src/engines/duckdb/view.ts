@@ -153,6 +153,15 @@ export function exactPath(path: string): string {
   return path.replace(/[[*?{]/g, (c) => `[${c}]`);
 }
 
+/**
+ * The option every read of ours passes: a file's columns are its own. By default DuckDB takes each `key=value` folder
+ * of a file's path for a Hive partition column, and its value *replaces* the file's column of that name (measured
+ * with DuckDB 1.5: a Parquet file under `…/day=3/` read `day = 3` on every row). A state folder under `…/day=1/`
+ * made the merged word index place every word in day 1, and `who` lost the other days' rows; a logs folder under
+ * `…/region=x/` added a column to every raw file. Paths are the operator's, but their names must not change data.
+ */
+export const OWN_COLUMNS = 'hive_partitioning = false';
+
 /** Partition values of an S3-layout file from its path: `<account>/CloudTrail/<region>/yyyy/MM/dd/<file>`. */
 const S3_PATH_PATTERN = '([^/]+)/CloudTrail/([^/]+)/([0-9]{4}/[0-9]{2}/[0-9]{2})/[^/]+$';
 
@@ -207,7 +216,7 @@ function branchSql(branch: ViewBranch, options: ViewOptions, index: number): str
       : `[${branch.files.map((f) => literal(exactPath(f.path))).join(', ')}]`;
   const known = branch.layout === 's3' ? knownPartitions(branch.files) : undefined;
   const fromPath = branch.layout === 's3' && !known;
-  const read = `read_json(${files}, format = ${literal(READ_FORMAT[branch.format])}, records = 'true', columns = ${columnsArg}, compression = ${literal(branch.compression)}, maximum_object_size = ${branch.maxObjectBytes}${fromPath ? ', filename = true' : ''})`;
+  const read = `read_json(${files}, format = ${literal(READ_FORMAT[branch.format])}, records = 'true', columns = ${columnsArg}, compression = ${literal(branch.compression)}, maximum_object_size = ${branch.maxObjectBytes}, ${OWN_COLUMNS}${fromPath ? ', filename = true' : ''})`;
 
   // Partition values are computed once per file, before the records are unnested.
   const partitionOfFile = known

@@ -3,7 +3,7 @@ import { type DuckDBConnection, LIST, listValue, VARCHAR } from '@duckdb/node-ap
 import { sqlLiteral } from '../../query/literal';
 import type { CachedPartition, MergedFile } from './cache-manifest';
 import { isInterrupt } from './job';
-import { exactPath } from './view';
+import { exactPath, OWN_COLUMNS } from './view';
 
 /**
  * The cache's word index, for questions that search texts for a string (`who`, `sg`: `strpos(text, ?) > 0` over the
@@ -31,9 +31,9 @@ export const wordsOf = (text: string): string => `regexp_extract_all(${text}, '[
 /** The distinct words of a cached day's three searched texts, sorted (written beside the day, cache-convert.ts). */
 export function wordIndexSql(dayLiteral: string): string {
   const texts = [
-    `SELECT requestparameters AS text FROM read_parquet(${dayLiteral})`,
-    `SELECT responseelements FROM read_parquet(${dayLiteral})`,
-    `SELECT CAST(CAST(resources AS JSON) AS VARCHAR) FROM read_parquet(${dayLiteral})`,
+    `SELECT requestparameters AS text FROM read_parquet(${dayLiteral}, ${OWN_COLUMNS})`,
+    `SELECT responseelements FROM read_parquet(${dayLiteral}, ${OWN_COLUMNS})`,
+    `SELECT CAST(CAST(resources AS JSON) AS VARCHAR) FROM read_parquet(${dayLiteral}, ${OWN_COLUMNS})`,
   ].join(' UNION ALL ');
   return `SELECT DISTINCT word FROM (SELECT unnest(${wordsOf('text')}) AS word FROM (${texts})) ORDER BY word`;
 }
@@ -75,7 +75,7 @@ export async function daysWithWords(
   // One SELECT per run, so that each range is pushed into the scan (an OR of ranges is not).
   const selects = runs.map(
     (_, i) =>
-      `SELECT ${i} AS run, day FROM read_parquet(${file}) WHERE word >= getvariable('${BOUNDS_VARIABLE}')[${2 * i + 1}] AND word < getvariable('${BOUNDS_VARIABLE}')[${2 * i + 2}]`,
+      `SELECT ${i} AS run, day FROM read_parquet(${file}, ${OWN_COLUMNS}) WHERE word >= getvariable('${BOUNDS_VARIABLE}')[${2 * i + 1}] AND word < getvariable('${BOUNDS_VARIABLE}')[${2 * i + 2}]`,
   );
   const found = new Map<number, Set<number>>();
   try {

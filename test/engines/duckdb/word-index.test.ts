@@ -242,3 +242,42 @@ describe('words, in SQL as in JS', () => {
     expect(sql).not.toContain('a\u00a0b');
   });
 });
+
+describe('folder names that look like Hive partitions (key=value) change no answer', () => {
+  test('a state folder under day=…/address=…/value=… and logs under eventname=…/region=… answer as plain ones', async () => {
+    const tree = new LogTree();
+    const state = new LogTree('trailbot-hive-names-');
+    for (const day of ['2024/05/01', '2024/05/02', '2024/05/03']) {
+      const date = day.replaceAll('/', '-');
+      tree.s3({
+        prefix: 'eventname=evil/region=x',
+        day,
+        events: [
+          event({ eventTime: `${date}T10:00:00Z`, requestParameters: { groupId: SG } }),
+          event({ eventTime: `${date}T11:00:00Z`, eventName: 'DescribeInstances' }),
+        ],
+      });
+    }
+    const raw = new DuckDbEngine({ dataDir: tree.root, logger: () => {} });
+    // DuckDB would read `day`, `address` and `value` of the merged files from these folders, not from the files.
+    const stateDir = path.join(state.root, 'day=1', 'address=x', 'value=y', 'state');
+    const { engine } = cachedEngine(tree.root, stateDir, NOW);
+    const questions = [`who ${SG}`, 'recent', 'ip 203.0.113.0/24'].map((q) => `${q} ${WINDOW}`);
+    try {
+      const expected = await answersOf(raw, questions, ctx);
+      expect(expected[questions[0]!]!.length).toBe(3);
+      expect(expected[questions[2]!]!.length).toBe(6);
+      expect(JSON.stringify(expected)).not.toContain('evil');
+      await runCommand(engine, questions[0]!, ctx);
+      expect(await engine.convertCache()).toBe(3);
+      const cached = await runCommand(engine, questions[0]!, ctx);
+      expect(cached.stats.cachedPartitions).toBe(3);
+      expect(await answersOf(engine, questions, ctx)).toEqual(expected);
+    } finally {
+      await engine.close();
+      await raw.close();
+      tree.remove();
+      state.remove();
+    }
+  });
+});
