@@ -2,7 +2,7 @@ import { CLOUDTRAIL_COLUMNS, type ColumnType } from '../../ddl/table';
 import { sqlLiteral } from '../../query/literal';
 import type { ColumnNeeds, Need } from './needs';
 import type { Pruning } from './pruning';
-import { duckDbType, exactPath, OWN_COLUMNS, PARTITION_COLUMNS, quoteIdent } from './view';
+import { duckDbType, OWN_COLUMNS, PARTITION_COLUMNS, parquetOf, quoteIdent } from './view';
 
 /**
  * The columns of a cached day's Parquet file. Struct columns are stored flat: one Parquet column per leaf, named by
@@ -84,7 +84,7 @@ export function cachedArmSql(
   more: readonly string[] = [],
 ): string {
   // Cached days are S3-layout folders, already narrowed to the scope's accounts and regions when they were chosen.
-  const from = `SELECT ${packedSelect(needs).join(', ')}\nFROM read_parquet([${files.map((f) => literal(exactPath(f))).join(', ')}], ${OWN_COLUMNS})`;
+  const from = `SELECT ${packedSelect(needs).join(', ')}\nFROM ${parquetOf(files)}`;
   const leaves = [...(pruning ?? [])].filter(([column]) => column.includes('.'));
   const conditions = [
     ...leaves.map(([column, values]) =>

@@ -20,7 +20,7 @@ import {
 } from './cache-manifest';
 import { ConverterExited, ConvertProcess, type ConvertProcessOptions } from './convert-process';
 import type { LogFile, TrustedDay } from './files';
-import { mergedHolds, mergeInputs } from './merged';
+import { MERGED_KINDS, mergedHolds, mergeInputs } from './merged';
 
 /**
  * The columnar cache of closed days (issue 16): each day folder of the S3 layout (one account, one region, one day)
@@ -309,7 +309,7 @@ export class ColumnarCache {
         else this.log(`trailbot: could not cache ${key} as Parquet (its files are read raw): ${firstLine(err)}`);
       }
     }
-    for (const kind of ['words', 'addresses'] as const) {
+    for (const kind of MERGED_KINDS) {
       if (this.pending.size === 0 && !yieldTo()) await this.merge(kind);
     }
     return converted;

@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
 import { type DuckDBConnection, type DuckDBType, DuckDBTypeId, VARCHAR } from '@duckdb/node-api';
 import type { BoundQuery, SqlParam } from '../../core/query';
-import { sqlLiteral } from '../../query/literal';
 import { setBounded } from '../../util/bounded-map';
 import { cachedArmSql, PRINCIPAL_COLUMN, principalCopyServes } from './cache-columns';
 import type { CachedPartition, MergedFile, MergedKind } from './cache-manifest';
@@ -18,7 +17,7 @@ import {
   textSearchFromAst,
 } from './pruning';
 import { networkRange } from './trino';
-import { exactPath, OWN_COLUMNS, quoteIdent } from './view';
+import { parquetOf, quoteIdent } from './view';
 import { daysWithWords } from './word-index';
 
 /**
@@ -156,11 +155,10 @@ async function sourceAddresses(
   if (days.length === 0 || days.some((d) => !d.addresses)) return undefined;
   // The merged index when it holds every one of the days (its other days' texts only widen the list); else theirs.
   const indexes = mergedServes('addresses', merged, days) ? [merged!.file] : days.map((d) => d.addresses!);
-  const files = indexes.map((file) => sqlLiteral({ type: 'varchar', value: exactPath(file) })).join(', ');
   const inRange = ranges.map((_, i) => `value BETWEEN $${2 * i + 1} AND $${2 * i + 2}`).join(' OR ');
   try {
     await connection.run(
-      `SET VARIABLE ${SOURCE_ADDRESSES_VARIABLE} = (SELECT coalesce(list(DISTINCT address), []::VARCHAR[]) FROM read_parquet([${files}], ${OWN_COLUMNS}) WHERE ${inRange})`,
+      `SET VARIABLE ${SOURCE_ADDRESSES_VARIABLE} = (SELECT coalesce(list(DISTINCT address), []::VARCHAR[]) FROM ${parquetOf(indexes)} WHERE ${inRange})`,
       ranges.flat(),
       ranges.flat().map(() => VARCHAR),
     );

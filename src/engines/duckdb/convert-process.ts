@@ -33,7 +33,8 @@ export class ConverterExited extends Error {
   }
 }
 
-type ConvertAsk = ConvertRequest extends infer R ? (R extends ConvertRequest ? Omit<R, 'id'> : never) : never;
+/** A request without its id (`ask` numbers it). */
+type ConvertAsk = ({ type: 'convert' } & ConvertJob) | ({ type: 'merge' } & MergeJob);
 
 /** What the child answered: a partition's entry (none when its folder held no log file), or a merged file's size. */
 interface ConvertAnswer {
@@ -98,7 +99,7 @@ export class ConvertProcess {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.waiting = { child, id, resolve, reject };
-      const request = { ...job, id } as ConvertRequest;
+      const request: ConvertRequest = { ...job, id };
       child.send(request, (err) => {
         if (err) this.settle(child, new ConverterExited(child.pid, `could not be reached (${err.message})`));
       });

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlLiteral } from '../../query/literal';
 import type { CachedPartition, MergedFile, MergedKind } from './cache-manifest';
-import { exactPath, OWN_COLUMNS } from './view';
+import { parquetOf } from './view';
 
 /**
  * Side files of every cached day merged into one file per kind, rebuilt by the conversion process after each
@@ -21,6 +21,9 @@ const sideOf: Record<MergedKind, (day: CachedPartition) => string | undefined> =
   addresses: (day) => day.addresses,
 };
 
+/** Every kind, in the order the conversion process merges them. */
+export const MERGED_KINDS = Object.keys(sideOf) as MergedKind[];
+
 /**
  * Rows per row group. A range of words or of values lies in one or two of them. Measured for words over 62 days
  * (293,537 rows), the three ranges of `sg 7d` took 4.6 ms with 1,024 rows a group, 4.2 with 2,048, 2.7–3.4 with
@@ -28,11 +31,9 @@ const sideOf: Record<MergedKind, (day: CachedPartition) => string | undefined> =
  */
 const MERGED_ROW_GROUP_ROWS = 8192;
 
-const selectOf: Record<MergedKind, (list: string) => string> = {
-  words: (list) =>
-    `SELECT word, CAST(file_index AS UINTEGER) AS day FROM read_parquet([${list}], ${OWN_COLUMNS}) ORDER BY word, day`,
-  addresses: (list) =>
-    `SELECT DISTINCT address, value FROM read_parquet([${list}], ${OWN_COLUMNS}) ORDER BY value, address`,
+const selectOf: Record<MergedKind, (files: readonly string[]) => string> = {
+  words: (files) => `SELECT word, CAST(file_index AS UINTEGER) AS day FROM ${parquetOf(files)} ORDER BY word, day`,
+  addresses: (files) => `SELECT DISTINCT address, value FROM ${parquetOf(files)} ORDER BY value, address`,
 };
 
 /** The day side files of a kind that a merged file should hold now: every cached day's, sorted. */
@@ -57,11 +58,10 @@ export async function writeMerged(
   files: readonly string[],
   target: string,
 ): Promise<number> {
-  const list = files.map((f) => sqlLiteral({ type: 'varchar', value: exactPath(f) })).join(', ');
   const tmp = `${target}.${process.pid}.tmp`;
   try {
     await connection.run(
-      `COPY (${selectOf[kind](list)}) TO ${sqlLiteral({ type: 'varchar', value: tmp })} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${MERGED_ROW_GROUP_ROWS})`,
+      `COPY (${selectOf[kind](files)}) TO ${sqlLiteral({ type: 'varchar', value: tmp })} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${MERGED_ROW_GROUP_ROWS})`,
     );
     fs.renameSync(tmp, target);
     return fs.statSync(target).size;

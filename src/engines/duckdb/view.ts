@@ -162,6 +162,10 @@ export function exactPath(path: string): string {
  */
 export const OWN_COLUMNS = 'hive_partitioning = false';
 
+/** `read_parquet` over exactly these files (exactPath), each file's columns its own (OWN_COLUMNS). */
+export const parquetOf = (files: readonly string[]): string =>
+  `read_parquet([${files.map((f) => literal(exactPath(f))).join(', ')}], ${OWN_COLUMNS})`;
+
 /** Partition values of an S3-layout file from its path: `<account>/CloudTrail/<region>/yyyy/MM/dd/<file>`. */
 const S3_PATH_PATTERN = '([^/]+)/CloudTrail/([^/]+)/([0-9]{4}/[0-9]{2}/[0-9]{2})/[^/]+$';
 

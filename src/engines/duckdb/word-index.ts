@@ -1,9 +1,8 @@
 import * as fs from 'node:fs';
 import { type DuckDBConnection, LIST, listValue, VARCHAR } from '@duckdb/node-api';
-import { sqlLiteral } from '../../query/literal';
 import type { CachedPartition, MergedFile } from './cache-manifest';
 import { isInterrupt } from './job';
-import { exactPath, OWN_COLUMNS } from './view';
+import { OWN_COLUMNS, parquetOf } from './view';
 
 /**
  * The cache's word index, for questions that search texts for a string (`who`, `sg`: `strpos(text, ?) > 0` over the
@@ -71,11 +70,10 @@ export async function daysWithWords(
   const runs = [...new Set(wanted.flat())];
   // Words hold only letters and digits, all below '~': the words beginning with `run` are those in [run, run + '~').
   const bounds = runs.flatMap((run) => [run, `${run}~`]);
-  const file = sqlLiteral({ type: 'varchar', value: exactPath(merged.file) });
   // One SELECT per run, so that each range is pushed into the scan (an OR of ranges is not).
   const selects = runs.map(
     (_, i) =>
-      `SELECT ${i} AS run, day FROM read_parquet(${file}, ${OWN_COLUMNS}) WHERE word >= getvariable('${BOUNDS_VARIABLE}')[${2 * i + 1}] AND word < getvariable('${BOUNDS_VARIABLE}')[${2 * i + 2}]`,
+      `SELECT ${i} AS run, day FROM ${parquetOf([merged.file])} WHERE word >= getvariable('${BOUNDS_VARIABLE}')[${2 * i + 1}] AND word < getvariable('${BOUNDS_VARIABLE}')[${2 * i + 2}]`,
   );
   const found = new Map<number, Set<number>>();
   try {
