@@ -5,7 +5,7 @@ import { DuckDbEngine } from '../../../src/engines/duckdb';
 import { ColumnarCache } from '../../../src/engines/duckdb/cache';
 import { testConfig } from '../../helpers/config';
 import { answersOf, runCommand } from '../../helpers/run-query';
-import { cachedEngine, LogTree, writeVariantDays } from './fixtures';
+import { cachedEngine, differentialTrees, LogTree, writeVariantDays } from './fixtures';
 
 /**
  * `ip` questions over cached days read only the rows whose source text the day's address index places in the
@@ -49,32 +49,20 @@ const QUESTIONS = [
 ].map((q) => `${q} ${WINDOW}`);
 
 describe('ip questions over cached days with address indexes', () => {
-  let tree: LogTree;
-  let state: LogTree;
-  let raw: DuckDbEngine;
-
-  beforeAll(() => {
-    tree = new LogTree();
-    state = new LogTree('trailbot-address-index-');
+  const trees = differentialTrees('trailbot-address-index-', (tree) => {
     writeVariantDays(tree, SOURCES, (source) => ({ sourceIPAddress: source }));
-    raw = new DuckDbEngine({ dataDir: tree.root, logger: () => {} });
-  });
-  afterAll(async () => {
-    await raw.close();
-    tree.remove();
-    state.remove();
   });
 
   const answers = (engine: DuckDbEngine) => answersOf(engine, QUESTIONS, ctx);
 
   test('every spelling gives the answer the raw files give; each day has an index of its IP texts', async () => {
-    const expected = await answers(raw);
+    const expected = await answers(trees.raw);
     // The questions find what they should: the spellings of 198.51.100.7 (plain, white space, dotted IPv4-mapped; the
     // hex-mapped ones count as IPv6 in _in_network.sql) and of 2001:db8:bad:a89::254d (two spellings), in each of the 6
     // folders.
     expect(expected[QUESTIONS[0]!]!.length).toBe(3 * 6);
     expect(expected[QUESTIONS[3]!]!.length).toBe(2 * 6); // `…:0254d` has a five-digit group: no address
-    const { cache, engine } = cachedEngine(tree.root, state.root, NOW);
+    const { cache, engine } = cachedEngine(trees.tree.root, trees.state.root, NOW);
     try {
       await runCommand(engine, QUESTIONS[0]!, ctx);
       expect(await engine.convertCache()).toBe(6);
@@ -93,7 +81,7 @@ describe('ip questions over cached days with address indexes', () => {
   test('the indexes decide which rows are read: a text they leave out loses its rows', async () => {
     // Not something that happens (an index is written with its day and never edited): it shows the index is used.
     const fresh = new LogTree('trailbot-address-index-used-');
-    const { cache, engine } = cachedEngine(tree.root, fresh.root, NOW);
+    const { cache, engine } = cachedEngine(trees.tree.root, fresh.root, NOW);
     try {
       await runCommand(engine, QUESTIONS[0]!, ctx);
       expect(await engine.convertCache()).toBe(6);
@@ -114,7 +102,7 @@ describe('ip questions over cached days with address indexes', () => {
       connection.closeSync();
       db.closeSync();
       fs.writeFileSync(file, JSON.stringify(manifest));
-      const reopened = cachedEngine(tree.root, fresh.root, NOW).engine;
+      const reopened = cachedEngine(trees.tree.root, fresh.root, NOW).engine;
       try {
         // The plain spelling's rows are gone from every day; the padded and mapped spellings are still listed.
         expect((await runCommand(reopened, QUESTIONS[0]!, ctx)).rows.length).toBe(2 * 6);
@@ -129,7 +117,7 @@ describe('ip questions over cached days with address indexes', () => {
 
   test('the merged index serves a question whose days it all holds; else the days own indexes do', async () => {
     const fresh = new LogTree('trailbot-address-index-merged-');
-    const { cache, engine } = cachedEngine(tree.root, fresh.root, NOW);
+    const { cache, engine } = cachedEngine(trees.tree.root, fresh.root, NOW);
     try {
       await runCommand(engine, QUESTIONS[0]!, ctx);
       expect(await engine.convertCache()).toBe(6);
@@ -158,16 +146,26 @@ describe('ip questions over cached days with address indexes', () => {
   });
 
   test('a day without an index (an older cache) or whose index is gone still answers from its Parquet file', async () => {
-    const expected = await answers(raw);
-    const cache = new ColumnarCache({ dir: state.root, dataDir: tree.root, now: () => NOW, logger: () => {} });
+    const expected = await answers(trees.raw);
+    const cache = new ColumnarCache({
+      dir: trees.state.root,
+      dataDir: trees.tree.root,
+      now: () => NOW,
+      logger: () => {},
+    });
     const file = path.join(cache.dir, 'manifest.json');
     const manifest = JSON.parse(fs.readFileSync(file, 'utf8'));
     const entries = Object.values(manifest.partitions) as { addresses?: string }[];
     fs.rmSync(entries[0]!.addresses!);
     delete entries[1]!.addresses;
     fs.writeFileSync(file, JSON.stringify(manifest));
-    const reopened = new ColumnarCache({ dir: state.root, dataDir: tree.root, now: () => NOW, logger: () => {} });
-    const engine = new DuckDbEngine({ dataDir: tree.root, logger: () => {}, cache: reopened });
+    const reopened = new ColumnarCache({
+      dir: trees.state.root,
+      dataDir: trees.tree.root,
+      now: () => NOW,
+      logger: () => {},
+    });
+    const engine = new DuckDbEngine({ dataDir: trees.tree.root, logger: () => {}, cache: reopened });
     try {
       expect(await answers(engine)).toEqual(expected);
       expect((await runCommand(engine, QUESTIONS[0]!, ctx)).stats.cachedPartitions).toBe(6);

@@ -231,6 +231,30 @@ export async function parseTree(connection: DuckDBConnection, sql: string): Prom
   return String(reader.getRows()[0]![0]);
 }
 
+/**
+ * The three trees of the cache's differential tests, made before a describe's tests and removed after them: the logs
+ * (`write` fills them), a state folder for the caches, and an engine over the raw files that gives the expected
+ * answers. Its fields are set in `beforeAll`: read them inside tests.
+ */
+export function differentialTrees(
+  statePrefix: string,
+  write: (tree: LogTree) => void,
+): { tree: LogTree; state: LogTree; raw: DuckDbEngine } {
+  const trees = {} as { tree: LogTree; state: LogTree; raw: DuckDbEngine };
+  beforeAll(() => {
+    trees.tree = new LogTree();
+    trees.state = new LogTree(statePrefix);
+    write(trees.tree);
+    trees.raw = new DuckDbEngine({ dataDir: trees.tree.root, logger: () => {} });
+  });
+  afterAll(async () => {
+    await trees.raw.close();
+    trees.tree.remove();
+    trees.state.remove();
+  });
+  return trees;
+}
+
 /** A DuckDB engine over `dataDir` with a columnar cache in `stateDir` whose clock stands at `now`. */
 export function cachedEngine(
   dataDir: string,

@@ -7,7 +7,7 @@ import { columnNeeds } from '../../../src/engines/duckdb/needs';
 import { principalFromAst } from '../../../src/engines/duckdb/pruning';
 import { testConfig } from '../../helpers/config';
 import { answersOf, queryOf, runCommand } from '../../helpers/run-query';
-import { cachedEngine, LogTree, memoryDuckDb, parseTree, writeVariantDays } from './fixtures';
+import { cachedEngine, differentialTrees, LogTree, memoryDuckDb, parseTree, writeVariantDays } from './fixtures';
 
 /**
  * `user` questions over cached days read the days' principal copies (cache-columns.ts): each row once under every
@@ -100,33 +100,22 @@ describe('which questions name one principal (principalFromAst)', () => {
 });
 
 describe('user questions over cached days with principal copies', () => {
-  let tree: LogTree;
-  let state: LogTree;
-  let raw: DuckDbEngine;
-
-  beforeAll(() => {
-    tree = new LogTree();
-    state = new LogTree('trailbot-principal-copy-');
+  const trees = differentialTrees('trailbot-principal-copy-', (tree) => {
     writeVariantDays(tree, IDENTITIES, (identity) => ({ userIdentity: identity }));
-    raw = new DuckDbEngine({ dataDir: tree.root, logger: () => {} });
-  });
-  afterAll(async () => {
-    await raw.close();
-    tree.remove();
-    state.remove();
   });
 
   const answers = (engine: DuckDbEngine) => answersOf(engine, QUESTIONS, ctx);
-  const cacheFor = () => new ColumnarCache({ dir: state.root, dataDir: tree.root, now: () => NOW, logger: () => {} });
+  const cacheFor = () =>
+    new ColumnarCache({ dir: trees.state.root, dataDir: trees.tree.root, now: () => NOW, logger: () => {} });
 
   test('every shape of identity gives the answer the raw files give', async () => {
-    const expected = await answers(raw);
+    const expected = await answers(trees.raw);
     // alice: her user, her role's sessions (issuer alice), the two rows naming her as user name, and the federated
     // session she issued; in each of the 6 folders.
     expect(expected[QUESTIONS[0]!]!.length).toBe(5 * 6);
     expect(expected[QUESTIONS[1]!]!.length).toBe(2 * 6);
     const cache = cacheFor();
-    const engine = new DuckDbEngine({ dataDir: tree.root, logger: () => {}, cache });
+    const engine = new DuckDbEngine({ dataDir: trees.tree.root, logger: () => {}, cache });
     try {
       await runCommand(engine, QUESTIONS[0]!, ctx);
       expect(await engine.convertCache()).toBe(6);
@@ -142,9 +131,9 @@ describe('user questions over cached days with principal copies', () => {
   });
 
   test('a user question reads the copies only: with every day file damaged it still answers from the cache', async () => {
-    const expected = await answers(raw);
+    const expected = await answers(trees.raw);
     const fresh = new LogTree('trailbot-principal-copy-only-');
-    const { cache, engine } = cachedEngine(tree.root, fresh.root, NOW);
+    const { cache, engine } = cachedEngine(trees.tree.root, fresh.root, NOW);
     try {
       await runCommand(engine, QUESTIONS[0]!, ctx);
       expect(await engine.convertCache()).toBe(6);
@@ -169,14 +158,14 @@ describe('user questions over cached days with principal copies', () => {
   });
 
   test('a day without a copy (an older cache) is read from its own file, then converted again in the background', async () => {
-    const expected = await answers(raw);
+    const expected = await answers(trees.raw);
     const file = path.join(cacheFor().dir, 'manifest.json');
     const manifest = JSON.parse(fs.readFileSync(file, 'utf8'));
     const older = Object.values(manifest.partitions)[0] as { key: string; parquet: string; principals?: string };
     delete older.principals;
     fs.writeFileSync(file, JSON.stringify(manifest));
     const cache = cacheFor();
-    const engine = new DuckDbEngine({ dataDir: tree.root, logger: () => {}, cache });
+    const engine = new DuckDbEngine({ dataDir: trees.tree.root, logger: () => {}, cache });
     try {
       expect(await answers(engine)).toEqual(expected);
       expect((await runCommand(engine, QUESTIONS[0]!, ctx)).stats.cachedPartitions).toBe(6);
@@ -209,9 +198,9 @@ describe('user questions over cached days with principal copies', () => {
   });
 
   test('a damaged copy sends its day back to the raw files, and the day is converted again', async () => {
-    const expected = await answers(raw);
+    const expected = await answers(trees.raw);
     const fresh = new LogTree('trailbot-principal-copy-damaged-');
-    const { cache, engine } = cachedEngine(tree.root, fresh.root, NOW);
+    const { cache, engine } = cachedEngine(trees.tree.root, fresh.root, NOW);
     try {
       await runCommand(engine, QUESTIONS[0]!, ctx);
       expect(await engine.convertCache()).toBe(6);

@@ -5,7 +5,7 @@ import { textSearchFromAst } from '../../../src/engines/duckdb/pruning';
 import { wordPrefixes, wordsOf } from '../../../src/engines/duckdb/word-index';
 import { testConfig } from '../../helpers/config';
 import { answersOf, queryOf, runCommand } from '../../helpers/run-query';
-import { cachedEngine, event, LogTree, memoryDuckDb, parseTree, writeVariantDays } from './fixtures';
+import { cachedEngine, differentialTrees, event, LogTree, memoryDuckDb, parseTree, writeVariantDays } from './fixtures';
 
 /**
  * `who` questions over cached days skip the days in whose words (word-index.ts) no word begins with each run of
@@ -90,13 +90,7 @@ describe('which questions search texts for a string (textSearchFromAst)', () => 
 });
 
 describe('who questions over cached days with the word index', () => {
-  let tree: LogTree;
-  let state: LogTree;
-  let raw: DuckDbEngine;
-
-  beforeAll(() => {
-    tree = new LogTree();
-    state = new LogTree('trailbot-word-index-');
+  const trees = differentialTrees('trailbot-word-index-', (tree) => {
     writeVariantDays(tree, TEXTS, (texts) => ({ ...texts }));
     tree.s3({
       day: '2024/05/02',
@@ -106,23 +100,17 @@ describe('who questions over cached days with the word index', () => {
         event({ eventTime: '2024-05-02T12:01:00Z', resources: [{ ARN: 'arn:aws:s3:::only-in-r3sources' }] }),
       ],
     });
-    raw = new DuckDbEngine({ dataDir: tree.root, logger: () => {} });
-  });
-  afterAll(async () => {
-    await raw.close();
-    tree.remove();
-    state.remove();
   });
 
   const answers = (engine: DuckDbEngine) => answersOf(engine, QUESTIONS, ctx);
 
   test('every way a text can hold the string gives the answer the raw files give', async () => {
-    const expected = await answers(raw);
+    const expected = await answers(trees.raw);
     // The id: whole, inside a longer value, after escapes, by white space, in the response, in the ARN; in 6 folders.
     expect(expected[QUESTIONS[0]!]!.length).toBe(6 * 6);
     expect(expected[QUESTIONS[4]!]!.length).toBe(1 * 6);
     expect(expected[QUESTIONS[5]!]!.length).toBe(0);
-    const { engine } = cachedEngine(tree.root, state.root, NOW);
+    const { engine } = cachedEngine(trees.tree.root, trees.state.root, NOW);
     try {
       await runCommand(engine, QUESTIONS[0]!, ctx);
       expect(await engine.convertCache()).toBe(6);
@@ -133,7 +121,7 @@ describe('who questions over cached days with the word index', () => {
   });
 
   test('the days without the words are not read; a day the merged index does not hold is', async () => {
-    const { cache, engine } = cachedEngine(tree.root, state.root, NOW);
+    const { cache, engine } = cachedEngine(trees.tree.root, trees.state.root, NOW);
     const bytes = async (q: string) => (await runCommand(engine, q, ctx)).stats.bytesScanned;
     try {
       const present = await runCommand(engine, QUESTIONS[0]!, ctx);
@@ -161,9 +149,9 @@ describe('who questions over cached days with the word index', () => {
     // A day the merged index does not hold (a build made since) is read, whatever it holds.
     manifest.merged.words.days[0] = `${manifest.merged.words.days[0]}.elsewhere`;
     fs.writeFileSync(file, JSON.stringify(manifest));
-    const reopened = cachedEngine(tree.root, state.root, NOW).engine;
+    const reopened = cachedEngine(trees.tree.root, trees.state.root, NOW).engine;
     try {
-      expect(await answers(reopened)).toEqual(await answers(raw));
+      expect(await answers(reopened)).toEqual(await answers(trees.raw));
       const one = await runCommand(reopened, QUESTIONS[5]!, ctx);
       expect(one.stats.bytesScanned).toBeGreaterThan(0);
       expect(one.stats.bytesScanned * 4).toBeLessThan(
@@ -175,11 +163,11 @@ describe('who questions over cached days with the word index', () => {
   });
 
   test('the merged index is made again when a day is converted again', async () => {
-    const { cache, engine } = cachedEngine(tree.root, state.root, NOW);
+    const { cache, engine } = cachedEngine(trees.tree.root, trees.state.root, NOW);
     try {
       const before = cache.merged('words')!;
       // A late file in one day: the day is read raw, converted again, and the merged index follows.
-      tree.s3({
+      trees.tree.s3({
         day: '2024/05/03',
         region: 'us-east-1',
         name: 'late.json.gz',
@@ -195,22 +183,22 @@ describe('who questions over cached days with the word index', () => {
       expect(answer.rows.length).toBe(1);
       expect(answer.stats.cachedPartitions).toBe(6);
       expect(answer.stats.bytesScanned).toBeGreaterThan(0);
-      expect(await answers(engine)).toEqual(await answers(raw));
+      expect(await answers(engine)).toEqual(await answers(trees.raw));
     } finally {
       await engine.close();
     }
   });
 
   test('a damaged or missing merged index keeps every day, and the answers are the same', async () => {
-    const file = path.join(state.root, fs.readdirSync(state.root)[0]!, 'manifest.json');
+    const file = path.join(trees.state.root, fs.readdirSync(trees.state.root)[0]!, 'manifest.json');
     const merged = JSON.parse(fs.readFileSync(file, 'utf8')).merged.words.file as string;
     fs.writeFileSync(merged, Buffer.alloc(fs.statSync(merged).size, 7));
-    const engine = cachedEngine(tree.root, state.root, NOW).engine;
+    const engine = cachedEngine(trees.tree.root, trees.state.root, NOW).engine;
     try {
-      expect(await answers(engine)).toEqual(await answers(raw));
+      expect(await answers(engine)).toEqual(await answers(trees.raw));
       expect((await runCommand(engine, QUESTIONS[5]!, ctx)).stats.bytesScanned).toBeGreaterThan(0);
       fs.rmSync(merged);
-      expect(await answers(engine)).toEqual(await answers(raw));
+      expect(await answers(engine)).toEqual(await answers(trees.raw));
     } finally {
       await engine.close();
     }
