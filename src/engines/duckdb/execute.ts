@@ -79,7 +79,7 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
   const pruning = reads?.pruning;
   // A newest-first question reads the newest cached days first, and the others only if they can change its answer.
   const newest = reads?.newest;
-  // The days that may hold an answer row: by their row groups' statistics, and by their token indexes.
+  // The days that may hold an answer row: by their row groups' statistics, and by the word index.
   let candidates = cached.filter((c) => !pruning || partitionNeeded(c.rowGroups, pruning));
   if (reads) candidates = await reads.candidates(candidates);
   const candidate = new Set(candidates);

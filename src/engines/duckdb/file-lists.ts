@@ -1,4 +1,4 @@
-import { type DuckDBConnection, LIST, VARCHAR } from '@duckdb/node-api';
+import { type DuckDBConnection, LIST, listValue, VARCHAR } from '@duckdb/node-api';
 import { exactPath, fileListVariable, readBranches, type ViewBranch } from './view';
 
 /**
@@ -17,13 +17,7 @@ export async function setFileLists(connection: DuckDBConnection, branches: reado
   const lists = readBranches(branches).map((b) => b.files.map((f) => exactPath(f.path)));
   for (const [index, paths] of lists.entries()) {
     // The name is ours (an index), never user text; the paths are a bound parameter.
-    const set = await connection.prepare(`SET VARIABLE ${fileListVariable(index)} = $1`);
-    try {
-      set.bindList(1, paths, LIST(VARCHAR));
-      await set.run();
-    } finally {
-      set.destroySync();
-    }
+    await connection.run(`SET VARIABLE ${fileListVariable(index)} = $1`, [listValue(paths)], [LIST(VARCHAR)]);
   }
   return lists.length;
 }
