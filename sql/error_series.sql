@@ -8,6 +8,6 @@ SELECT {{#by_day}}substr(eventtime, 1, 10){{/by_day}}{{^by_day}}substr(eventtime
        count(*) AS events
 FROM cloudtrail_logs
 WHERE {{> window}}
-  AND nullif(errorcode, '') IS NOT NULL
+  AND errorcode <> ''
 GROUP BY 1
 ORDER BY 1

@@ -13,6 +13,6 @@ SELECT eventtime,
 FROM cloudtrail_logs
 WHERE {{> window}}
   {{#writes_only}}AND readonly = 'false'{{/writes_only}}
-  {{#errors_only}}AND nullif(errorcode, '') IS NOT NULL{{/errors_only}}
+  {{#errors_only}}AND errorcode <> ''{{/errors_only}}
 ORDER BY eventtime DESC, eventid
 LIMIT 200

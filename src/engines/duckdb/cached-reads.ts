@@ -121,9 +121,9 @@ const SOURCE_ADDRESSES_VARIABLE = 'trailbot_source_addresses';
 const PRINCIPAL_VARIABLE = 'trailbot_principal';
 
 /**
- * Drops what a question's cached arm set on its connection once its answer is spooled, as the file lists are: a
- * network as wide as a /8 can list thousands of source texts (from every day the merged index holds), and a pooled
- * connection should not keep them until its next question.
+ * Drops what a question's cached arm set on its connection when the connection goes back to the pool, as the file
+ * lists are (engine.ts, recycleConnection): a network as wide as a /8 can list thousands of source texts (from every
+ * day the merged index holds), and a pooled connection should not keep them until its next question.
  */
 export async function clearCachedReads(connection: DuckDBConnection): Promise<void> {
   await connection.run(`RESET VARIABLE ${SOURCE_ADDRESSES_VARIABLE}; RESET VARIABLE ${PRINCIPAL_VARIABLE}`);

@@ -14,7 +14,9 @@ import { TrailError } from '../../core/errors';
 import type { BoundQuery } from '../../core/query';
 import type { ColumnarCache } from './cache';
 import { bytesRead } from './cache-manifest';
+import { clearCachedReads } from './cached-reads';
 import { executeJob } from './execute';
+import { clearFileLists } from './file-lists';
 import { measureLogFiles } from './files';
 import {
   CorruptLogFileError,
@@ -46,6 +48,9 @@ export interface DuckDbEngineOptions {
   /** The columnar cache of closed days (src/engines/duckdb/cache.ts); without it every question reads raw files. */
   cache?: ColumnarCache;
 }
+
+/** The most rows an answer may have to be read in one statement (the drill-downs' LIMIT); larger ones go by pages. */
+const WHOLE_ANSWER_ROWS = 10_000;
 
 /**
  * QueryEngine over local CloudTrail files with embedded DuckDB (ARCHITECTURE.md). Each query gets its own connection
@@ -161,15 +166,26 @@ export class DuckDbEngine implements QueryEngine {
       yield { columns: [...columns], rows: [] };
       return;
     }
-    for (let offset = 0; offset < rowCount; offset += pageSize) {
-      const rows = await this.withConnection(job, async (connection) => {
+    const read = (from: number, to: number) =>
+      this.withConnection(job, async (connection) => {
         const reader = await connection.runAndReadAll(
-          `SELECT CAST(to_json(list(${row} ORDER BY rowid)) AS VARCHAR) FROM ${RESULT_TABLE} WHERE rowid >= ${offset} AND rowid < ${offset + pageSize}`,
+          `SELECT CAST(to_json(list(${row} ORDER BY rowid)) AS VARCHAR) FROM ${RESULT_TABLE} WHERE rowid >= ${from} AND rowid < ${to}`,
         );
         const text = reader.getRows()[0]?.[0];
         return typeof text === 'string' ? (JSON.parse(text) as (string | null)[][]) : [];
       });
-      yield { columns: [...columns], rows };
+    // An answer of up to WHOLE_ANSWER_ROWS rows is read in one statement and cut into pages: each statement costs
+    // ~1 ms of its own (the `user` drill-down's 4,576 rows, 5 pages: warm 42.0 → 37.3 ms, medians of 10 alternated).
+    // Larger ones are read page by page, so the JSON text of a 100,000-row answer is never held at once.
+    if (rowCount <= WHOLE_ANSWER_ROWS) {
+      const rows = await read(0, rowCount);
+      for (let offset = 0; offset < rowCount; offset += pageSize) {
+        yield { columns: [...columns], rows: rows.slice(offset, offset + pageSize) };
+      }
+      return;
+    }
+    for (let offset = 0; offset < rowCount; offset += pageSize) {
+      yield { columns: [...columns], rows: await read(offset, offset + pageSize) };
     }
   }
 
@@ -349,8 +365,8 @@ export class DuckDbEngine implements QueryEngine {
   }
 
   /**
-   * Drops a finished query's result and keeps the connection for the next one. Its view stays (a few KB of SQL; its
-   * file lists are cleared once the answer is spooled): the next question over the same days need not create it again
+   * Drops a finished query's result and the variables it set, and keeps the connection for the next one. Its view
+   * stays (a few KB of SQL): the next question over the same days need not create it again
    * (execute.ts, createView).
    */
   private async recycleConnection(job: Job): Promise<void> {
@@ -362,6 +378,12 @@ export class DuckDbEngine implements QueryEngine {
     job.connection = undefined;
     try {
       await connection.run(`DROP TABLE IF EXISTS ${RESULT_TABLE}`);
+      // A network as wide as a /8 can list thousands of source texts, and a month of raw days thousands of files: a
+      // pooled connection does not keep them until its next question.
+      if (job.leftSet) {
+        await clearFileLists(connection, job.leftSet.fileLists);
+        if (job.leftSet.cachedReads) await clearCachedReads(connection);
+      }
       if (this.closed) connection.closeSync();
       else this.idleConnections.push(connection);
     } catch {

@@ -4,8 +4,8 @@ import { TrailError } from '../../core/errors';
 import { setBounded } from '../../util/bounded-map';
 import type { ColumnarCache } from './cache';
 import { type CachedPartition, filesOf, partitionKeyOf } from './cache-manifest';
-import { clearCachedReads, lastEventTime, planCachedReads } from './cached-reads';
-import { clearFileLists, setFileLists } from './file-lists';
+import { lastEventTime, planCachedReads } from './cached-reads';
+import { setFileLists } from './file-lists';
 import { discoverLogFiles, type LogFile, probeFormats, probeLogFiles } from './files';
 import {
   asSubquery,
@@ -102,7 +102,8 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
       const branches = branchesOf(files);
       const needed = cached.filter((c) => candidate.has(c));
       const reading = firstDays ? needed.filter(firstDays) : needed;
-      // The most any attempt set: a retry without a file may need one list fewer, and all of them go after the spool.
+      // The most any attempt set: a retry without a file may need one list fewer; all of them are reset when the
+      // connection is pooled again.
       listed = Math.max(listed, await setFileLists(connection, branches));
       const cachedArm = reads && reading.length > 0 ? await reads.arm(reading) : undefined;
       await createView(
@@ -145,9 +146,8 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
           continue;
         }
       }
-      // Best effort: the answer is already spooled, and the next question's lists replace these anyway.
-      await clearFileLists(connection, listed).catch(() => undefined);
-      if (reads) await clearCachedReads(connection).catch(() => undefined);
+      // Reset when the connection is pooled again (engine.ts, recycleConnection), once the answer has been read.
+      job.leftSet = { fileLists: listed, cachedReads: reads !== undefined };
       if (!isRunning(job)) return;
       job.cachedRead = reading;
       if (pruning) job.pruning = pruning;

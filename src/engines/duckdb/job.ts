@@ -33,6 +33,12 @@ export interface Job {
   /** What the question's SQL accepts per sort column of the cached days, from DuckDB's parse (bytes read; pruning.ts). */
   pruning?: Pruning;
   connection?: DuckDBConnection;
+  /**
+   * What the question left set on its connection beyond its result: how many file-list variables (file-lists.ts) and
+   * whether the cached reads' variables (cached-reads.ts). Reset when the connection goes back to the pool, after
+   * the answer is read, so the answer does not wait for it.
+   */
+  leftSet?: { fileLists: number; cachedReads: boolean };
   columns?: string[];
   types?: DuckDBType[];
   rowCount?: number;

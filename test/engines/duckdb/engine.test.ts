@@ -1,10 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { BIGINT, BOOLEAN, DuckDBInstance, DuckDBScalarFunction } from '@duckdb/node-api';
+import { BIGINT, BOOLEAN, type DuckDBConnection, DuckDBInstance, DuckDBScalarFunction } from '@duckdb/node-api';
 import { UnknownQueryError } from '../../../src/core/engine';
 import { DuckDbEngine } from '../../../src/engines/duckdb/engine';
 import { CorruptLogFileError } from '../../../src/engines/duckdb/job';
+import { fileListVariable } from '../../../src/engines/duckdb/view';
 import {
   allPages,
   days,
@@ -19,6 +20,18 @@ import {
 } from './fixtures';
 
 const FIXTURES = path.resolve(__dirname, '../../fixtures/cloudtrail');
+
+/** The connection holding a finished question's answer, and the engine's pool (private members, read in tests). */
+const heldConnection = (engine: DuckDbEngine, id: string): DuckDBConnection =>
+  (engine as unknown as { jobs: Map<string, { connection: DuckDBConnection }> }).jobs.get(id)!.connection;
+const pooledConnections = (engine: DuckDbEngine): DuckDBConnection[] =>
+  (engine as unknown as { idleConnections: DuckDBConnection[] }).idleConnections;
+/** The file-list variables set on a connection (the network values are kept on purpose: trino.ts). */
+const variablesOf = async (connection: DuckDBConnection): Promise<string[]> =>
+  (await connection.runAndReadAll(`SELECT name FROM duckdb_variables() ORDER BY name`))
+    .getRows()
+    .map((r) => String(r[0]))
+    .filter((name) => name.startsWith(fileListVariable(0).slice(0, -1)));
 
 /** The question the lead's templates ask, in the same Trino style (sql/README.md). */
 const SG_CHANGES = `SELECT eventname, useridentity.username, sourceipaddress, eventtime, requestparameters
@@ -99,7 +112,10 @@ describe('DuckDbEngine over an S3-layout month', () => {
       const id = await fresh.start(query, { executionId: `repeat-${Date.now()}-${Math.random()}` });
       expect((await settle(fresh, id)).state).toBe('SUCCEEDED');
       const rows = (await allPages(fresh, id)).flatMap((p) => p.rows);
+      // The file lists stay set while the answer is held, and are reset before the connection is pooled again.
+      expect(await variablesOf(heldConnection(fresh, id))).toEqual([fileListVariable(0)]);
       await fresh.release(id);
+      expect(await variablesOf(pooledConnections(fresh)[0]!)).toEqual([]);
       return rows.length;
     };
     try {
