@@ -379,11 +379,9 @@ export class DuckDbEngine implements QueryEngine {
     try {
       await connection.run(`DROP TABLE IF EXISTS ${RESULT_TABLE}`);
       // A network as wide as a /8 can list thousands of source texts, and a month of raw days thousands of files: a
-      // pooled connection does not keep them until its next question.
-      if (job.leftSet) {
-        await clearFileLists(connection, job.leftSet.fileLists);
-        if (job.leftSet.cachedReads) await clearCachedReads(connection);
-      }
+      // pooled connection does not keep them until its next question. (Resetting a variable never set is no error.)
+      await clearFileLists(connection, job.fileLists ?? 0);
+      await clearCachedReads(connection);
       if (this.closed) connection.closeSync();
       else this.idleConnections.push(connection);
     } catch {

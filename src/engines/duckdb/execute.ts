@@ -147,7 +147,7 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
         }
       }
       // Reset when the connection is pooled again (engine.ts, recycleConnection), once the answer has been read.
-      job.leftSet = { fileLists: listed, cachedReads: reads !== undefined };
+      job.fileLists = listed;
       if (!isRunning(job)) return;
       job.cachedRead = reading;
       if (pruning) job.pruning = pruning;

@@ -34,11 +34,11 @@ export interface Job {
   pruning?: Pruning;
   connection?: DuckDBConnection;
   /**
-   * What the question left set on its connection beyond its result: how many file-list variables (file-lists.ts) and
-   * whether the cached reads' variables (cached-reads.ts). Reset when the connection goes back to the pool, after
-   * the answer is read, so the answer does not wait for it.
+   * How many file-list variables (file-lists.ts) the question set on its connection. They are reset, with the cached
+   * reads' variables, when the connection goes back to the pool, after the answer is read, so the answer does not
+   * wait for it.
    */
-  leftSet?: { fileLists: number; cachedReads: boolean };
+  fileLists?: number;
   columns?: string[];
   types?: DuckDBType[];
   rowCount?: number;
