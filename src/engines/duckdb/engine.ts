@@ -15,7 +15,7 @@ import type { BoundQuery } from '../../core/query';
 import type { ColumnarCache } from './cache';
 import { bytesRead } from './cache-manifest';
 import { clearCachedReads } from './cached-reads';
-import { executeJob } from './execute';
+import { dropSpoolStatement, executeJob } from './execute';
 import { clearFileLists } from './file-lists';
 import { measureLogFiles } from './files';
 import {
@@ -223,7 +223,7 @@ export class DuckDbEngine implements QueryEngine {
     await Promise.all(jobs.map((job) => this.cancel(job.id).catch(() => undefined)));
     await Promise.all(jobs.map((job) => job.settled));
     await Promise.all(jobs.map((job) => this.forget(job)));
-    for (const connection of this.idleConnections.splice(0)) connection.closeSync();
+    for (const connection of this.idleConnections.splice(0)) closeOne(connection);
     await this.cache?.close();
     if (this.ownsInstance && this.instancePromise) {
       const instance = await this.instancePromise.catch(() => undefined);
@@ -301,7 +301,7 @@ export class DuckDbEngine implements QueryEngine {
     const connection = job.connection;
     job.connection = undefined;
     try {
-      connection?.closeSync();
+      if (connection) closeOne(connection);
     } catch (err) {
       this.log(`trailbot: closing the DuckDB connection of ${job.id} failed: ${firstLine(messageOf(err))}`);
     }
@@ -382,10 +382,16 @@ export class DuckDbEngine implements QueryEngine {
       // pooled connection does not keep them until its next question. (Resetting a variable never set is no error.)
       await clearFileLists(connection, job.fileLists ?? 0);
       await clearCachedReads(connection);
-      if (this.closed) connection.closeSync();
+      if (this.closed) closeOne(connection);
       else this.idleConnections.push(connection);
     } catch {
-      connection.closeSync();
+      closeOne(connection);
     }
   }
+}
+
+/** Closes a connection of the pool, with the spool statement it keeps (execute.ts). */
+function closeOne(connection: DuckDBConnection): void {
+  dropSpoolStatement(connection);
+  connection.closeSync();
 }

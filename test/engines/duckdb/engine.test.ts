@@ -170,6 +170,38 @@ describe('DuckDbEngine over an S3-layout month', () => {
     expect(await count("x' OR '1'='1", true, 0)).toBe('0');
   });
 
+  test("a pooled connection runs the statement it kept with each question's own values and days", async () => {
+    // One connection (maxConcurrent 1): a repeat of the same SQL reuses the spool statement it prepared
+    // (execute.ts, spoolStatement), which DuckDB plans again with the values and file lists bound for each question.
+    const fresh = new DuckDbEngine({ dataDir: tree.root, logger: () => undefined, maxConcurrent: 1 });
+    const sql = `SELECT count(*) AS n FROM cloudtrail_logs WHERE ${WINDOW_PREDICATE} AND eventname = ?`;
+    const other = `SELECT count(*) + 1000 AS n FROM cloudtrail_logs WHERE ${WINDOW_PREDICATE} AND eventname <> ?`;
+    const count = async (name: string, from: string, to: string, text = sql): Promise<string | null> => {
+      const id = await fresh.start(windowQuery(text, from, to, [{ type: 'varchar', value: name }]), {
+        executionId: `kept-${Date.now()}-${Math.random()}`,
+      });
+      expect((await settle(fresh, id)).state).toBe('SUCCEEDED');
+      const rows = (await allPages(fresh, id)).flatMap((p) => p.rows);
+      await fresh.release(id);
+      return rows[0]![0]!;
+    };
+    const twoDays = ['2024-05-01T00:00:00Z', '2024-05-03T00:00:00Z'] as const;
+    const fourDays = ['2024-05-10T00:00:00Z', '2024-05-14T00:00:00Z'] as const;
+    try {
+      expect(await count('DescribeInstances', ...twoDays)).toBe('4');
+      expect(await count('AuthorizeSecurityGroupIngress', ...twoDays)).toBe('4');
+      expect(await count('RunInstances', ...twoDays)).toBe('0');
+      expect(await count('DescribeInstances', ...fourDays)).toBe('8');
+      expect(await count('AuthorizeSecurityGroupIngress', ...fourDays)).toBe('8');
+      expect(await count('DescribeInstances', ...twoDays)).toBe('4');
+      expect(await count('DescribeInstances', ...twoDays, other)).toBe('1004');
+      expect(await count('DescribeInstances', ...twoDays)).toBe('4');
+      expect(pooledConnections(fresh)).toHaveLength(1);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   test('every value comes back as text: numbers, booleans, timestamps (ISO-8601), structs and lists (JSON)', async () => {
     const sql = `SELECT count(*) AS n, count(*) > 0 AS any, max(from_iso8601_timestamp(eventtime)) AS last_seen,
         arbitrary(useridentity) AS who, array_agg(DISTINCT eventname ORDER BY eventname) AS names, 1.5 AS ratio,
