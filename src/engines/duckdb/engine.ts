@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { BIGINT, type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import {
   type QueryEngine,
   type QueryState,
@@ -15,7 +15,7 @@ import type { BoundQuery } from '../../core/query';
 import type { ColumnarCache } from './cache';
 import { bytesRead } from './cache-manifest';
 import { clearCachedReads } from './cached-reads';
-import { dropSpoolStatement, executeJob } from './execute';
+import { executeJob } from './execute';
 import { clearFileLists } from './file-lists';
 import { measureLogFiles } from './files';
 import {
@@ -28,6 +28,7 @@ import {
   TERMINAL,
   textExpression,
 } from './job';
+import { dropKept, keptStatement } from './kept';
 import { installTrinoShims } from './trino';
 
 export interface DuckDbEngineOptions {
@@ -166,12 +167,18 @@ export class DuckDbEngine implements QueryEngine {
       yield { columns: [...columns], rows: [] };
       return;
     }
+    const sql = `SELECT CAST(to_json(list(${row} ORDER BY rowid)) AS VARCHAR) FROM ${RESULT_TABLE} WHERE rowid >= $1 AND rowid < $2`;
     const read = (from: number, to: number) =>
       this.withConnection(job, async (connection) => {
-        const reader = await connection.runAndReadAll(
-          `SELECT CAST(to_json(list(${row} ORDER BY rowid)) AS VARCHAR) FROM ${RESULT_TABLE} WHERE rowid >= ${from} AND rowid < ${to}`,
-        );
-        const text = reader.getRows()[0]?.[0];
+        const statement = await keptStatement(connection, 'read', sql);
+        statement.bind([BigInt(from), BigInt(to)], [BIGINT, BIGINT]);
+        let text: unknown;
+        try {
+          text = (await statement.runAndReadAll()).getRows()[0]?.[0];
+        } catch (err) {
+          dropKept(connection, 'read');
+          throw err;
+        }
         return typeof text === 'string' ? (JSON.parse(text) as (string | null)[][]) : [];
       });
     // An answer of up to WHOLE_ANSWER_ROWS rows is read in one statement and cut into pages: each statement costs
@@ -390,8 +397,8 @@ export class DuckDbEngine implements QueryEngine {
   }
 }
 
-/** Closes a connection of the pool, with the spool statement it keeps (execute.ts). */
+/** Closes a connection of the pool, with the statements it keeps (kept.ts). */
 function closeOne(connection: DuckDBConnection): void {
-  dropSpoolStatement(connection);
+  dropKept(connection);
   connection.closeSync();
 }

@@ -1,4 +1,4 @@
-import { type DuckDBConnection, type DuckDBPreparedStatement, type DuckDBType, StatementType } from '@duckdb/node-api';
+import { type DuckDBConnection, type DuckDBType, StatementType } from '@duckdb/node-api';
 import type { QueryState } from '../../core/engine';
 import { TrailError } from '../../core/errors';
 import { setBounded } from '../../util/bounded-map';
@@ -20,6 +20,7 @@ import {
   messageOf,
   RESULT_TABLE,
 } from './job';
+import { dropKept, keptStatement } from './kept';
 import { columnNeeds } from './needs';
 import { coversNewest, daysFrom, newestDays } from './newest';
 import { partitionNeeded } from './pruning';
@@ -126,8 +127,9 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
         );
       }
       const aliases = columns.map((_, i) => `c${i}`).join(', ');
-      const spool = await spoolStatement(
+      const spool = await keptStatement(
         connection,
+        'spool',
         `CREATE OR REPLACE TEMP TABLE ${RESULT_TABLE} AS SELECT * FROM (\n${sql}\n) AS q(${aliases})`,
       );
       bindParams(spool, query.params);
@@ -136,7 +138,7 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
         // CREATE TABLE … AS answers with the number of rows it wrote.
         rowCount = Number((await spool.runAndReadAll()).getRows()[0]![0]);
       } catch (err) {
-        dropSpoolStatement(connection);
+        dropKept(connection, 'spool');
         throw err;
       }
       if (newest && firstDays) {
@@ -227,36 +229,9 @@ async function createView(connection: DuckDBConnection, sql: string): Promise<vo
   if (viewOf.get(connection) === sql) return;
   viewOf.delete(connection);
   // A kept spool statement was planned against the view it replaces.
-  dropSpoolStatement(connection);
+  dropKept(connection, 'spool');
   await connection.run(sql);
   viewOf.set(connection, sql);
-}
-
-/** The spool statement each pooled connection keeps prepared (its SQL text), for a repeat question over its view. */
-const spoolOf = new WeakMap<DuckDBConnection, { sql: string; statement: DuckDBPreparedStatement }>();
-
-/**
- * The question's spool statement, prepared, or the one its connection kept from the last question when that had the
- * same text over the same view: a repeat question, the case the columnar cache is for. Preparing costs 2–4 ms a
- * question (more with networks: `logins external` binds two networks' IP matching), which a warm answer of ~15–20 ms
- * cannot spare; DuckDB plans the statement again with each question's bound values when it runs it, so what a kept
- * statement saves is the parse and the bind against no values, and what it answers is the same.
- */
-async function spoolStatement(connection: DuckDBConnection, sql: string): Promise<DuckDBPreparedStatement> {
-  const kept = spoolOf.get(connection);
-  if (kept?.sql === sql) return kept.statement;
-  dropSpoolStatement(connection);
-  const statement = await connection.prepare(sql);
-  spoolOf.set(connection, { sql, statement });
-  return statement;
-}
-
-/** Destroys the spool statement a connection keeps (before it is closed, after a failed run, when its view goes). */
-export function dropSpoolStatement(connection: DuckDBConnection): void {
-  const kept = spoolOf.get(connection);
-  if (!kept) return;
-  spoolOf.delete(connection);
-  kept.statement.destroySync();
 }
 
 interface Described {

@@ -172,7 +172,7 @@ describe('DuckDbEngine over an S3-layout month', () => {
 
   test("a pooled connection runs the statement it kept with each question's own values and days", async () => {
     // One connection (maxConcurrent 1): a repeat of the same SQL reuses the spool statement it prepared
-    // (execute.ts, spoolStatement), which DuckDB plans again with the values and file lists bound for each question.
+    // (kept.ts), which DuckDB plans again with the values and file lists bound for each question.
     const fresh = new DuckDbEngine({ dataDir: tree.root, logger: () => undefined, maxConcurrent: 1 });
     const sql = `SELECT count(*) AS n FROM cloudtrail_logs WHERE ${WINDOW_PREDICATE} AND eventname = ?`;
     const other = `SELECT count(*) + 1000 AS n FROM cloudtrail_logs WHERE ${WINDOW_PREDICATE} AND eventname <> ?`;
