@@ -3,12 +3,11 @@
  * against trailbot cold (raw files, as a first question reads them) and warm (the same days from the Parquet cache),
  * measured side by side, alternating, in one run. Also the bytes read from the cache against the raw gzip bytes of
  * the same days, the cache's size, the conversion's time, and `root 30d` warm on the first-run sample
- * (`npm start`'s 30 days × 2,000 events).
+ * (`npm start`'s 30 days × 2,000 events). The hand-written queries run in a child process (bench/hand-worker.ts).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { parseRequest } from '../commands';
 import type { BoundQuery } from '../src/core/query';
 import { discoverLogFiles } from '../src/engines/duckdb';
@@ -19,7 +18,6 @@ import {
   engineCases,
   handCacheSql,
   handSql,
-  runHand,
   runTrailbot,
   type TargetLine,
   type Timed,
@@ -37,6 +35,7 @@ import {
   ratio,
   textTable,
 } from './lib';
+import { forkChild, nextMessage } from './slack';
 
 const DAY_AFTER = new Date(BENCH_NOW.getTime() + 24 * 3600_000);
 
@@ -101,16 +100,10 @@ export async function runCacheBench(options: BenchOptions, say: (line: string) =
   const cache = new ColumnarCache({ dir: cacheDir, dataDir: data.dir, now: () => DAY_AFTER, logger: say });
   const engine = new DuckDbEngine({ dataDir: data.dir, cache, logger: (m) => say(`  engine: ${m}`) });
   const results: CacheCaseResult[] = [];
-  // The hand-written queries over the cache's files share one connection that keeps the files' footers, as trailbot's
-  // own connections do (engine.ts), so neither side parses them again on every question.
-  const parquetInstance = await DuckDBInstance.create(':memory:');
-  const parquetConnection = await parquetInstance.connect();
-  await parquetConnection.run(`SET TimeZone = 'UTC'; LOAD parquet; SET GLOBAL parquet_metadata_cache = true`);
-  const runHandCache = async (sql: string): Promise<Timed> => {
-    const began = performance.now();
-    const rows = (await parquetConnection.runAndReadAll(sql)).getRows().length;
-    return { ms: performance.now() - began, rows };
-  };
+  // The hand-written queries run in a process of their own (bench/hand-worker.ts says why).
+  const hand = await HandWorker.start();
+  const runHand = (sql: string) => hand.timed('raw', sql);
+  const runHandCache = (sql: string) => hand.timed('cache', sql);
   try {
     const queries = cases.map((c) => {
       const r = parseRequest(c.text, { config, now: BENCH_NOW });
@@ -141,7 +134,7 @@ export async function runCacheBench(options: BenchOptions, say: (line: string) =
       await runHand(sql);
       await runHandCache(cacheSql);
       // Untimed: the two hand-written sides give the same rows, not only as many (both are DuckDB, same SELECT list).
-      const sameHandRows = (await rowsText(parquetConnection, sql)) === (await rowsText(parquetConnection, cacheSql));
+      const sameHandRows = (await hand.rowsText(sql)) === (await hand.rowsText(cacheSql));
       const repeats = query.partitions.length > 8 ? Math.min(3, options.repeats) : options.repeats;
       const h: Timed[] = [];
       const hc: Timed[] = [];
@@ -208,16 +201,47 @@ export async function runCacheBench(options: BenchOptions, say: (line: string) =
     report.tables = cacheTables(report);
     return report;
   } finally {
-    parquetConnection.closeSync();
-    parquetInstance.closeSync();
+    hand.close();
     await engine.close();
     await rm(cacheDir, { recursive: true, force: true });
   }
 }
 
-/** A query's rows as one text (JSON values, in the query's order), to hold two queries' answers against each other. */
-async function rowsText(connection: DuckDBConnection, sql: string): Promise<string> {
-  return JSON.stringify((await connection.runAndReadAll(sql)).getRowsJson());
+/** The hand-written side of the bench in its own process (bench/hand-worker.ts), one query at a time. */
+class HandWorker {
+  private next = 0;
+  private constructor(private readonly child: ReturnType<typeof forkChild>) {}
+
+  static async start(): Promise<HandWorker> {
+    const child = forkChild('hand-worker.ts', []);
+    await nextMessage(child, 'ready', 60_000);
+    return new HandWorker(child);
+  }
+
+  /** The query's time (taken in the worker, around the query and its fetch only) and its number of rows. */
+  async timed(kind: 'raw' | 'cache', sql: string): Promise<Timed> {
+    const answer = await this.ask<{ ms: number; rows: number }>(kind, sql);
+    return { ms: answer.ms, rows: answer.rows };
+  }
+
+  /** The rows of a query over the cache's connection as one text (JSON values, in the query's order). */
+  async rowsText(sql: string): Promise<string> {
+    return (await this.ask<{ text: string }>('rows', sql)).text;
+  }
+
+  close(): void {
+    this.child.disconnect();
+  }
+
+  private async ask<T>(kind: 'raw' | 'cache' | 'rows', sql: string): Promise<T> {
+    const id = this.next++;
+    const answer = nextMessage<T & { id: number; error?: string }>(this.child, 'answer', 600_000);
+    this.child.send({ id, kind, sql });
+    const got = await answer;
+    if (got.id !== id) throw new Error(`hand worker answered ${got.id} for ${id}`);
+    if (got.error) throw new Error(`hand-written query failed: ${got.error}`);
+    return got;
+  }
 }
 
 /** `root 30d` on the first-run sample (`npm start`'s data: 30 days × 2,000 events, thousands of small files). */
