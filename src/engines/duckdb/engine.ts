@@ -266,7 +266,7 @@ export class DuckDbEngine implements QueryEngine {
       await executeJob(job, {
         dataDir: this.dataDir,
         cache: job.query.noCache ? undefined : this.cache,
-        acquireConnection: () => this.acquireConnection(instance),
+        acquireConnection: () => this.acquireConnection(instance, affinityOf(job.query)),
         badFile: (file, detail) => this.badFile(file, detail),
         finish: (j, state, reason) => this.finish(j, state, reason),
       });
@@ -354,10 +354,22 @@ export class DuckDbEngine implements QueryEngine {
    * A connection with the Trino shims installed. Installing them costs ~20 ms (about 20 macros), as much as a whole
    * answer from the columnar cache, so connections of finished queries are kept (up to maxConcurrent) and reused.
    */
-  private async acquireConnection(instance: DuckDBInstance): Promise<DuckDBConnection> {
-    const pooled = this.idleConnections.pop();
-    if (pooled) return pooled;
+  private async acquireConnection(instance: DuckDBInstance, affinity: string): Promise<DuckDBConnection> {
+    const idle = this.idleConnections;
+    // The connection that last ran this very question keeps its view and statements (execute.ts, kept.ts): a repeat
+    // question after another one (`sg`, `who`, `sg` again; a warm answer after a raw one) needs neither again. Else
+    // a new connection while the pool has room for both, so the other's state stays for its own repeat; else the
+    // one pooled longest ago.
+    let at = -1;
+    for (let i = idle.length - 1; i >= 0 && at < 0; i--) if (ranLast.get(idle[i]!) === affinity) at = i;
+    if (at < 0 && idle.length >= this.maxConcurrent) at = 0;
+    const pooled = at >= 0 ? idle.splice(at, 1)[0] : undefined;
+    if (pooled) {
+      ranLast.set(pooled, affinity);
+      return pooled;
+    }
     const connection = await instance.connect();
+    ranLast.set(connection, affinity);
     await installTrinoShims(connection);
     // Footers of the cached days' Parquet files are parsed once, not on every question (DuckDB checks a file's
     // modification time before using what it kept; a rebuilt day is a new file anyway). Measured over 16 cached days,
@@ -378,7 +390,7 @@ export class DuckDbEngine implements QueryEngine {
    */
   private async recycleConnection(job: Job): Promise<void> {
     const connection = job.connection;
-    if (!connection || this.closed || !succeeded(job) || this.idleConnections.length >= this.maxConcurrent) {
+    if (!connection || this.closed || !succeeded(job)) {
       this.closeConnection(job);
       return;
     }
@@ -390,7 +402,11 @@ export class DuckDbEngine implements QueryEngine {
       await clearFileLists(connection, job.fileLists ?? 0);
       await clearCachedReads(connection);
       if (this.closed) closeOne(connection);
-      else this.idleConnections.push(connection);
+      else {
+        // The newest stays: beyond maxConcurrent, the connection pooled longest ago is closed.
+        this.idleConnections.push(connection);
+        while (this.idleConnections.length > this.maxConcurrent) closeOne(this.idleConnections.shift()!);
+      }
     } catch {
       closeOne(connection);
     }
@@ -402,3 +418,10 @@ function closeOne(connection: DuckDBConnection): void {
   dropKept(connection);
   connection.closeSync();
 }
+
+/** Which question a connection runs, for the pool: its SQL text, days, scope and whether it reads the cache. */
+const affinityOf = (query: BoundQuery): string =>
+  JSON.stringify([query.sql, query.noCache === true, query.partitions, query.scope?.accounts, query.scope?.regions]);
+
+/** The affinity of the question each connection ran last: the pool gives it to the same question first. */
+const ranLast = new WeakMap<DuckDBConnection, string>();

@@ -149,6 +149,42 @@ describe('DuckDbEngine over an S3-layout month', () => {
     ]);
   });
 
+  test('the pool gives a question the connection that ran it last, so a repeat after another question finds its view', async () => {
+    const fresh = new DuckDbEngine({ dataDir: tree.root, logger: () => undefined, maxConcurrent: 2 });
+    const count = `SELECT count(*) AS n FROM cloudtrail_logs WHERE ${WINDOW_PREDICATE}`;
+    const names = `SELECT DISTINCT eventname FROM cloudtrail_logs WHERE ${WINDOW_PREDICATE} ORDER BY eventname`;
+    const other = `SELECT max(eventtime) AS t FROM cloudtrail_logs WHERE ${WINDOW_PREDICATE}`;
+    const window = ['2024-05-01T00:00:00Z', '2024-05-03T00:00:00Z'] as const;
+    const ask = async (sql: string): Promise<{ connection: DuckDBConnection; rows: (string | null)[][] }> => {
+      const id = await fresh.start(windowQuery(sql, ...window), { executionId: `affinity-${Math.random()}` });
+      expect((await settle(fresh, id)).state).toBe('SUCCEEDED');
+      const connection = heldConnection(fresh, id);
+      const rows = (await allPages(fresh, id)).flatMap((p) => p.rows);
+      await fresh.release(id);
+      return { connection, rows };
+    };
+    try {
+      const first = await ask(count);
+      const second = await ask(names);
+      // The pool had room: the second question got a connection of its own and the first one's stayed.
+      expect(second.connection).not.toBe(first.connection);
+      const again = await ask(count);
+      expect(again.connection).toBe(first.connection);
+      expect(again.rows).toEqual(first.rows);
+      // Not merely the one pooled longest ago: the same question again gets the same connection again.
+      expect((await ask(count)).connection).toBe(first.connection);
+      expect((await ask(names)).connection).toBe(second.connection);
+      // A third question takes the connection pooled longest ago (the first's); the pool never holds more than two.
+      const third = await ask(other);
+      expect(third.connection).toBe(first.connection);
+      expect(third.rows).toEqual([['2024-05-02T15:20:00Z']]);
+      expect(pooledConnections(fresh)).toHaveLength(2);
+      expect((await ask(names)).rows).toEqual([['AuthorizeSecurityGroupIngress'], ['DescribeInstances']]);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   test('parameters bind with their types; user text never becomes SQL', async () => {
     const sql = `SELECT count(*) AS n FROM cloudtrail_logs
       WHERE ${WINDOW_PREDICATE} AND eventname = ? AND (readonly = 'true') = ? AND length(eventname) > ?`;
