@@ -29,7 +29,7 @@ import {
   textExpression,
 } from './job';
 import { dropKept, keptStatement } from './kept';
-import { installTrinoShims } from './trino';
+import { ConnectionPool, closePooled } from './pool';
 
 export interface DuckDbEngineOptions {
   /** Folder holding CloudTrail logs: S3 layout (`AWSLogs/…`) and/or flat exports. */
@@ -81,13 +81,14 @@ export class DuckDbEngine implements QueryEngine {
     this.maxRetained = Math.max(1, options.maxRetained ?? 50);
     this.threads = options.threads;
     this.cache = options.cache;
+    this.pool = new ConnectionPool(this.maxConcurrent, this.cache !== undefined);
     this.ownsInstance = !options.instance;
     if (options.instance) this.instancePromise = Promise.resolve(options.instance);
   }
 
   private readonly threads?: number;
   readonly cache?: ColumnarCache;
-  private readonly idleConnections: DuckDBConnection[] = [];
+  private readonly pool: ConnectionPool;
 
   private instance(): Promise<DuckDBInstance> {
     // Spill (large results, big sorts) under the OS temp folder, not into the working directory.
@@ -230,7 +231,7 @@ export class DuckDbEngine implements QueryEngine {
     await Promise.all(jobs.map((job) => this.cancel(job.id).catch(() => undefined)));
     await Promise.all(jobs.map((job) => job.settled));
     await Promise.all(jobs.map((job) => this.forget(job)));
-    for (const connection of this.idleConnections.splice(0)) closeOne(connection);
+    this.pool.closeAll();
     await this.cache?.close();
     if (this.ownsInstance && this.instancePromise) {
       const instance = await this.instancePromise.catch(() => undefined);
@@ -266,7 +267,7 @@ export class DuckDbEngine implements QueryEngine {
       await executeJob(job, {
         dataDir: this.dataDir,
         cache: job.query.noCache ? undefined : this.cache,
-        acquireConnection: () => this.acquireConnection(instance, affinityOf(job.query)),
+        acquireConnection: () => this.pool.acquire(instance, job.query),
         badFile: (file, detail) => this.badFile(file, detail),
         finish: (j, state, reason) => this.finish(j, state, reason),
       });
@@ -308,7 +309,7 @@ export class DuckDbEngine implements QueryEngine {
     const connection = job.connection;
     job.connection = undefined;
     try {
-      if (connection) closeOne(connection);
+      if (connection) closePooled(connection);
     } catch (err) {
       this.log(`trailbot: closing the DuckDB connection of ${job.id} failed: ${firstLine(messageOf(err))}`);
     }
@@ -351,39 +352,6 @@ export class DuckDbEngine implements QueryEngine {
   }
 
   /**
-   * A connection with the Trino shims installed. Installing them costs ~20 ms (about 20 macros), as much as a whole
-   * answer from the columnar cache, so connections of finished queries are kept (up to maxConcurrent) and reused.
-   */
-  private async acquireConnection(instance: DuckDBInstance, affinity: string): Promise<DuckDBConnection> {
-    const idle = this.idleConnections;
-    // The connection that last ran this very question keeps its view and statements (execute.ts, kept.ts): a repeat
-    // question after another one (`sg`, `who`, `sg` again; a warm answer after a raw one) needs neither again. Else
-    // a new connection while the pool has room for both, so the other's state stays for its own repeat; else the
-    // one pooled longest ago.
-    let at = -1;
-    for (let i = idle.length - 1; i >= 0 && at < 0; i--) if (ranLast.get(idle[i]!) === affinity) at = i;
-    if (at < 0 && idle.length >= this.maxConcurrent) at = 0;
-    const pooled = at >= 0 ? idle.splice(at, 1)[0] : undefined;
-    if (pooled) {
-      ranLast.set(pooled, affinity);
-      return pooled;
-    }
-    const connection = await instance.connect();
-    ranLast.set(connection, affinity);
-    await installTrinoShims(connection);
-    // Footers of the cached days' Parquet files are parsed once, not on every question (DuckDB checks a file's
-    // modification time before using what it kept; a rebuilt day is a new file anyway). Measured over 16 cached days,
-    // the fixed cost of opening them fell from ~12–20 ms to ~6–8 ms a question. A global setting of the parquet
-    // extension, which must be loaded first (it cannot be given when the instance is created).
-    if (this.cache) await connection.run('LOAD parquet; SET GLOBAL parquet_metadata_cache = true');
-    // The newest events (`recent`, LIMIT 200): DuckDB first sorts the cached days' rows by their sort columns alone and
-    // then reads the shown columns of the 200 it keeps, where by default it does so only up to 50 rows. Warm `recent 7d`
-    // on the bench data: 41.5–43.1 → 37.3–38.9 ms. Larger limits (the drill-downs' 10,000) measured slower this way.
-    await connection.run('SET late_materialization_max_rows = 200');
-    return connection;
-  }
-
-  /**
    * Drops a finished query's result and the variables it set, and keeps the connection for the next one. Its view
    * stays (a few KB of SQL): the next question over the same days need not create it again
    * (execute.ts, createView).
@@ -401,27 +369,10 @@ export class DuckDbEngine implements QueryEngine {
       // pooled connection does not keep them until its next question. (Resetting a variable never set is no error.)
       await clearFileLists(connection, job.fileLists ?? 0);
       await clearCachedReads(connection);
-      if (this.closed) closeOne(connection);
-      else {
-        // The newest stays: beyond maxConcurrent, the connection pooled longest ago is closed.
-        this.idleConnections.push(connection);
-        while (this.idleConnections.length > this.maxConcurrent) closeOne(this.idleConnections.shift()!);
-      }
+      if (this.closed) closePooled(connection);
+      else this.pool.keep(connection);
     } catch {
-      closeOne(connection);
+      closePooled(connection);
     }
   }
 }
-
-/** Closes a connection of the pool, with the statements it keeps (kept.ts). */
-function closeOne(connection: DuckDBConnection): void {
-  dropKept(connection);
-  connection.closeSync();
-}
-
-/** Which question a connection runs, for the pool: its SQL text, days, scope and whether it reads the cache. */
-const affinityOf = (query: BoundQuery): string =>
-  JSON.stringify([query.sql, query.noCache === true, query.partitions, query.scope?.accounts, query.scope?.regions]);
-
-/** The affinity of the question each connection ran last: the pool gives it to the same question first. */
-const ranLast = new WeakMap<DuckDBConnection, string>();

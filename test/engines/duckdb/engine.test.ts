@@ -25,7 +25,7 @@ const FIXTURES = path.resolve(__dirname, '../../fixtures/cloudtrail');
 const heldConnection = (engine: DuckDbEngine, id: string): DuckDBConnection =>
   (engine as unknown as { jobs: Map<string, { connection: DuckDBConnection }> }).jobs.get(id)!.connection;
 const pooledConnections = (engine: DuckDbEngine): DuckDBConnection[] =>
-  (engine as unknown as { idleConnections: DuckDBConnection[] }).idleConnections;
+  (engine as unknown as { pool: { idle: DuckDBConnection[] } }).pool.idle;
 /** The file-list variables set on a connection (the network values are kept on purpose: trino.ts). */
 const variablesOf = async (connection: DuckDBConnection): Promise<string[]> =>
   (await connection.runAndReadAll(`SELECT name FROM duckdb_variables() ORDER BY name`))
