@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BIGINT, type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import {
   type QueryEngine,
   type QueryState,
@@ -11,7 +11,7 @@ import {
   UnknownQueryError,
 } from '../../core/engine';
 import { TrailError } from '../../core/errors';
-import type { BoundQuery } from '../../core/query';
+import type { BoundQuery, SqlParam } from '../../core/query';
 import type { ColumnarCache } from './cache';
 import { bytesRead } from './cache-manifest';
 import { clearCachedReads } from './cached-reads';
@@ -28,7 +28,7 @@ import {
   TERMINAL,
   textExpression,
 } from './job';
-import { dropKept, keptStatement } from './kept';
+import { runKept } from './kept';
 import { ConnectionPool, closePooled } from './pool';
 
 export interface DuckDbEngineOptions {
@@ -171,15 +171,11 @@ export class DuckDbEngine implements QueryEngine {
     const sql = `SELECT CAST(to_json(list(${row} ORDER BY rowid)) AS VARCHAR) FROM ${RESULT_TABLE} WHERE rowid >= $1 AND rowid < $2`;
     const read = (from: number, to: number) =>
       this.withConnection(job, async (connection) => {
-        const statement = await keptStatement(connection, 'read', sql);
-        statement.bind([BigInt(from), BigInt(to)], [BIGINT, BIGINT]);
-        let text: unknown;
-        try {
-          text = (await statement.runAndReadAll()).getRows()[0]?.[0];
-        } catch (err) {
-          dropKept(connection, 'read');
-          throw err;
-        }
+        const bounds: SqlParam[] = [
+          { type: 'bigint', value: from },
+          { type: 'bigint', value: to },
+        ];
+        const text = (await runKept(connection, 'read', sql, bounds)).getRows()[0]?.[0];
         return typeof text === 'string' ? (JSON.parse(text) as (string | null)[][]) : [];
       });
     // An answer of up to WHOLE_ANSWER_ROWS rows is read in one statement and cut into pages: each statement costs

@@ -9,7 +9,6 @@ import { setFileLists } from './file-lists';
 import { discoverLogFiles, type LogFile, probeFormats, probeLogFiles } from './files';
 import {
   asSubquery,
-  bindParams,
   FILE_ERROR,
   fileNamedIn,
   firstLine,
@@ -20,7 +19,7 @@ import {
   messageOf,
   RESULT_TABLE,
 } from './job';
-import { dropKept, keptStatement } from './kept';
+import { dropKept, runKept } from './kept';
 import { columnNeeds } from './needs';
 import { coversNewest, daysFrom, newestDays } from './newest';
 import { partitionNeeded } from './pruning';
@@ -127,20 +126,14 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
         );
       }
       const aliases = columns.map((_, i) => `c${i}`).join(', ');
-      const spool = await keptStatement(
+      const spooled = await runKept(
         connection,
         'spool',
         `CREATE OR REPLACE TEMP TABLE ${RESULT_TABLE} AS SELECT * FROM (\n${sql}\n) AS q(${aliases})`,
+        query.params,
       );
-      bindParams(spool, query.params);
-      let rowCount: number;
-      try {
-        // CREATE TABLE … AS answers with the number of rows it wrote.
-        rowCount = Number((await spool.runAndReadAll()).getRows()[0]![0]);
-      } catch (err) {
-        dropKept(connection, 'spool');
-        throw err;
-      }
+      // CREATE TABLE … AS answers with the number of rows it wrote.
+      const rowCount = Number(spooled.getRows()[0]![0]);
       if (newest && firstDays) {
         const left = needed.filter((c) => !reading.includes(c));
         const last = rowCount >= newest.limit ? await lastEventTime(connection, newest, types) : undefined;

@@ -1,4 +1,6 @@
-import type { DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBPreparedStatement, DuckDBResultReader } from '@duckdb/node-api';
+import type { SqlParam } from '../../core/query';
+import { bindParams } from './job';
 
 /**
  * Statements a pooled connection keeps prepared between questions, one per use: the spool of the question's answer
@@ -11,8 +13,28 @@ export type KeptUse = 'spool' | 'read';
 
 const keptOf = new WeakMap<DuckDBConnection, Map<KeptUse, { sql: string; statement: DuckDBPreparedStatement }>>();
 
+/**
+ * Runs `sql` with `params` through the connection's kept statement for `use` and reads its whole result. A run that
+ * fails drops the statement (a cancel interrupts it; the next question prepares it afresh).
+ */
+export async function runKept(
+  connection: DuckDBConnection,
+  use: KeptUse,
+  sql: string,
+  params: readonly SqlParam[],
+): Promise<DuckDBResultReader> {
+  const statement = await keptStatement(connection, use, sql);
+  bindParams(statement, params);
+  try {
+    return await statement.runAndReadAll();
+  } catch (err) {
+    dropKept(connection, use);
+    throw err;
+  }
+}
+
 /** The connection's statement for `use`, prepared now unless the one it keeps has this very text. */
-export async function keptStatement(
+async function keptStatement(
   connection: DuckDBConnection,
   use: KeptUse,
   sql: string,
