@@ -12,6 +12,8 @@ export interface QueryStats {
   reusedResult?: boolean;
   /** Day partitions read from the columnar cache instead of raw files (DuckDB only). */
   cachedPartitions?: number;
+  /** Of those, the days whose calls were summed from their per-hour counts (DuckDB only; BoundQuery.rollup). */
+  countedPartitions?: number;
 }
 
 export interface QueryStatus {

@@ -33,6 +33,12 @@ export interface BoundQuery {
    */
   partitions: string[];
   window: TimeWindowJson;
+  /**
+   * The template's variant over the embedded engine's per-hour counts (sql/rollups/<template>.sql), bound with the
+   * same values: the same answer, which that engine may run instead when its cache keeps the counts of every day it
+   * reads (src/engines/duckdb/actions.ts). Athena runs `sql`.
+   */
+  rollup?: { sql: string; params: SqlParam[] };
   /** `--no-cache`: read the raw log files even where the columnar cache holds the day (embedded engine). */
   noCache?: boolean;
   /** Optional narrowing to accounts / regions (also narrows which prefixes are read). */

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BoundQuery, SqlParam } from '../core/query';
 import type { TimeWindow } from '../core/window';
@@ -30,6 +30,21 @@ export function loadTemplate(name: string, dir = SQL_DIR): string {
     templateCache.set(file, text);
   }
   return text;
+}
+
+/** Where a template's variant over the embedded engine's per-hour counts lives (BoundQuery.rollup). */
+export const ROLLUP_DIR = path.join(SQL_DIR, 'rollups');
+
+const hasRollup = new Map<string, boolean>();
+
+/** `sql/rollups/<name>.sql`, when the template has such a variant. */
+function loadRollup(name: string): string | undefined {
+  let has = hasRollup.get(name);
+  if (has === undefined) {
+    has = existsSync(path.join(ROLLUP_DIR, `${name}.sql`));
+    hasRollup.set(name, has);
+  }
+  return has ? loadTemplate(name, ROLLUP_DIR) : undefined;
 }
 
 const isParam = (v: TemplateValue): v is SqlParam => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -227,7 +242,9 @@ export function bindQuery(
     partition_regions: partitionColumns.includes('region') ? scope?.regions?.map(varchar) : undefined,
   };
   const partitions = readPartitions(window, deliveryLagMinutes);
-  const { sql, params } = renderTemplate(text, { ...values, ...scopeValues, ...windowValues(window, partitions) });
+  const all = { ...values, ...scopeValues, ...windowValues(window, partitions) };
+  const { sql, params } = renderTemplate(text, all);
+  const rollup = loadRollup(template);
   const bound: BoundQuery = {
     template,
     sql,
@@ -240,6 +257,7 @@ export function bindQuery(
       partitions: window.partitions,
     },
   };
+  if (rollup) bound.rollup = renderTemplate(rollup, all);
   if (scope && (scope.accounts?.length || scope.regions?.length)) bound.scope = scope;
   return bound;
 }

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type DuckDBConnection, LIST, listValue, VARCHAR } from '@duckdb/node-api';
 import { sqlLiteral } from '../../query/literal';
+import { actionHours, actionsSql } from './actions';
 import { flatSelect, principalCopySql } from './cache-columns';
 import { type CachedPartition, parquetFileFor, sourcesOf } from './cache-manifest';
 import { isLogFileName, type LogFile, probeLogFiles } from './files';
@@ -43,7 +44,8 @@ export async function convertPartition(
   const addresses = side('addresses');
   const principals = side('principals');
   const words = side('words');
-  const sides = [addresses, principals, words];
+  const actions = side('actions');
+  const sides = [addresses, principals, words, actions];
   const written = (file: string) => sqlLiteral({ type: 'varchar', value: file });
   try {
     await connection.run(viewSql(branchesOf(files), { needs: 'all' }, 'trailbot_convert'));
@@ -63,6 +65,12 @@ export async function convertPartition(
     await connection.run(
       `COPY (${wordIndexSql(tmpLiteral)}) TO ${written(words.tmp)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${WORD_ROW_GROUP_ROWS})`,
     );
+    // Hours of event time in UTC, as the engine's connections count them (trino.ts sets the same zone).
+    await connection.run(`SET SESSION TimeZone = 'UTC'`);
+    await connection.run(
+      `COPY (${actionsSql(tmpLiteral)}) TO ${written(actions.tmp)} (FORMAT parquet, COMPRESSION zstd)`,
+    );
+    const hours = await actionHours(connection, tmpLiteral, written(actions.tmp));
     // The side files first: a day is used only once its entry is saved, and a file no entry names goes
     // (removeLeftovers).
     for (const f of sides) fs.renameSync(f.tmp, f.file);
@@ -82,6 +90,9 @@ export async function convertPartition(
       principalBytes: fs.statSync(principals.file).size,
       words: words.file,
       wordBytes: fs.statSync(words.file).size,
+      actions: actions.file,
+      actionBytes: fs.statSync(actions.file).size,
+      ...(hours ? { actionHours: hours } : {}),
       builtAt: now().toISOString(),
       folderMtimeMs,
     };

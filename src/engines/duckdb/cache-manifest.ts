@@ -49,6 +49,11 @@ export interface CachedPartition {
   /** The day's distinct words (word-index.ts) and their file's size; absent in older caches. */
   words?: string;
   wordBytes?: number;
+  /** The day's calls counted per hour (actions.ts) and their file's size; absent in older caches. */
+  actions?: string;
+  actionBytes?: number;
+  /** The first and last hour those counts hold; absent when the engine may not use them (actions.ts, actionHours). */
+  actionHours?: [string, string];
   /** A token index an earlier trailbot wrote (no longer read): named so that its file goes with the day's. */
   tokens?: string;
   tokenBytes?: number;
@@ -120,12 +125,18 @@ export const filesOf = (p: CachedPartition): string[] => [
   ...(p.addresses ? [p.addresses] : []),
   ...(p.principals ? [p.principals] : []),
   ...(p.words ? [p.words] : []),
+  ...(p.actions ? [p.actions] : []),
   ...(p.tokens ? [p.tokens] : []),
 ];
 
 /** Bytes a cached partition keeps on disk: its Parquet file and its side files. */
 export const storedBytes = (p: CachedPartition): number =>
-  p.bytes + (p.addressBytes ?? 0) + (p.principalBytes ?? 0) + (p.wordBytes ?? 0) + (p.tokenBytes ?? 0);
+  p.bytes +
+  (p.addressBytes ?? 0) +
+  (p.principalBytes ?? 0) +
+  (p.wordBytes ?? 0) +
+  (p.actionBytes ?? 0) +
+  (p.tokenBytes ?? 0);
 
 /** Bytes a cache keeps on disk: its days' files and its merged files. */
 export const storedTotal = (manifest: Manifest): number =>

@@ -192,12 +192,12 @@ export class ColumnarCache {
   }
 
   /**
-   * A day an older trailbot cached without the side files (address index, principal copy, words) is used as it is,
+   * A day an older trailbot cached without the side files (address index, principal copy, words, counts) is used as it is,
    * and queued to be converted again, so a cache kept across an upgrade gains them in the background.
    */
   private upgrade(entry: CachedPartition): void {
     if (this.upgraded.has(entry.key)) return;
-    const sides = [entry.addresses, entry.principals, entry.words];
+    const sides = [entry.addresses, entry.principals, entry.words, entry.actions];
     // The files are looked at once per day and process; a side file removed by hand (or by an older trailbot, which
     // did not know it) counts as missing.
     this.upgraded.add(entry.key);

@@ -36,8 +36,8 @@ export interface CachedReads {
   newest?: NewestFirst;
   /** Of `days`, those that may hold a row the question accepts by the word index (the others hold none). */
   candidates(days: readonly CachedPartition[]): Promise<CachedPartition[]>;
-  /** The view's arm over `days` (view.ts, cachedArm). */
-  arm(days: readonly CachedPartition[]): Promise<string>;
+  /** The view's arm over `days` (view.ts, cachedArm), with `more` conditions on the days' flat columns. */
+  arm(days: readonly CachedPartition[], more?: readonly string[]): Promise<string>;
 }
 
 /** A question's CachedReads, on the connection that runs it (the arm's variables are set there). */
@@ -56,7 +56,7 @@ export async function planCachedReads(
     ...(shape.newest ? { newest: shape.newest } : {}),
     candidates: async (days) =>
       needles ? daysWithWords(connection, days, needles, merged?.merged('words')) : [...days],
-    async arm(days) {
+    async arm(days, more = []) {
       // A copy an older trailbot removed (it did not know the file) is not used; the day is not dropped for it.
       if (principal !== undefined && days.every((d) => d.principals && fs.existsSync(d.principals))) {
         // The days' principal copies, under the question's principal.
@@ -66,7 +66,7 @@ export async function planCachedReads(
           days.map((d) => d.principals!),
           needs,
           undefined,
-          [`${quoteIdent(PRINCIPAL_COLUMN)} = getvariable('${PRINCIPAL_VARIABLE}')`],
+          [`${quoteIdent(PRINCIPAL_COLUMN)} = getvariable('${PRINCIPAL_VARIABLE}')`, ...more],
         );
       }
       const leaves = selectiveLeaves(
@@ -80,7 +80,7 @@ export async function planCachedReads(
         days.map((d) => d.parquet),
         needs,
         leaves,
-        addresses ? [addresses] : [],
+        [...(addresses ? [addresses] : []), ...more],
       );
     },
   };

@@ -133,11 +133,13 @@ export class DuckDbEngine implements QueryEngine {
         bytesScanned:
           job.files.reduce((sum, f) => sum + f.bytes, 0) +
           (job.cached.length
-            ? bytesRead(job.cachedRead ?? job.cached, job.needs ?? 'all', job.pruning ?? new Map())
+            ? bytesRead(job.cachedRead ?? job.cached, job.needs ?? 'all', job.pruning ?? new Map()) +
+              (job.counted?.bytes ?? 0)
             : 0),
         elapsedMs,
         filesRead: job.files.length,
         ...(job.cached.length ? { cachedPartitions: job.cached.length } : {}),
+        ...(job.counted?.days ? { countedPartitions: job.counted.days } : {}),
       },
     };
   }

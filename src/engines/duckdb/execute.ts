@@ -2,6 +2,7 @@ import { type DuckDBConnection, type DuckDBType, StatementType } from '@duckdb/n
 import type { QueryState } from '../../core/engine';
 import { TrailError } from '../../core/errors';
 import { setBounded } from '../../util/bounded-map';
+import { ACTIONS_VIEW, actionsViewSql, planActions, rowCondition, setActionHours } from './actions';
 import type { ColumnarCache } from './cache';
 import { type CachedPartition, filesOf, partitionKeyOf } from './cache-manifest';
 import { lastEventTime, planCachedReads } from './cached-reads';
@@ -88,6 +89,12 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
     const days = newestDays(candidates, newest.limit);
     if (days) firstDays = (day) => days.includes(day);
   }
+  // A question with a variant over the days' per-hour counts (actions.ts, BoundQuery.rollup) sums the window's whole
+  // hours from them and reads row by row only the days that hold a first or last hour the window cuts.
+  const actions = reads && !newest ? planActions(query, candidates) : undefined;
+  if (actions) await setActionHours(connection, actions);
+  const run = actions && query.rollup ? { sql: asSubquery(query.rollup.sql), params: query.rollup.params } : undefined;
+  const statement = run ?? { sql, params: query.params };
   const grown = new Set<LogFile>();
   let probed = false;
   let scanned = false;
@@ -105,9 +112,13 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
       // The most any attempt set: a retry without a file may need one list fewer; all of them are reset when the
       // connection is pooled again.
       listed = Math.max(listed, await setFileLists(connection, branches));
-      const cachedArm = reads && reading.length > 0 ? await reads.arm(reading) : undefined;
+      const rowDays = actions ? reading.filter((day) => actions.rowLevel(day)) : reading;
+      const cachedArm =
+        reads && rowDays.length > 0 ? await reads.arm(rowDays, actions ? [rowCondition()] : []) : undefined;
+      if (run) await createView(connection, ACTIONS_VIEW, actionsViewSql(reading));
       await createView(
         connection,
+        'cloudtrail_logs',
         viewSql(branches, {
           needs,
           fileLists: 'variables',
@@ -115,22 +126,22 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
           ...(cachedArm ? { cachedArm } : {}),
         }),
       );
-      const { columns, types, statementType, parameterCount } = await describe(connection, sql);
+      const { columns, types, statementType, parameterCount } = await describe(connection, statement.sql);
       if (statementType !== StatementType.SELECT) {
         throw new TrailError('NOT_A_QUERY', `Template ${query.template} is not a SELECT; only queries can run.`);
       }
-      if (parameterCount !== query.params.length) {
+      if (parameterCount !== statement.params.length) {
         throw new TrailError(
           'PARAMETER_COUNT',
-          `Template ${query.template} has ${parameterCount} ? markers but ${query.params.length} parameters were bound.`,
+          `Template ${query.template} has ${parameterCount} ? markers but ${statement.params.length} parameters were bound.`,
         );
       }
       const aliases = columns.map((_, i) => `c${i}`).join(', ');
       const spooled = await runKept(
         connection,
         'spool',
-        `CREATE OR REPLACE TEMP TABLE ${RESULT_TABLE} AS SELECT * FROM (\n${sql}\n) AS q(${aliases})`,
-        query.params,
+        `CREATE OR REPLACE TEMP TABLE ${RESULT_TABLE} AS SELECT * FROM (\n${statement.sql}\n) AS q(${aliases})`,
+        statement.params,
       );
       // CREATE TABLE … AS answers with the number of rows it wrote.
       const rowCount = Number(spooled.getRows()[0]![0]);
@@ -146,7 +157,8 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
       // Reset when the connection is pooled again (engine.ts, recycleConnection), once the answer has been read.
       job.fileLists = listed;
       if (!isRunning(job)) return;
-      job.cachedRead = reading;
+      job.cachedRead = rowDays;
+      if (run) job.counted = { days: reading.length, bytes: reading.reduce((sum, d) => sum + (d.actionBytes ?? 0), 0) };
       if (pruning) job.pruning = pruning;
       job.columns = columns;
       job.types = types;
@@ -210,21 +222,23 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
   }
 }
 
-/** The `cloudtrail_logs` view each pooled connection holds now (its SQL text). */
-const viewOf = new WeakMap<DuckDBConnection, string>();
+/** The views each pooled connection holds now (their SQL texts by name). */
+const viewsOf = new WeakMap<DuckDBConnection, Map<string, string>>();
 
 /**
  * Creates the question's view unless its connection holds that very view already (a repeat question over the same
  * days): ~1 ms saved. Only its text is compared: what it reads from variables (file lists, addresses, the principal)
  * is looked up whenever a statement over it is bound, so the values this question set are the ones read.
  */
-async function createView(connection: DuckDBConnection, sql: string): Promise<void> {
-  if (viewOf.get(connection) === sql) return;
-  viewOf.delete(connection);
+async function createView(connection: DuckDBConnection, name: string, sql: string): Promise<void> {
+  const views = viewsOf.get(connection) ?? new Map<string, string>();
+  viewsOf.set(connection, views);
+  if (views.get(name) === sql) return;
+  views.delete(name);
   // A kept spool statement was planned against the view it replaces.
   dropKept(connection, 'spool');
   await connection.run(sql);
-  viewOf.set(connection, sql);
+  views.set(name, sql);
 }
 
 interface Described {

@@ -29,6 +29,8 @@ export interface Job {
   cached: CachedPartition[];
   /** Those of `cached` the answer read: the others could not change it (pruning.ts, newest.ts). */
   cachedRead?: CachedPartition[];
+  /** The days whose per-hour counts (actions.ts) a question summed, and the bytes of those counts. */
+  counted?: { days: number; bytes: number };
   needs?: ColumnNeeds;
   /** What the question's SQL accepts per sort column of the cached days, from DuckDB's parse (bytes read; pruning.ts). */
   pruning?: Pruning;

@@ -47,8 +47,9 @@ const cacheFor = () =>
   new ColumnarCache({ dir: path.join(dir, 'state', 'cache'), dataDir, now: () => NOW, logger: () => {} });
 const comparable = (r: QueryResult) => ({ columns: r.columns, rows: r.rows, flags: r.flags });
 /**
- * The cached days' Parquet files in a parts folder; each has three side files beside it: an address index
- * (`….addresses.parquet`), a principal copy (`….principals.parquet`) and its words (`….words.parquet`). Every day's
+ * The cached days' Parquet files in a parts folder; each has four side files beside it: an address index
+ * (`….addresses.parquet`), a principal copy (`….principals.parquet`), its words (`….words.parquet`) and its calls
+ * counted per hour (`….actions.parquet`). Every day's
  * words, and every day's addresses, are also merged into one file each (`words.<build>.parquet`,
  * `addresses.<build>.parquet`).
  */
@@ -56,7 +57,7 @@ const isMerged = (name: string) => name.startsWith('words.') || name.startsWith(
 const dayFiles = (parts: string): string[] =>
   fs
     .readdirSync(parts)
-    .filter((f) => /\.parquet$/.test(f) && !/\.(addresses|principals|words)\.parquet$/.test(f) && !isMerged(f));
+    .filter((f) => /\.parquet$/.test(f) && !/\.(addresses|principals|words|actions)\.parquet$/.test(f) && !isMerged(f));
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trail-cache-'));
@@ -224,7 +225,7 @@ describe('columnar cache', () => {
       expect(after).not.toContain(before[0]);
       // The old build's side files went with it. (The merged files were made again; those they replace go at the
       // next conversion run, as a question may be reading them.)
-      expect(fs.readdirSync(parts).filter((f) => !isMerged(f))).toHaveLength(24);
+      expect(fs.readdirSync(parts).filter((f) => !isMerged(f))).toHaveLength(30);
       expect(fs.readdirSync(parts).filter(isMerged)).toHaveLength(4);
       expect((await runCommand(engine, q, ctx)).stats.cachedPartitions).toBe(6);
     } finally {
@@ -308,8 +309,8 @@ describe('columnar cache', () => {
       const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as { version: number; partitions: object };
       expect(manifest.version).toBe(2);
       expect(dayFiles(path.join(dirOf, 'parts')).length).toBe(6);
-      // Four files a day, and the merged words and addresses.
-      expect(fs.readdirSync(path.join(dirOf, 'parts')).length).toBe(26);
+      // Five files a day, and the merged words and addresses.
+      expect(fs.readdirSync(path.join(dirOf, 'parts')).length).toBe(32);
       // As a trailbot before the flat layout left it: same entries, version 1.
       fs.writeFileSync(manifestFile, JSON.stringify({ ...manifest, version: 1 }));
       const reopened = cacheFor();

@@ -178,13 +178,13 @@ describe('user questions over cached days with principal copies', () => {
       const after = JSON.parse(fs.readFileSync(file, 'utf8')).partitions[older.key];
       expect(fs.existsSync(after.principals)).toBe(true);
       // The earlier build's files stay while a question may still read them, and go at the next conversion run;
-      // then each day has its file and three side files.
+      // then each day has its file and four side files.
       expect(fs.existsSync(older.parquet)).toBe(true);
       expect(await answers(engine)).toEqual(expected);
       await engine.convertCache();
       expect(fs.existsSync(older.parquet)).toBe(false);
-      // Four files a day, and the merged words and addresses.
-      expect(fs.readdirSync(path.join(cache.dir, 'parts'))).toHaveLength(26);
+      // Five files a day, and the merged words and addresses.
+      expect(fs.readdirSync(path.join(cache.dir, 'parts'))).toHaveLength(32);
       // A day is queued for its side files once per process: one removed again is read without them, not rebuilt.
       fs.rmSync(after.principals);
       expect(await answers(engine)).toEqual(expected);
