@@ -18,7 +18,7 @@ import { OWN_COLUMNS, parquetOf } from './view';
  * - an hour counted here is one the window holds from its first to its last instant, so every row in it passes the
  *   window's event-time test, and every row that passes and lies in it is counted (the view keeps only those hours);
  * - the rows of the window's first and last hours, when the window does not start or end on the hour, are counted
- *   row by row from the days that hold such hours (actionHours), and only those rows (rowCondition);
+ *   row by row from the days that hold such hours (actionHours), and only those rows (ROW_CONDITION);
  * - the other conditions of the window (the day partitions, accounts, regions) are tested on the counts' own columns;
  * - a day some of whose event times cannot be read as a time is not counted here: the template itself would fail on
  *   it, so the question runs as written (actionHours is left out, and the day keeps no counts the engine uses).
@@ -70,6 +70,8 @@ const HOUR_MS = 3_600_000;
 
 /** How a question with a variant over the counts reads its cached days. */
 export interface ActionsPlan {
+  /** The question's variant over the counts (BoundQuery.rollup). */
+  rollup: NonNullable<BoundQuery['rollup']>;
   /** The whole hours the counts answer for: [from, to). */
   from: Date;
   to: Date;
@@ -92,6 +94,7 @@ export function planActions(query: BoundQuery, days: readonly CachedPartition[])
   // The hours only partly inside the window.
   const partial = [...(start < from ? [from - HOUR_MS] : []), ...(end > to ? [to] : [])];
   return {
+    rollup: query.rollup,
     from: new Date(from),
     to: new Date(to),
     rowLevel: (day) => {
@@ -119,15 +122,12 @@ const inWholeHours = (hour: string) =>
  * The condition on a cached day's flat rows that keeps those the counts do not answer for (cachedArmSql's `more`).
  * A row whose time is NULL is dropped: the window's own test drops it too.
  */
-export const rowCondition = (): string => `NOT (${inWholeHours(hourOf)})`;
+export const ROW_CONDITION = `NOT (${inWholeHours(hourOf)})`;
 
-/** The counts' view over `days`: the whole hours of the plan, with `eventtime` as the hour (a time, not a text). */
+/** The counts' view over `days` (at least one): the whole hours of the plan, `eventtime` the hour (a time, not a text). */
 export function actionsViewSql(days: readonly CachedPartition[]): string {
-  const columns = `hour AS eventtime, identity_type, recipientaccountid, awsregion, username, eventname, "timestamp", account, region, calls, errors`;
-  // No day left (one turned out damaged and is read from its raw files): the same columns, no row.
-  const from =
-    days.length > 0
-      ? `${parquetOf(days.map((d) => d.actions!))}\nWHERE ${inWholeHours('hour')}`
-      : `(SELECT CAST(NULL AS TIMESTAMPTZ) AS hour, ${['identity_type', 'recipientaccountid', 'awsregion', 'username', 'eventname', '"timestamp"', 'account', 'region'].map((c) => `CAST(NULL AS VARCHAR) AS ${c}`).join(', ')}, CAST(NULL AS BIGINT) AS calls, CAST(NULL AS BIGINT) AS errors) AS none\nWHERE false`;
-  return `CREATE OR REPLACE TEMP VIEW ${ACTIONS_VIEW} AS\nSELECT ${columns}\nFROM ${from}`;
+  return `CREATE OR REPLACE TEMP VIEW ${ACTIONS_VIEW} AS
+SELECT hour AS eventtime, identity_type, recipientaccountid, awsregion, username, eventname, "timestamp", account, region, calls, errors
+FROM ${parquetOf(days.map((d) => d.actions!))}
+WHERE ${inWholeHours('hour')}`;
 }

@@ -2,7 +2,7 @@ import { type DuckDBConnection, type DuckDBType, StatementType } from '@duckdb/n
 import type { QueryState } from '../../core/engine';
 import { TrailError } from '../../core/errors';
 import { setBounded } from '../../util/bounded-map';
-import { ACTIONS_VIEW, actionsViewSql, planActions, rowCondition, setActionHours } from './actions';
+import { ACTIONS_VIEW, actionsViewSql, planActions, ROW_CONDITION, setActionHours } from './actions';
 import type { ColumnarCache } from './cache';
 import { type CachedPartition, filesOf, partitionKeyOf } from './cache-manifest';
 import { lastEventTime, planCachedReads } from './cached-reads';
@@ -93,8 +93,6 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
   // hours from them and reads row by row only the days that hold a first or last hour the window cuts.
   const actions = reads && !newest ? planActions(query, candidates) : undefined;
   if (actions) await setActionHours(connection, actions);
-  const run = actions && query.rollup ? { sql: asSubquery(query.rollup.sql), params: query.rollup.params } : undefined;
-  const statement = run ?? { sql, params: query.params };
   const grown = new Set<LogFile>();
   let probed = false;
   let scanned = false;
@@ -112,10 +110,15 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
       // The most any attempt set: a retry without a file may need one list fewer; all of them are reset when the
       // connection is pooled again.
       listed = Math.max(listed, await setFileLists(connection, branches));
-      const rowDays = actions ? reading.filter((day) => actions.rowLevel(day)) : reading;
+      // The counts, while a cached day is left to sum (a damaged one is read from its raw files instead).
+      const counts = actions && reading.length > 0 ? actions : undefined;
+      const statement = counts
+        ? { sql: asSubquery(counts.rollup.sql), params: counts.rollup.params }
+        : { sql, params: query.params };
+      const rowDays = counts ? reading.filter((day) => counts.rowLevel(day)) : reading;
       const cachedArm =
-        reads && rowDays.length > 0 ? await reads.arm(rowDays, actions ? [rowCondition()] : []) : undefined;
-      if (run) await createView(connection, ACTIONS_VIEW, actionsViewSql(reading));
+        reads && rowDays.length > 0 ? await reads.arm(rowDays, counts ? [ROW_CONDITION] : []) : undefined;
+      if (counts) await createView(connection, ACTIONS_VIEW, actionsViewSql(reading));
       await createView(
         connection,
         'cloudtrail_logs',
@@ -158,7 +161,8 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
       job.fileLists = listed;
       if (!isRunning(job)) return;
       job.cachedRead = rowDays;
-      if (run) job.counted = { days: reading.length, bytes: reading.reduce((sum, d) => sum + (d.actionBytes ?? 0), 0) };
+      if (counts)
+        job.counted = { days: reading.length, bytes: reading.reduce((sum, d) => sum + (d.actionBytes ?? 0), 0) };
       if (pruning) job.pruning = pruning;
       job.columns = columns;
       job.types = types;

@@ -7,11 +7,10 @@ import type { CommandContext } from '../../../commands/types';
 import type { BoundQuery } from '../../../src/core/query';
 import { DuckDbEngine } from '../../../src/engines/duckdb';
 import { planActions } from '../../../src/engines/duckdb/actions';
-import { ColumnarCache } from '../../../src/engines/duckdb/cache';
 import type { CachedPartition } from '../../../src/engines/duckdb/cache-manifest';
 import { generateSampleData, sampleAccountIds } from '../../../src/sample/generate';
 import { testConfig } from '../../helpers/config';
-import { run } from './fixtures';
+import { cachedEngine, run } from './fixtures';
 
 /**
  * `users` on cached days is summed from the days' per-hour counts (src/engines/duckdb/actions.ts,
@@ -83,8 +82,7 @@ beforeAll(async () => {
   writeCall('2026/11/20', 'empty-error', '2026-11-20T09:11:00Z', { errorCode: '' });
   writeCall('2026/11/20', 'denied', '2026-11-20T09:12:00Z', { errorCode: 'AccessDenied', errorMessage: 'no' });
   raw = new DuckDbEngine({ dataDir, logger: () => {} });
-  const cache = new ColumnarCache({ dir: path.join(dir, 'state', 'cache'), dataDir, now: () => NOW, logger: () => {} });
-  cached = new DuckDbEngine({ dataDir, logger: () => {}, cache });
+  cached = cachedEngine(dataDir, path.join(dir, 'state', 'cache'), NOW).engine;
   await run(cached, queryOf('users top 100 2026-11-19..2026-11-21'));
   expect(await cached.convertCache()).toBe(6);
 });
