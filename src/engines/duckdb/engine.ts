@@ -163,14 +163,16 @@ export class DuckDbEngine implements QueryEngine {
     const rowCount = job.rowCount ?? 0;
     // Each page comes back as ONE JSON text (an array of rows, each an array of text or null) that V8's JSON.parse
     // turns into strings, instead of a DuckDB value per cell converted one by one through node-api: measured on a
-    // 4,867-row × 12-column answer, 65–117 ms for the pages cell by cell against 19–28 ms as JSON. to_json escapes
+    // 4,867-row × 12-column answer, 65–117 ms for the pages cell by cell against 19–28 ms as JSON. json_array escapes
     // every control character, quote and backslash, so any text (attacker-written included) round-trips exactly.
-    const row = `[${types.map((type, i) => textExpression(`c${i}`, type)).join(', ')}]`;
+    // Each row is its own JSON array, joined in rowid order: on the `user` drill-down's 4,576 rows the statement took
+    // 8.2–9.5 ms against 11.4–14.7 for to_json over one list of all rows (medians of 25, plain DuckDB).
+    const row = `json_array(${types.map((type, i) => textExpression(`c${i}`, type)).join(', ')})`;
     if (rowCount === 0) {
       yield { columns: [...columns], rows: [] };
       return;
     }
-    const sql = `SELECT CAST(to_json(list(${row} ORDER BY rowid)) AS VARCHAR) FROM ${RESULT_TABLE} WHERE rowid >= $1 AND rowid < $2`;
+    const sql = `SELECT '[' || string_agg(CAST(${row} AS VARCHAR), ',' ORDER BY rowid) || ']' FROM ${RESULT_TABLE} WHERE rowid >= $1 AND rowid < $2`;
     const read = (from: number, to: number) =>
       this.withConnection(job, async (connection) => {
         const bounds: SqlParam[] = [
