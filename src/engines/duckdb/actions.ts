@@ -114,15 +114,20 @@ export async function setActionHours(connection: DuckDBConnection, plan: Actions
   }
 }
 
-const hourOf = `date_trunc('hour', CAST("eventtime" AS TIMESTAMPTZ))`;
-const inWholeHours = (hour: string) =>
-  `${hour} >= getvariable('${FULL_FROM_VARIABLE}') AND ${hour} < getvariable('${FULL_TO_VARIABLE}')`;
+const inWholeHours = (time: string) =>
+  `${time} >= getvariable('${FULL_FROM_VARIABLE}') AND ${time} < getvariable('${FULL_TO_VARIABLE}')`;
 
 /**
  * The condition on a cached day's flat rows that keeps those the counts do not answer for (cachedArmSql's `more`).
  * A row whose time is NULL is dropped: the window's own test drops it too.
+ *
+ * It compares the event time itself, not its hour: both ends are whole hours (UTC, as the counts are), so a time is
+ * at or after the first exactly when its hour is, and before the end exactly when its hour is. date_trunc on a
+ * TIMESTAMPTZ goes through the ICU calendar; on the 4 day files a window cut inside an hour reads row by row
+ * (54,999 rows) this condition took 19.6 ms with it and 8.3 ms without (plain DuckDB, 2 threads, medians of 15;
+ * the same 18,712 rows kept).
  */
-export const ROW_CONDITION = `NOT (${inWholeHours(hourOf)})`;
+export const ROW_CONDITION = `NOT (${inWholeHours('CAST("eventtime" AS TIMESTAMPTZ)')})`;
 
 /** The counts' view over `days` (at least one): the whole hours of the plan, `eventtime` the hour (a time, not a text). */
 export function actionsViewSql(days: readonly CachedPartition[]): string {
