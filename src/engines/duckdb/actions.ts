@@ -24,7 +24,11 @@ import { OWN_COLUMNS, parquetOf } from './view';
  *   it, so the question runs as written (actionHours is left out, and the day keeps no counts the engine uses).
  */
 
-/** The variables holding the first and the end of the whole hours the counts answer for (cleared with the others). */
+/**
+ * The variables holding the first and the end of the whole hours the counts answer for. Unlike the file lists and the
+ * source addresses, they are not reset when the connection is pooled: two times, read only by the counts' view and
+ * ROW_CONDITION, which a question uses only after setting them again (setActionHours).
+ */
 export const FULL_FROM_VARIABLE = 'trailbot_full_from';
 export const FULL_TO_VARIABLE = 'trailbot_full_to';
 

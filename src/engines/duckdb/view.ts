@@ -162,9 +162,11 @@ export function exactPath(path: string): string {
  */
 export const OWN_COLUMNS = 'hive_partitioning = false';
 
+/** A SQL list naming exactly these files (exactPath): no glob character in a path matches other files. */
+const fileListSql = (paths: readonly string[]): string => `[${paths.map((p) => literal(exactPath(p))).join(', ')}]`;
+
 /** `read_parquet` over exactly these files (exactPath), each file's columns its own (OWN_COLUMNS). */
-export const parquetOf = (files: readonly string[]): string =>
-  `read_parquet([${files.map((f) => literal(exactPath(f))).join(', ')}], ${OWN_COLUMNS})`;
+export const parquetOf = (files: readonly string[]): string => `read_parquet(${fileListSql(files)}, ${OWN_COLUMNS})`;
 
 /** Partition values of an S3-layout file from its path: `<account>/CloudTrail/<region>/yyyy/MM/dd/<file>`. */
 const S3_PATH_PATTERN = '([^/]+)/CloudTrail/([^/]+)/([0-9]{4}/[0-9]{2}/[0-9]{2})/[^/]+$';
@@ -217,7 +219,7 @@ function branchSql(branch: ViewBranch, options: ViewOptions, index: number): str
   const files =
     options.fileLists === 'variables'
       ? `getvariable(${literal(fileListVariable(index))})`
-      : `[${branch.files.map((f) => literal(exactPath(f.path))).join(', ')}]`;
+      : fileListSql(branch.files.map((f) => f.path));
   const known = branch.layout === 's3' ? knownPartitions(branch.files) : undefined;
   const fromPath = branch.layout === 's3' && !known;
   const read = `read_json(${files}, format = ${literal(READ_FORMAT[branch.format])}, records = 'true', columns = ${columnsArg}, compression = ${literal(branch.compression)}, maximum_object_size = ${branch.maxObjectBytes}, ${OWN_COLUMNS}${fromPath ? ', filename = true' : ''})`;
