@@ -145,6 +145,34 @@ describe('ip questions over cached days with address indexes', () => {
     }
   });
 
+  test('a repeat question takes the texts found before for the same day builds; other networks look them up', async () => {
+    const fresh = new LogTree('trailbot-address-index-memo-');
+    const { cache, engine } = cachedEngine(trees.tree.root, fresh.root, NOW);
+    try {
+      await runCommand(engine, QUESTIONS[1]!, ctx);
+      expect(await engine.convertCache()).toBe(6);
+      expect((await runCommand(engine, QUESTIONS[1]!, ctx)).rows.length).toBe(4 * 6);
+      // Not something that happens (a merged file is written once and never edited): it shows what is read again.
+      const merged = cache.merged('addresses')!;
+      const db = await DuckDBInstance.create(':memory:');
+      const connection = await db.connect();
+      const edited = `${merged.file}.edited.parquet`;
+      await connection.run(
+        `COPY (SELECT * FROM read_parquet('${merged.file}') WHERE address <> '198.51.100.7') TO '${edited}' (FORMAT parquet)`,
+      );
+      connection.closeSync();
+      db.closeSync();
+      fs.renameSync(edited, merged.file);
+      // The /24 again: its texts come from the first lookup, the plain spelling included.
+      expect((await runCommand(engine, QUESTIONS[1]!, ctx)).rows.length).toBe(4 * 6);
+      // Another network over the same days is looked up in the (edited) file.
+      expect((await runCommand(engine, QUESTIONS[0]!, ctx)).rows.length).toBe(2 * 6);
+    } finally {
+      await engine.close();
+      fresh.remove();
+    }
+  });
+
   test('a day without an index (an older cache) or whose index is gone still answers from its Parquet file', async () => {
     const expected = await answers(trees.raw);
     const cache = new ColumnarCache({
