@@ -48,6 +48,32 @@ const QUESTIONS = [
   'recent all',
 ].map((q) => `${q} ${WINDOW}`);
 
+/**
+ * Copies each address index `from` to `to` without the plain spelling 198.51.100.7. Not something that happens (an
+ * index is written once and never edited): the tests use it to show which index a question reads.
+ */
+async function copyWithoutPlainSpelling(copies: readonly (readonly [string, string])[]): Promise<void> {
+  const db = await DuckDBInstance.create(':memory:');
+  const connection = await db.connect();
+  try {
+    for (const [from, to] of copies) {
+      await connection.run(
+        `COPY (SELECT * FROM read_parquet('${from}') WHERE address <> '198.51.100.7') TO '${to}' (FORMAT parquet)`,
+      );
+    }
+  } finally {
+    connection.closeSync();
+    db.closeSync();
+  }
+}
+
+/** The same, for one index file edited where it stands (the merged index, whose path the cache keeps). */
+async function dropPlainSpellingInPlace(file: string): Promise<void> {
+  const edited = `${file}.edited.parquet`;
+  await copyWithoutPlainSpelling([[file, edited]]);
+  fs.renameSync(edited, file);
+}
+
 describe('ip questions over cached days with address indexes', () => {
   const trees = differentialTrees('trailbot-address-index-', (tree) => {
     writeVariantDays(tree, SOURCES, (source) => ({ sourceIPAddress: source }));
@@ -89,18 +115,13 @@ describe('ip questions over cached days with address indexes', () => {
       expect(full.length).toBe(3 * 6);
       const file = path.join(cache.dir, 'manifest.json');
       const manifest = JSON.parse(fs.readFileSync(file, 'utf8'));
-      const db = await DuckDBInstance.create(':memory:');
-      const connection = await db.connect();
       // The texts found are pooled over the days read, so the text goes from every day's index.
-      for (const entry of Object.values(manifest.partitions) as { addresses: string }[]) {
-        const edited = entry.addresses.replace(/\.addresses\.parquet$/, '.edited.addresses.parquet');
-        await connection.run(
-          `COPY (SELECT * FROM read_parquet('${entry.addresses}') WHERE address <> '198.51.100.7') TO '${edited}' (FORMAT parquet)`,
-        );
-        entry.addresses = edited;
-      }
-      connection.closeSync();
-      db.closeSync();
+      const entries = Object.values(manifest.partitions) as { addresses: string }[];
+      const copies = entries.map(
+        (e) => [e.addresses, e.addresses.replace(/\.addresses\.parquet$/, '.edited.addresses.parquet')] as const,
+      );
+      await copyWithoutPlainSpelling(copies);
+      for (const [i, entry] of entries.entries()) entry.addresses = copies[i]![1];
       fs.writeFileSync(file, JSON.stringify(manifest));
       const reopened = cachedEngine(trees.tree.root, fresh.root, NOW).engine;
       try {
@@ -126,15 +147,7 @@ describe('ip questions over cached days with address indexes', () => {
       const days = (Object.values(manifest.partitions) as { addresses: string }[]).map((e) => e.addresses).sort();
       expect(merged.days).toEqual(days);
       // Not something that happens (a merged file is written once and never edited): it shows which file is read.
-      const db = await DuckDBInstance.create(':memory:');
-      const connection = await db.connect();
-      const edited = `${merged.file}.edited.parquet`;
-      await connection.run(
-        `COPY (SELECT * FROM read_parquet('${merged.file}') WHERE address <> '198.51.100.7') TO '${edited}' (FORMAT parquet)`,
-      );
-      connection.closeSync();
-      db.closeSync();
-      fs.renameSync(edited, merged.file);
+      await dropPlainSpellingInPlace(merged.file);
       expect((await runCommand(engine, QUESTIONS[0]!, ctx)).rows.length).toBe(2 * 6);
       // A day it does not hold (a later build): the days' own indexes answer, all three spellings.
       merged.days[0] = `${merged.days[0]}.earlier`;
@@ -154,15 +167,7 @@ describe('ip questions over cached days with address indexes', () => {
       expect((await runCommand(engine, QUESTIONS[1]!, ctx)).rows.length).toBe(4 * 6);
       // Not something that happens (a merged file is written once and never edited): it shows what is read again.
       const merged = cache.merged('addresses')!;
-      const db = await DuckDBInstance.create(':memory:');
-      const connection = await db.connect();
-      const edited = `${merged.file}.edited.parquet`;
-      await connection.run(
-        `COPY (SELECT * FROM read_parquet('${merged.file}') WHERE address <> '198.51.100.7') TO '${edited}' (FORMAT parquet)`,
-      );
-      connection.closeSync();
-      db.closeSync();
-      fs.renameSync(edited, merged.file);
+      await dropPlainSpellingInPlace(merged.file);
       // The /24 again: its texts come from the first lookup, the plain spelling included.
       expect((await runCommand(engine, QUESTIONS[1]!, ctx)).rows.length).toBe(4 * 6);
       // Another network over the same days is looked up in the (edited) file.
