@@ -67,7 +67,7 @@ export interface CachedPartition {
 export const MANIFEST_VERSION = 2;
 
 /** A kind of day side file merged over all days (merged.ts). */
-export type MergedKind = 'words' | 'addresses';
+export type MergedKind = 'words' | 'addresses' | 'principals';
 
 /** One merged file (merged.ts). */
 export interface MergedFile {
@@ -144,6 +144,31 @@ export const storedTotal = (manifest: Manifest): number =>
     (n, p) => n + storedBytes(p),
     Object.values(manifest.merged ?? {}).reduce((n, m) => n + m.bytes, 0),
   );
+
+export interface CacheStatus {
+  dir: string;
+  partitions: number;
+  days: number;
+  bytes: number;
+  sourceBytes: number;
+  rows: number;
+  /** Since this process started: partitions a question read from the cache, and those it read raw. */
+  hits: number;
+  misses: number;
+  pending: number;
+}
+
+/** What a cache's status says of its manifest alone. */
+export function manifestTotals(manifest: Manifest): Omit<CacheStatus, 'dir' | 'hits' | 'misses' | 'pending'> {
+  const parts = Object.values(manifest.partitions);
+  return {
+    partitions: parts.length,
+    days: new Set(parts.map((p) => p.key.split('/').slice(2).join('/'))).size,
+    bytes: storedTotal(manifest),
+    sourceBytes: parts.reduce((n, p) => n + p.sources.reduce((m, s) => m + s.bytes, 0), 0),
+    rows: parts.reduce((n, p) => n + p.rows, 0),
+  };
+}
 
 /** The raw files a cached day was made from (unprobed: `probeLogFiles` reads their heads if they are read). */
 export function sourceLogFiles(entry: CachedPartition): LogFile[] {

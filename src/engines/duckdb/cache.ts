@@ -3,9 +3,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   type CachedPartition,
+  type CacheStatus,
   emptyManifest,
   filesOf,
   loadManifest,
+  manifestTotals,
   type Manifest,
   type MergedFile,
   type MergedKind,
@@ -16,11 +18,12 @@ import {
   saveManifest,
   sourceLogFiles,
   sourcesOf,
-  storedTotal,
 } from './cache-manifest';
 import { ConverterExited, ConvertProcess, type ConvertProcessOptions } from './convert-process';
 import type { LogFile, TrustedDay } from './files';
 import { MERGED_KINDS, mergedHolds, mergeInputs } from './merged';
+
+export type { CacheStatus } from './cache-manifest';
 
 /**
  * The columnar cache of closed days (issue 16): each day folder of the S3 layout (one account, one region, one day)
@@ -54,19 +57,6 @@ export interface CachePlan {
   convertible: string[];
   /** S3 partitions among the files whose day is not closed yet (read raw, not converted). */
   open: number;
-}
-
-export interface CacheStatus {
-  dir: string;
-  partitions: number;
-  days: number;
-  bytes: number;
-  sourceBytes: number;
-  rows: number;
-  /** Since this process started: partitions a question read from the cache, and those it read raw. */
-  hits: number;
-  misses: number;
-  pending: number;
 }
 
 export interface ColumnarCacheOptions {
@@ -227,6 +217,16 @@ export class ColumnarCache {
     return this.manifest.merged?.[kind];
   }
 
+  /** Forgets a merged file (merged.ts) that failed to read, or is no longer wanted; its days' own files serve. */
+  forgetMerged(kind: MergedKind, reason: string): void {
+    const merged = this.manifest.merged?.[kind];
+    if (!merged) return;
+    delete this.manifest.merged![kind];
+    saveManifest(this.dir, this.manifest);
+    this.retired.push(merged.file);
+    this.log(`trailbot: the cached days' merged ${kind} file is not used (${reason})`);
+  }
+
   /**
    * Forgets a partition whose Parquet file failed to read; the caller reads `files` (its raw files) instead, and the
    * partition is converted again with them.
@@ -261,14 +261,9 @@ export class ColumnarCache {
   }
 
   status(): CacheStatus {
-    const parts = Object.values(this.manifest.partitions);
     return {
       dir: this.dir,
-      partitions: parts.length,
-      days: new Set(parts.map((p) => p.key.split('/').slice(2).join('/'))).size,
-      bytes: storedTotal(this.manifest),
-      sourceBytes: parts.reduce((n, p) => n + p.sources.reduce((m, s) => m + s.bytes, 0), 0),
-      rows: parts.reduce((n, p) => n + p.rows, 0),
+      ...manifestTotals(this.manifest),
       hits: this.hits,
       misses: this.misses,
       pending: this.pending.size,
@@ -319,6 +314,8 @@ export class ColumnarCache {
   private async merge(kind: MergedKind): Promise<void> {
     const files = mergeInputs(kind, Object.values(this.manifest.partitions));
     const before = this.manifest.merged?.[kind];
+    // Over its cap, the days' own side files serve, and a merged file of fewer days goes.
+    if (!files) return this.forgetMerged(kind, 'the days it would hold are over its size cap');
     if (files.length === 0 || mergedHolds(before, files)) return;
     try {
       const target = parquetFileFor(this.dir, kind);

@@ -177,6 +177,12 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
       }
       if (err instanceof TrailError || attempt >= maxAttempts) throw err;
       const message = firstLine(messageOf(err));
+      // The merged principal copies (merged.ts) that cannot be read: the days' own copies answer instead.
+      const merged = cache?.merged('principals');
+      if (merged && message.includes(merged.file)) {
+        cache!.forgetMerged('principals', message);
+        continue;
+      }
       // A cached day that cannot be read (a truncated or damaged Parquet file): its raw files answer instead, and
       // the day is converted again later.
       const damaged = cached.find((c) => filesOf(c).some((file) => message.includes(file)));

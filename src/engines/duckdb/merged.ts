@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlLiteral } from '../../query/literal';
 import type { CachedPartition, MergedFile, MergedKind } from './cache-manifest';
+import { PRINCIPAL_COLUMN } from './cache-columns';
 import { parquetOf } from './view';
 
 /**
@@ -10,7 +11,13 @@ import { parquetOf } from './view';
  * over a month of days costs ~60 file openings in the days' own files, one here:
  * - `words` (word-index.ts): every day's words with the day's position among `days`, sorted by word;
  * - `addresses` (cache-convert.ts, writeAddressIndex): the distinct source texts of all days with their values,
- *   sorted by value; a question's networks find their texts in one or two row groups (cached-reads.ts).
+ *   sorted by value; a question's networks find their texts in one or two row groups (cached-reads.ts);
+ * - `principals` (cache-columns.ts, principalCopySql): every day's principal copy, sorted by principal, then day, with
+ *   each row's day as its position among `days` (MERGED_DAY_COLUMN). One principal's rows over a week lie in a few
+ *   row groups of one file, where the days' own copies hold them in one or two of 2,048 rows per day file (DuckDB
+ *   writes no smaller ones): `user bobodell 7d` over the bench's 16 cached days, 4,576 rows, took 31.3 and 35.4 ms
+ *   against 41.1 and 41.8 from the days' copies (medians of 15, alternated). A principal copy is about a third of its
+ *   day, so this file is capped (MERGE_MAX_INPUT_BYTES): a larger cache keeps reading the days' copies.
  * A merged file is used for a question only when it holds every one of the question's days (`days` names each
  * day's own side file, a new name for each build); else the days' own files are read, as before it was built.
  */
@@ -19,6 +26,21 @@ import { parquetOf } from './view';
 const sideOf: Record<MergedKind, (day: CachedPartition) => string | undefined> = {
   words: (day) => day.words,
   addresses: (day) => day.addresses,
+  principals: (day) => day.principals,
+};
+
+/** The column of the merged principal copies that holds a row's day: the position of its copy among `days`. */
+export const MERGED_DAY_COLUMN = 'trailbot_day';
+
+/**
+ * The most bytes of day side files merged into one file of a kind. The merged file is written again whole after each
+ * conversion run, so its cost grows with the cache: 62 principal copies (33 MiB) took 2.1–2.9 s at two threads.
+ */
+const MERGE_MAX_INPUT_BYTES: Partial<Record<MergedKind, number>> = { principals: 256 * 1024 * 1024 };
+const sideBytes: Record<MergedKind, (day: CachedPartition) => number> = {
+  words: (day) => day.wordBytes ?? 0,
+  addresses: (day) => day.addressBytes ?? 0,
+  principals: (day) => day.principalBytes ?? 0,
 };
 
 /** Every kind, in the order the conversion process merges them. */
@@ -29,16 +51,31 @@ export const MERGED_KINDS = Object.keys(sideOf) as MergedKind[];
  * (293,537 rows), the three ranges of `sg 7d` took 4.6 ms with 1,024 rows a group, 4.2 with 2,048, 2.7–3.4 with
  * 8,192, 3.4 with 16,384, 4.4 with 32,768 and 7.2 with 65,536.
  */
-const MERGED_ROW_GROUP_ROWS = 8192;
+const MERGED_ROW_GROUP_ROWS: Record<MergedKind, number> = {
+  words: 8192,
+  addresses: 8192,
+  // A principal's rows are whole rows of twelve text columns: `user bobodell 7d` (above) read fastest with 4,096
+  // (8,192 and 2,048 were 2–6 ms slower in the same runs).
+  principals: 4096,
+};
 
 const selectOf: Record<MergedKind, (files: readonly string[]) => string> = {
   words: (files) => `SELECT word, CAST(file_index AS UINTEGER) AS day FROM ${parquetOf(files)} ORDER BY word, day`,
   addresses: (files) => `SELECT DISTINCT address, value FROM ${parquetOf(files)} ORDER BY value, address`,
+  principals: (files) =>
+    `SELECT *, CAST(file_index AS UINTEGER) AS ${MERGED_DAY_COLUMN} FROM ${parquetOf(files)} ORDER BY ${PRINCIPAL_COLUMN}, "timestamp", ${MERGED_DAY_COLUMN}, eventtime`,
 };
 
-/** The day side files of a kind that a merged file should hold now: every cached day's, sorted. */
-export const mergeInputs = (kind: MergedKind, days: readonly CachedPartition[]): string[] =>
-  days.flatMap((d) => sideOf[kind](d) ?? []).sort();
+/**
+ * The day side files of a kind that a merged file should hold now: every cached day's, sorted; undefined when they
+ * are more bytes than a merged file of the kind may hold (MERGE_MAX_INPUT_BYTES).
+ */
+export function mergeInputs(kind: MergedKind, days: readonly CachedPartition[]): string[] | undefined {
+  const held = days.filter((d) => sideOf[kind](d));
+  const limit = MERGE_MAX_INPUT_BYTES[kind];
+  if (limit !== undefined && held.reduce((n, d) => n + sideBytes[kind](d), 0) > limit) return undefined;
+  return held.map((d) => sideOf[kind](d)!).sort();
+}
 
 /** Whether `merged` holds exactly these day side files. */
 export const mergedHolds = (merged: MergedFile | undefined, files: readonly string[]): boolean =>
@@ -61,7 +98,7 @@ export async function writeMerged(
   const tmp = `${target}.${process.pid}.tmp`;
   try {
     await connection.run(
-      `COPY (${selectOf[kind](files)}) TO ${sqlLiteral({ type: 'varchar', value: tmp })} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${MERGED_ROW_GROUP_ROWS})`,
+      `COPY (${selectOf[kind](files)}) TO ${sqlLiteral({ type: 'varchar', value: tmp })} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${MERGED_ROW_GROUP_ROWS[kind]})`,
     );
     fs.renameSync(tmp, target);
     return fs.statSync(target).size;

@@ -49,11 +49,10 @@ const comparable = (r: QueryResult) => ({ columns: r.columns, rows: r.rows, flag
 /**
  * The cached days' Parquet files in a parts folder; each has four side files beside it: an address index
  * (`….addresses.parquet`), a principal copy (`….principals.parquet`), its words (`….words.parquet`) and its calls
- * counted per hour (`….actions.parquet`). Every day's
- * words, and every day's addresses, are also merged into one file each (`words.<build>.parquet`,
- * `addresses.<build>.parquet`).
+ * counted per hour (`….actions.parquet`). Every day's words, addresses and principal copies are also merged into one
+ * file each (`words.<build>.parquet`, `addresses.<build>.parquet`, `principals.<build>.parquet`).
  */
-const isMerged = (name: string) => name.startsWith('words.') || name.startsWith('addresses.');
+const isMerged = (name: string) => /^(words|addresses|principals)\./.test(name);
 const dayFiles = (parts: string): string[] =>
   fs
     .readdirSync(parts)
@@ -226,7 +225,7 @@ describe('columnar cache', () => {
       // The old build's side files went with it. (The merged files were made again; those they replace go at the
       // next conversion run, as a question may be reading them.)
       expect(fs.readdirSync(parts).filter((f) => !isMerged(f))).toHaveLength(30);
-      expect(fs.readdirSync(parts).filter(isMerged)).toHaveLength(4);
+      expect(fs.readdirSync(parts).filter(isMerged)).toHaveLength(6);
       expect((await runCommand(engine, q, ctx)).stats.cachedPartitions).toBe(6);
     } finally {
       await engine.close();
@@ -309,8 +308,8 @@ describe('columnar cache', () => {
       const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as { version: number; partitions: object };
       expect(manifest.version).toBe(2);
       expect(dayFiles(path.join(dirOf, 'parts')).length).toBe(6);
-      // Five files a day, and the merged words and addresses.
-      expect(fs.readdirSync(path.join(dirOf, 'parts')).length).toBe(32);
+      // Five files a day, and the merged words, addresses and principal copies.
+      expect(fs.readdirSync(path.join(dirOf, 'parts')).length).toBe(33);
       // As a trailbot before the flat layout left it: same entries, version 1.
       fs.writeFileSync(manifestFile, JSON.stringify({ ...manifest, version: 1 }));
       const reopened = cacheFor();

@@ -3,11 +3,13 @@ import * as path from 'node:path';
 import { DuckDbEngine } from '../../../src/engines/duckdb';
 import { ColumnarCache } from '../../../src/engines/duckdb/cache';
 import { principalCopyServes } from '../../../src/engines/duckdb/cache-columns';
+import type { CachedPartition } from '../../../src/engines/duckdb/cache-manifest';
+import { mergeInputs } from '../../../src/engines/duckdb/merged';
 import { columnNeeds } from '../../../src/engines/duckdb/needs';
 import { principalFromAst } from '../../../src/engines/duckdb/pruning';
 import { testConfig } from '../../helpers/config';
 import { answersOf, queryOf, runCommand } from '../../helpers/run-query';
-import { cachedEngine, differentialTrees, LogTree, memoryDuckDb, parseTree, writeVariantDays } from './fixtures';
+import { cachedEngine, differentialTrees, event, LogTree, memoryDuckDb, parseTree, writeVariantDays } from './fixtures';
 
 /**
  * `user` questions over cached days read the days' principal copies (cache-columns.ts): each row once under every
@@ -183,8 +185,8 @@ describe('user questions over cached days with principal copies', () => {
       expect(await answers(engine)).toEqual(expected);
       await engine.convertCache();
       expect(fs.existsSync(older.parquet)).toBe(false);
-      // Five files a day, and the merged words and addresses.
-      expect(fs.readdirSync(path.join(cache.dir, 'parts'))).toHaveLength(32);
+      // Five files a day, and the merged words, addresses and principal copies.
+      expect(fs.readdirSync(path.join(cache.dir, 'parts'))).toHaveLength(33);
       // A day is queued for its side files once per process: one removed again is read without them, not rebuilt.
       fs.rmSync(after.principals);
       expect(await answers(engine)).toEqual(expected);
@@ -205,6 +207,8 @@ describe('user questions over cached days with principal copies', () => {
       await runCommand(engine, QUESTIONS[0]!, ctx);
       expect(await engine.convertCache()).toBe(6);
       const manifest = JSON.parse(fs.readFileSync(path.join(cache.dir, 'manifest.json'), 'utf8'));
+      // Without the merged copies (a file gone is not used), the days' own copies serve.
+      fs.rmSync(manifest.merged.principals.file);
       // Same size, garbage inside.
       const victim = (Object.values(manifest.partitions)[1] as { principals: string }).principals;
       fs.writeFileSync(victim, Buffer.alloc(fs.statSync(victim).size, 7));
@@ -218,5 +222,123 @@ describe('user questions over cached days with principal copies', () => {
       await engine.close();
       fresh.remove();
     }
+  });
+});
+
+describe('user questions over the merged principal copies', () => {
+  const trees = differentialTrees('trailbot-principal-merged-', (tree) => {
+    writeVariantDays(tree, IDENTITIES, (identity) => ({ userIdentity: identity }));
+  });
+  const answers = (engine: DuckDbEngine) => answersOf(engine, QUESTIONS, ctx);
+  const mergedOf = (cache: ColumnarCache) =>
+    JSON.parse(fs.readFileSync(path.join(cache.dir, 'manifest.json'), 'utf8')).merged?.principals as
+      | { file: string; days: string[] }
+      | undefined;
+
+  test('a user question reads the merged copies: with every day copy damaged it still answers from the cache', async () => {
+    const expected = await answers(trees.raw);
+    const fresh = new LogTree('trailbot-principal-merged-only-');
+    const { cache, engine } = cachedEngine(trees.tree.root, fresh.root, NOW);
+    try {
+      await runCommand(engine, QUESTIONS[0]!, ctx);
+      expect(await engine.convertCache()).toBe(6);
+      const merged = mergedOf(cache);
+      expect(merged?.days).toHaveLength(6);
+      const manifest = JSON.parse(fs.readFileSync(path.join(cache.dir, 'manifest.json'), 'utf8'));
+      for (const entry of Object.values(manifest.partitions) as { principals: string }[]) {
+        // Same size, garbage inside: a question that read it would send the day back to its raw files.
+        fs.writeFileSync(entry.principals, Buffer.alloc(fs.statSync(entry.principals).size, 7));
+      }
+      for (const q of QUESTIONS.slice(0, 6)) {
+        const got = await runCommand(engine, q, ctx);
+        expect({ q, rows: got.rows }).toEqual({ q, rows: expected[q] });
+        expect(got.stats.cachedPartitions).toBe(6);
+      }
+    } finally {
+      await engine.close();
+      fresh.remove();
+    }
+  });
+
+  test('a day that gains a late file is read raw, and the merged copies give the other days only', async () => {
+    // A tree of its own: the late file changes it.
+    const tree = new LogTree();
+    const state = new LogTree('trailbot-principal-merged-late-');
+    writeVariantDays(tree, IDENTITIES, (identity) => ({ userIdentity: identity }));
+    const raw = new DuckDbEngine({ dataDir: tree.root, logger: () => {} });
+    const { cache, engine } = cachedEngine(tree.root, state.root, NOW);
+    try {
+      await runCommand(engine, QUESTIONS[0]!, ctx);
+      expect(await engine.convertCache()).toBe(6);
+      expect(mergedOf(cache)?.days).toHaveLength(6);
+      // The merged file still holds the day's old copy; its rows must not come back beside the raw files'.
+      tree.s3({
+        day: '2024/05/02',
+        region: 'eu-west-1',
+        events: [event({ eventTime: '2024-05-02T23:10:00Z', awsRegion: 'eu-west-1', userIdentity: IDENTITIES[0] })],
+      });
+      const expected = await answersOf(raw, QUESTIONS, ctx);
+      expect(expected[QUESTIONS[0]!]).toHaveLength(5 * 6 + 1);
+      for (const q of QUESTIONS) {
+        const got = await runCommand(engine, q, ctx);
+        expect({ q, rows: got.rows }).toEqual({ q, rows: expected[q] });
+        expect(got.stats.cachedPartitions).toBe(5);
+      }
+      expect(await engine.convertCache()).toBe(1);
+      expect(mergedOf(cache)?.days).toHaveLength(6);
+      expect(await answersOf(engine, QUESTIONS, ctx)).toEqual(expected);
+    } finally {
+      await engine.close();
+      await raw.close();
+      tree.remove();
+      state.remove();
+    }
+  });
+
+  test('a damaged merged file is no longer used: the days’ copies answer, and the question is not lost', async () => {
+    const expected = await answers(trees.raw);
+    const fresh = new LogTree('trailbot-principal-merged-damaged-');
+    const logged: string[] = [];
+    const cache = new ColumnarCache({
+      dir: fresh.root,
+      dataDir: trees.tree.root,
+      now: () => NOW,
+      logger: (m) => logged.push(m),
+    });
+    const engine = new DuckDbEngine({ dataDir: trees.tree.root, logger: () => {}, cache });
+    try {
+      await runCommand(engine, QUESTIONS[0]!, ctx);
+      expect(await engine.convertCache()).toBe(6);
+      const merged = mergedOf(cache)!;
+      fs.writeFileSync(merged.file, Buffer.alloc(fs.statSync(merged.file).size, 7));
+      const got = await runCommand(engine, QUESTIONS[0]!, ctx);
+      expect(got.rows).toEqual(expected[QUESTIONS[0]!]);
+      expect(got.stats.cachedPartitions).toBe(6);
+      expect(mergedOf(cache)).toBeUndefined();
+      expect(logged.join('\n')).toMatch(/merged principals file is not used/);
+      expect(await answers(engine)).toEqual(expected);
+    } finally {
+      await engine.close();
+      fresh.remove();
+    }
+  });
+});
+
+describe('which principal copies are merged (mergeInputs)', () => {
+  const day = (n: number, principalBytes: number) =>
+    ({ key: `k${n}`, principals: `/c/d${n}.principals.parquet`, principalBytes }) as unknown as CachedPartition;
+
+  test('every day with a copy, sorted; none past the size cap, so the days’ own copies serve', () => {
+    expect(mergeInputs('principals', [day(2, 10), day(1, 10), { key: 'old' } as CachedPartition])).toEqual([
+      '/c/d1.principals.parquet',
+      '/c/d2.principals.parquet',
+    ]);
+    const mib = 1024 * 1024;
+    expect(mergeInputs('principals', [day(1, 200 * mib), day(2, 56 * mib)])).toHaveLength(2);
+    expect(mergeInputs('principals', [day(1, 200 * mib), day(2, 57 * mib)])).toBeUndefined();
+    // The other kinds have no cap.
+    expect(
+      mergeInputs('words', [{ key: 'a', words: '/c/a.words.parquet', wordBytes: 10 * 1024 * mib } as never]),
+    ).toEqual(['/c/a.words.parquet']);
   });
 });
