@@ -16,8 +16,8 @@ import { parquetOf } from './view';
  *   each row's day as its position among `days` (MERGED_DAY_COLUMN). One principal's rows over a week lie in a few
  *   row groups of one file, where the days' own copies hold them in one or two of 2,048 rows per day file (DuckDB
  *   writes no smaller ones): `user bobodell 7d` over the bench's 16 cached days, 4,576 rows, took 31.3 and 35.4 ms
- *   against 41.1 and 41.8 from the days' copies (medians of 15, alternated). A principal copy is about a third of its
- *   day, so this file is capped (MERGE_MAX_INPUT_BYTES): a larger cache keeps reading the days' copies.
+ *   against 41.1 and 41.8 from the days' copies (medians of 15, alternated). The file is capped
+ *   (MERGE_MAX_INPUT_BYTES): a larger cache keeps reading the days' copies.
  * A merged file is used for a question only when it holds every one of the question's days (`days` names each
  * day's own side file, a new name for each build); else the days' own files are read, as before it was built.
  */
@@ -34,9 +34,12 @@ export const MERGED_DAY_COLUMN = 'trailbot_day';
 
 /**
  * The most bytes of day side files merged into one file of a kind. The merged file is written again whole after each
- * conversion run, so its cost grows with the cache: 62 principal copies (33 MiB) took 2.1–2.9 s at two threads.
+ * conversion run, and its sort is the conversion process's largest: the bench's 62 principal copies (33 MiB, 1.3 M
+ * rows) took 3.4 s and a peak of 468 MiB resident in a one-thread DuckDB with its 256 MB limit (a 128 MB limit
+ * failed; sorting the principals in batches, one after another, peaked at 380–623 MiB, as DuckDB kept what the
+ * earlier batches used). Capped at about twice that, so the time and memory stay those measured.
  */
-const MERGE_MAX_INPUT_BYTES: Partial<Record<MergedKind, number>> = { principals: 256 * 1024 * 1024 };
+const MERGE_MAX_INPUT_BYTES: Partial<Record<MergedKind, number>> = { principals: 64 * 1024 * 1024 };
 const sideBytes: Record<MergedKind, (day: CachedPartition) => number> = {
   words: (day) => day.wordBytes ?? 0,
   addresses: (day) => day.addressBytes ?? 0,

@@ -324,6 +324,39 @@ describe('user questions over the merged principal copies', () => {
   });
 });
 
+test('a cache whose principal copies grow past the cap stops merging them, and its merged file goes', async () => {
+  const tree = new LogTree();
+  const state = new LogTree('trailbot-principal-merged-cap-');
+  writeVariantDays(tree, IDENTITIES, (identity) => ({ userIdentity: identity }));
+  const first = cachedEngine(tree.root, state.root, NOW);
+  try {
+    await runCommand(first.engine, QUESTIONS[0]!, ctx);
+    expect(await first.engine.convertCache()).toBe(6);
+  } finally {
+    await first.engine.close();
+  }
+  const file = path.join(first.cache.dir, 'manifest.json');
+  const manifest = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const merged = manifest.merged.principals.file as string;
+  // As if one day's copy had been converted at 70 MiB.
+  (Object.values(manifest.partitions)[0] as { principalBytes: number }).principalBytes = 70 * 1024 * 1024;
+  fs.writeFileSync(file, JSON.stringify(manifest));
+  const { cache, engine } = cachedEngine(tree.root, state.root, NOW);
+  try {
+    await engine.convertCache();
+    expect(JSON.parse(fs.readFileSync(file, 'utf8')).merged.principals).toBeUndefined();
+    expect(cache.merged('words')).toBeDefined();
+    // Removed at the next conversion run, when no question may be reading it.
+    await engine.convertCache();
+    expect(fs.existsSync(merged)).toBe(false);
+    expect((await runCommand(engine, QUESTIONS[0]!, ctx)).stats.cachedPartitions).toBe(6);
+  } finally {
+    await engine.close();
+    tree.remove();
+    state.remove();
+  }
+});
+
 describe('which principal copies are merged (mergeInputs)', () => {
   const day = (n: number, principalBytes: number) =>
     ({ key: `k${n}`, principals: `/c/d${n}.principals.parquet`, principalBytes }) as unknown as CachedPartition;
@@ -334,8 +367,8 @@ describe('which principal copies are merged (mergeInputs)', () => {
       '/c/d2.principals.parquet',
     ]);
     const mib = 1024 * 1024;
-    expect(mergeInputs('principals', [day(1, 200 * mib), day(2, 56 * mib)])).toHaveLength(2);
-    expect(mergeInputs('principals', [day(1, 200 * mib), day(2, 57 * mib)])).toBeUndefined();
+    expect(mergeInputs('principals', [day(1, 40 * mib), day(2, 24 * mib)])).toHaveLength(2);
+    expect(mergeInputs('principals', [day(1, 40 * mib), day(2, 25 * mib)])).toBeUndefined();
     // The other kinds have no cap.
     expect(
       mergeInputs('words', [{ key: 'a', words: '/c/a.words.parquet', wordBytes: 10 * 1024 * mib } as never]),
