@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlLiteral } from '../../query/literal';
-import type { CachedPartition, MergedFile, MergedKind } from './cache-manifest';
 import { PRINCIPAL_COLUMN } from './cache-columns';
+import type { CachedPartition, MergedFile, MergedKind } from './cache-manifest';
 import { parquetOf } from './view';
 
 /**
