@@ -5,7 +5,7 @@ import { setBounded } from '../../util/bounded-map';
 import { cachedArmSql, PRINCIPAL_COLUMN, principalCopyServes } from './cache-columns';
 import type { CachedPartition, MergedFile, MergedKind } from './cache-manifest';
 import { isInterrupt, MEMO_ENTRIES, RESULT_TABLE } from './job';
-import { MERGED_DAY_COLUMN, mergedServes } from './merged';
+import { MERGED_DAY_COLUMN, mergedPositions, mergedServes } from './merged';
 import type { ColumnNeeds } from './needs';
 import { type NewestFirst, newestFirstFromAst } from './newest';
 import {
@@ -64,9 +64,12 @@ export async function planCachedReads(
         await connection.run(`SET VARIABLE ${PRINCIPAL_VARIABLE} = CAST($1 AS VARCHAR)`, [principal], [VARCHAR]);
         const named = `${quoteIdent(PRINCIPAL_COLUMN)} = getvariable('${PRINCIPAL_VARIABLE}')`;
         const all = merged?.merged('principals');
-        if (mergedServes('principals', all, days)) {
-          // The merged copies hold other days too (other accounts, regions, days read raw): only these days' rows.
-          return cachedArmSql([all!.file], needs, undefined, [named, mergedDaysCondition(all!, days), ...more]);
+        const positions = mergedPositions('principals', all, days);
+        if (positions) {
+          // The merged copies hold other days too (other accounts, regions, days read raw): only these days' rows,
+          // by their positions among the file's days (numbers from the manifest; a position names one day's build).
+          const these = `${quoteIdent(MERGED_DAY_COLUMN)} IN (${[...new Set(positions)].sort((a, b) => a - b).join(', ')})`;
+          return cachedArmSql([all!.file], needs, undefined, [named, these, ...more]);
         }
         return cachedArmSql(
           days.map((d) => d.principals!),
@@ -90,17 +93,6 @@ export async function planCachedReads(
       );
     },
   };
-}
-
-/**
- * The condition on the merged principal copies (merged.ts) that keeps the rows of `days`: their positions among the
- * file's days, numbers from the manifest (each day's copy is a file of its own build, so a position names one build).
- */
-export function mergedDaysCondition(merged: MergedFile, days: readonly CachedPartition[]): string {
-  const position = new Map(merged.days.map((file, i) => [file, i]));
-  const wanted = days.map((d) => position.get(d.principals ?? ''));
-  if (wanted.some((i) => i === undefined)) throw new Error('the merged principal copies do not hold every day');
-  return `${quoteIdent(MERGED_DAY_COLUMN)} IN (${[...new Set(wanted)].sort((a, b) => a! - b!).join(', ')})`;
 }
 
 /** What the engine learns from a question's parse tree for reading cached days. */

@@ -84,12 +84,24 @@ export function mergeInputs(kind: MergedKind, days: readonly CachedPartition[]):
 export const mergedHolds = (merged: MergedFile | undefined, files: readonly string[]): boolean =>
   merged !== undefined && merged.days.length === files.length && merged.days.every((f, i) => f === files[i]);
 
-/** Whether `merged` holds the side file of each of `days` (and is on disk). */
-export function mergedServes(kind: MergedKind, merged: MergedFile | undefined, days: readonly CachedPartition[]) {
-  if (!merged) return false;
-  const held = new Set(merged.days);
-  return days.every((d) => held.has(sideOf[kind](d) ?? '')) && fs.existsSync(merged.file);
+/**
+ * The position among `merged.days` of the side file of each of `days`, when `merged` holds every one of them (and is
+ * on disk); else undefined.
+ */
+export function mergedPositions(
+  kind: MergedKind,
+  merged: MergedFile | undefined,
+  days: readonly CachedPartition[],
+): number[] | undefined {
+  if (!merged) return undefined;
+  const position = new Map(merged.days.map((file, i) => [file, i]));
+  const found = days.map((d) => position.get(sideOf[kind](d) ?? ''));
+  return found.every((i) => i !== undefined) && fs.existsSync(merged.file) ? (found as number[]) : undefined;
 }
+
+/** Whether `merged` holds the side file of each of `days` (and is on disk). */
+export const mergedServes = (kind: MergedKind, merged: MergedFile | undefined, days: readonly CachedPartition[]) =>
+  mergedPositions(kind, merged, days) !== undefined;
 
 /** Writes the merged file of a kind from `files` (day side files) to `target`; returns its size. */
 export async function writeMerged(
