@@ -12,22 +12,14 @@ import {
 } from '../../core/engine';
 import { TrailError } from '../../core/errors';
 import type { BoundQuery, SqlParam } from '../../core/query';
+import { parseRows, rowsJson, WHOLE_ANSWER_ROWS } from './answer';
 import type { ColumnarCache } from './cache';
 import { bytesRead } from './cache-manifest';
 import { clearCachedReads } from './cached-reads';
 import { executeJob } from './execute';
 import { clearFileLists } from './file-lists';
 import { measureLogFiles } from './files';
-import {
-  CorruptLogFileError,
-  firstLine,
-  type Job,
-  messageOf,
-  RESULT_TABLE,
-  succeeded,
-  TERMINAL,
-  textExpression,
-} from './job';
+import { CorruptLogFileError, firstLine, type Job, messageOf, RESULT_TABLE, succeeded, TERMINAL } from './job';
 import { runKept } from './kept';
 import { ConnectionPool, closePooled } from './pool';
 
@@ -51,7 +43,6 @@ export interface DuckDbEngineOptions {
 }
 
 /** The most rows an answer may have to be read in one statement (the drill-downs' LIMIT); larger ones go by pages. */
-const WHOLE_ANSWER_ROWS = 10_000;
 
 /**
  * QueryEngine over local CloudTrail files with embedded DuckDB (ARCHITECTURE.md). Each query gets its own connection
@@ -161,20 +152,19 @@ export class DuckDbEngine implements QueryEngine {
     const columns = job.columns ?? [];
     const types = job.types ?? [];
     const rowCount = job.rowCount ?? 0;
+    if (rowCount === 0) {
+      yield { columns: [...columns], rows: [] };
+      return;
+    }
     // Each page comes back as ONE JSON text (an array of rows, each an array of text or null) that V8's JSON.parse
     // turns into strings, instead of a DuckDB value per cell converted one by one through node-api: measured on a
     // 4,867-row × 12-column answer, 65–117 ms for the pages cell by cell against 19–28 ms as JSON. json_array escapes
     // every control character, quote and backslash, so any text (attacker-written included) round-trips exactly.
     // Each row is its own JSON array, joined in rowid order: on the `user` drill-down's 4,576 rows the statement took
     // 8.2–9.5 ms against 11.4–14.7 for to_json over one list of all rows (medians of 25, plain DuckDB).
-    const row = `json_array(${types.map((type, i) => textExpression(`c${i}`, type)).join(', ')})`;
-    if (rowCount === 0) {
-      yield { columns: [...columns], rows: [] };
-      return;
-    }
     const whole = rowCount <= WHOLE_ANSWER_ROWS;
     // A whole answer is every row of the table: no rowid condition to bind and test (~0.4 ms of a few-row answer).
-    const sql = `SELECT '[' || string_agg(CAST(${row} AS VARCHAR), ',' ORDER BY rowid) || ']' FROM ${RESULT_TABLE}${whole ? '' : ' WHERE rowid >= $1 AND rowid < $2'}`;
+    const sql = `SELECT ${rowsJson(types, 'rowid')} FROM ${RESULT_TABLE}${whole ? '' : ' WHERE rowid >= $1 AND rowid < $2'}`;
     const read = (from: number, to: number) =>
       this.withConnection(job, async (connection) => {
         const bounds: SqlParam[] = whole
@@ -183,14 +173,14 @@ export class DuckDbEngine implements QueryEngine {
               { type: 'bigint', value: from },
               { type: 'bigint', value: to },
             ];
-        const text = (await runKept(connection, 'read', sql, bounds)).getRows()[0]?.[0];
-        return typeof text === 'string' ? (JSON.parse(text) as (string | null)[][]) : [];
+        return parseRows((await runKept(connection, 'read', sql, bounds)).getRows()[0]?.[0]);
       });
-    // An answer of up to WHOLE_ANSWER_ROWS rows is read in one statement and cut into pages: each statement costs
-    // ~1 ms of its own (the `user` drill-down's 4,576 rows, 5 pages: warm 42.0 → 37.3 ms, medians of 10 alternated).
-    // Larger ones are read page by page, so the JSON text of a 100,000-row answer is never held at once.
+    // An answer of up to WHOLE_ANSWER_ROWS rows is read in one statement (or came with its query: answer.ts) and cut
+    // into pages: each statement costs ~1 ms of its own (the `user` drill-down's 4,576 rows, 5 pages: warm 42.0 →
+    // 37.3 ms, medians of 10 alternated). Larger ones are read page by page, so the JSON text of a 100,000-row answer
+    // is never held at once.
     if (whole) {
-      const rows = await read(0, rowCount);
+      const rows = job.rows ?? (await read(0, rowCount));
       for (let offset = 0; offset < rowCount; offset += pageSize) {
         yield { columns: [...columns], rows: rows.slice(offset, offset + pageSize) };
       }

@@ -3,6 +3,7 @@ import type { QueryState } from '../../core/engine';
 import { TrailError } from '../../core/errors';
 import { setBounded } from '../../util/bounded-map';
 import { ACTIONS_VIEW, actionsViewSql, planActions, ROW_CONDITION, setActionHours } from './actions';
+import { answerStatement } from './answer';
 import type { ColumnarCache } from './cache';
 import { type CachedPartition, filesOf, partitionKeyOf } from './cache-manifest';
 import { lastEventTime, planCachedReads } from './cached-reads';
@@ -18,9 +19,8 @@ import {
   type Job,
   MEMO_ENTRIES,
   messageOf,
-  RESULT_TABLE,
 } from './job';
-import { dropKept, runKept } from './kept';
+import { dropKept } from './kept';
 import { columnNeeds } from './needs';
 import { coversNewest, daysFrom, newestDays } from './newest';
 import { partitionNeeded } from './pruning';
@@ -40,8 +40,8 @@ export interface ExecutionContext {
 }
 
 /**
- * Runs one question to SUCCEEDED with its result spooled to a temp table on its connection, or returns once it was
- * cancelled. Unreadable files are skipped (or fail it in strict mode) and the statement is run again without them; a
+ * Runs one question to SUCCEEDED with its answer kept (answer.ts: on the job, or spooled to a temp table on its
+ * connection), or returns once it was cancelled. Unreadable files are skipped (or fail it in strict mode) and the statement is run again without them; a
  * cached day whose Parquet file cannot be read is answered from its raw files instead.
  */
 export async function executeJob(job: Job, context: ExecutionContext): Promise<void> {
@@ -139,15 +139,9 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
           `Template ${query.template} has ${parameterCount} ? markers but ${statement.params.length} parameters were bound.`,
         );
       }
-      const aliases = columns.map((_, i) => `c${i}`).join(', ');
-      const spooled = await runKept(
-        connection,
-        'spool',
-        `CREATE OR REPLACE TEMP TABLE ${RESULT_TABLE} AS SELECT * FROM (\n${statement.sql}\n) AS q(${aliases})`,
-        statement.params,
-      );
-      // CREATE TABLE … AS answers with the number of rows it wrote.
-      const rowCount = Number(spooled.getRows()[0]![0]);
+      // A newest-first question looks at its answer's last row in the table (lastEventTime) before it is done.
+      const answer = await answerStatement(connection, statement, types, { inline: !(newest && firstDays) });
+      const { rowCount } = answer;
       if (newest && firstDays) {
         const left = needed.filter((c) => !reading.includes(c));
         const last = rowCount >= newest.limit ? await lastEventTime(connection, newest, types) : undefined;
@@ -167,6 +161,7 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
       job.columns = columns;
       job.types = types;
       job.rowCount = rowCount;
+      if (answer.rows) job.rows = answer.rows;
       job.files = files;
       context.finish(job, 'SUCCEEDED');
       return;
@@ -245,8 +240,9 @@ async function createView(connection: DuckDBConnection, name: string, sql: strin
   viewsOf.set(connection, views);
   if (views.get(name) === sql) return;
   views.delete(name);
-  // A kept spool statement was planned against the view it replaces.
+  // A kept answer statement was planned against the view it replaces.
   dropKept(connection, 'spool');
+  dropKept(connection, 'inline');
   await connection.run(sql);
   views.set(name, sql);
 }

@@ -44,6 +44,8 @@ export interface Job {
   columns?: string[];
   types?: DuckDBType[];
   rowCount?: number;
+  /** The answer's rows when its statement answered with them (answer.ts); else they are in RESULT_TABLE. */
+  rows?: (string | null)[][];
   settled: Promise<void>;
   /** Resolved by the engine when the job reaches a terminal state (`QueryEngine.ended`). */
   ended: Promise<void>;

@@ -271,6 +271,23 @@ describe('DuckDbEngine over an S3-layout month', () => {
     expect((await allPages(engine, id, 1000)).flatMap((p) => p.rows)).toEqual(pages.flatMap((p) => p.rows));
   });
 
+  test('a repeat question answers with its rows (answer.ts): the same pages, and no answer table written', async () => {
+    const query = windowQuery(EVENTS_IN_WINDOW, '2024-05-01T00:00:00Z', '2024-05-31T00:00:00Z');
+    const first = await engine.start(query, { executionId: 'repeat-1' });
+    await settle(engine, first);
+    const firstPages = await allPages(engine, first, 25);
+    await engine.release(first);
+    const second = await engine.start(query, { executionId: 'repeat-2' });
+    expect((await settle(engine, second)).state).toBe('SUCCEEDED');
+    const tables = await heldConnection(engine, second).runAndReadAll(
+      `SELECT count(*) FROM duckdb_tables() WHERE table_name = 'trailbot_result'`,
+    );
+    expect(Number(tables.getRows()[0]![0])).toBe(0);
+    expect(await allPages(engine, second, 25)).toEqual(firstPages);
+    expect(firstPages.map((p) => p.rows.length)).toEqual([25, 25, 25, 25, 20]);
+    await engine.release(second);
+  });
+
   test('pages carry any text exactly: quotes, backslashes, control characters, NUL, non-BMP characters, NULL', async () => {
     // Pages travel as one JSON text each (engine.ts pages); attacker-written values must come back byte for byte.
     const hostile = [
