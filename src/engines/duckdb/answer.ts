@@ -11,7 +11,7 @@ import { runKept } from './kept';
 export const WHOLE_ANSWER_ROWS = 10_000;
 
 /** A row as text: a JSON array of its cells, each text or null, from a relation whose columns are c0, c1, … */
-export function rowJson(types: readonly DuckDBType[]): string {
+function rowJson(types: readonly DuckDBType[]): string {
   return `CAST(json_array(${types.map((type, i) => textExpression(`c${i}`, type)).join(', ')}) AS VARCHAR)`;
 }
 

@@ -42,8 +42,6 @@ export interface DuckDbEngineOptions {
   cache?: ColumnarCache;
 }
 
-/** The most rows an answer may have to be read in one statement (the drill-downs' LIMIT); larger ones go by pages. */
-
 /**
  * QueryEngine over local CloudTrail files with embedded DuckDB (ARCHITECTURE.md). Each query gets its own connection
  * with the Trino shims and a `cloudtrail_logs` view over exactly the files of its partitions and scope; its result is

@@ -41,8 +41,9 @@ export interface ExecutionContext {
 
 /**
  * Runs one question to SUCCEEDED with its answer kept (answer.ts: on the job, or spooled to a temp table on its
- * connection), or returns once it was cancelled. Unreadable files are skipped (or fail it in strict mode) and the statement is run again without them; a
- * cached day whose Parquet file cannot be read is answered from its raw files instead.
+ * connection), or returns once it was cancelled. Unreadable files are skipped (or fail it in strict mode) and the
+ * statement is run again without them; a cached day whose Parquet file cannot be read is answered from its raw files
+ * instead.
  */
 export async function executeJob(job: Job, context: ExecutionContext): Promise<void> {
   const { query } = job;
