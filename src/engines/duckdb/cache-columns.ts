@@ -2,7 +2,7 @@ import { CLOUDTRAIL_COLUMNS, type ColumnType } from '../../ddl/table';
 import { sqlLiteral } from '../../query/literal';
 import type { ColumnNeeds, Need } from './needs';
 import type { Pruning } from './pruning';
-import { duckDbType, OWN_COLUMNS, PARTITION_COLUMNS, parquetOf, quoteIdent } from './view';
+import { duckDbType, OWN_COLUMNS, PARTITION_COLUMNS, quoteIdent } from './view';
 
 /**
  * The columns of a cached day's Parquet file. Struct columns are stored flat: one Parquet column per leaf, named by
@@ -69,7 +69,8 @@ export function packedSelect(needs: ColumnNeeds): string[] {
 }
 
 /**
- * The view's arm over the cached days: their Parquet files, packed back into the table's columns. `pruning` (the
+ * The view's arm over the cached days: a relation of their flat rows (their Parquet files, parquetOf, or the merged
+ * principal database, merged.ts), packed back into the table's columns. `pruning` (the
  * conditions every answer row satisfies, pruning.ts) on a struct's leaf is handed to the scan as a condition on the
  * leaf's flat column: DuckDB pushes a condition on a plain column into `read_parquet` itself, but not one on a packed
  * leaf, and pushed it skips the row groups whose statistics or Bloom filter rule the value out. `root 30d` over the
@@ -78,13 +79,13 @@ export function packedSelect(needs: ColumnNeeds): string[] {
  * columns (the source addresses a question's networks can match, execute.ts).
  */
 export function cachedArmSql(
-  files: readonly string[],
+  relation: string,
   needs: ColumnNeeds,
   pruning?: Pruning,
   more: readonly string[] = [],
 ): string {
   // Cached days are S3-layout folders, already narrowed to the scope's accounts and regions when they were chosen.
-  const from = `SELECT ${packedSelect(needs).join(', ')}\nFROM ${parquetOf(files)}`;
+  const from = `SELECT ${packedSelect(needs).join(', ')}\nFROM ${relation}`;
   const leaves = [...(pruning ?? [])].filter(([column]) => column.includes('.'));
   const conditions = [
     ...leaves.map(([column, values]) =>

@@ -105,9 +105,9 @@ export const partitionKeyOf = (file: LogFile): string | undefined =>
  * now and then, still read as damaged by the engine that had met the damage, so the day fell back to its raw files
  * again (the flaky "5 cached partitions instead of 6" of test/engines/duckdb/cache.test.ts).
  */
-export function parquetFileFor(cacheDir: string, key: string): string {
+export function parquetFileFor(cacheDir: string, key: string, extension: 'parquet' | 'duckdb' = 'parquet'): string {
   const build = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
-  return path.join(partsDir(cacheDir), `${key.replaceAll('/', '_')}.${build}.parquet`);
+  return path.join(partsDir(cacheDir), `${key.replaceAll('/', '_')}.${build}.${extension}`);
 }
 
 export const sameSources = (a: readonly SourceFile[], b: readonly SourceFile[]): boolean =>
@@ -230,7 +230,9 @@ export function removeLeftovers(cacheDir: string, manifest: Manifest): void {
   );
   for (const name of names) {
     const file = path.join(parts, name);
-    if (name.endsWith('.tmp') || (name.endsWith('.parquet') && !referenced.has(path.resolve(file)))) {
+    // A stopped merge can leave its database's write-ahead log beside its `.tmp` file (merged.ts).
+    const leftover = name.endsWith('.tmp') || name.endsWith('.tmp.wal');
+    if (leftover || (/\.(parquet|duckdb)$/.test(name) && !referenced.has(path.resolve(file)))) {
       fs.rmSync(file, { force: true });
     }
   }

@@ -21,7 +21,7 @@ import {
 } from './cache-manifest';
 import { ConverterExited, ConvertProcess, type ConvertProcessOptions } from './convert-process';
 import type { LogFile, TrustedDay } from './files';
-import { MERGED_KINDS, mergedHolds, mergeInputs } from './merged';
+import { MERGED_EXTENSION, MERGED_KINDS, mergedHolds, mergeInputs } from './merged';
 
 export type { CacheStatus } from './cache-manifest';
 
@@ -318,7 +318,7 @@ export class ColumnarCache {
     if (!files) return this.forgetMerged(kind, 'the days it would hold are over its size cap');
     if (files.length === 0 || mergedHolds(before, files)) return;
     try {
-      const target = parquetFileFor(this.dir, kind);
+      const target = parquetFileFor(this.dir, kind, MERGED_EXTENSION[kind]);
       const bytes = await this.converter.merge({ kind, files, target });
       this.manifest.merged = { ...this.manifest.merged, [kind]: { file: target, bytes, days: files } };
       saveManifest(this.dir, this.manifest);

@@ -5,7 +5,7 @@ import { setBounded } from '../../util/bounded-map';
 import { cachedArmSql, PRINCIPAL_COLUMN, principalCopyServes } from './cache-columns';
 import type { CachedPartition, MergedFile, MergedKind } from './cache-manifest';
 import { isInterrupt, MEMO_ENTRIES, RESULT_TABLE } from './job';
-import { MERGED_DAY_COLUMN, mergedPositions, mergedServes } from './merged';
+import { MERGED_DAY_COLUMN, mergedPositions, mergedRelation, mergedServes } from './merged';
 import type { ColumnNeeds } from './needs';
 import { type NewestFirst, newestFirstFromAst } from './newest';
 import {
@@ -69,14 +69,9 @@ export async function planCachedReads(
           // The merged copies hold other days too (other accounts, regions, days read raw): only these days' rows,
           // by their positions among the file's days (numbers from the manifest; a position names one day's build).
           const these = `${quoteIdent(MERGED_DAY_COLUMN)} IN (${[...new Set(positions)].sort((a, b) => a - b).join(', ')})`;
-          return cachedArmSql([all!.file], needs, undefined, [named, these, ...more]);
+          return cachedArmSql(await mergedRelation(connection, all!), needs, undefined, [named, these, ...more]);
         }
-        return cachedArmSql(
-          days.map((d) => d.principals!),
-          needs,
-          undefined,
-          [named, ...more],
-        );
+        return cachedArmSql(parquetOf(days.map((d) => d.principals!)), needs, undefined, [named, ...more]);
       }
       const leaves = selectiveLeaves(
         shape.pruning,
@@ -85,12 +80,10 @@ export async function planCachedReads(
       const addresses = ranges
         ? await sourceAddresses(connection, days, ranges, merged?.merged('addresses'))
         : undefined;
-      return cachedArmSql(
-        days.map((d) => d.parquet),
-        needs,
-        leaves,
-        [...(addresses ? [addresses] : []), ...more],
-      );
+      return cachedArmSql(parquetOf(days.map((d) => d.parquet)), needs, leaves, [
+        ...(addresses ? [addresses] : []),
+        ...more,
+      ]);
     },
   };
 }

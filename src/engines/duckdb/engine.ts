@@ -21,6 +21,7 @@ import { clearFileLists } from './file-lists';
 import { measureLogFiles } from './files';
 import { CorruptLogFileError, firstLine, type Job, messageOf, RESULT_TABLE, succeeded, TERMINAL } from './job';
 import { runKept } from './kept';
+import { detachMerged } from './merged';
 import { ConnectionPool, closePooled } from './pool';
 
 export interface DuckDbEngineOptions {
@@ -246,6 +247,7 @@ export class DuckDbEngine implements QueryEngine {
         this.running--;
         this.evict();
         this.pump();
+        if (this.running === 0) void this.detachMerged();
       });
     }
   }
@@ -270,6 +272,25 @@ export class DuckDbEngine implements QueryEngine {
     } finally {
       // Failed and cancelled queries keep nothing; a successful one keeps its connection (and result) for paging.
       if (!succeeded(job)) this.closeConnection(job);
+    }
+  }
+
+  /** The merged principal database the engine last detached the others for (merged.ts, detachMerged). */
+  private mergedKept?: string;
+
+  /** Once no question runs: detaches the merged principal databases of earlier builds, unless done for this one. */
+  private async detachMerged(): Promise<void> {
+    const current = this.cache?.merged('principals');
+    if (!this.cache || !this.instancePromise || current?.file === this.mergedKept || this.closed) return;
+    const connection = await (await this.instancePromise).connect();
+    try {
+      await detachMerged(connection, current);
+      this.mergedKept = current?.file;
+    } catch (err) {
+      // Tried again after the next question.
+      this.log(`trailbot: could not detach earlier merged principal copies: ${firstLine(messageOf(err))}`);
+    } finally {
+      connection.closeSync();
     }
   }
 

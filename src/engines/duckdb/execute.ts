@@ -21,6 +21,7 @@ import {
   messageOf,
 } from './job';
 import { dropKept } from './kept';
+import { isDetachedMerged } from './merged';
 import { columnNeeds } from './needs';
 import { coversNewest, daysFrom, newestDays } from './newest';
 import { partitionNeeded } from './pruning';
@@ -173,6 +174,8 @@ export async function executeJob(job: Job, context: ExecutionContext): Promise<v
       }
       if (err instanceof TrailError || attempt >= maxAttempts) throw err;
       const message = firstLine(messageOf(err));
+      // A merged principal database detached while no question ran (engine.ts): its arm attaches it again.
+      if (isDetachedMerged(message)) continue;
       // The merged principal copies (merged.ts) that cannot be read: the days' own copies answer instead.
       const merged = cache?.merged('principals');
       if (merged && message.includes(merged.file)) {

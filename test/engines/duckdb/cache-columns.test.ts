@@ -3,7 +3,7 @@ import { cachedArmSql, flatColumnRead, flatSelect } from '../../../src/engines/d
 import { discoverLogFiles } from '../../../src/engines/duckdb/files';
 import { columnNeeds } from '../../../src/engines/duckdb/needs';
 import type { Pruning } from '../../../src/engines/duckdb/pruning';
-import { branchesOf, viewSql } from '../../../src/engines/duckdb/view';
+import { branchesOf, parquetOf, viewSql } from '../../../src/engines/duckdb/view';
 import { event, LogTree, memoryDuckDb } from './fixtures';
 
 /**
@@ -81,7 +81,7 @@ describe('the cache stores structs flat and the view packs them back', () => {
   async function answer(sql: string, arms: { rawDays: string[]; cached: boolean; pruning?: Pruning }) {
     const needs = columnNeeds(sql);
     const files = arms.rawDays.length ? (await discoverLogFiles(tree.root, { partitions: arms.rawDays })).files : [];
-    const cachedArm = arms.cached ? { cachedArm: cachedArmSql([parquet], needs, arms.pruning) } : {};
+    const cachedArm = arms.cached ? { cachedArm: cachedArmSql(parquetOf([parquet]), needs, arms.pruning) } : {};
     await db.connection.run(viewSql(branchesOf(files), { needs, ...cachedArm }));
     return rows(`${sql} ORDER BY eventid`);
   }
@@ -136,7 +136,7 @@ describe('the cache stores structs flat and the view packs them back', () => {
     const plan = await rows(`EXPLAIN ${'SELECT eventid FROM cloudtrail_logs'}`);
     expect(String(plan[0]?.[1])).toMatch(/Filters:[\s\S]*useridentity\.type/);
     // Conditions on plain columns are DuckDB's to push; two that no value meets leave the arm empty.
-    expect(cachedArmSql([parquet], 'all', new Map([['eventname', new Set(['X'])]]))).not.toContain('WHERE');
+    expect(cachedArmSql(parquetOf([parquet]), 'all', new Map([['eventname', new Set(['X'])]]))).not.toContain('WHERE');
     const none = await answer('SELECT eventid FROM cloudtrail_logs', {
       rawDays: [],
       cached: true,
