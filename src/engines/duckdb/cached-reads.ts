@@ -68,7 +68,10 @@ export async function planCachedReads(
         if (positions) {
           // The merged copies hold other days too (other accounts, regions, days read raw): only these days' rows,
           // by their positions among the file's days (numbers from the manifest; a position names one day's build).
-          const these = `${quoteIdent(MERGED_DAY_COLUMN)} IN (${[...new Set(positions)].sort((a, b) => a - b).join(', ')})`;
+          // A list, not `IN (…)`: DuckDB joins its rows with an IN list of many values, ~1.3–2.6 ms of `user
+          // bobodell 7d` (16 days) against list_contains (medians of 41, alternated, plain DuckDB).
+          const list = [...new Set(positions)].sort((a, b) => a - b).join(', ');
+          const these = `list_contains([${list}], ${quoteIdent(MERGED_DAY_COLUMN)})`;
           return cachedArmSql(await mergedRelation(connection, all!), needs, undefined, [named, these, ...more]);
         }
         return cachedArmSql(parquetOf(days.map((d) => d.principals!)), needs, undefined, [named, ...more]);

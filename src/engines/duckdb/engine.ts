@@ -284,13 +284,14 @@ export class DuckDbEngine implements QueryEngine {
     if (!this.cache || !this.instancePromise || current?.file === this.mergedKept || this.closed) return;
     const connection = await (await this.instancePromise).connect();
     try {
-      await detachMerged(connection, current);
-      this.mergedKept = current?.file;
+      const busy = () => this.running > 0 || this.closed;
+      await detachMerged(connection, () => this.cache?.merged('principals'), busy);
+      if (!busy()) this.mergedKept = current?.file;
     } catch (err) {
       // Tried again after the next question.
       this.log(`trailbot: could not detach earlier merged principal copies: ${firstLine(messageOf(err))}`);
     } finally {
-      connection.closeSync();
+      connection.disconnectSync();
     }
   }
 

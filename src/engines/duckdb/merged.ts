@@ -14,11 +14,12 @@ import { parquetOf } from './view';
  * - `addresses` (cache-convert.ts, writeAddressIndex): the distinct source texts of all days with their values,
  *   sorted by value; a question's networks find their texts in one or two row groups (cached-reads.ts);
  * - `principals` (cache-columns.ts, principalCopySql): every day's principal copy, sorted by principal, then day, with
- *   each row's day as its position among `days` (MERGED_DAY_COLUMN). One principal's rows over a week lie in a few
- *   row groups of one file, where the days' own copies hold them in one or two of 2,048 rows per day file (DuckDB
- *   writes no smaller ones): `user bobodell 7d` over the bench's 16 cached days, 4,576 rows, took 31.3 and 35.4 ms
- *   against 41.1 and 41.8 from the days' copies (medians of 15, alternated). The file is capped
- *   (MERGE_MAX_INPUT_BYTES): a larger cache keeps reading the days' copies.
+ *   each row's day as its position among `days` (MERGED_DAY_COLUMN), in a DuckDB database (MERGED_EXTENSION). One
+ *   principal's rows over a week lie together in one file, where the days' own copies hold them in one or two row
+ *   groups of 2,048 rows per day file (DuckDB writes no smaller ones): `user bobodell 7d` over the bench's 16 cached
+ *   days, 4,576 rows, took 31.3 and 35.4 ms from a merged Parquet file against 41.1 and 41.8 from the days' copies
+ *   (medians of 15, alternated). The file is capped (MERGE_MAX_INPUT_BYTES): a larger cache keeps reading the days'
+ *   copies.
  * A merged file is used for a question only when it holds every one of the question's days (`days` names each
  * day's own side file, a new name for each build); else the days' own files are read, as before it was built.
  */
@@ -200,20 +201,24 @@ export const isDetachedMerged = (message: string): boolean =>
   message.includes(ATTACHED_PREFIX) && /does not exist/i.test(message);
 
 /**
- * Detaches the merged databases of the instance other than `current`'s, so that a long-running engine does not keep
- * every earlier build open (and its disk space, once the build is removed). Called only while no question runs; one
- * that starts meanwhile and finds its database gone attaches it again (execute.ts).
+ * Detaches the merged databases of the instance other than the `current` one's, so that a long-running engine does not
+ * keep every earlier build open (and its disk space, once the build is removed). Stops as soon as a question runs
+ * (`busy`); `current` is asked again before each one, as a merge may finish meanwhile. A question that still finds its
+ * database gone attaches it again (execute.ts, isDetachedMerged).
  */
-export async function detachMerged(connection: DuckDBConnection, current: MergedFile | undefined): Promise<number> {
-  const keep = current ? aliasOf(current.file) : undefined;
+export async function detachMerged(
+  connection: DuckDBConnection,
+  current: () => MergedFile | undefined,
+  busy: () => boolean,
+): Promise<void> {
   const attached = await connection.runAndReadAll(
     `SELECT database_name FROM duckdb_databases() WHERE starts_with(database_name, ${text(ATTACHED_PREFIX)})`,
   );
-  let detached = 0;
   for (const [name] of attached.getRows()) {
-    if (typeof name !== 'string' || name === keep) continue;
-    await connection.run(`DETACH DATABASE IF EXISTS ${name}`);
-    detached += 1;
+    const kept = current();
+    if (busy()) return;
+    if (typeof name === 'string' && name !== (kept && aliasOf(kept.file))) {
+      await connection.run(`DETACH DATABASE IF EXISTS ${name}`);
+    }
   }
-  return detached;
 }
