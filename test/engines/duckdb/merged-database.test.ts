@@ -146,6 +146,64 @@ test('an earlier build’s database is detached once no question runs; the answe
   }
 });
 
+const REAL = path.resolve(__dirname, '../../../../shared/data/stratus-red-team/docs/detonation-logs');
+const real = fs.existsSync(REAL);
+if (!real) console.log(`skipping the merged database test on real records: ${REAL} does not exist`);
+
+(real ? test : test.skip)(
+  'the real stratus-red-team records: their ids are kept as UUIDs, and every principal’s answer is the raw files’',
+  async () => {
+    const records = fs
+      .readdirSync(REAL)
+      .filter((f) => f.endsWith('.json'))
+      .flatMap((f) => JSON.parse(fs.readFileSync(path.join(REAL, f), 'utf8')) as Record<string, unknown>[]);
+    const tree = new LogTree();
+    const state = new LogTree('trailbot-merged-database-real-');
+    // Their own ids and identities, spread over three days of one region (the cache holds S3-layout day folders).
+    const days = ['2024/05/01', '2024/05/02', '2024/05/03'];
+    for (const [d, day] of days.entries()) {
+      const events = records
+        .filter((_, i) => i % days.length === d)
+        .map((r, i) => ({
+          ...r,
+          awsRegion: 'us-east-1',
+          eventTime: `${day.replaceAll('/', '-')}T10:${String(i % 60).padStart(2, '0')}:00Z`,
+        }));
+      tree.s3({ day, region: 'us-east-1', events });
+    }
+    const names = new Set<string>();
+    for (const r of records) {
+      const identity = r.userIdentity as {
+        userName?: string;
+        sessionContext?: { sessionIssuer?: { userName?: string } };
+      };
+      for (const name of [identity?.userName, identity?.sessionContext?.sessionIssuer?.userName]) {
+        if (name && /^[\w+=,.@-]+$/.test(name)) names.add(name);
+      }
+    }
+    expect(names.size).toBeGreaterThan(1);
+    const questions = [...names].sort().map((name) => `user ${name} 2024-05-01..2024-05-03`);
+    const instance = await DuckDBInstance.create(':memory:');
+    const raw = new DuckDbEngine({ dataDir: tree.root, logger: () => {} });
+    const cache = new ColumnarCache({ dir: state.root, dataDir: tree.root, now: () => NOW, logger: () => {} });
+    const engine = new DuckDbEngine({ dataDir: tree.root, logger: () => {}, cache, instance });
+    try {
+      const expected = await answersOf(raw, questions, ctx);
+      expect(Object.values(expected).flat().length).toBeGreaterThan(0);
+      await runCommand(engine, questions[0]!, ctx);
+      expect(await engine.convertCache()).toBe(3);
+      expect(await answersOf(engine, questions, ctx)).toEqual(expected);
+      expect((await attached(instance)).map((a) => a.eventid)).toEqual(['UUID']);
+    } finally {
+      await engine.close();
+      await raw.close();
+      instance.closeSync();
+      tree.remove();
+      state.remove();
+    }
+  },
+);
+
 test('a question over a detached database is told so in words the engine knows (isDetachedMerged)', async () => {
   const s = await setUp(() => randomUUID());
   try {
