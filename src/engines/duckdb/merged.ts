@@ -66,8 +66,8 @@ const MERGED_ROW_GROUP_ROWS: Record<'words' | 'addresses', number> = {
  * mergedRelation): DuckDB's own storage gives the rows of one principal without decompressing whole Parquet pages of
  * every shown column. Measured over the bench's 62 days (838,412 rows), `user bobodell 7d` as one statement (its 4,576
  * rows as JSON, answer.ts) took 12.3–14.2 ms against 17.7–20.2 from the same rows in Parquet, medians of 41,
- * alternated in one process. The database is larger (32.5 MB with `eventid` stored as a UUID, below; 36.5 MB as
- * text) than the Parquet file (27.1 MB).
+ * alternated in one process. The database is larger than the Parquet file (27.1 MB): 29.7 MB with `eventid` stored as
+ * a UUID (writeDatabase) in blocks of 16 KiB (DATABASE_BLOCK_BYTES); 36.5 MB with `eventid` as text in 256 KiB blocks.
  */
 export const MERGED_EXTENSION: Record<MergedKind, 'parquet' | 'duckdb'> = {
   words: 'parquet',
@@ -77,7 +77,7 @@ export const MERGED_EXTENSION: Record<MergedKind, 'parquet' | 'duckdb'> = {
 
 /** The table of a merged principal database's rows, and the view over it that gives them as the Parquet copies do. */
 const ROWS_TABLE = 'principal_rows';
-export const MERGED_TABLE = 'principals';
+const MERGED_TABLE = 'principals';
 
 const selectOf: Record<MergedKind, (files: readonly string[], replace?: string) => string> = {
   words: (files) => `SELECT word, CAST(file_index AS UINTEGER) AS day FROM ${parquetOf(files)} ORDER BY word, day`,
