@@ -35,7 +35,10 @@ export const FULL_TO_VARIABLE = 'trailbot_full_to';
 /** The name of the counts' view (the variants' `FROM`). */
 export const ACTIONS_VIEW = 'cloudtrail_actions';
 
-/** `SELECT` writing a day's counts from its flat Parquet file (cache-convert.ts), sorted so a type and hours are a range. */
+/**
+ * `SELECT` writing a day's counts from its flat Parquet file (cache-convert.ts), sorted so a type and hours are a
+ * range.
+ */
 export function actionsSql(dayLiteral: string): string {
   return `SELECT date_trunc('hour', t) AS hour, "useridentity.type" AS identity_type, recipientaccountid, awsregion,
   coalesce(nullif("useridentity.username", ''), "useridentity.arn") AS username, eventname,
@@ -133,7 +136,10 @@ const inWholeHours = (time: string) =>
  */
 export const ROW_CONDITION = `NOT (${inWholeHours('CAST("eventtime" AS TIMESTAMPTZ)')})`;
 
-/** The counts' view over `days` (at least one): the whole hours of the plan, `eventtime` the hour (a time, not a text). */
+/**
+ * The counts' view over `days` (at least one): the whole hours of the plan, `eventtime` the hour (a time, not a
+ * text).
+ */
 export function actionsViewSql(days: readonly CachedPartition[]): string {
   return `CREATE OR REPLACE TEMP VIEW ${ACTIONS_VIEW} AS
 SELECT hour AS eventtime, identity_type, recipientaccountid, awsregion, username, eventname, "timestamp", account, region, calls, errors

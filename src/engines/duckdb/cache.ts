@@ -182,8 +182,8 @@ export class ColumnarCache {
   }
 
   /**
-   * A day an older trailbot cached without the side files (address index, principal copy, words, counts) is used as it is,
-   * and queued to be converted again, so a cache kept across an upgrade gains them in the background.
+   * A day an older trailbot cached without the side files (address index, principal copy, words, counts) is used as
+   * it is, and queued to be converted again, so a cache kept across an upgrade gains them in the background.
    */
   private upgrade(entry: CachedPartition): void {
     if (this.upgraded.has(entry.key)) return;

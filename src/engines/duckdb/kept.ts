@@ -4,13 +4,13 @@ import { bindParams } from './job';
 
 /**
  * Statements a pooled connection keeps prepared between questions, one per use: the spool of the question's answer
- * or the statement that answers with its rows (answer.ts), and the read of a spooled answer's rows (engine.ts, pages). A repeat question, the case the columnar cache is for,
- * runs the same texts again, and preparing them cost 2–4 ms a question out of a warm answer of ~15–20 ms. DuckDB
- * binds a kept statement again before a run when a table or view it reads was replaced since (the answer table is,
- * for every question) and on every run when it reads a connection variable (`getvariable`: the file lists, the
- * principal, the source texts, the networks' values), so what it answers is what a fresh one would. For a statement
- * that reads a variable, keeping it saves the prepare, not the planning (the `user` spool, plain DuckDB: 26–30 ms
- * kept against 27–29 prepared afresh).
+ * or the statement that answers with its rows (answer.ts), and the read of a spooled answer's rows (engine.ts,
+ * pages). A repeat question, the case the columnar cache is for, runs the same texts again, and preparing them cost
+ * 2–4 ms a question out of a warm answer of ~15–20 ms. DuckDB binds a kept statement again before a run when a table
+ * or view it reads was replaced since (the answer table is, for every question) and on every run when it reads a
+ * connection variable (`getvariable`: the file lists, the principal, the source texts, the networks' values), so what
+ * it answers is what a fresh one would. For a statement that reads a variable, keeping it saves the prepare, not the
+ * planning (the `user` spool, plain DuckDB: 26–30 ms kept against 27–29 prepared afresh).
  */
 export type KeptUse = 'spool' | 'inline' | 'read';
 
