@@ -8,12 +8,12 @@
  */
 import { fork, spawn } from 'node:child_process';
 import path from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { parseRequest } from '../commands';
 import { loadConfig, type TrailConfig } from '../src/config';
 import type { QueryEngine, QueryStatus } from '../src/core/engine';
 import type { BoundQuery } from '../src/core/query';
 import { DuckDbEngine, discoverLogFiles, type LogFile } from '../src/engines/duckdb';
+import { DuckDBInstance } from '../src/engines/duckdb/native';
 import { columnNeeds } from '../src/engines/duckdb/needs';
 import { sqlLiteral } from '../src/query/literal';
 import { DEFAULT_POLL } from '../src/runner/context';

@@ -11,6 +11,9 @@
  * and 2–14 ms more per answer (`user` 43 → 58 ms). The bot never runs another DuckDB instance in its process (the
  * cache's conversion has its own, convert-worker.ts), so that cost was the bench's, not the product's.
  *
+ * It inherits the bench process's environment, DuckDB's allocator setting included (src/engines/duckdb/native.ts: the
+ * bench loads the engine, which sets it, before forking this), so both sides run DuckDB with the same allocator.
+ *
  * Usage: forked by bench/cache.ts (HandWorker); messages { id, kind: 'raw' | 'cache' | 'rows', sql }.
  */
 import { DuckDBInstance } from '@duckdb/node-api';

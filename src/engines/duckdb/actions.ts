@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
-import { type DuckDBConnection, VARCHAR } from '@duckdb/node-api';
 import type { BoundQuery } from '../../core/query';
 import type { CachedPartition } from './cache-manifest';
+import { type DuckDBConnection, VARCHAR } from './native';
 import { OWN_COLUMNS, parquetOf } from './view';
 
 /**

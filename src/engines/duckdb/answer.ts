@@ -1,8 +1,8 @@
-import type { DuckDBConnection, DuckDBType } from '@duckdb/node-api';
 import type { SqlParam } from '../../core/query';
 import { setBounded } from '../../util/bounded-map';
 import { MEMO_ENTRIES, RESULT_TABLE, textExpression } from './job';
 import { runKept } from './kept';
+import type { DuckDBConnection, DuckDBType } from './native';
 
 /**
  * The most rows an answer may have to be read in one statement (as one JSON text) rather than page by page, and to

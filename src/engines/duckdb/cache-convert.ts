@@ -1,11 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type DuckDBConnection, LIST, listValue, VARCHAR } from '@duckdb/node-api';
 import { sqlLiteral } from '../../query/literal';
 import { actionHours, actionsSql } from './actions';
 import { flatSelect, principalCopySql } from './cache-columns';
 import { type CachedPartition, parquetFileFor, sourcesOf } from './cache-manifest';
 import { isLogFileName, type LogFile, probeLogFiles } from './files';
+import { type DuckDBConnection, LIST, listValue, VARCHAR } from './native';
 import { compareUtf8, isPruningColumn, type RowGroupStats } from './pruning';
 import { addressHex } from './trino';
 import { branchesOf, OWN_COLUMNS, viewSql } from './view';

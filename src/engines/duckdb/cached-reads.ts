@@ -1,11 +1,11 @@
 import * as fs from 'node:fs';
-import { type DuckDBConnection, type DuckDBType, DuckDBTypeId, LIST, listValue, VARCHAR } from '@duckdb/node-api';
 import type { BoundQuery, SqlParam } from '../../core/query';
 import { setBounded } from '../../util/bounded-map';
 import { cachedArmSql, PRINCIPAL_COLUMN, principalCopyServes } from './cache-columns';
 import type { CachedPartition, MergedFile, MergedKind } from './cache-manifest';
 import { isInterrupt, MEMO_ENTRIES, RESULT_TABLE } from './job';
 import { MERGED_DAY_COLUMN, mergedPositions, mergedRelation, mergedServes } from './merged';
+import { type DuckDBConnection, type DuckDBType, DuckDBTypeId, LIST, listValue, VARCHAR } from './native';
 import type { ColumnNeeds } from './needs';
 import { type NewestFirst, newestFirstFromAst } from './newest';
 import {

@@ -2,6 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { backgroundEnv } from './allocator-env';
 import type { CachedPartition } from './cache-manifest';
 import type { ConvertReply, ConvertRequest } from './convert-worker';
 
@@ -131,6 +132,7 @@ export class ConvertProcess {
       // runtime dependency: `node --import <tsx>` is how tsx documents registering it ("Node.js loader").
       execArgv: this.workerFile.endsWith('.ts') ? ['--import', pathToFileURL(require.resolve('tsx')).href] : [],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: backgroundEnv(),
     });
     // Lowered from here as well, at once: the child lowers every one of its threads when its code runs, but loading
     // Node and tsx before that would otherwise compete with the bot's acks at normal priority. Threads the main

@@ -67,7 +67,7 @@ export function serve(): void {
   lowerPriority();
   // Loaded only now, so that no thread of DuckDB's starts before the priority is lowered.
   const ready = (async () => {
-    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const { DuckDBInstance } = await import('./native');
     const { convertPartition } = await import('./cache-convert');
     const { writeMerged } = await import('./merged');
     // One thread and bounded memory: background work beside the answers. The external file cache would keep the

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import {
   type QueryEngine,
   type QueryState,
@@ -22,6 +21,7 @@ import { measureLogFiles } from './files';
 import { CorruptLogFileError, firstLine, type Job, messageOf, RESULT_TABLE, succeeded, TERMINAL } from './job';
 import { runKept } from './kept';
 import { detachMerged } from './merged';
+import { type DuckDBConnection, DuckDBInstance } from './native';
 import { ConnectionPool, closePooled } from './pool';
 
 export interface DuckDbEngineOptions {

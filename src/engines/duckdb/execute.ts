@@ -1,4 +1,3 @@
-import { type DuckDBConnection, type DuckDBType, StatementType } from '@duckdb/node-api';
 import type { QueryState } from '../../core/engine';
 import { TrailError } from '../../core/errors';
 import { setBounded } from '../../util/bounded-map';
@@ -22,6 +21,7 @@ import {
 } from './job';
 import { dropKept } from './kept';
 import { isDetachedMerged } from './merged';
+import { type DuckDBConnection, type DuckDBType, StatementType } from './native';
 import { columnNeeds } from './needs';
 import { coversNewest, daysFrom, newestDays } from './newest';
 import { partitionNeeded } from './pruning';

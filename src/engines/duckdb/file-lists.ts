@@ -1,4 +1,4 @@
-import { type DuckDBConnection, LIST, listValue, VARCHAR } from '@duckdb/node-api';
+import { type DuckDBConnection, LIST, listValue, VARCHAR } from './native';
 import { exactPath, fileListVariable, readBranches, type ViewBranch } from './view';
 
 /**

@@ -1,3 +1,8 @@
+import type { QueryState } from '../../core/engine';
+import { TrailError } from '../../core/errors';
+import type { BoundQuery, SqlParam } from '../../core/query';
+import type { CachedPartition } from './cache-manifest';
+import type { LogFile } from './files';
 import {
   BIGINT,
   BOOLEAN,
@@ -6,12 +11,7 @@ import {
   type DuckDBType,
   DuckDBTypeId,
   VARCHAR,
-} from '@duckdb/node-api';
-import type { QueryState } from '../../core/engine';
-import { TrailError } from '../../core/errors';
-import type { BoundQuery, SqlParam } from '../../core/query';
-import type { CachedPartition } from './cache-manifest';
-import type { LogFile } from './files';
+} from './native';
 import type { ColumnNeeds } from './needs';
 import type { Pruning } from './pruning';
 

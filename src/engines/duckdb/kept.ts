@@ -1,6 +1,6 @@
-import type { DuckDBConnection, DuckDBPreparedStatement, DuckDBResultReader } from '@duckdb/node-api';
 import type { SqlParam } from '../../core/query';
 import { bindParams } from './job';
+import type { DuckDBConnection, DuckDBPreparedStatement, DuckDBResultReader } from './native';
 
 /**
  * Statements a pooled connection keeps prepared between questions, one per use: the spool of the question's answer

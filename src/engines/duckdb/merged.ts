@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlLiteral } from '../../query/literal';
 import { PRINCIPAL_COLUMN } from './cache-columns';
 import type { CachedPartition, MergedFile, MergedKind } from './cache-manifest';
+import type { DuckDBConnection } from './native';
 import { parquetOf } from './view';
 
 /**

@@ -1,6 +1,6 @@
-import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { BoundQuery } from '../../core/query';
 import { dropKept } from './kept';
+import type { DuckDBConnection, DuckDBInstance } from './native';
 import { installTrinoShims } from './trino';
 
 /**

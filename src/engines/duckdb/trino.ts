@@ -1,6 +1,6 @@
-import { BOOLEAN, type DuckDBConnection, DuckDBScalarFunction, LIST, listValue, VARCHAR } from '@duckdb/node-api';
 import ipaddr from 'ipaddr.js';
 import type { SqlParam } from '../../core/query';
+import { BOOLEAN, type DuckDBConnection, DuckDBScalarFunction, LIST, listValue, VARCHAR } from './native';
 
 /**
  * Trino (Athena engine v3) functions the templates in sql/ use, provided on a DuckDB connection so the same SQL text

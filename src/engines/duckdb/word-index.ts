@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
-import { type DuckDBConnection, LIST, listValue, VARCHAR } from '@duckdb/node-api';
 import type { CachedPartition, MergedFile } from './cache-manifest';
 import { isInterrupt } from './job';
+import { type DuckDBConnection, LIST, listValue, VARCHAR } from './native';
 import { OWN_COLUMNS, parquetOf } from './view';
 
 /**

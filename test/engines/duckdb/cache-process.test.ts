@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CommandContext } from '../../../commands/types';
 import { DuckDbEngine, discoverLogFiles, type LogFile } from '../../../src/engines/duckdb';
+import { ALLOCATOR_DEFAULT, ALLOCATOR_VARIABLE } from '../../../src/engines/duckdb/allocator-env';
 import { ColumnarCache, type ColumnarCacheOptions } from '../../../src/engines/duckdb/cache';
 import { generateSampleData, sampleAccountIds } from '../../../src/sample/generate';
 import { testConfig } from '../../helpers/config';
@@ -53,6 +54,12 @@ function alive(pid: number): boolean {
 /** Waits (within the test's timeout) until the process is gone. */
 async function gone(pid: number): Promise<void> {
   while (alive(pid)) await new Promise((r) => setTimeout(r, 50));
+}
+
+/** A process's environment as it was started (/proc/<pid>/environ, proc(5)). */
+function environOf(pid: number): Map<string, string> {
+  const entries = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
+  return new Map(entries.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
 }
 
 /** The nice value of every thread of a process (field 19 of /proc/<pid>/task/<tid>/stat, proc(5)). */
@@ -108,6 +115,9 @@ describe('the conversion process', () => {
         expect(os.getPriority(0)).toBeLessThan(19);
         expect(cache.converterProcess.peakRssBytes).toBeGreaterThan(0);
         expect(cache.status().partitions).toBe(6);
+        // DuckDB's own allocator defaults in the child, not the bot's setting (allocator-env.ts, backgroundEnv).
+        const own = process.env[ALLOCATOR_VARIABLE];
+        expect(environOf(pid!).get(ALLOCATOR_VARIABLE)).toBe(own === ALLOCATOR_DEFAULT ? '' : own);
       } finally {
         await cache.close();
       }
