@@ -1,7 +1,7 @@
 /**
  * The one door to DuckDB's native library for the engine: every module of it imports DuckDB from here, so the
- * library is never loaded before the allocator setting below is in the environment (the architecture test holds
- * that no other source file imports `@duckdb/node-api`).
+ * library is never loaded before the allocator setting below is in the environment (allocator.test.ts, under
+ * test/engines/duckdb, holds that no other source file imports `@duckdb/node-api`).
  *
  * DuckDB allocates its working memory through a jemalloc of its own, configured when the library loads (the
  * `DUCKDB_JE_MALLOC_CONF` variable, jemalloc's `MALLOC_CONF` under DuckDB's prefix, is read then and only then). With
