@@ -2,13 +2,13 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ALLOCATOR_DEFAULT, ALLOCATOR_VARIABLE, backgroundEnv } from '../../../src/engines/duckdb/allocator-env';
+import { ROOT, sourceFiles } from '../../architecture/graph';
 
 /**
  * DuckDB's allocator setting (src/engines/duckdb/native.ts): read by the bundled library under the name trailbot
  * sets, in the environment before the library loads whichever module of the engine is loaded first, a user's own
  * value left alone, and DuckDB's defaults for the background conversion.
  */
-const ROOT = path.resolve(__dirname, '../../..');
 const TSX = require.resolve('tsx');
 
 /** Runs `code` in a fresh Node process (tsx's loader, from the project's root) with `env` added; its stdout. */
@@ -72,19 +72,12 @@ describe("DuckDB's allocator setting", () => {
   });
 
   test('no source file but native.ts loads the library (so none can load it before the setting)', () => {
-    const files: string[] = [];
-    const walk = (dir: string) => {
-      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-        const full = path.join(dir, entry.name);
-        if (entry.isDirectory()) walk(full);
-        else if (entry.name.endsWith('.ts')) files.push(full);
-      }
-    };
-    walk(path.join(ROOT, 'src'));
+    // The architecture test's list of the project's source files (src and commands).
+    const files = sourceFiles();
     expect(files.length).toBeGreaterThan(50);
     const loading = files.filter((f) =>
-      /(?:from|import\(|require\()\s*'@duckdb\/node-api'/.test(fs.readFileSync(f, 'utf8')),
+      /(?:from|import\(|require\()\s*'@duckdb\/node-api'/.test(fs.readFileSync(path.join(ROOT, f), 'utf8')),
     );
-    expect(loading.map((f) => path.relative(ROOT, f))).toEqual([path.join('src', 'engines', 'duckdb', 'native.ts')]);
+    expect(loading).toEqual(['src/engines/duckdb/native.ts']);
   });
 });
